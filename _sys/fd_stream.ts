@@ -1,0 +1,218 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// A byte stream over a nonblocking file descriptor (socket, character device,
+// pty): reads and writes are synchronous libc calls; waiting for readiness is
+// a Poller wait. A read and a write may wait at the same time.
+
+import {
+  EAGAIN,
+  EINTR,
+  errno,
+  type Libc,
+  MSG_NOSIGNAL,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLNVAL,
+  POLLOUT,
+  releaseLibc,
+} from "./libc.ts";
+import { SystemError } from "./errno.ts";
+import { Poller } from "./poller.ts";
+
+const READ_CHUNK = 65536;
+
+/** Options for {@linkcode FdStream}. */
+export interface FdStreamOptions {
+  /** Path shown in errors. */
+  path: string;
+  /** Use send(MSG_NOSIGNAL) instead of write (sockets). */
+  socket?: boolean;
+}
+
+/** Thrown by pending operations when the stream is closed under them. */
+export class StreamClosedError extends Error {
+  constructor(message = "stream closed") {
+    super(message);
+    this.name = "StreamClosedError";
+  }
+}
+
+/**
+ * Owns a nonblocking fd (and one libc reference, taken by whoever opened the
+ * fd and handed over here). `close()` wakes waiters and closes the fd once.
+ */
+export class FdStream {
+  #libc: Libc;
+  #fd: number;
+  #path: string;
+  #socket: boolean;
+  #poller: Poller;
+  #pumping = false;
+  #readWaiters: (() => void)[] = [];
+  #writeWaiters: (() => void)[] = [];
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #eof = false;
+  #readBuffer = new Uint8Array(READ_CHUNK);
+
+  constructor(libc: Libc, fd: number, options: FdStreamOptions) {
+    this.#libc = libc;
+    this.#fd = fd;
+    this.#path = options.path;
+    this.#socket = options.socket ?? false;
+    try {
+      this.#poller = new Poller();
+    } catch (err) {
+      libc.close(fd);
+      releaseLibc();
+      throw err;
+    }
+  }
+
+  /** The descriptor number (for diagnostics). */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** The path given at open. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Reads what is available, waiting if nothing is. Resolves to `null` at end
+   * of stream or when the stream is closed.
+   */
+  async read(): Promise<Uint8Array | null> {
+    while (!this.#closed) {
+      if (this.#eof) return null;
+      const chunk = this.tryRead();
+      if (chunk !== undefined) return chunk;
+      await this.#waitFor(POLLIN);
+    }
+    return null;
+  }
+
+  /**
+   * One synchronous read: the bytes, `null` at end of stream, or `undefined`
+   * when nothing is available now.
+   */
+  tryRead(): Uint8Array | null | undefined {
+    if (this.#closed || this.#eof) return null;
+    for (;;) {
+      const n = Number(
+        this.#libc.read(this.#fd, this.#readBuffer, BigInt(this.#readBuffer.length)),
+      );
+      if (n > 0) return this.#readBuffer.slice(0, n);
+      if (n === 0) {
+        this.#eof = true;
+        return null;
+      }
+      const code = errno();
+      if (code === EINTR) continue;
+      if (code === EAGAIN) return undefined;
+      // EIO on a pty whose other side closed is end of stream too.
+      if (code === 5) {
+        this.#eof = true;
+        return null;
+      }
+      throw new SystemError(code, "read", { path: this.#path });
+    }
+  }
+
+  /** Writes all of `data`, waiting for room as needed. */
+  async write(data: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.#closed) throw new StreamClosedError(`${this.#path}: closed`);
+      const n = this.#writeSome(data.subarray(offset));
+      if (n > 0) {
+        offset += n;
+        continue;
+      }
+      await this.#waitFor(POLLOUT);
+    }
+  }
+
+  #writeSome(data: Uint8Array): number {
+    for (;;) {
+      const len = BigInt(data.length);
+      const n = Number(
+        this.#socket
+          ? this.#libc.send(this.#fd, data, len, MSG_NOSIGNAL)
+          : this.#libc.write(this.#fd, data, len),
+      );
+      if (n >= 0) return n;
+      const code = errno();
+      if (code === EINTR) continue;
+      if (code === EAGAIN) return 0;
+      throw new SystemError(code, this.#socket ? "send" : "write", {
+        path: this.#path,
+      });
+    }
+  }
+
+  #waitFor(event: number): Promise<void> {
+    return new Promise((resolve) => {
+      (event === POLLIN ? this.#readWaiters : this.#writeWaiters).push(resolve);
+      if (this.#pumping) this.#poller.wake();
+      else this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (
+        !this.#closed &&
+        (this.#readWaiters.length > 0 || this.#writeWaiters.length > 0)
+      ) {
+        const events = (this.#readWaiters.length > 0 ? POLLIN : 0) |
+          (this.#writeWaiters.length > 0 ? POLLOUT : 0);
+        let revents: number[] | null;
+        try {
+          revents = await this.#poller.wait([{ fd: this.#fd, events }]);
+        } catch {
+          revents = [POLLERR];
+        }
+        if (revents === null) continue;
+        const r = revents[0];
+        const failed = (r & (POLLERR | POLLHUP | POLLNVAL)) !== 0;
+        if ((r & POLLIN) !== 0 || failed) this.#release("read");
+        if ((r & POLLOUT) !== 0 || failed) this.#release("write");
+      }
+    } finally {
+      this.#pumping = false;
+      if (this.#closed) {
+        this.#release("read");
+        this.#release("write");
+      }
+    }
+  }
+
+  #release(which: "read" | "write"): void {
+    const list = which === "read" ? this.#readWaiters : this.#writeWaiters;
+    const waiters = list.splice(0);
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Wakes every waiter (reads resolve `null`), then closes the fd. */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#closed = true;
+    this.#closing = (async () => {
+      await this.#poller.close(); // waits for an in-flight poll to return
+      this.#release("read");
+      this.#release("write");
+      this.#libc.close(this.#fd);
+      this.#fd = -1;
+      releaseLibc();
+    })();
+    return this.#closing;
+  }
+}

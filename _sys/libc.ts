@@ -1,0 +1,155 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The one place that calls Deno.dlopen. libc is opened lazily and reference
+// counted: every owner of a file descriptor holds one reference and releases it
+// on close, so a program (or a test with the resource sanitizer on) that closed
+// everything has no library left open.
+
+import { SystemError, type SystemErrorOptions } from "./errno.ts";
+
+const SYMBOLS = {
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  poll_wait: {
+    name: "poll",
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
+  unlink: { parameters: ["buffer"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  getenv: { parameters: ["buffer"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+/** The libc symbols xenpv uses. */
+export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+// Linux x86-64 / aarch64 constants.
+export const O_RDONLY = 0;
+export const O_RDWR = 2;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+export const AF_UNIX = 1;
+export const SOCK_STREAM = 1;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const EFD_NONBLOCK = 0o4000;
+export const EFD_CLOEXEC = 0o2000000;
+export const MSG_NOSIGNAL = 0x4000;
+export const POLLIN = 0x1;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const EINPROGRESS = 115;
+
+let library: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+let references = 0;
+let errnoView: Deno.UnsafePointerView | undefined;
+
+function libraryName(): string {
+  return Deno.build.os === "linux" ? "libc.so.6" : "libc.dylib";
+}
+
+/**
+ * Takes a reference to libc, opening it on first use. Pair every call with
+ * {@linkcode releaseLibc}.
+ */
+export function acquireLibc(): Libc {
+  if (library === undefined) {
+    if (Deno.build.os !== "linux") {
+      throw new Deno.errors.NotSupported(
+        `xenpv talks to Xen through Linux interfaces; this is ${Deno.build.os}`,
+      );
+    }
+    try {
+      library = Deno.dlopen(libraryName(), SYMBOLS);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotCapable) {
+        throw new Deno.errors.NotCapable(
+          "xenpv reaches sockets and /dev/xen through libc: run with --allow-ffi " +
+            "(e.g. `deno run --allow-ffi ...`)",
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    errnoView = undefined;
+  }
+  references++;
+  return library.symbols;
+}
+
+/** Drops a reference taken by {@linkcode acquireLibc}; closes libc at zero. */
+export function releaseLibc(): void {
+  if (references === 0) return;
+  references--;
+  if (references === 0 && library !== undefined) {
+    library.close();
+    library = undefined;
+    errnoView = undefined;
+  }
+}
+
+/** How many references to libc are held (for tests of resource release). */
+export function libcReferences(): number {
+  return references;
+}
+
+/**
+ * The calling thread's errno. Read it right after a synchronous call that
+ * failed; after a nonblocking call it means nothing.
+ */
+export function errno(): number {
+  if (library === undefined) return 0;
+  if (errnoView === undefined) {
+    const ptr = library.symbols.__errno_location();
+    if (ptr === null) return 0;
+    errnoView = new Deno.UnsafePointerView(ptr);
+  }
+  return errnoView.getInt32(0);
+}
+
+/** Builds a {@linkcode SystemError} from the current errno. */
+export function lastError(
+  syscall: string,
+  options?: SystemErrorOptions,
+): SystemError {
+  return new SystemError(errno(), syscall, options);
+}
+
+/**
+ * An environment variable read through libc (so that `--allow-env` is not
+ * needed; libxenstore reads the same environment).
+ */
+export function getenv(name: string): string | undefined {
+  const libc = acquireLibc();
+  try {
+    const ptr = libc.getenv(cString(name));
+    return ptr === null ? undefined : Deno.UnsafePointerView.getCString(ptr);
+  } finally {
+    releaseLibc();
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated copy of a string, for passing paths to libc. */
+export function cString(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = encoder.encode(text);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}

@@ -1,0 +1,196 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// Unix stream sockets through libc: connect, listen, accept.
+
+import {
+  acquireLibc,
+  AF_UNIX,
+  cString,
+  EAGAIN,
+  EINTR,
+  errno,
+  lastError,
+  type Libc,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  O_RDWR,
+  POLLIN,
+  releaseLibc,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+} from "./libc.ts";
+import { errnoName, SystemError } from "./errno.ts";
+import { FdStream } from "./fd_stream.ts";
+import { Poller } from "./poller.ts";
+
+const SUN_PATH_MAX = 108;
+
+function sockaddrUn(path: string): Uint8Array<ArrayBuffer> {
+  const name = new TextEncoder().encode(path);
+  if (name.length === 0 || name.length >= SUN_PATH_MAX) {
+    throw new RangeError(
+      `unix socket path must be 1..${SUN_PATH_MAX - 1} bytes, got ${name.length}: ${path}`,
+    );
+  }
+  const addr = new Uint8Array(2 + SUN_PATH_MAX);
+  new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
+  addr.set(name, 2);
+  return addr;
+}
+
+function newSocket(libc: Libc, path: string): number {
+  const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw lastError("socket", { path });
+  return fd;
+}
+
+/** Hints for common failures when connecting to a daemon's socket. */
+function connectHint(code: string): string | undefined {
+  switch (code) {
+    case "ENOENT":
+      return "no socket there: is the daemon running (xenstored in dom0)?";
+    case "ECONNREFUSED":
+      return "nothing listens there: the daemon died or is restarting";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied: run as root in dom0";
+    default:
+      return undefined;
+  }
+}
+
+/** Connects a nonblocking unix stream socket to `path`. */
+export async function connectUnix(path: string): Promise<FdStream> {
+  const addr = sockaddrUn(path);
+  const libc = acquireLibc();
+  let fd = -1;
+  try {
+    fd = newSocket(libc, path);
+    for (let attempt = 0;; attempt++) {
+      if (libc.connect(fd, addr, addr.length) === 0) break;
+      const code = errno();
+      if (code === EINTR) continue;
+      // A full listen backlog answers EAGAIN: give the server a moment.
+      if (code === EAGAIN && attempt < 50) {
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      throw new SystemError(code, "connect", {
+        path,
+        hint: connectHint(errnoName(code)),
+      });
+    }
+  } catch (err) {
+    if (fd >= 0) libc.close(fd);
+    releaseLibc();
+    throw err;
+  }
+  return new FdStream(libc, fd, { path, socket: true });
+}
+
+/** Opens a character device (e.g. /dev/xen/xenbus) as a nonblocking stream. */
+export function openDevice(path: string, hint?: (code: string) => string | undefined): FdStream {
+  const libc = acquireLibc();
+  const fd = libc.open(cString(path), O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd < 0) {
+    const code = errno();
+    releaseLibc();
+    throw new SystemError(code, "open", { path, hint: hint?.(errnoName(code)) });
+  }
+  return new FdStream(libc, fd, { path });
+}
+
+/**
+ * A listening unix socket. `accept()` waits for the next connection; `close()`
+ * stops waiting, closes the socket and removes the socket file.
+ */
+export class UnixListener {
+  #libc: Libc;
+  #fd: number;
+  #path: string;
+  #poller: Poller;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(libc: Libc, fd: number, path: string, poller: Poller) {
+    this.#libc = libc;
+    this.#fd = fd;
+    this.#path = path;
+    this.#poller = poller;
+  }
+
+  /** Binds and listens on `path`, replacing a stale socket file. */
+  static listen(path: string, backlog = 128): UnixListener {
+    const addr = sockaddrUn(path);
+    const libc = acquireLibc();
+    let fd = -1;
+    try {
+      fd = newSocket(libc, path);
+      if (libc.bind(fd, addr, addr.length) !== 0) {
+        let code = errno();
+        if (code === 98 /* EADDRINUSE */ && staleSocket(libc, path)) {
+          libc.unlink(cString(path));
+          if (libc.bind(fd, addr, addr.length) === 0) code = 0;
+          else code = errno();
+        }
+        if (code !== 0) {
+          throw new SystemError(code, "bind", {
+            path,
+            hint: code === 98 ? "another server listens there" : undefined,
+          });
+        }
+      }
+      if (libc.listen(fd, backlog) !== 0) throw lastError("listen", { path });
+      return new UnixListener(libc, fd, path, new Poller());
+    } catch (err) {
+      if (fd >= 0) libc.close(fd);
+      releaseLibc();
+      throw err;
+    }
+  }
+
+  /** The socket path. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Waits for a connection; `null` once the listener is closed. */
+  async accept(): Promise<FdStream | null> {
+    while (!this.#closed) {
+      const fd = this.#libc.accept4(this.#fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        acquireLibc(); // the stream owns one reference
+        return new FdStream(this.#libc, fd, { path: this.#path, socket: true });
+      }
+      const code = errno();
+      if (code === EINTR || code === 103 /* ECONNABORTED */) continue;
+      if (code !== EAGAIN) throw new SystemError(code, "accept", { path: this.#path });
+      await this.#poller.wait([{ fd: this.#fd, events: POLLIN }]);
+    }
+    return null;
+  }
+
+  /** Stops accepting, closes the socket and unlinks its file. */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#closed = true;
+    this.#closing = (async () => {
+      await this.#poller.close();
+      this.#libc.close(this.#fd);
+      this.#libc.unlink(cString(this.#path));
+      releaseLibc();
+    })();
+    return this.#closing;
+  }
+}
+
+/** True when nothing answers on an existing socket file. */
+function staleSocket(libc: Libc, path: string): boolean {
+  const addr = sockaddrUn(path);
+  const probe = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) return false;
+  const rc = libc.connect(probe, addr, addr.length);
+  const code = rc === 0 ? 0 : errno();
+  libc.close(probe);
+  return code === 111; // ECONNREFUSED
+}

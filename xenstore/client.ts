@@ -1,0 +1,743 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import {
+  encodeMessageInto,
+  HEADER_SIZE,
+  type Message,
+  MessageDecoder,
+  MessageType,
+  messageTypeName,
+  payloadOf,
+  splitPayload,
+} from "./wire.ts";
+import { assertPath, isPathWithin } from "./path.ts";
+import { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "./errors.ts";
+import { type RequestOptions, XenstoreOperations } from "./operations.ts";
+import { openXenstoreTransport } from "./_transports.ts";
+
+export type { RequestOptions } from "./operations.ts";
+
+const decoder = new TextDecoder();
+
+/**
+ * A byte stream to a xenstore server: a unix socket, `/dev/xen/xenbus`, or an
+ * in-process connection to {@linkcode XenstoreServer}.
+ */
+export interface XenstoreTransport {
+  /** The next bytes from the server; `null` at end of stream. */
+  read(): Promise<Uint8Array | null>;
+  /** Sends bytes (whole messages or parts of them). */
+  write(data: Uint8Array): Promise<void>;
+  /** Closes the stream; a pending `read()` resolves `null`. */
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode XenstoreClient.connect}. */
+export interface XenstoreConnectOptions {
+  /**
+   * Where xenstored is: a unix socket path, or a device path under `/dev/`.
+   * Default: `$XENSTORED_PATH`, then `/var/run/xenstored/socket`, then
+   * `/dev/xen/xenbus` (the order libxenstore uses).
+   */
+  path?: string;
+}
+
+/** Options for {@linkcode XenstoreClient.watch}. */
+export interface WatchOptions extends RequestOptions {
+  /** The token events carry; a unique one is made when omitted. */
+  token?: string;
+  /**
+   * Events kept for a reader that falls behind before they collapse into
+   * one `overflowed` event for the watched path. Default 1024.
+   */
+  maxQueued?: number;
+}
+
+/** Options for {@linkcode XenstoreClient.transaction}. */
+export interface TransactionOptions extends RequestOptions {
+  /** How many times to run the function before giving up on EAGAIN. Default 16. */
+  maxAttempts?: number;
+}
+
+/** A watch event: the path that changed and the watch's token. */
+export interface WatchEvent {
+  /** The path that changed (or the watched path for the initial event). */
+  path: string;
+  /** The token given when the watch was set. */
+  token: string;
+  /**
+   * Set when the reader fell behind and queued events were collapsed into
+   * this one: anything under the watched path may have changed.
+   */
+  overflowed?: boolean;
+}
+
+interface Pending {
+  type: number;
+  path: string | undefined;
+  resolve: (payload: Uint8Array) => void;
+  reject: (err: unknown) => void;
+}
+
+let tokenCounter = 0;
+
+/**
+ * A xenstore client: many requests in flight at once (matched by req_id),
+ * watches as async iterables, transactions with automatic retry.
+ *
+ * @example Against the in-memory server
+ * ```ts
+ * import { XenstoreServer } from "@xenpv/console/xenstore";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = new XenstoreServer();
+ * await using client = server.connectClient();
+ * await client.write("/vm/name", "guest1");
+ * assert.equal(await client.readString("/vm/name"), "guest1");
+ * assert.deepEqual(await client.directory("/vm"), ["name"]);
+ * ```
+ *
+ * @example In dom0, against the real xenstored
+ * ```ts ignore
+ * import { XenstoreClient } from "@xenpv/console/xenstore";
+ *
+ * await using xs = await XenstoreClient.connect();
+ * console.log(await xs.readString("/local/domain/1/name"));
+ * ```
+ */
+export class XenstoreClient extends XenstoreOperations implements AsyncDisposable {
+  #transport: XenstoreTransport;
+  #decoder = new MessageDecoder();
+  #pending = new Map<number, Pending>();
+  #watches = new Set<XenstoreWatch>();
+  #nextReqId = 1;
+  #outbox: Message[] = [];
+  #outboxBytes = 0;
+  #flushing = false;
+  #reading = false;
+  #error: Error | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** Wraps a transport; see {@linkcode XenstoreClient.connect} for the usual way. */
+  constructor(transport: XenstoreTransport) {
+    super();
+    this.#transport = transport;
+  }
+
+  /**
+   * Connects to xenstored the way libxenstore does: `options.path`, else
+   * `$XENSTORED_PATH`, else `/var/run/xenstored/socket`, else
+   * `/dev/xen/xenbus`. Needs `--allow-ffi` only.
+   *
+   * @throws {SystemError} naming the path, errno and the fix when no xenstore
+   * is reachable (e.g. not in dom0, or not root).
+   */
+  static async connect(options: XenstoreConnectOptions = {}): Promise<XenstoreClient> {
+    return new XenstoreClient(await openXenstoreTransport(options.path));
+  }
+
+  /** Number of requests awaiting a reply. */
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  /** Whether the client was closed or its connection failed. */
+  get closed(): boolean {
+    return this.#closed || this.#error !== undefined;
+  }
+
+  /** Sends one request outside any transaction. */
+  protected request(
+    type: number,
+    parts: readonly (string | Uint8Array)[],
+    options: RequestOptions & { path?: string },
+  ): Promise<Uint8Array> {
+    return this.requestIn(0, type, parts, options);
+  }
+
+  /**
+   * Sends one request with an explicit transaction id (0 = none). Prefer the
+   * typed methods; this is the escape hatch for any message type.
+   */
+  requestIn(
+    txId: number,
+    type: number,
+    parts: readonly (string | Uint8Array)[],
+    options: RequestOptions & { path?: string } = {},
+  ): Promise<Uint8Array> {
+    if (this.#closed) {
+      return Promise.reject(new XenstoreClosedError("xenstore client is closed"));
+    }
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let payload: Uint8Array;
+    try {
+      payload = payloadOf(parts);
+      if (payload.length > 4096) {
+        throw new RangeError(
+          `xenstore ${messageTypeName(type)} payload is ${payload.length} bytes; the limit is 4096`,
+        );
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const reqId = this.#allocateReqId();
+    return new Promise<Uint8Array>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const settle = () => {
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+      };
+      this.#pending.set(reqId, {
+        type,
+        path: options.path,
+        resolve: (p) => {
+          settle();
+          resolve(p);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+      });
+      if (signal !== undefined) {
+        onAbort = () => {
+          // The reply, if it comes, is dropped: its req_id is no longer pending.
+          this.#pending.delete(reqId);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      this.#enqueue({ type, reqId, txId, payload });
+      this.#ensureReading();
+    });
+  }
+
+  #allocateReqId(): number {
+    for (;;) {
+      const id = this.#nextReqId;
+      this.#nextReqId = id === 0xffffffff ? 1 : id + 1;
+      if (!this.#pending.has(id)) return id;
+    }
+  }
+
+  // Requests issued in one turn of the event loop leave in one write.
+  #enqueue(message: Message): void {
+    this.#outbox.push(message);
+    this.#outboxBytes += HEADER_SIZE + message.payload.length;
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#outbox.length > 0 && !this.closed) {
+        const batch = new Uint8Array(this.#outboxBytes);
+        let at = 0;
+        for (const m of this.#outbox) at += encodeMessageInto(m, batch, at);
+        this.#outbox = [];
+        this.#outboxBytes = 0;
+        await this.#transport.write(batch);
+      }
+    } catch (err) {
+      this.#fail(
+        new XenstoreClosedError(`xenstore connection failed while sending: ${message(err)}`, {
+          cause: err,
+        }),
+      );
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #ensureReading(): void {
+    if (!this.#reading) this.#readLoop();
+  }
+
+  async #readLoop(): Promise<void> {
+    this.#reading = true;
+    try {
+      while (!this.closed && (this.#pending.size > 0 || this.#watches.size > 0)) {
+        const chunk = await this.#transport.read();
+        if (this.#closed) return;
+        if (chunk === null) {
+          this.#fail(new XenstoreClosedError("xenstore connection closed by the server"));
+          return;
+        }
+        for (const m of this.#decoder.push(chunk)) this.#dispatch(m);
+      }
+    } catch (err) {
+      this.#fail(
+        err instanceof XenstoreProtocolError ? err : new XenstoreClosedError(
+          `xenstore connection failed: ${message(err)}`,
+          { cause: err },
+        ),
+      );
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #dispatch(m: Message): void {
+    if (m.type === MessageType.WATCH_EVENT) {
+      const [path, token] = splitPayload(m.payload);
+      if (path === undefined || token === undefined) return; // malformed: ignore
+      for (const w of this.#watches) w._deliver(path, token);
+      return;
+    }
+    const pending = this.#pending.get(m.reqId);
+    if (pending === undefined) return; // abandoned (aborted) request
+    this.#pending.delete(m.reqId);
+    const op = messageTypeName(pending.type);
+    if (m.type === MessageType.ERROR) {
+      const [code] = splitPayload(m.payload);
+      pending.reject(new XenstoreError(code || "EINVAL", { op, path: pending.path }));
+    } else if (m.type !== pending.type) {
+      pending.reject(
+        new XenstoreProtocolError(`reply to ${op} has type ${messageTypeName(m.type)}`),
+      );
+    } else {
+      pending.resolve(m.payload);
+    }
+  }
+
+  #fail(err: Error): void {
+    if (this.#error !== undefined || this.#closed) return;
+    this.#error = err;
+    this.#rejectAll(err);
+    for (const w of [...this.#watches]) w._end(err);
+    this.#watches.clear();
+    this.#transport.close().catch(() => {});
+  }
+
+  #rejectAll(err: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  /**
+   * Sets a watch on `path` (or a special path such as `@releaseDomain`). The
+   * returned watch is an async iterable of events, starting with the initial
+   * event xenstored sends; leaving the loop (or `close()`) removes the watch.
+   *
+   * @example
+   * ```ts
+   * import { XenstoreServer } from "@xenpv/console/xenstore";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = new XenstoreServer();
+   * await using client = server.connectClient();
+   * await using watch = await client.watch("/data");
+   * assert.equal((await watch.next())?.path, "/data"); // the initial event
+   * await client.write("/data/x", "1");
+   * assert.equal((await watch.next())?.path, "/data/x");
+   * ```
+   */
+  async watch(path: string, options: WatchOptions = {}): Promise<XenstoreWatch> {
+    assertPath(path, { relative: true, special: true });
+    const token = options.token ?? `xenpv-${++tokenCounter}`;
+    if (typeof token !== "string" || token.includes("\0") || token.length === 0) {
+      throw new TypeError("xenstore watch token must be a non-empty string without NUL");
+    }
+    const watch = new XenstoreWatch(this, path, token, options.maxQueued ?? 1024);
+    this.#watches.add(watch); // before the request: events may follow the reply at once
+    try {
+      await this.request(MessageType.WATCH, [path, token], { ...options, path });
+    } catch (err) {
+      this.#watches.delete(watch);
+      throw err;
+    }
+    if (options.signal !== undefined) {
+      options.signal.addEventListener("abort", () => watch.close(), { once: true });
+    }
+    return watch;
+  }
+
+  /** @internal Called by a watch when it is closed. */
+  async _unwatch(watch: XenstoreWatch): Promise<void> {
+    if (!this.#watches.delete(watch) || this.closed) return;
+    try {
+      await this.request(MessageType.UNWATCH, [watch.path, watch.token], { path: watch.path });
+    } catch (err) {
+      if (err instanceof XenstoreError && err.code === "ENOENT") return;
+      if (err instanceof XenstoreClosedError) return;
+      throw err;
+    }
+  }
+
+  /**
+   * Starts a transaction. Prefer {@linkcode XenstoreClient.transaction},
+   * which commits, aborts and retries for you.
+   */
+  async startTransaction(options: RequestOptions = {}): Promise<XenstoreTransaction> {
+    const reply = await this.request(MessageType.TRANSACTION_START, [""], options);
+    const text = splitPayload(reply)[0] ?? "";
+    const id = Number(text);
+    if (!/^[0-9]+$/.test(text) || id === 0 || id > 0xffffffff) {
+      throw new XenstoreProtocolError(`TRANSACTION_START replied ${JSON.stringify(text)}`);
+    }
+    return new XenstoreTransaction(this, id);
+  }
+
+  /**
+   * Runs `fn` in a transaction and commits it. When the commit (or a request
+   * inside) reports a conflict (EAGAIN), runs `fn` again in a new transaction,
+   * up to `maxAttempts` times. When `fn` throws, the transaction is aborted
+   * and the error rethrown.
+   *
+   * @example Increment a counter atomically
+   * ```ts
+   * import { XenstoreServer } from "@xenpv/console/xenstore";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = new XenstoreServer();
+   * await using client = server.connectClient();
+   * await client.write("/counter", "0");
+   * await client.transaction(async (tx) => {
+   *   const n = Number(await tx.readString("/counter"));
+   *   await tx.write("/counter", String(n + 1));
+   * });
+   * assert.equal(await client.readString("/counter"), "1");
+   * ```
+   */
+  async transaction<T>(
+    fn: (tx: XenstoreTransaction) => Promise<T> | T,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const maxAttempts = options.maxAttempts ?? 16;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+    }
+    for (let attempt = 1;; attempt++) {
+      options.signal?.throwIfAborted();
+      const tx = await this.startTransaction(options);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (err) {
+        await tx.abort().catch(() => {});
+        if (isConflict(err) && attempt < maxAttempts) continue;
+        throw err;
+      }
+      try {
+        await tx.commit(options);
+        return result;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        if (attempt >= maxAttempts) {
+          throw new XenstoreError("EAGAIN", {
+            op: `TRANSACTION_END (gave up after ${attempt} conflicting attempts)`,
+            cause: err,
+          });
+        }
+        // Back off a little so that competing writers interleave.
+        await new Promise((r) => setTimeout(r, Math.min(50, attempt * attempt)));
+      }
+    }
+  }
+
+  /** The home path of a domain, e.g. `/local/domain/3`. */
+  async getDomainPath(domid: number, options: RequestOptions = {}): Promise<string> {
+    checkDomid(domid);
+    const reply = await this.request(MessageType.GET_DOMAIN_PATH, [String(domid)], options);
+    return splitPayload(reply)[0] ?? "";
+  }
+
+  /** Whether xenstored has been introduced to (and not released) a domain. */
+  async isDomainIntroduced(domid: number, options: RequestOptions = {}): Promise<boolean> {
+    checkDomid(domid);
+    const reply = await this.request(MessageType.IS_DOMAIN_INTRODUCED, [String(domid)], options);
+    return splitPayload(reply)[0] === "T";
+  }
+
+  /** Introduces a domain (its store page frame and event channel) to xenstored. */
+  async introduce(
+    domid: number,
+    mfn: number | bigint,
+    port: number,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    checkDomid(domid);
+    await this.request(MessageType.INTRODUCE, [String(domid), String(mfn), String(port)], options);
+  }
+
+  /** Asks xenstored to drop its connection to a domain. */
+  async release(domid: number, options: RequestOptions = {}): Promise<void> {
+    checkDomid(domid);
+    await this.request(MessageType.RELEASE, [String(domid)], options);
+  }
+
+  /** Re-arms @releaseDomain for a domain that was shut down and restarted. */
+  async resume(domid: number, options: RequestOptions = {}): Promise<void> {
+    checkDomid(domid);
+    await this.request(MessageType.RESUME, [String(domid)], options);
+  }
+
+  /** Lets `domid` act for `target` (device model stub domains). */
+  async setTarget(domid: number, target: number, options: RequestOptions = {}): Promise<void> {
+    checkDomid(domid);
+    checkDomid(target);
+    await this.request(MessageType.SET_TARGET, [String(domid), String(target)], options);
+  }
+
+  /** Drops all watches and transactions of this connection on the server. */
+  async resetWatches(options: RequestOptions = {}): Promise<void> {
+    await this.request(MessageType.RESET_WATCHES, [""], options);
+    for (const w of [...this.#watches]) w._end(undefined);
+    this.#watches.clear();
+  }
+
+  /** Sends a CONTROL command (implementation specific); resolves to the reply text. */
+  async control(
+    command: string,
+    args: readonly string[] = [],
+    options: RequestOptions = {},
+  ): Promise<string> {
+    const reply = await this.request(MessageType.CONTROL, [command, ...args], options);
+    return splitPayload(reply).join("\n");
+  }
+
+  /** The feature bits xenstored offers (for `domid`, or for this connection). */
+  async getFeature(domid?: number, options: RequestOptions = {}): Promise<number> {
+    if (domid !== undefined) checkDomid(domid);
+    const parts = domid === undefined ? [] : [String(domid)];
+    return parseNumber(await this.request(MessageType.GET_FEATURE, parts, options), "GET_FEATURE");
+  }
+
+  /** Sets the feature bits for a domain (before it is introduced). */
+  async setFeature(domid: number, value: number, options: RequestOptions = {}): Promise<void> {
+    checkDomid(domid);
+    await this.request(MessageType.SET_FEATURE, [String(domid), String(value)], options);
+  }
+
+  /** The names of the quotas xenstored supports. */
+  async quotaNames(options: RequestOptions = {}): Promise<string[]> {
+    const reply = await this.request(MessageType.GET_QUOTA, [], options);
+    return (splitPayload(reply)[0] ?? "").split(" ").filter((s) => s !== "");
+  }
+
+  /** A quota value: global (default for new domains) or of one domain. */
+  async getQuota(
+    name: string,
+    options: RequestOptions & { domid?: number } = {},
+  ): Promise<number> {
+    const parts = options.domid === undefined ? [name] : [String(checkDomid(options.domid)), name];
+    return parseNumber(await this.request(MessageType.GET_QUOTA, parts, options), "GET_QUOTA");
+  }
+
+  /** Sets a quota value, globally or for one domain (0 disables the check). */
+  async setQuota(
+    name: string,
+    value: number,
+    options: RequestOptions & { domid?: number } = {},
+  ): Promise<void> {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(`quota value must be a u32, got ${value}`);
+    }
+    const parts = options.domid === undefined
+      ? [name, String(value)]
+      : [String(checkDomid(options.domid)), name, String(value)];
+    await this.request(MessageType.SET_QUOTA, parts, options);
+  }
+
+  /**
+   * Closes the connection. Pending requests reject with
+   * {@linkcode XenstoreClosedError}; watches end.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#closed = true;
+    const err = new XenstoreClosedError("xenstore client closed");
+    this.#rejectAll(err);
+    for (const w of [...this.#watches]) w._end(undefined);
+    this.#watches.clear();
+    this.#closing = this.#transport.close();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode XenstoreClient.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * A live watch: an async iterable of {@linkcode WatchEvent}s. `close()`,
+ * `using`, or leaving a `for await` loop removes it from the server.
+ */
+export class XenstoreWatch implements AsyncIterableIterator<WatchEvent>, AsyncDisposable {
+  /** The watched path. */
+  readonly path: string;
+  /** The token events carry. */
+  readonly token: string;
+  #client: XenstoreClient;
+  #queue: WatchEvent[] = [];
+  #waiters: { resolve: (e: IteratorResult<WatchEvent>) => void; reject: (e: unknown) => void }[] =
+    [];
+  #maxQueued: number;
+  #ended = false;
+  #error: unknown;
+
+  /** @internal Made by {@linkcode XenstoreClient.watch}. */
+  constructor(client: XenstoreClient, path: string, token: string, maxQueued: number) {
+    this.#client = client;
+    this.path = path;
+    this.token = token;
+    this.#maxQueued = Math.max(1, maxQueued);
+  }
+
+  /** @internal Delivers an event if it belongs to this watch. */
+  _deliver(path: string, token: string): void {
+    if (this.#ended || token !== this.token) return;
+    // Tokens may be shared between watches: keep only events under our path.
+    if (!isPathWithin(path, this.path)) return;
+    const event: WatchEvent = { path, token };
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      waiter.resolve({ value: event, done: false });
+      return;
+    }
+    if (this.#queue.length >= this.#maxQueued) {
+      this.#queue = [{ path: this.path, token, overflowed: true }];
+      return;
+    }
+    this.#queue.push(event);
+  }
+
+  /** @internal Ends iteration: normally, or with the connection's error. */
+  _end(error: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    for (const w of this.#waiters.splice(0)) {
+      if (error === undefined) w.resolve({ value: undefined, done: true });
+      else w.reject(error);
+    }
+  }
+
+  /** Events waiting to be read. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The next event, waiting for one if needed. */
+  next(): Promise<IteratorResult<WatchEvent>> {
+    const event = this.#queue.shift();
+    if (event !== undefined) return Promise.resolve({ value: event, done: false });
+    if (this.#ended) {
+      return this.#error === undefined
+        ? Promise.resolve({ value: undefined, done: true })
+        : Promise.reject(this.#error);
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** Removes the watch (leaving a `for await` loop calls this). */
+  async return(): Promise<IteratorResult<WatchEvent>> {
+    await this.close();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<WatchEvent> {
+    return this;
+  }
+
+  /** Removes the watch from the server; pending `next()` calls finish. */
+  async close(): Promise<void> {
+    if (this.#ended) return;
+    this._end(undefined);
+    this.#queue = [];
+    await this.#client._unwatch(this);
+  }
+
+  /** Same as {@linkcode XenstoreWatch.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * The operations of one transaction. Ends with `commit()` or `abort()`;
+ * disposing an unfinished transaction aborts it.
+ */
+export class XenstoreTransaction extends XenstoreOperations implements AsyncDisposable {
+  /** The transaction id xenstored allocated. */
+  readonly id: number;
+  #client: XenstoreClient;
+  #ended = false;
+
+  /** @internal Made by {@linkcode XenstoreClient.startTransaction}. */
+  constructor(client: XenstoreClient, id: number) {
+    super();
+    this.#client = client;
+    this.id = id;
+  }
+
+  /** Whether commit() or abort() was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends one request inside this transaction. */
+  protected request(
+    type: number,
+    parts: readonly (string | Uint8Array)[],
+    options: RequestOptions & { path?: string },
+  ): Promise<Uint8Array> {
+    if (this.#ended) {
+      return Promise.reject(new TypeError(`xenstore transaction ${this.id} has ended`));
+    }
+    return this.#client.requestIn(this.id, type, parts, options);
+  }
+
+  /**
+   * Commits. Rejects with a {@linkcode XenstoreError} whose code is `EAGAIN`
+   * when another writer got in the way: run the transaction again.
+   */
+  async commit(options: RequestOptions = {}): Promise<void> {
+    await this.#end("T", options);
+  }
+
+  /** Discards the transaction's changes. */
+  async abort(options: RequestOptions = {}): Promise<void> {
+    await this.#end("F", options);
+  }
+
+  async #end(how: "T" | "F", options: RequestOptions): Promise<void> {
+    if (this.#ended) throw new TypeError(`xenstore transaction ${this.id} has ended`);
+    this.#ended = true;
+    await this.#client.requestIn(this.id, MessageType.TRANSACTION_END, [how], options);
+  }
+
+  /** Aborts the transaction unless it already ended. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#ended) await this.abort().catch(() => {});
+  }
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof XenstoreError && err.code === "EAGAIN";
+}
+
+function checkDomid(domid: number): number {
+  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
+    throw new RangeError(`domid must be an integer in 0..65535, got ${domid}`);
+  }
+  return domid;
+}
+
+function parseNumber(reply: Uint8Array, op: string): number {
+  const text = decoder.decode(reply).replace(/\0+$/, "");
+  if (!/^[0-9]+$/.test(text)) {
+    throw new XenstoreProtocolError(`${op} replied ${JSON.stringify(text)}, not a number`);
+  }
+  return Number(text);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,30 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+/**
+ * The xenstore protocol: the wire codec, a client that reaches xenstored over
+ * its unix socket or `/dev/xen/xenbus` (through libc, so `--allow-ffi` is the
+ * only permission needed), and an in-memory xenstored-compatible server for
+ * simulation and tests.
+ *
+ * @example Talk to an in-memory server
+ * ```ts
+ * import { XenstoreServer } from "@xenpv/console/xenstore";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = new XenstoreServer();
+ * await using client = server.connectClient();
+ * await client.write("/local/domain/1/console/tty", "/dev/pts/3");
+ * assert.equal(await client.readString("/local/domain/1/console/tty"), "/dev/pts/3");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./client.ts";
+export * from "./errors.ts";
+export * from "./operations.ts";
+export * from "./path.ts";
+export * from "./permissions.ts";
+export * from "./server.ts";
+export * from "./wire.ts";
+export { SystemError } from "../_sys/errno.ts";

@@ -1,0 +1,296 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The xenstore wire format (Xen's io/xs_wire.h): a 16-byte little-endian
+// header {type, req_id, tx_id, len} followed by `len` payload bytes, at most
+// 4096. Payloads are NUL-separated strings.
+
+import { XenstoreProtocolError } from "./errors.ts";
+
+/**
+ * Message types of the xenstore protocol, with their wire values.
+ *
+ * @example
+ * ```ts
+ * import { MessageType, messageTypeName } from "@xenpv/console/xenstore";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(MessageType.WRITE, 11);
+ * assert.equal(messageTypeName(22), "DIRECTORY_PART");
+ * ```
+ */
+export const MessageType = Object.freeze(
+  {
+    CONTROL: 0,
+    DIRECTORY: 1,
+    READ: 2,
+    GET_PERMS: 3,
+    WATCH: 4,
+    UNWATCH: 5,
+    TRANSACTION_START: 6,
+    TRANSACTION_END: 7,
+    INTRODUCE: 8,
+    RELEASE: 9,
+    GET_DOMAIN_PATH: 10,
+    WRITE: 11,
+    MKDIR: 12,
+    RM: 13,
+    SET_PERMS: 14,
+    WATCH_EVENT: 15,
+    ERROR: 16,
+    IS_DOMAIN_INTRODUCED: 17,
+    RESUME: 18,
+    SET_TARGET: 19,
+    // 20 was RESTRICT; it has been removed and is invalid.
+    RESET_WATCHES: 21,
+    DIRECTORY_PART: 22,
+    GET_FEATURE: 23,
+    SET_FEATURE: 24,
+    GET_QUOTA: 25,
+    SET_QUOTA: 26,
+    INVALID: 0xffff,
+  } as const,
+);
+
+/** A message type value (see {@linkcode MessageType}). */
+export type MessageType = typeof MessageType[keyof typeof MessageType];
+
+const TYPE_NAMES: Map<number, string> = new Map(
+  Object.entries(MessageType).map(([name, value]) => [value, name]),
+);
+
+/** The name of a message type, e.g. `2` -> `"READ"`; unknown -> `"TYPE_<n>"`. */
+export function messageTypeName(type: number): string {
+  return TYPE_NAMES.get(type) ?? `TYPE_${type}`;
+}
+
+/** Size of the message header in bytes. */
+export const HEADER_SIZE = 16;
+/** Largest payload either side may send (XENSTORE_PAYLOAD_MAX). */
+export const PAYLOAD_MAX = 4096;
+
+/** One protocol message. */
+export interface Message {
+  /** Message type (see {@linkcode MessageType}). */
+  type: number;
+  /** Request id, echoed in the reply. */
+  reqId: number;
+  /** Transaction id, 0 outside a transaction. */
+  txId: number;
+  /** The payload bytes (at most {@linkcode PAYLOAD_MAX}). */
+  payload: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Encodes a message: header plus payload, in one new buffer.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage, MessageType, payloadOf } from "@xenpv/console/xenstore";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeMessage({
+ *   type: MessageType.READ, reqId: 7, txId: 0, payload: payloadOf(["/a"]),
+ * });
+ * assert.deepEqual([...bytes], [2, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 47, 97, 0]);
+ * ```
+ *
+ * @throws {RangeError} when the payload exceeds {@linkcode PAYLOAD_MAX} or a
+ * header field is not a u32.
+ */
+export function encodeMessage(message: Message): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(HEADER_SIZE + message.payload.length);
+  encodeMessageInto(message, out, 0);
+  return out;
+}
+
+/** Encodes `message` into `out` at `offset`; returns the bytes written. */
+export function encodeMessageInto(message: Message, out: Uint8Array, offset: number): number {
+  const { type, reqId, txId, payload } = message;
+  if (payload.length > PAYLOAD_MAX) {
+    throw new RangeError(
+      `xenstore payload of ${payload.length} bytes exceeds the ${PAYLOAD_MAX}-byte limit`,
+    );
+  }
+  for (const [name, v] of [["type", type], ["reqId", reqId], ["txId", txId]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw new RangeError(`xenstore ${name} must be a u32, got ${v}`);
+    }
+  }
+  const view = new DataView(out.buffer, out.byteOffset + offset, HEADER_SIZE);
+  view.setUint32(0, type, true);
+  view.setUint32(4, reqId, true);
+  view.setUint32(8, txId, true);
+  view.setUint32(12, payload.length, true);
+  out.set(payload, offset + HEADER_SIZE);
+  return HEADER_SIZE + payload.length;
+}
+
+/**
+ * Builds a payload from parts, each followed by a NUL, except that a final
+ * binary value (a `Uint8Array`, as in WRITE's `<path>|<value>`) is appended
+ * as is.
+ *
+ * @example
+ * ```ts
+ * import { payloadOf } from "@xenpv/console/xenstore";
+ * import assert from "node:assert/strict";
+ *
+ * const p = payloadOf(["/a", new TextEncoder().encode("hi")]);
+ * assert.equal(new TextDecoder().decode(p), "/a\0hi");
+ * ```
+ */
+export function payloadOf(parts: readonly (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
+  const chunks = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
+  let size = 0;
+  chunks.forEach((c, i) => {
+    const raw = parts[i] instanceof Uint8Array && i === parts.length - 1;
+    size += c.length + (raw ? 0 : 1);
+  });
+  const out = new Uint8Array(size);
+  let at = 0;
+  chunks.forEach((c, i) => {
+    out.set(c, at);
+    at += c.length;
+    const raw = parts[i] instanceof Uint8Array && i === parts.length - 1;
+    if (!raw) out[at++] = 0;
+  });
+  return out;
+}
+
+/**
+ * Splits a payload into its NUL-terminated strings. A missing final NUL is
+ * tolerated (the last piece is still returned); an empty payload gives `[]`.
+ *
+ * @example
+ * ```ts
+ * import { splitPayload } from "@xenpv/console/xenstore";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = new TextEncoder().encode("a\0b\0");
+ * assert.deepEqual(splitPayload(bytes), ["a", "b"]);
+ * ```
+ */
+export function splitPayload(payload: Uint8Array): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < payload.length; i++) {
+    if (payload[i] === 0) {
+      out.push(decoder.decode(payload.subarray(start, i)));
+      start = i + 1;
+    }
+  }
+  if (start < payload.length) out.push(decoder.decode(payload.subarray(start)));
+  return out;
+}
+
+/**
+ * Like {@linkcode splitPayload} but requires every string to be NUL-terminated
+ * valid UTF-8: returns `undefined` otherwise (for validating peer input).
+ */
+export function splitPayloadStrict(payload: Uint8Array): string[] | undefined {
+  if (payload.length > 0 && payload[payload.length - 1] !== 0) return undefined;
+  const out: string[] = [];
+  let start = 0;
+  try {
+    for (let i = 0; i < payload.length; i++) {
+      if (payload[i] === 0) {
+        out.push(strictDecoder.decode(payload.subarray(start, i)));
+        start = i + 1;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+/**
+ * Incremental decoder of a byte stream into messages. Memory is bounded: it
+ * never holds more than one header plus {@linkcode PAYLOAD_MAX} bytes of a
+ * partial message, and a header announcing a larger payload throws
+ * {@linkcode XenstoreProtocolError} (the stream has lost its framing then).
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage, MessageDecoder, MessageType } from "@xenpv/console/xenstore";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeMessage({
+ *   type: MessageType.READ, reqId: 1, txId: 0, payload: new Uint8Array([47, 0]),
+ * });
+ * const decoder = new MessageDecoder();
+ * assert.deepEqual(decoder.push(bytes.subarray(0, 5)), []);
+ * const [message] = decoder.push(bytes.subarray(5));
+ * assert.equal(message.type, MessageType.READ);
+ * ```
+ */
+export class MessageDecoder {
+  #header = new Uint8Array(HEADER_SIZE);
+  #headerView = new DataView(this.#header.buffer);
+  #headerFill = 0;
+  #payload: Uint8Array | undefined;
+  #payloadFill = 0;
+  #type = 0;
+  #reqId = 0;
+  #txId = 0;
+  #failed: XenstoreProtocolError | undefined;
+
+  /** Bytes of a partial message held now. */
+  get buffered(): number {
+    return this.#headerFill + this.#payloadFill;
+  }
+
+  /**
+   * Feeds bytes; returns every message they complete (payloads are copies).
+   *
+   * @throws {XenstoreProtocolError} on a header whose length exceeds
+   * {@linkcode PAYLOAD_MAX}; the decoder stays failed afterwards.
+   */
+  push(chunk: Uint8Array): Message[] {
+    if (this.#failed !== undefined) throw this.#failed;
+    const out: Message[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#payload === undefined) {
+        const take = Math.min(HEADER_SIZE - this.#headerFill, chunk.length - at);
+        this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
+        this.#headerFill += take;
+        at += take;
+        if (this.#headerFill < HEADER_SIZE) break;
+        const len = this.#headerView.getUint32(12, true);
+        this.#type = this.#headerView.getUint32(0, true);
+        this.#reqId = this.#headerView.getUint32(4, true);
+        this.#txId = this.#headerView.getUint32(8, true);
+        if (len > PAYLOAD_MAX) {
+          this.#failed = new XenstoreProtocolError(
+            `message ${messageTypeName(this.#type)} announces a ${len}-byte payload ` +
+              `(limit ${PAYLOAD_MAX})`,
+          );
+          throw this.#failed;
+        }
+        this.#payload = new Uint8Array(len);
+        this.#payloadFill = 0;
+      }
+      const need = this.#payload.length - this.#payloadFill;
+      const take = Math.min(need, chunk.length - at);
+      this.#payload.set(chunk.subarray(at, at + take), this.#payloadFill);
+      this.#payloadFill += take;
+      at += take;
+      if (this.#payloadFill === this.#payload.length) {
+        out.push({
+          type: this.#type,
+          reqId: this.#reqId,
+          txId: this.#txId,
+          payload: this.#payload,
+        });
+        this.#payload = undefined;
+        this.#payloadFill = 0;
+        this.#headerFill = 0;
+      }
+    }
+    return out;
+  }
+}
