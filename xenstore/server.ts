@@ -380,8 +380,8 @@ export class XenstoreServer implements AsyncDisposable {
         return this.#startTransaction(conn, m, args(0, 1));
       case MessageType.TRANSACTION_END: {
         const [how] = args(1);
-        if (tx === undefined) throw new Refusal("ENOENT");
         if (how !== "T" && how !== "F") throw new Refusal("EINVAL");
+        if (tx === undefined) throw new Refusal("ENOENT");
         conn.transactions.delete(tx.id);
         if (how === "T") this.#commit(conn, tx);
         return OK;

@@ -1,0 +1,59 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// Finding real peers (Debian's xenstore-utils, python3-pyxs) for the tests.
+// Under CI=true a missing peer fails the test; elsewhere the test is skipped
+// with a note, so a developer without the packages can still run the rest.
+
+const inCI = Deno.env.get("CI") === "true";
+
+/** Whether `command` is on PATH (or is an existing absolute path). */
+export async function have(command: string, args: string[] = ["--help"]): Promise<boolean> {
+  try {
+    await new Deno.Command(command, { args, stdout: "null", stderr: "null" }).output();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the Debian python can import pyxs. */
+export async function havePyxs(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: ["-c", "import pyxs"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `ignore` for Deno.test: true when the peer is missing outside CI. In CI a
+ * missing peer throws, failing the run loudly.
+ */
+export function skipUnless(available: boolean, what: string): boolean {
+  if (available) return false;
+  if (inCI) throw new Error(`${what} is missing in CI: .ci/run must install it`);
+  console.warn(`skipping: ${what} is not installed (apt-get install it to run these tests)`);
+  return true;
+}
+
+/** Runs a command to completion (asynchronously: our server shares the event loop). */
+export async function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+let counter = 0;
+/** A fresh unix socket path for one test. */
+export function socketPath(tag: string): string {
+  return `/tmp/xenpv-${tag}-${Deno.pid}-${++counter}.sock`;
+}

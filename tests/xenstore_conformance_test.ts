@@ -1,0 +1,36 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The conformance suite against our server, in-process and over a unix
+// socket (through the libc FFI transport). Set XENPV_CONFORMANCE_PATH to run
+// it against another server as well (the Xen-in-QEMU run points it at the
+// real xenstored).
+
+import { XenstoreClient, XenstoreServer } from "../xenstore/mod.ts";
+import { conformanceSuite } from "./_xenstore_conformance.ts";
+
+conformanceSuite("in-process", () => {
+  const server = new XenstoreServer();
+  return Promise.resolve({
+    connect: () => Promise.resolve(server.connectClient()),
+    close: () => server.close(),
+  });
+});
+
+let socketCounter = 0;
+conformanceSuite("unix socket", () => {
+  const server = new XenstoreServer();
+  const path = `/tmp/xenpv-conformance-${Deno.pid}-${++socketCounter}.sock`;
+  server.listen(path);
+  return Promise.resolve({
+    connect: () => XenstoreClient.connect({ path }),
+    close: () => server.close(),
+  });
+});
+
+const other = Deno.env.get("XENPV_CONFORMANCE_PATH");
+if (other) {
+  conformanceSuite(`xenstored at ${other}`, () =>
+    Promise.resolve({
+      connect: () => XenstoreClient.connect({ path: other }),
+      close: () => Promise.resolve(),
+    }));
+}
