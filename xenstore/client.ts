@@ -642,6 +642,7 @@ export class XenstoreWatch implements AsyncIterableIterator<WatchEvent>, AsyncDi
     return { value: undefined, done: true };
   }
 
+  /** The watch is its own iterator. */
   [Symbol.asyncIterator](): AsyncIterableIterator<WatchEvent> {
     return this;
   }

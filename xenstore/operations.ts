@@ -2,7 +2,7 @@
 // The node operations shared by a client and a transaction: they differ only
 // in the transaction id their requests carry.
 
-import { MessageType, payloadOf, splitPayload } from "./wire.ts";
+import { MessageType, splitPayload } from "./wire.ts";
 import { assertPath } from "./path.ts";
 import { formatPermission, parsePermission, type Permission } from "./permissions.ts";
 import { XenstoreError, XenstoreProtocolError } from "./errors.ts";
@@ -29,9 +29,9 @@ export abstract class XenstoreOperations {
   ): Promise<Uint8Array>;
 
   /** Reads a node's value as bytes. Rejects with `ENOENT` when missing. */
-  read(path: string, options: RequestOptions = {}): Promise<Uint8Array> {
+  async read(path: string, options: RequestOptions = {}): Promise<Uint8Array> {
     assertPath(path, { relative: true });
-    return this.request(MessageType.READ, [path], { ...options, path });
+    return await this.request(MessageType.READ, [path], { ...options, path });
   }
 
   /** Reads a node's value as UTF-8 text. */

@@ -657,7 +657,11 @@ export class XenstoreServer implements AsyncDisposable {
   #install(state: WorkState): void {
     this.#root = state.root;
     for (const [owner, n] of state.delta) addTo(this.#nodeCounts, owner, n);
-    for (const [path, node, recursive] of state.events) this.#fire(path, node, recursive);
+    // Who may hear of a change is decided by the node as it now stands (the
+    // removed node, for removals), as xenstored does when it commits.
+    for (const [path, node, recursive] of state.events) {
+      this.#fire(path, lookup(this.#root, path) ?? node, recursive);
+    }
   }
 
   // ---- transactions --------------------------------------------------------

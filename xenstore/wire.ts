@@ -17,41 +17,67 @@ import { XenstoreProtocolError } from "./errors.ts";
  * assert.equal(messageTypeName(22), "DIRECTORY_PART");
  * ```
  */
-export const MessageType = Object.freeze(
-  {
-    CONTROL: 0,
-    DIRECTORY: 1,
-    READ: 2,
-    GET_PERMS: 3,
-    WATCH: 4,
-    UNWATCH: 5,
-    TRANSACTION_START: 6,
-    TRANSACTION_END: 7,
-    INTRODUCE: 8,
-    RELEASE: 9,
-    GET_DOMAIN_PATH: 10,
-    WRITE: 11,
-    MKDIR: 12,
-    RM: 13,
-    SET_PERMS: 14,
-    WATCH_EVENT: 15,
-    ERROR: 16,
-    IS_DOMAIN_INTRODUCED: 17,
-    RESUME: 18,
-    SET_TARGET: 19,
-    // 20 was RESTRICT; it has been removed and is invalid.
-    RESET_WATCHES: 21,
-    DIRECTORY_PART: 22,
-    GET_FEATURE: 23,
-    SET_FEATURE: 24,
-    GET_QUOTA: 25,
-    SET_QUOTA: 26,
-    INVALID: 0xffff,
-  } as const,
-);
+export const MessageType: {
+  readonly CONTROL: 0;
+  readonly DIRECTORY: 1;
+  readonly READ: 2;
+  readonly GET_PERMS: 3;
+  readonly WATCH: 4;
+  readonly UNWATCH: 5;
+  readonly TRANSACTION_START: 6;
+  readonly TRANSACTION_END: 7;
+  readonly INTRODUCE: 8;
+  readonly RELEASE: 9;
+  readonly GET_DOMAIN_PATH: 10;
+  readonly WRITE: 11;
+  readonly MKDIR: 12;
+  readonly RM: 13;
+  readonly SET_PERMS: 14;
+  readonly WATCH_EVENT: 15;
+  readonly ERROR: 16;
+  readonly IS_DOMAIN_INTRODUCED: 17;
+  readonly RESUME: 18;
+  readonly SET_TARGET: 19;
+  readonly RESET_WATCHES: 21;
+  readonly DIRECTORY_PART: 22;
+  readonly GET_FEATURE: 23;
+  readonly SET_FEATURE: 24;
+  readonly GET_QUOTA: 25;
+  readonly SET_QUOTA: 26;
+  readonly INVALID: 0xffff;
+} = Object.freeze({
+  CONTROL: 0,
+  DIRECTORY: 1,
+  READ: 2,
+  GET_PERMS: 3,
+  WATCH: 4,
+  UNWATCH: 5,
+  TRANSACTION_START: 6,
+  TRANSACTION_END: 7,
+  INTRODUCE: 8,
+  RELEASE: 9,
+  GET_DOMAIN_PATH: 10,
+  WRITE: 11,
+  MKDIR: 12,
+  RM: 13,
+  SET_PERMS: 14,
+  WATCH_EVENT: 15,
+  ERROR: 16,
+  IS_DOMAIN_INTRODUCED: 17,
+  RESUME: 18,
+  SET_TARGET: 19,
+  // 20 was RESTRICT; it has been removed and is invalid.
+  RESET_WATCHES: 21,
+  DIRECTORY_PART: 22,
+  GET_FEATURE: 23,
+  SET_FEATURE: 24,
+  GET_QUOTA: 25,
+  SET_QUOTA: 26,
+  INVALID: 0xffff,
+});
 
 /** A message type value (see {@linkcode MessageType}). */
-export type MessageType = typeof MessageType[keyof typeof MessageType];
+export type MessageTypeValue = typeof MessageType[keyof typeof MessageType];
 
 const TYPE_NAMES: Map<number, string> = new Map(
   Object.entries(MessageType).map(([name, value]) => [value, name]),

@@ -1,0 +1,249 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// Behaviour of the in-memory server beyond the shared conformance suite:
+// unprivileged domains, quotas, special watches, DIRECTORY_PART framing,
+// transactions that merge with unrelated concurrent changes.
+
+import assert from "node:assert/strict";
+import {
+  encodeMessage,
+  MessageType,
+  payloadOf,
+  splitPayload,
+  type XenstoreClient,
+  XenstoreClosedError,
+  XenstoreError,
+  XenstoreServer,
+} from "./mod.ts";
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => e instanceof XenstoreError && e.code === code);
+}
+
+async function withDomain(
+  fn: (dom0: XenstoreClient, domU: XenstoreClient, server: XenstoreServer) => Promise<void>,
+  quotas = {},
+): Promise<void> {
+  await using server = new XenstoreServer({ quotas });
+  await using dom0 = server.connectClient();
+  await dom0.mkdir("/local/domain/5");
+  await dom0.setPerms("/local/domain/5", [{ domid: 5, access: "none" }]);
+  server.introduceDomain(5);
+  await using domU = server.connectClient({ domid: 5 });
+  await fn(dom0, domU, server);
+}
+
+Deno.test("a fresh store has only the root, owned by dom0 and closed to others", async () => {
+  await using server = new XenstoreServer();
+  await using c = server.connectClient();
+  assert.deepEqual(await c.directory("/"), []);
+  assert.deepEqual(await c.getPerms("/"), [{ domid: 0, access: "none" }]);
+  assert.equal(server.stats.nodes, 1);
+  await rejectsWith(c.rm("/"), "EINVAL");
+});
+
+Deno.test("unprivileged domains: home-relative paths, ownership, permission checks", () =>
+  withDomain(async (dom0, domU) => {
+    await domU.write("data/x", "1"); // relative to /local/domain/5
+    assert.equal(await dom0.readString("/local/domain/5/data/x"), "1");
+    assert.deepEqual(await dom0.getPerms("/local/domain/5/data/x"), [{ domid: 5, access: "none" }]);
+    await dom0.write("/secret", "s");
+    await rejectsWith(domU.read("/secret"), "EACCES");
+    await rejectsWith(domU.write("/secret", "x"), "EACCES");
+    await rejectsWith(domU.write("/elsewhere/new", "x"), "EACCES"); // root is n0
+    await rejectsWith(domU.directory("/"), "EACCES");
+    await rejectsWith(domU.read("/secret/missing"), "EACCES"); // hidden, not ENOENT
+    await rejectsWith(domU.read("data/missing"), "ENOENT");
+    // a node dom0 shares read-only
+    await dom0.write("/shared", "r");
+    await dom0.setPerms("/shared", [{ domid: 0, access: "none" }, { domid: 5, access: "read" }]);
+    assert.equal(await domU.readString("/shared"), "r");
+    await rejectsWith(domU.write("/shared", "w"), "EACCES");
+    // privileged operations
+    await rejectsWith(domU.getQuota("nodes"), "EACCES");
+    await rejectsWith(domU.introduce(9, 1, 1), "EACCES");
+    await rejectsWith(domU.control("check"), "EACCES");
+  }));
+
+Deno.test("unprivileged domains: relative watches report relative paths", () =>
+  withDomain(async (_dom0, domU) => {
+    await using w = await domU.watch("device");
+    assert.equal((await w.next()).value?.path, "device");
+    await domU.write("device/console/0/state", "1");
+    assert.equal((await w.next()).value?.path, "device/console/0/state");
+  }));
+
+Deno.test("watches are not told about nodes the watcher cannot read", () =>
+  withDomain(async (dom0, domU) => {
+    await dom0.write("/open", "");
+    await dom0.setPerms("/open", [{ domid: 0, access: "read" }]);
+    await using w = await domU.watch("/open");
+    await w.next();
+    await dom0.transaction(async (tx) => {
+      await tx.write("/open/hidden", "x");
+      await tx.setPerms("/open/hidden", [{ domid: 0, access: "none" }]);
+    });
+    await dom0.write("/open/visible", "y");
+    assert.equal((await w.next()).value?.path, "/open/visible");
+  }));
+
+Deno.test("quotas: nodes, value size, watches, transactions, permissions (dom0 exempt)", () =>
+  withDomain(async (dom0, domU) => {
+    await domU.write("a", "1");
+    await domU.write("b", "1");
+    await rejectsWith(domU.write("c/d", "1"), "ENOSPC"); // 2 owned + 2 new > 3
+    await domU.rm("b");
+    await domU.write("c", "1");
+    await rejectsWith(domU.write("d", "x".repeat(11)), "ENOSPC");
+    const w1 = await domU.watch("a");
+    await rejectsWith(domU.watch("c"), "E2BIG");
+    await w1.close();
+    const tx = await domU.startTransaction();
+    await rejectsWith(domU.startTransaction(), "ENOSPC");
+    await tx.abort();
+    await rejectsWith(
+      domU.setPerms("a", [{ domid: 5, access: "none" }, { domid: 1, access: "read" }, {
+        domid: 2,
+        access: "read",
+      }]),
+      "ENOSPC",
+    );
+    // dom0 is not limited
+    for (let i = 0; i < 10; i++) await dom0.write(`/many/${i}`, "x".repeat(100));
+    assert.equal(await dom0.getQuota("nodes"), 3);
+    await dom0.setQuota("nodes", 10, { domid: 5 });
+    assert.equal(await dom0.getQuota("nodes", { domid: 5 }), 10);
+    await domU.write("d", "1");
+    assert.deepEqual((await dom0.quotaNames()).sort(), [
+      "node-size",
+      "nodes",
+      "permissions",
+      "transactions",
+      "watches",
+    ]);
+  }, { nodes: 3, "node-size": 10, watches: 1, transactions: 1, permissions: 1 }));
+
+Deno.test("@introduceDomain and @releaseDomain fire; release closes the domain's connections", async () => {
+  await using server = new XenstoreServer();
+  await using dom0 = server.connectClient();
+  await using intro = await dom0.watch("@introduceDomain");
+  await using rel = await dom0.watch("@releaseDomain");
+  await intro.next();
+  await rel.next();
+  await dom0.introduce(7, 12345, 3);
+  assert.equal((await intro.next()).value?.path, "@introduceDomain");
+  assert.equal(await dom0.isDomainIntroduced(7), true);
+  const domU = server.connectClient({ domid: 7 });
+  await domU.mkdir("x").catch(() => {});
+  await dom0.release(7);
+  assert.equal((await rel.next()).value?.path, "@releaseDomain");
+  assert.equal(await dom0.isDomainIntroduced(7), false);
+  await assert.rejects(domU.read("x"), XenstoreClosedError);
+  await domU.close();
+  await rejectsWith(dom0.release(7), "ENOENT");
+  await rejectsWith(dom0.introduce(0, 1, 1), "EINVAL");
+});
+
+Deno.test("watch events from a transaction come only at commit", async () => {
+  await using server = new XenstoreServer();
+  await using c = server.connectClient();
+  await using w = await c.watch("/tx");
+  await w.next();
+  const tx = await c.startTransaction();
+  await tx.write("/tx/a", "1");
+  await c.readString("/").catch(() => {}); // round trip
+  assert.equal(w.queued, 0);
+  await tx.commit();
+  assert.equal((await w.next()).value?.path, "/tx/a");
+});
+
+Deno.test("a transaction keeps unrelated concurrent changes", async () => {
+  await using server = new XenstoreServer();
+  await using a = server.connectClient();
+  await using b = server.connectClient();
+  await a.write("/m/mine", "0");
+  await a.write("/m/theirs/x", "0");
+  const tx = await a.startTransaction();
+  await tx.write("/m/mine", "tx");
+  await b.write("/m/theirs/x", "b"); // not read or written by tx
+  await b.write("/other", "b");
+  await tx.commit();
+  assert.equal(await a.readString("/m/mine"), "tx");
+  assert.equal(await a.readString("/m/theirs/x"), "b");
+  assert.equal(await a.readString("/other"), "b");
+});
+
+Deno.test("a transaction that read a directory conflicts with a new child", async () => {
+  await using server = new XenstoreServer();
+  await using a = server.connectClient();
+  await using b = server.connectClient();
+  await a.mkdir("/dir");
+  const tx = await a.startTransaction();
+  await tx.directory("/dir");
+  await tx.write("/dir-count", "0");
+  await b.write("/dir/new", "");
+  await rejectsWith(tx.commit(), "EAGAIN");
+});
+
+Deno.test("DIRECTORY_PART: generation, offsets, and the end marker", async () => {
+  await using server = new XenstoreServer();
+  await using c = server.connectClient();
+  const names = Array.from({ length: 300 }, (_, i) => `name-${String(i).padStart(20, "0")}`);
+  for (const n of names) await c.write(`/big/${n}`, "");
+  await rejectsWith(c.requestIn(0, MessageType.DIRECTORY, ["/big"]), "E2BIG");
+  const collected: string[] = [];
+  let offset = 0;
+  let gen: string | undefined;
+  for (let part = 0; part < 10; part++) {
+    const reply = await c.requestIn(0, MessageType.DIRECTORY_PART, ["/big", String(offset)]);
+    assert.ok(reply.length <= 4096);
+    const [g, ...rest] = splitPayload(reply);
+    gen ??= g;
+    assert.equal(g, gen);
+    const last = reply[reply.length - 1] === 0 && reply[reply.length - 2] === 0;
+    const got = last ? rest.slice(0, -1) : rest;
+    collected.push(...got);
+    offset += got.reduce((n, s) => n + s.length + 1, 0);
+    if (last) break;
+  }
+  assert.deepEqual(collected, names);
+  assert.deepEqual(await c.directory("/big"), names);
+  await rejectsWith(c.requestIn(0, MessageType.DIRECTORY_PART, ["/big", "999999"]), "EINVAL");
+});
+
+Deno.test("RESET_WATCHES drops the connection's watches and transactions", async () => {
+  await using server = new XenstoreServer();
+  await using c = server.connectClient();
+  await c.watch("/r");
+  await c.startTransaction();
+  assert.deepEqual([server.stats.watches, server.stats.transactions], [1, 1]);
+  await c.resetWatches();
+  assert.deepEqual([server.stats.watches, server.stats.transactions], [0, 0]);
+});
+
+Deno.test("an oversized header kills the connection, as in xenstored", async () => {
+  await using server = new XenstoreServer();
+  const t = server.connectTransport();
+  const header = new Uint8Array(16);
+  const v = new DataView(header.buffer);
+  v.setUint32(0, MessageType.READ, true);
+  v.setUint32(12, 4097, true);
+  await t.write(header);
+  assert.equal(await t.read(), null);
+  await t.close();
+  assert.equal(server.stats.connections, 0);
+});
+
+Deno.test("reply-only and unknown message types get EINVAL, the connection lives on", async () => {
+  await using server = new XenstoreServer();
+  const t = server.connectTransport();
+  for (const type of [MessageType.WATCH_EVENT, MessageType.ERROR, 20, 27, 0xffff]) {
+    await t.write(encodeMessage({ type, reqId: type, txId: 0, payload: payloadOf(["/"]) }));
+    const reply = await t.read();
+    assert.ok(reply);
+    const view = new DataView(reply.buffer, reply.byteOffset);
+    assert.equal(view.getUint32(0, true), MessageType.ERROR);
+    assert.equal(view.getUint32(4, true), type);
+    assert.equal(new TextDecoder().decode(reply.subarray(16)), "EINVAL\0");
+  }
+  await t.close();
+});
