@@ -1,0 +1,59 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// What each part needs from Deno's permission system: the codec and the
+// in-memory server need nothing; reaching a real xenstored needs --allow-ffi
+// only, and without it the error says how to run.
+
+import assert from "node:assert/strict";
+
+Deno.env.set("XENSTORED_PATH", "/tmp/xenpv-env-probe.sock");
+const mod = new URL("../mod.ts", import.meta.url).href;
+
+async function runScript(code: string, flags: string[]): Promise<{ code: number; out: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--no-config", ...flags, "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = r.stdin.getWriter();
+  await w.write(new TextEncoder().encode(code));
+  await w.close();
+  const out = await r.output();
+  const dec = new TextDecoder();
+  return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr) };
+}
+
+Deno.test("the in-memory server and codec run with no permissions at all", async () => {
+  const r = await runScript(
+    `import { XenstoreServer, encodeMessage, MessageType } from "${mod}";
+     await using s = new XenstoreServer();
+     await using c = s.connectClient();
+     await c.write("/x", "1");
+     encodeMessage({ type: MessageType.READ, reqId: 1, txId: 0, payload: new Uint8Array() });
+     console.log("value", await c.readString("/x"));`,
+    [],
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /value 1/);
+});
+
+Deno.test("connecting without --allow-ffi says how to run", async () => {
+  const r = await runScript(
+    `import { XenstoreClient } from "${mod}";
+     try { await XenstoreClient.connect({ path: "/tmp/none.sock" }); }
+     catch (e) { console.log(e.name, e.message); }`,
+    [],
+  );
+  assert.match(r.out, /NotCapable .*--allow-ffi/);
+});
+
+Deno.test("--allow-ffi alone reaches sockets and reads XENSTORED_PATH", async () => {
+  const r = await runScript(
+    `import { XenstoreClient } from "${mod}";
+     try { await XenstoreClient.connect(); }
+     catch (e) { console.log(e.name, e.message); }`,
+    ["--allow-ffi"],
+  );
+  // XENSTORED_PATH (set below) is honoured without --allow-env
+  assert.match(r.out, /SystemError connect \/tmp\/xenpv-env-probe.sock: ENOENT/);
+});

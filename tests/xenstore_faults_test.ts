@@ -1,0 +1,69 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// Faults across a real socket: the xenstored process dies with requests and
+// watches pending. Every pending call must reject with XenstoreClosedError
+// within a second.
+
+import assert from "node:assert/strict";
+import { XenstoreClient, XenstoreClosedError } from "../xenstore/mod.ts";
+import { socketPath } from "./_peers.ts";
+
+async function startServer(path: string): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-ffi",
+      new URL("../examples/xenstored.ts", import.meta.url).pathname,
+      "--socket",
+      path,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read(); // "listening on ..."
+  reader.releaseLock();
+  await child.stdout.cancel();
+  return child;
+}
+
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("xenstored killed mid-request: pending calls and watches reject within 1 s", async () => {
+  const path = socketPath("fault");
+  const server = await startServer(path);
+  const client = await XenstoreClient.connect({ path });
+  try {
+    await client.write("/f", "1");
+    const watch = await client.watch("/f");
+    await watch.next();
+    server.kill("SIGSTOP"); // requests now stay pending
+    const pending = [
+      client.read("/f"),
+      client.write("/f/x", "y"),
+      client.transaction((tx) => tx.read("/f")),
+      watch.next(),
+    ];
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(client.pendingRequests, 3);
+    server.kill("SIGKILL");
+    for (const p of pending) {
+      await within(1000, assert.rejects(p, XenstoreClosedError));
+    }
+    await assert.rejects(client.read("/f"), XenstoreClosedError);
+  } finally {
+    await client.close();
+    try {
+      server.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await server.status;
+    try {
+      Deno.removeSync(path);
+    } catch { /* removed */ }
+  }
+});
