@@ -332,9 +332,9 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
    * await using server = new XenstoreServer();
    * await using client = server.connectClient();
    * await using watch = await client.watch("/data");
-   * assert.equal((await watch.next())?.path, "/data"); // the initial event
+   * assert.equal((await watch.next()).value?.path, "/data"); // the initial event
    * await client.write("/data/x", "1");
-   * assert.equal((await watch.next())?.path, "/data/x");
+   * assert.equal((await watch.next()).value?.path, "/data/x");
    * ```
    */
   async watch(path: string, options: WatchOptions = {}): Promise<XenstoreWatch> {
