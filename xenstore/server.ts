@@ -917,9 +917,11 @@ function parseDomid(text: string): number {
   return Number(text);
 }
 
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
 function strictPath(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return strictDecoder.decode(bytes);
   } catch {
     throw new Refusal("EINVAL");
   }

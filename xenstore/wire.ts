@@ -107,6 +107,21 @@ export interface Message {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** UTF-8 decoding with a fast path for the short ASCII strings xenstore uses. */
+function decodeText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as never);
+  }
+  return decoder.decode(bytes.subarray(start, end));
+}
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -140,18 +155,28 @@ export function encodeMessageInto(message: Message, out: Uint8Array, offset: num
       `xenstore payload of ${payload.length} bytes exceeds the ${PAYLOAD_MAX}-byte limit`,
     );
   }
-  for (const [name, v] of [["type", type], ["reqId", reqId], ["txId", txId]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-      throw new RangeError(`xenstore ${name} must be a u32, got ${v}`);
-    }
-  }
-  const view = new DataView(out.buffer, out.byteOffset + offset, HEADER_SIZE);
-  view.setUint32(0, type, true);
-  view.setUint32(4, reqId, true);
-  view.setUint32(8, txId, true);
-  view.setUint32(12, payload.length, true);
+  checkU32("type", type);
+  checkU32("reqId", reqId);
+  checkU32("txId", txId);
+  putU32(out, offset, type);
+  putU32(out, offset + 4, reqId);
+  putU32(out, offset + 8, txId);
+  putU32(out, offset + 12, payload.length);
   out.set(payload, offset + HEADER_SIZE);
   return HEADER_SIZE + payload.length;
+}
+
+function checkU32(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new RangeError(`xenstore ${name} must be a u32, got ${v}`);
+  }
+}
+
+function putU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+  out[at + 2] = (v >>> 16) & 0xff;
+  out[at + 3] = v >>> 24;
 }
 
 /**
@@ -204,11 +229,11 @@ export function splitPayload(payload: Uint8Array): string[] {
   let start = 0;
   for (let i = 0; i < payload.length; i++) {
     if (payload[i] === 0) {
-      out.push(decoder.decode(payload.subarray(start, i)));
+      out.push(decodeText(payload, start, i));
       start = i + 1;
     }
   }
-  if (start < payload.length) out.push(decoder.decode(payload.subarray(start)));
+  if (start < payload.length) out.push(decodeText(payload, start, payload.length));
   return out;
 }
 
