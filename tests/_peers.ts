@@ -57,3 +57,27 @@ let counter = 0;
 export function socketPath(tag: string): string {
   return `/tmp/xenpv-${tag}-${Deno.pid}-${++counter}.sock`;
 }
+
+/**
+ * Starts examples/xenstored.ts on `path` in its own process and resolves once
+ * it listens.
+ */
+export async function startXenstored(path: string): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-ffi",
+      new URL("../examples/xenstored.ts", import.meta.url).pathname,
+      "--socket",
+      path,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  reader.releaseLock();
+  await child.stdout.cancel();
+  if (!first.includes("listening on")) throw new Error(`xenstored did not start: ${first}`);
+  return child;
+}

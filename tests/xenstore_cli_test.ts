@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { XenstoreServer } from "../xenstore/mod.ts";
-import { have, run, skipUnless, socketPath } from "./_peers.ts";
+import { have, run, skipUnless, socketPath, startXenstored } from "./_peers.ts";
 
 const ignore = skipUnless(await have("xenstore-read", ["/"]), "xenstore-utils (xenstore-read)");
 
@@ -118,26 +118,12 @@ Deno.test(
   { name: "examples/xenstored.ts serves the tools and exits cleanly on SIGTERM", ignore },
   async () => {
     const path = socketPath("example");
-    const server = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-ffi",
-        new URL("../examples/xenstored.ts", import.meta.url).pathname,
-        "--socket",
-        path,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = server.stdout.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    assert.match(first, /listening on/);
-    reader.releaseLock();
+    const server = await startXenstored(path);
     const env = { XENSTORED_PATH: path };
     assert.equal((await run("xenstore-write", ["/k", "v"], env)).code, 0);
     assert.equal((await run("xenstore-read", ["/k"], env)).stdout, "v\n");
     server.kill("SIGTERM");
-    const status = await server.output();
+    const status = await server.status;
     assert.equal(status.code, 0);
     assert.throws(() => Deno.statSync(path), Deno.errors.NotFound); // socket file removed
   },

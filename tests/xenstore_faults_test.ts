@@ -5,26 +5,7 @@
 
 import assert from "node:assert/strict";
 import { XenstoreClient, XenstoreClosedError } from "../xenstore/mod.ts";
-import { socketPath } from "./_peers.ts";
-
-async function startServer(path: string): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      new URL("../examples/xenstored.ts", import.meta.url).pathname,
-      "--socket",
-      path,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  await reader.read(); // "listening on ..."
-  reader.releaseLock();
-  await child.stdout.cancel();
-  return child;
-}
+import { socketPath, startXenstored } from "./_peers.ts";
 
 function within<T>(ms: number, p: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -36,7 +17,7 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
 
 Deno.test("xenstored killed mid-request: pending calls and watches reject within 1 s", async () => {
   const path = socketPath("fault");
-  const server = await startServer(path);
+  const server = await startXenstored(path);
   const client = await XenstoreClient.connect({ path });
   try {
     await client.write("/f", "1");

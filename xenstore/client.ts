@@ -1,8 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { Outbox } from "./_outbox.ts";
 import {
-  encodeMessageInto,
-  HEADER_SIZE,
   type Message,
   MessageDecoder,
   MessageType,
@@ -111,8 +110,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
   #pending = new Map<number, Pending>();
   #watches = new Set<XenstoreWatch>();
   #nextReqId = 1;
-  #outbox: Message[] = [];
-  #outboxBytes = 0;
+  #outbox = new Outbox();
   #flushing = false;
   #reading = false;
   #error: Error | undefined;
@@ -225,7 +223,6 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
   // Requests issued in one turn of the event loop leave in one write.
   #enqueue(message: Message): void {
     this.#outbox.push(message);
-    this.#outboxBytes += HEADER_SIZE + message.payload.length;
     if (!this.#flushing) {
       this.#flushing = true;
       queueMicrotask(() => this.#flush());
@@ -234,13 +231,8 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
 
   async #flush(): Promise<void> {
     try {
-      while (this.#outbox.length > 0 && !this.closed) {
-        const batch = new Uint8Array(this.#outboxBytes);
-        let at = 0;
-        for (const m of this.#outbox) at += encodeMessageInto(m, batch, at);
-        this.#outbox = [];
-        this.#outboxBytes = 0;
-        await this.#transport.write(batch);
+      while (!this.#outbox.empty && !this.closed) {
+        await this.#transport.write(this.#outbox.take());
       }
     } catch (err) {
       this.#fail(

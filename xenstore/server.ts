@@ -1,8 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { Outbox } from "./_outbox.ts";
 import {
-  encodeMessageInto,
-  HEADER_SIZE,
   type Message,
   MessageDecoder,
   MessageType,
@@ -786,8 +785,7 @@ class ServerConnection {
   #transport: XenstoreTransport;
   #handle: (c: ServerConnection, m: Message) => void;
   #decoder = new MessageDecoder();
-  #outbox: Message[] = [];
-  #outboxBytes = 0;
+  #outbox = new Outbox();
   #flushing: Promise<void> | undefined;
   #closed = false;
 
@@ -805,7 +803,7 @@ class ServerConnection {
     try {
       while (!this.#closed) {
         // Backpressure: a client that does not read its replies stops being read.
-        if (this.#outboxBytes > READ_PAUSE && this.#flushing) await this.#flushing;
+        if (this.#outbox.bytes > READ_PAUSE && this.#flushing) await this.#flushing;
         const chunk = await this.#transport.read();
         if (chunk === null || this.#closed) break;
         // A malformed header (payload over 4096) throws: the connection dies,
@@ -825,8 +823,7 @@ class ServerConnection {
   send(message: Message): void {
     if (this.#closed) return;
     this.#outbox.push(message);
-    this.#outboxBytes += HEADER_SIZE + message.payload.length;
-    if (this.#outboxBytes > OUTBOX_LIMIT) {
+    if (this.#outbox.bytes > OUTBOX_LIMIT) {
       // The client has stopped reading; xenstored drops such connections too.
       this.close();
       return;
@@ -847,13 +844,8 @@ class ServerConnection {
     // Let the current batch of requests finish first: one write for all.
     await Promise.resolve();
     try {
-      while (this.#outbox.length > 0 && !this.#closed) {
-        const batch = new Uint8Array(this.#outboxBytes);
-        let at = 0;
-        for (const m of this.#outbox) at += encodeMessageInto(m, batch, at);
-        this.#outbox = [];
-        this.#outboxBytes = 0;
-        await this.#transport.write(batch);
+      while (!this.#outbox.empty && !this.#closed) {
+        await this.#transport.write(this.#outbox.take());
       }
     } catch {
       this.close();
@@ -865,8 +857,7 @@ class ServerConnection {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    this.#outbox = [];
-    this.#outboxBytes = 0;
+    this.#outbox.clear();
     this.watches.clear();
     this.transactions.clear();
     return this.#transport.close();
