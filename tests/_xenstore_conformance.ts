@@ -172,6 +172,14 @@ export function conformanceSuite(name: string, open: () => Promise<Target>): voi
     await c.rm(`${base}/w`);
     // The removal of a parent is reported as the watched path itself.
     assert.equal((await watch.next()).value?.path, `${base}/w/sub`);
+    // A watch on a path that did not exist hears nothing of the removal.
+    await c.write(`${base}/v/x`, "1");
+    await using ghost = await c.watch(`${base}/v/x/not-there`, { token: "ghost" });
+    await ghost.next();
+    await c.rm(`${base}/v`);
+    await using probe = await c.watch(`${base}/v`, { token: "probe" });
+    assert.equal((await probe.next()).value?.token, "probe"); // a round trip later
+    assert.equal(ghost.queued, 0);
   });
 
   test("unwatch stops events; duplicate watch is EEXIST", async (c, base) => {

@@ -349,9 +349,9 @@ export class XenstoreServer implements AsyncDisposable {
       }
       case MessageType.DIRECTORY_PART: {
         const [path, offsetText] = args(2);
-        if (!/^[0-9]+$/.test(offsetText)) throw new Refusal("EINVAL");
         const node = this.#read(conn, tx, path);
-        return directoryPart(node, Number(offsetText));
+        // xenstored reads the offset with atoi(): leading digits, else 0.
+        return directoryPart(node, Number(/^[0-9]*/.exec(offsetText)![0] || "0"));
       }
       case MessageType.GET_PERMS: {
         const [path] = args(1);
@@ -719,7 +719,11 @@ export class XenstoreServer implements AsyncDisposable {
         if (w.abs.startsWith("@")) continue;
         let eventPath: string | undefined;
         if (isPathWithin(path, w.abs)) eventPath = path;
-        else if (recursive && isPathWithin(w.abs, path)) eventPath = w.abs;
+        else if (recursive && isPathWithin(w.abs, path) && within(node, path, w.abs)) {
+          // A removal tells watchers of each removed node (as xenstored
+          // fires an exact event for every node it deletes).
+          eventPath = w.abs;
+        }
         if (eventPath === undefined) continue;
         conn.sendEvent(relativeTo(conn, w, eventPath), w.token);
       }
@@ -873,7 +877,8 @@ function relativeTo(conn: ServerConnection, w: ServerWatch, path: string): strin
 function directoryPart(node: Node, offset: number): Uint8Array {
   const gen = encoder.encode(`${node.gen}\0`);
   const all = payloadOf([...node.children.keys()]);
-  if (offset > all.length) throw new Refusal("EINVAL");
+  // At or past the end: the generation and an empty list (one more NUL).
+  if (offset >= all.length) return payloadOf([String(node.gen), ""]);
   const room = 4096 - gen.length - 1;
   let end = all.length;
   let last = false;
@@ -889,6 +894,12 @@ function directoryPart(node: Node, offset: number): Uint8Array {
   out.set(gen);
   out.set(body, gen.length);
   return out; // the final part ends with an extra NUL (out is zero-filled)
+}
+
+/** Whether `target` (at or below `base`) exists in the subtree `node` at `base`. */
+function within(node: Node, base: string, target: string): boolean {
+  const rest = target.slice(base === "/" ? 1 : base.length + 1);
+  return rest === "" || lookup(node, `/${rest}`) !== undefined;
 }
 
 function genOf(node: Node | undefined): number {
