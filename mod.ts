@@ -19,3 +19,4 @@
  */
 
 export * from "./xenstore/mod.ts";
+export * from "./ring/mod.ts";

@@ -1,0 +1,205 @@
+// Copyright 2026 the xenpv authors. MIT license.
+import assert from "node:assert/strict";
+import { CONSOLE_LAYOUT as L, ConsoleRing, RingCorruptionError } from "./mod.ts";
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function setIndices(
+  page: ArrayBuffer,
+  inCons: number,
+  inProd: number,
+  outCons: number,
+  outProd: number,
+) {
+  new Uint32Array(page, L.IN_CONS, 4).set([
+    inCons >>> 0,
+    inProd >>> 0,
+    outCons >>> 0,
+    outProd >>> 0,
+  ]);
+}
+
+Deno.test("layout matches struct xencons_interface", () => {
+  assert.equal(L.IN_OFFSET, 0);
+  assert.equal(L.OUT_OFFSET, L.IN_OFFSET + L.IN_SIZE);
+  assert.equal(L.IN_CONS, L.OUT_OFFSET + L.OUT_SIZE);
+  assert.deepEqual([L.IN_PROD, L.OUT_CONS, L.OUT_PROD, L.CONNECTION], [3076, 3080, 3084, 3088]);
+});
+
+Deno.test("bad construction arguments", () => {
+  assert.throws(() => new ConsoleRing(new ArrayBuffer(3000), { role: "backend" }), RangeError);
+  assert.throws(
+    () => new ConsoleRing(new ArrayBuffer(8192), { role: "backend", byteOffset: 2 }),
+    RangeError,
+  );
+  assert.throws(
+    () => new ConsoleRing(new ArrayBuffer(4096), { role: "middle" as never }),
+    TypeError,
+  );
+  const r = new ConsoleRing(new ArrayBuffer(8192), { role: "backend", byteOffset: 4096 });
+  assert.equal(r.byteOffset, 4096);
+});
+
+Deno.test("data wraps around the ring end and indices wrap at 2^32", () => {
+  for (const start of [0, 100, 2 ** 32 - 5, 2 ** 32 - 2048, 2 ** 32 - 1]) {
+    const page = new ArrayBuffer(4096);
+    setIndices(page, start, start, start, start);
+    const guest = new ConsoleRing(page, { role: "frontend" });
+    const dom0 = new ConsoleRing(page, { role: "backend" });
+    const rand = prng(start);
+    let sent = 0;
+    let got = 0;
+    for (let round = 0; round < 200; round++) {
+      const chunk = new Uint8Array(1 + Math.floor(rand() * 3000)).map((_, i) => (sent + i) & 0xff);
+      const n = guest.write(chunk);
+      assert.ok(n <= L.OUT_SIZE);
+      sent += n;
+      const data = dom0.read(1 + Math.floor(rand() * 2500));
+      data.forEach((b, i) => assert.equal(b, (got + i) & 0xff));
+      got += data.length;
+    }
+    got += dom0.read().length;
+    assert.equal(got, sent);
+    const { outCons, outProd } = dom0.indices();
+    assert.equal(outCons, outProd);
+    assert.equal(outProd, (start + sent) >>> 0);
+  }
+});
+
+Deno.test("the input ring is 1 KiB: writes stop when it is full and resume after reads", () => {
+  const page = new ArrayBuffer(4096);
+  const dom0 = new ConsoleRing(page, { role: "backend" });
+  const guest = new ConsoleRing(page, { role: "frontend" });
+  const big = new Uint8Array(3000).map((_, i) => i & 0xff);
+  assert.equal(dom0.writable(), 1024);
+  assert.equal(dom0.write(big), 1024);
+  assert.equal(dom0.write(big.subarray(1024)), 0);
+  assert.deepEqual(guest.read(10), big.subarray(0, 10));
+  assert.equal(dom0.write(big.subarray(1024)), 10);
+  assert.equal(guest.readable(), 1024);
+});
+
+Deno.test("hostile index states are reported, never read through", () => {
+  const rand = prng(7);
+  let reported = 0;
+  for (let i = 0; i < 20000; i++) {
+    const page = new ArrayBuffer(4096);
+    const pick = () => {
+      const r = rand();
+      if (r < 0.3) return Math.floor(rand() * 2 ** 32);
+      if (r < 0.6) return Math.floor(rand() * 4096);
+      return 2 ** 32 - 1 - Math.floor(rand() * 4096);
+    };
+    const outCons = pick();
+    const inProd = pick();
+    setIndices(page, pick(), inProd, outCons, pick());
+    const sentinel = new Uint8Array(page);
+    let ring: ConsoleRing;
+    try {
+      ring = new ConsoleRing(page, { role: "backend" });
+    } catch (err) {
+      assert.ok(err instanceof RingCorruptionError, String(err));
+      reported++;
+      continue;
+    }
+    // A valid state: the read size never exceeds the ring.
+    const data = ring.read();
+    assert.ok(data.length <= L.OUT_SIZE);
+    assert.ok(ring.write(new Uint8Array(2000)) <= L.IN_SIZE);
+    assert.equal(sentinel.length, 4096);
+  }
+  assert.ok(reported > 10000, `only ${reported} of 20000 random states were invalid`);
+});
+
+Deno.test("a producer index moving backwards or beyond the ring size is corruption", () => {
+  const page = new ArrayBuffer(4096);
+  const dom0 = new ConsoleRing(page, { role: "backend" });
+  const idx = new Uint32Array(page, L.IN_CONS, 4);
+  idx[3] = 100; // out_prod
+  assert.equal(dom0.read().length, 100);
+  idx[3] = 50; // backwards
+  assert.throws(
+    () => dom0.read(),
+    (e) => e instanceof RingCorruptionError && /backwards/.test(e.message),
+  );
+  idx[3] = 100 + 2049; // more than the ring holds
+  assert.throws(() => dom0.readable(), /2049 bytes announced/);
+  idx[3] = 120;
+  idx[2] = 7; // our out_cons tampered with
+  assert.throws(() => dom0.read(), /consumer index was changed/);
+  const after = dom0.resync();
+  assert.equal(after.outCons, after.outProd);
+  assert.equal(dom0.read().length, 0);
+  idx[3] = after.outProd + 5;
+  assert.equal(dom0.read().length, 5);
+});
+
+Deno.test("a consumer index passing the producer is corruption on write", () => {
+  const page = new ArrayBuffer(4096);
+  const dom0 = new ConsoleRing(page, { role: "backend" });
+  const idx = new Uint32Array(page, L.IN_CONS, 4);
+  dom0.write(new Uint8Array(10));
+  idx[0] = 20; // in_cons beyond in_prod
+  assert.throws(
+    () => dom0.write(new Uint8Array(1)),
+    (e) => e instanceof RingCorruptionError && e.ring === "in",
+  );
+  idx[0] = 10;
+  assert.equal(dom0.write(new Uint8Array(1)), 1);
+});
+
+Deno.test("the connection byte", () => {
+  const page = new ArrayBuffer(4096);
+  const dom0 = new ConsoleRing(page, { role: "backend" });
+  new Uint8Array(page)[L.CONNECTION] = 1;
+  assert.equal(dom0.connected, false);
+  dom0.connected = true;
+  assert.equal(new Uint8Array(page)[L.CONNECTION], 0);
+  assert.equal(dom0.connected, true);
+});
+
+Deno.test("a detached page throws instead of crashing", () => {
+  const page = new ArrayBuffer(4096);
+  const dom0 = new ConsoleRing(page, { role: "backend" });
+  page.transfer(0);
+  assert.throws(() => dom0.read(), TypeError);
+  assert.throws(() => dom0.write(new Uint8Array(1)), TypeError);
+});
+
+Deno.test("100 MB through the ring: no loss, no reorder (checksummed)", () => {
+  const page = new ArrayBuffer(4096);
+  const guest = new ConsoleRing(page, { role: "frontend" });
+  const dom0 = new ConsoleRing(page, { role: "backend" });
+  const total = 100 * 1024 * 1024;
+  const rand = prng(99);
+  const source = new Uint8Array(1 << 16).map(() => Math.floor(rand() * 256));
+  const sink = new Uint8Array(4096);
+  let sent = 0;
+  let received = 0;
+  let sumSent = 0;
+  let sumReceived = 0;
+  while (received < total) {
+    if (sent < total) {
+      const at = sent & 0xffff;
+      const len = Math.min(1 + Math.floor(rand() * 3000), total - sent, 0x10000 - at);
+      const n = guest.write(source.subarray(at, at + len));
+      for (let i = 0; i < n; i++) sumSent = (sumSent * 31 + source[at + i]) >>> 0;
+      sent += n;
+    }
+    const n = dom0.readInto(sink.subarray(0, 1 + Math.floor(rand() * 4095)));
+    // An order-sensitive checksum: a lost, duplicated or swapped byte changes it.
+    for (let i = 0; i < n; i++) sumReceived = (sumReceived * 31 + sink[i]) >>> 0;
+    received += n;
+  }
+  assert.equal(received, total);
+  assert.equal(sumReceived, sumSent);
+});
