@@ -20,3 +20,4 @@
 
 export * from "./xenstore/mod.ts";
 export * from "./ring/mod.ts";
+export * from "./evtchn/mod.ts";

@@ -16,7 +16,7 @@ import {
   POLLOUT,
   releaseLibc,
 } from "./libc.ts";
-import { SystemError } from "./errno.ts";
+import { errnoName, SystemError } from "./errno.ts";
 import { Poller } from "./poller.ts";
 
 const READ_CHUNK = 65536;
@@ -46,7 +46,7 @@ export class FdStream {
   #fd: number;
   #path: string;
   #socket: boolean;
-  #poller: Poller;
+  #poller: Poller | undefined;
   #pumping = false;
   #readWaiters: (() => void)[] = [];
   #writeWaiters: (() => void)[] = [];
@@ -60,12 +60,31 @@ export class FdStream {
     this.#fd = fd;
     this.#path = options.path;
     this.#socket = options.socket ?? false;
-    try {
-      this.#poller = new Poller();
-    } catch (err) {
-      libc.close(fd);
-      releaseLibc();
-      throw err;
+  }
+
+  /** The poller, made on the first wait (devices used only for ioctl never need one). */
+  #pollerNow(): Poller {
+    this.#poller ??= new Poller();
+    return this.#poller;
+  }
+
+  /**
+   * ioctl(fd, request, arg) with `arg` as the in/out struct. Returns the
+   * call's non-negative result; throws {@linkcode SystemError} naming the
+   * path and `hint(code)`.
+   */
+  ioctl(
+    request: bigint,
+    arg: Uint8Array<ArrayBuffer>,
+    hint?: (code: string) => string | undefined,
+  ): number {
+    if (this.#closed) throw new StreamClosedError(`${this.#path}: closed`);
+    for (;;) {
+      const rc = this.#libc.ioctl(this.#fd, request, arg);
+      if (rc >= 0) return rc;
+      const code = errno();
+      if (code === EINTR) continue;
+      throw new SystemError(code, "ioctl", { path: this.#path, hint: hint?.(errnoName(code)) });
     }
   }
 
@@ -88,12 +107,13 @@ export class FdStream {
    * Reads what is available, waiting if nothing is. Resolves to `null` at end
    * of stream or when the stream is closed.
    */
-  async read(): Promise<Uint8Array | null> {
+  async read(signal?: AbortSignal): Promise<Uint8Array | null> {
     while (!this.#closed) {
+      signal?.throwIfAborted();
       if (this.#eof) return null;
       const chunk = this.tryRead();
       if (chunk !== undefined) return chunk;
-      await this.#waitFor(POLLIN);
+      await this.#waitFor(POLLIN, signal);
     }
     return null;
   }
@@ -157,10 +177,25 @@ export class FdStream {
     }
   }
 
-  #waitFor(event: number): Promise<void> {
-    return new Promise((resolve) => {
-      (event === POLLIN ? this.#readWaiters : this.#writeWaiters).push(resolve);
-      if (this.#pumping) this.#poller.wake();
+  #waitFor(event: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const list = event === POLLIN ? this.#readWaiters : this.#writeWaiters;
+      let waiter = resolve;
+      if (signal !== undefined) {
+        const onAbort = () => {
+          const i = list.indexOf(waiter);
+          if (i >= 0) list.splice(i, 1);
+          if (this.#pumping) this.#pollerNow().wake(); // re-poll without us
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        waiter = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+      }
+      list.push(waiter);
+      if (this.#pumping) this.#pollerNow().wake();
       else this.#pump();
     });
   }
@@ -176,7 +211,7 @@ export class FdStream {
           (this.#writeWaiters.length > 0 ? POLLOUT : 0);
         let revents: number[] | null;
         try {
-          revents = await this.#poller.wait([{ fd: this.#fd, events }]);
+          revents = await this.#pollerNow().wait([{ fd: this.#fd, events }]);
         } catch {
           revents = [POLLERR];
         }
@@ -201,12 +236,29 @@ export class FdStream {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * Closes at once, for streams that never waited (devices used for ioctl
+   * and mmap only). Falls back to the asynchronous close otherwise.
+   */
+  closeSync(): void {
+    if (this.#closing !== undefined) return;
+    if (this.#poller !== undefined) {
+      this.close();
+      return;
+    }
+    this.#closed = true;
+    this.#closing = Promise.resolve();
+    this.#libc.close(this.#fd);
+    this.#fd = -1;
+    releaseLibc();
+  }
+
   /** Wakes every waiter (reads resolve `null`), then closes the fd. */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
     this.#closing = (async () => {
-      await this.#poller.close(); // waits for an in-flight poll to return
+      await this.#poller?.close(); // waits for an in-flight poll to return
       this.#release("read");
       this.#release("write");
       this.#libc.close(this.#fd);

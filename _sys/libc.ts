@@ -27,6 +27,10 @@ const SYMBOLS = {
   accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
   unlink: { parameters: ["buffer"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
+  munmap: { parameters: ["pointer", "usize"], result: "i32" },
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   getenv: { parameters: ["buffer"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
@@ -51,6 +55,10 @@ export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 export const POLLNVAL = 0x20;
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const MAP_SHARED = 0x1;
+export const MFD_CLOEXEC = 0x1;
 export const EINTR = 4;
 export const EAGAIN = 11;
 export const EINPROGRESS = 115;

@@ -141,3 +141,21 @@ Deno.test("getenv reads the process environment through libc", () => {
   assert.equal(libcReferences(), 0);
   assert.deepEqual([...cString("ab")], [97, 98, 0]);
 });
+
+Deno.test("an aborted read rejects with the reason and leaves the stream usable", async () => {
+  const path = sock();
+  const listener = UnixListener.listen(path);
+  const accepting = listener.accept();
+  const client = await connectUnix(path);
+  const server = (await accepting)!;
+  const controller = new AbortController();
+  const pending = server.read(controller.signal);
+  controller.abort(new Error("enough"));
+  await assert.rejects(pending, /enough/);
+  await client.write(new Uint8Array([1, 2, 3]));
+  assert.deepEqual([...(await server.read())!], [1, 2, 3]);
+  await client.close();
+  await server.close();
+  await listener.close();
+  assert.equal(libcReferences(), 0);
+});

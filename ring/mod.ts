@@ -23,3 +23,5 @@
 
 export * from "./console_ring.ts";
 export * from "./layout.ts";
+export * from "./mapping.ts";
+export { SystemError } from "../_sys/errno.ts";
