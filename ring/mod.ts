@@ -25,3 +25,4 @@ export * from "./console_ring.ts";
 export * from "./layout.ts";
 export * from "./mapping.ts";
 export { SystemError } from "../_sys/errno.ts";
+export * from "./write_all.ts";
