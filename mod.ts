@@ -3,21 +3,26 @@
 /**
  * xenpv: reach Xen guests' PV consoles from dom0.
  *
- * This release carries the xenstore layer (`@xenpv/console/xenstore`): a
- * client for the real xenstored and an in-memory server for simulation.
- * Console rings, event channels and `connect()` follow.
+ * `connect(domain)` attaches to a guest's console, through xenconsoled's pty
+ * (as `xl console` does) or by being the ring's backend, and gives a
+ * `{ readable, writable }` pair of Web Streams. The layers it is built from
+ * are exported too: `@xenpv/console/xenstore`, `/ring`, `/evtchn`,
+ * `/xencons`, and the simulated host in `/sim`.
  *
- * @example Read a guest's name in dom0
+ * @example Attach in dom0
  * ```ts ignore
- * import { XenstoreClient } from "@xenpv/console";
+ * import { connect } from "@xenpv/console";
  *
- * await using xs = await XenstoreClient.connect();
- * console.log(await xs.readString("/local/domain/1/name"));
+ * await using console = await connect("win-guest");
+ * await console.readable.pipeTo(Deno.stdout.writable);
  * ```
  *
  * @module
  */
 
+export * from "./connect.ts";
+export * from "./console_errors.ts";
+export * from "./host.ts";
 export * from "./xenstore/mod.ts";
 export * from "./ring/mod.ts";
 export * from "./evtchn/mod.ts";

@@ -32,6 +32,15 @@ const SYMBOLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   getenv: { parameters: ["buffer"], result: "pointer" },
+  posix_openpt: { parameters: ["i32"], result: "i32" },
+  grantpt: { parameters: ["i32"], result: "i32" },
+  unlockpt: { parameters: ["i32"], result: "i32" },
+  ptsname: { parameters: ["i32"], result: "pointer" },
+  tcgetattr: { parameters: ["i32", "buffer"], result: "i32" },
+  tcsetattr: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  cfmakeraw: { parameters: ["buffer"], result: "void" },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
+  isatty: { parameters: ["i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -59,6 +68,14 @@ export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
 export const MAP_SHARED = 0x1;
 export const MFD_CLOEXEC = 0x1;
+export const O_NOCTTY = 0o400;
+export const O_CREAT = 0o100;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+export const TCSANOW = 0;
+/** sizeof(struct termios) on Linux glibc (x86-64, arm64). */
+export const TERMIOS_SIZE = 60;
 export const EINTR = 4;
 export const EAGAIN = 11;
 export const EINPROGRESS = 115;

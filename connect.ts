@@ -1,0 +1,641 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import type { XenstoreClient, XenstoreWatch } from "./xenstore/client.ts";
+import { ConsoleRing } from "./ring/console_ring.ts";
+import type { EventChannel } from "./evtchn/event_channel.ts";
+import { SystemError } from "./_sys/errno.ts";
+import { type ByteStream, type ConsolePage, type HostLock, type XenHost, xenHost } from "./host.ts";
+import { ConsoleBusyError, GuestGoneError, GuestNotFoundError } from "./console_errors.ts";
+
+/** Which console: the PV console (`xl console -t pv`) or an emulated serial port. */
+export type ConsoleKind = "pv" | "serial";
+/** How to reach it: xenconsoled's pty, the ring directly, or whichever fits. */
+export type ConsoleMode = "auto" | "pty" | "ring";
+
+/** Options for {@linkcode connect}. */
+export interface ConnectOptions {
+  /** `pv` (default) or `serial` (HVM guests' emulated UART, pty only). */
+  kind?: ConsoleKind;
+  /** Console number: 0 is the primary console, N > 0 the secondary `device/console/N`. */
+  index?: number;
+  /**
+   * `pty`: through xenconsoled's pty, like `xl console`. `ring`: be the
+   * backend (map the page, bind the event channel). `auto` (default): pty
+   * when xenconsoled serves the console, ring otherwise.
+   */
+  mode?: ConsoleMode;
+  /** Ring mode even when xenconsoled serves the console (two consumers lose data). */
+  force?: boolean;
+  /** Keep the stream across a reboot of a guest given by name (new domid). */
+  follow?: boolean;
+  /** How long to wait for xenconsoled to publish the pty, in ms. Default 5000. */
+  ttyTimeout?: number;
+  /** How ring mode maps the page. Default "auto" (gntdev, then privcmd). */
+  mapMethod?: "auto" | "gntdev" | "privcmd";
+  /** The host: the real Xen host by default; a `SimulatedHost` for simulation. */
+  host?: XenHost;
+  /** Aborts connecting (and, once connected, closes the console). */
+  signal?: AbortSignal;
+}
+
+/** What a console is attached to. */
+export interface ConsoleInfo {
+  /** The guest's domain id (changes across reboots with `follow`). */
+  domid: number;
+  /** The guest's name, if it has one. */
+  name: string | undefined;
+  /** `pv` or `serial`. */
+  kind: ConsoleKind;
+  /** The console number. */
+  index: number;
+  /** The mode chosen. */
+  mode: "pty" | "ring";
+  /** The pty, in pty mode. */
+  tty: string | undefined;
+  /** How the page was mapped, in ring mode. */
+  mapMethod: string | undefined;
+}
+
+/** The event a following console sends when the guest came back as a new domain. */
+export interface ReattachDetail {
+  /** The domain that went away. */
+  from: number;
+  /** The domain now attached. */
+  to: number;
+}
+
+interface Transport {
+  read(signal: AbortSignal): Promise<Uint8Array | null>;
+  write(data: Uint8Array, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+class PtyTransport implements Transport {
+  constructor(readonly stream: ByteStream, readonly lock: HostLock) {}
+  read(signal: AbortSignal): Promise<Uint8Array | null> {
+    return this.stream.read(signal);
+  }
+  write(data: Uint8Array): Promise<void> {
+    return this.stream.write(data);
+  }
+  async close(): Promise<void> {
+    await this.stream.close();
+    this.lock.release();
+  }
+}
+
+/** Wakes any number of waiters per notification, without losing one. */
+class Waker {
+  generation = 0;
+  #waiters: (() => void)[] = [];
+  #running = false;
+  #channel: EventChannel;
+  #error: unknown;
+
+  constructor(channel: EventChannel) {
+    this.#channel = channel;
+  }
+
+  /** Resolves once a notification newer than `generation` has arrived. */
+  after(generation: number, signal: AbortSignal): Promise<void> {
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.generation > generation) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(() => {
+        signal.removeEventListener("abort", onAbort);
+        if (this.#error !== undefined) reject(this.#error);
+        else resolve();
+      });
+      if (!this.#running) this.#loop();
+    });
+  }
+
+  async #loop(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#waiters.length > 0) {
+        await this.#channel.wait();
+        this.generation++;
+        for (const w of this.#waiters.splice(0)) w();
+      }
+    } catch (err) {
+      this.#error = err;
+      for (const w of this.#waiters.splice(0)) w();
+    } finally {
+      this.#running = false;
+    }
+  }
+}
+
+class RingTransport implements Transport {
+  #waker: Waker;
+  constructor(
+    readonly page: ConsolePage,
+    readonly ring: ConsoleRing,
+    readonly channel: EventChannel,
+    readonly lock: HostLock,
+  ) {
+    this.#waker = new Waker(channel);
+  }
+
+  async read(signal: AbortSignal): Promise<Uint8Array | null> {
+    for (;;) {
+      const seen = this.#waker.generation;
+      const data = this.ring.read();
+      if (data.length > 0) {
+        this.channel.notify(); // the guest may write more now
+        return data;
+      }
+      await this.#waker.after(seen, signal);
+    }
+  }
+
+  async write(data: Uint8Array, signal: AbortSignal): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const seen = this.#waker.generation;
+      const n = this.ring.write(data.subarray(offset));
+      if (n > 0) {
+        offset += n;
+        this.channel.notify();
+        continue;
+      }
+      await this.#waker.after(seen, signal); // the input ring is full: wait for the guest
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.channel.close();
+    } finally {
+      this.page.close();
+      this.lock.release();
+    }
+  }
+}
+
+function consolePath(domid: number, kind: ConsoleKind, index: number): string {
+  if (kind === "serial") return `/local/domain/${domid}/serial/${index}`;
+  return index === 0
+    ? `/local/domain/${domid}/console`
+    : `/local/domain/${domid}/device/console/${index}`;
+}
+
+async function resolveDomain(
+  xs: XenstoreClient,
+  domain: number | string,
+): Promise<{ domid: number; name: string | undefined }> {
+  if (typeof domain === "number" || /^[0-9]+$/.test(domain)) {
+    const domid = Number(domain);
+    if (!Number.isInteger(domid) || domid < 0 || domid > 0x7fef) {
+      throw new RangeError(`domid must be an integer in 0..32751, got ${domain}`);
+    }
+    if (domid === 0) throw new RangeError("dom0 has no PV console to attach to");
+    const name = await xs.tryRead(`/local/domain/${domid}/name`);
+    if (name === undefined && !(await xs.exists(`/local/domain/${domid}`))) {
+      throw new GuestNotFoundError(domid);
+    }
+    return { domid, name };
+  }
+  if (typeof domain !== "string" || domain === "") {
+    throw new TypeError(`domain must be a domid or a guest name, got ${domain}`);
+  }
+  const domid = await findByName(xs, domain);
+  if (domid === undefined) throw new GuestNotFoundError(domain);
+  return { domid, name: domain };
+}
+
+async function findByName(xs: XenstoreClient, name: string): Promise<number | undefined> {
+  const ids = await xs.directory("/local/domain").catch(() => [] as string[]);
+  for (const id of ids) {
+    if (id === "0") continue;
+    if ((await xs.tryRead(`/local/domain/${id}/name`)) === name) return Number(id);
+  }
+  return undefined;
+}
+
+/** Waits (with a watch) until `path` has a non-empty value, or the timeout. */
+async function waitForValue(
+  xs: XenstoreClient,
+  path: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  let watch: XenstoreWatch | undefined;
+  try {
+    watch = await xs.watch(path, { signal: both });
+    for await (const _ of watch) {
+      const value = await xs.tryRead(path);
+      if (value) return value;
+    }
+  } catch (err) {
+    if (!timeout.aborted) throw err;
+  } finally {
+    await watch?.close();
+  }
+  signal?.throwIfAborted();
+  return undefined;
+}
+
+async function openTransport(
+  host: XenHost,
+  xs: XenstoreClient,
+  domid: number,
+  options: ConnectOptions,
+): Promise<[Transport, "pty" | "ring", string | undefined, string | undefined]> {
+  const kind = options.kind ?? "pv";
+  const index = options.index ?? 0;
+  const mode = options.mode ?? "auto";
+  const path = consolePath(domid, kind, index);
+  const ttyTimeout = options.ttyTimeout ?? 5000;
+  let tty = await xs.tryRead(`${path}/tty`);
+
+  const openPtyMode = async (): Promise<[Transport, "pty", string, undefined]> => {
+    tty ||= await waitForValue(xs, `${path}/tty`, ttyTimeout, options.signal);
+    if (!tty) {
+      throw new ConsoleBusyError(
+        domid,
+        `${path}/tty did not appear within ${ttyTimeout} ms: is xenconsoled running? ` +
+          `(without it, use mode "ring")`,
+      );
+    }
+    const lock = host.lockConsole(domid);
+    try {
+      return [new PtyTransport(host.openPty(tty), lock), "pty", tty, undefined];
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  };
+
+  if (kind === "serial" || mode === "pty") return await openPtyMode();
+  if (mode === "auto" && tty) return await openPtyMode();
+  if (mode === "ring" && tty && !options.force) {
+    throw new ConsoleBusyError(
+      domid,
+      `xenconsoled serves this console (${tty}): attach in pty mode, stop xenconsoled, ` +
+        "or pass force (two consumers of one ring lose data)",
+    );
+  }
+  const [refText, portText] = await Promise.all([
+    xs.tryRead(`${path}/ring-ref`),
+    xs.tryRead(`${path}/port`),
+  ]);
+  if (!portText || !/^[0-9]+$/.test(portText)) {
+    throw new ConsoleBusyError(domid, `${path}/port is missing: the guest has no PV console there`);
+  }
+  let lock: HostLock;
+  try {
+    lock = host.lockConsole(domid);
+  } catch (err) {
+    throw new ConsoleBusyError(domid, `console of domain ${domid} is locked: ${err}`, {
+      cause: err,
+    });
+  }
+  let page: ConsolePage | undefined;
+  try {
+    page = host.mapConsolePage(domid, {
+      method: options.mapMethod ?? "auto",
+      ringRef: refText && /^[0-9]+$/.test(refText) ? BigInt(refText) : undefined,
+    });
+    const ring = new ConsoleRing(page.buffer, { role: "backend" });
+    let channel: EventChannel;
+    try {
+      channel = host.bindEventChannel(domid, Number(portText));
+    } catch (err) {
+      if (err instanceof SystemError && err.code === "EINVAL" && mode === "auto") {
+        // xenconsoled holds the port but has not published the pty yet.
+        page.close();
+        lock.release();
+        return await openPtyMode();
+      }
+      if (err instanceof SystemError && err.code === "EINVAL") {
+        throw new ConsoleBusyError(
+          domid,
+          `the console's event channel is bound by another backend (xenconsoled?): ` +
+            `stop it or attach in pty mode`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    ring.connected = true;
+    channel.notify(); // tell the guest a backend is here (it may have output waiting)
+    return [new RingTransport(page, ring, channel, lock), "ring", undefined, page.method];
+  } catch (err) {
+    if (page !== undefined) {
+      try {
+        page.close();
+      } catch { /* already closed */ }
+    }
+    lock.release();
+    throw err;
+  }
+}
+
+/**
+ * An attached console: `readable` (guest output), `writable` (input to the
+ * guest), more readers with `subscribe()`, and what was chosen (`info`).
+ * Events: `reattach` (a followed guest came back as a new domain; detail
+ * {@linkcode ReattachDetail}). Close with `close()` or `await using`.
+ */
+export class XenConsole extends EventTarget implements AsyncDisposable {
+  /** Guest output. Backpressure reaches the guest: an unread console stalls it. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Input to the guest; writes wait for room in the guest's input ring. */
+  readonly writable: WritableStream<Uint8Array>;
+  #host: XenHost;
+  #xs: XenstoreClient;
+  #options: ConnectOptions;
+  #info: ConsoleInfo;
+  #transport: Transport | undefined;
+  #transportReady: Promise<void> = Promise.resolve();
+  #subscribers = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  #demand: (() => void) | undefined;
+  #abort = new AbortController();
+  #closed = false;
+  #error: unknown;
+  #gone: PromiseWithResolvers<void> = Promise.withResolvers();
+  #releaseWatch: XenstoreWatch | undefined;
+  #tasks: Promise<unknown>[] = [];
+
+  /** @internal Made by {@linkcode connect}. */
+  constructor(
+    host: XenHost,
+    xs: XenstoreClient,
+    transport: Transport,
+    info: ConsoleInfo,
+    options: ConnectOptions,
+  ) {
+    super();
+    this.#host = host;
+    this.#xs = xs;
+    this.#transport = transport;
+    this.#info = info;
+    this.#options = options;
+    this.readable = this.subscribe();
+    this.writable = new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        if (!(chunk instanceof Uint8Array)) {
+          throw new TypeError("console input must be a Uint8Array");
+        }
+        for (;;) {
+          if (this.#closed) throw this.#error ?? new TypeError("console is closed");
+          await this.#transportReady;
+          const t = this.#transport;
+          if (t === undefined) continue;
+          await t.write(chunk, this.#abort.signal);
+          return;
+        }
+      },
+      close: () => {},
+      abort: () => {},
+    });
+    this.#tasks.push(this.#pump(), this.#watchRelease());
+    options.signal?.addEventListener("abort", () => this.close(), { once: true });
+  }
+
+  /** What the console is attached to (domid, mode, pty or mapping). */
+  get info(): ConsoleInfo {
+    return { ...this.#info };
+  }
+
+  /** The guest's domid. */
+  get domid(): number {
+    return this.#info.domid;
+  }
+
+  /** The mode in use. */
+  get mode(): "pty" | "ring" {
+    return this.#info.mode;
+  }
+
+  /**
+   * Another reader of the same output (from now on). The slowest reader sets
+   * the pace: memory stays bounded.
+   */
+  subscribe(): ReadableStream<Uint8Array> {
+    let me: ReadableStreamDefaultController<Uint8Array>;
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        me = controller;
+        if (this.#closed) {
+          if (this.#error !== undefined) controller.error(this.#error);
+          else controller.close();
+        } else this.#subscribers.add(controller);
+      },
+      pull: () => {
+        this.#demand?.();
+      },
+      cancel: () => {
+        this.#subscribers.delete(me);
+        this.#demand?.();
+      },
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }));
+  }
+
+  #wanted(): boolean {
+    for (const c of this.#subscribers) if ((c.desiredSize ?? 0) <= 0) return false;
+    return this.#subscribers.size > 0;
+  }
+
+  async #pump(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!this.#closed) {
+      while (!this.#wanted() && !this.#closed) {
+        await new Promise<void>((resolve) => this.#demand = resolve);
+        this.#demand = undefined;
+      }
+      if (this.#closed) return;
+      await this.#transportReady;
+      const transport = this.#transport!;
+      let chunk: Uint8Array | null = null;
+      let failure: unknown;
+      try {
+        chunk = await transport.read(signal);
+      } catch (err) {
+        failure = err;
+      }
+      if (this.#closed) return;
+      if (chunk !== null) {
+        for (const c of this.#subscribers) c.enqueue(chunk);
+        continue;
+      }
+      await this.#endOfTransport(failure);
+    }
+  }
+
+  /** The transport ended: the guest went away (follow it, or fail), or something broke. */
+  async #endOfTransport(failure: unknown): Promise<void> {
+    const gone = await Promise.race([
+      this.#gone.promise.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+    ]);
+    if (this.#closed) return;
+    if (!gone) {
+      this.#fail(
+        failure ?? new Error(`console of domain ${this.#info.domid} closed unexpectedly`),
+      );
+      return;
+    }
+    if (!this.#options.follow || this.#info.name === undefined) {
+      this.#fail(new GuestGoneError(this.#info.domid));
+      return;
+    }
+    await this.#follow();
+  }
+
+  async #follow(): Promise<void> {
+    const from = this.#info.domid;
+    const name = this.#info.name!;
+    const ready = Promise.withResolvers<void>();
+    this.#transportReady = ready.promise;
+    await this.#transport?.close().catch(() => {});
+    this.#transport = undefined;
+    try {
+      let domid: number | undefined;
+      await using intro = await this.#xs.watch("@introduceDomain", { signal: this.#abort.signal });
+      for await (const _ of intro) {
+        domid = await findByName(this.#xs, name);
+        if (domid !== undefined && domid !== from) break;
+      }
+      if (domid === undefined || this.#closed) return;
+      const [transport, mode, tty, mapMethod] = await openTransport(
+        this.#host,
+        this.#xs,
+        domid,
+        { ...this.#options, mode: this.#options.mode ?? "auto" },
+      );
+      this.#transport = transport;
+      this.#info = { ...this.#info, domid, mode, tty, mapMethod };
+      this.#gone = Promise.withResolvers();
+      ready.resolve();
+      this.dispatchEvent(
+        new CustomEvent<ReattachDetail>("reattach", { detail: { from, to: domid } }),
+      );
+    } catch (err) {
+      ready.resolve();
+      if (!this.#closed) this.#fail(err);
+    }
+  }
+
+  async #watchRelease(): Promise<void> {
+    try {
+      this.#releaseWatch = await this.#xs.watch("@releaseDomain", { signal: this.#abort.signal });
+      for await (const _ of this.#releaseWatch) {
+        const domid = this.#info.domid;
+        if (this.#transport === undefined) continue;
+        if (await this.#xs.isDomainIntroduced(domid)) continue;
+        this.#gone.resolve();
+        // Unblock a ring read that would wait forever for a dead guest.
+        await this.#transport?.close().catch(() => {});
+      }
+    } catch {
+      // closed
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#closed) return;
+    this.#error = err;
+    for (const c of this.#subscribers) c.error(err);
+    this.#subscribers.clear();
+    this.close();
+  }
+
+  /** Detaches: closes the streams, the pty or ring binding, the lock and the xenstore connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort(new TypeError("console is closed"));
+    this.#demand?.();
+    for (const c of this.#subscribers) {
+      try {
+        c.close();
+      } catch { /* already errored */ }
+    }
+    this.#subscribers.clear();
+    await this.#transport?.close().catch(() => {});
+    this.#transport = undefined;
+    await this.#releaseWatch?.close().catch(() => {});
+    await this.#xs.close();
+    await Promise.allSettled(this.#tasks);
+  }
+
+  /** Same as {@linkcode XenConsole.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Attaches to a guest's console, by domid or name.
+ *
+ * @example Against the simulated host
+ * ```ts
+ * import { connect } from "@xenpv/console";
+ * import { SimulatedHost } from "@xenpv/console/sim";
+ * import assert from "node:assert/strict";
+ *
+ * await using host = new SimulatedHost();
+ * await host.createGuest({ name: "deb1", program: "linux" });
+ * await using console = await connect("deb1", { host });
+ * assert.equal(console.mode, "pty");
+ * ```
+ *
+ * @example In dom0
+ * ```ts ignore
+ * import { connect } from "@xenpv/console";
+ *
+ * await using console = await connect("win-guest");
+ * await console.readable.pipeTo(Deno.stdout.writable);
+ * ```
+ *
+ * @throws {GuestNotFoundError} no such guest.
+ * @throws {ConsoleBusyError} xenconsoled serves it (ring mode), the lock is
+ * held (another `xl console`), or the pty never appeared.
+ * @throws {SystemError} no Xen here, not root, no device: with the fix.
+ */
+export async function connect(
+  domain: number | string,
+  options: ConnectOptions = {},
+): Promise<XenConsole> {
+  const kind = options.kind ?? "pv";
+  if (kind !== "pv" && kind !== "serial") {
+    throw new TypeError(`kind must be pv or serial, got ${kind}`);
+  }
+  const mode = options.mode ?? "auto";
+  if (mode !== "auto" && mode !== "pty" && mode !== "ring") {
+    throw new TypeError(`mode must be auto, pty or ring, got ${mode}`);
+  }
+  const index = options.index ?? 0;
+  if (!Number.isInteger(index) || index < 0) {
+    throw new RangeError(`console index must be a non-negative integer, got ${index}`);
+  }
+  if (kind === "serial" && mode === "ring") {
+    throw new TypeError("serial consoles are emulated by QEMU: they have a pty, not a ring");
+  }
+  options.signal?.throwIfAborted();
+  const host = options.host ?? xenHost;
+  const xs = await host.openXenstore();
+  try {
+    const { domid, name } = await resolveDomain(xs, domain);
+    const [transport, chosen, tty, mapMethod] = await openTransport(host, xs, domid, options);
+    return new XenConsole(host, xs, transport, {
+      domid,
+      name,
+      kind,
+      index,
+      mode: chosen,
+      tty,
+      mapMethod,
+    }, options);
+  } catch (err) {
+    await xs.close();
+    throw err;
+  }
+}

@@ -1,0 +1,465 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import { XenstoreServer } from "../xenstore/server.ts";
+import type { XenstoreClient } from "../xenstore/client.ts";
+import { ConsoleRing } from "../ring/console_ring.ts";
+import { CONSOLE_LAYOUT } from "../ring/layout.ts";
+import { createEventChannelPair, type EventChannel } from "../evtchn/event_channel.ts";
+import { SystemError } from "../_sys/errno.ts";
+import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
+import { FileLock } from "../_sys/flock.ts";
+import type { ByteStream, ConsolePage, HostLock, XenHost } from "../host.ts";
+import type { MapConsolePageOptions } from "../ring/mapping.ts";
+import type { GuestProgram, GuestProgramFactory } from "../xencons/guest_program.ts";
+import { windowsGuest } from "../xencons/windows_guest.ts";
+import { linuxGuest } from "../xencons/linux_guest.ts";
+
+/** Options for {@linkcode SimulatedHost.createGuest}. */
+export interface SimulatedGuestOptions {
+  /** The guest's name (xenstore `name`). */
+  name: string;
+  /** What runs on its console: a built-in dialect or your own program. Default "windows". */
+  program?: "windows" | "linux" | GuestProgramFactory;
+  /** Whether the simulated xenconsoled serves its console (pty mode). Default true. */
+  xenconsoled?: boolean;
+}
+
+/** Options for {@linkcode SimulatedHost}. */
+export interface SimulatedHostOptions {
+  /** Where console locks go (default: files in /tmp named after this process). */
+  lockDir?: string;
+}
+
+const GUEST_CONSOLE_PORT = 2;
+const XENCONSOLED_LIMIT = 1048576;
+const encoder = new TextEncoder();
+let hostCounter = 0;
+
+/** The binding slot of a guest's console port: one dom0 peer at a time. */
+class PortSlot {
+  #guestEnd: EventChannel | undefined;
+  #listeners = new Set<() => void>();
+
+  get bound(): boolean {
+    return this.#guestEnd !== undefined;
+  }
+
+  get guestEnd(): EventChannel | undefined {
+    return this.#guestEnd;
+  }
+
+  onChange(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  bind(domid: number, port: number): EventChannel {
+    if (this.#guestEnd !== undefined) {
+      // What IOCTL_EVTCHN_BIND_INTERDOMAIN answers when the port has a peer.
+      throw new SystemError(22, "ioctl", {
+        path: "/dev/xen/evtchn",
+        hint: `port ${port} of domain ${domid} is bound by another backend (xenconsoled?)`,
+      });
+    }
+    const [guestEnd, dom0End] = createEventChannelPair();
+    this.#guestEnd = guestEnd;
+    for (const fn of this.#listeners) fn();
+    // The guest hears of output space/input as soon as a backend attaches.
+    const slot = this;
+    return {
+      localPort: dom0End.localPort,
+      notify: () => dom0End.notify(),
+      wait: (signal) => dom0End.wait(signal),
+      async close() {
+        await dom0End.close();
+        await guestEnd.close();
+        if (slot.#guestEnd === guestEnd) {
+          slot.#guestEnd = undefined;
+          for (const fn of slot.#listeners) fn();
+        }
+      },
+      [Symbol.asyncDispose]() {
+        return this.close();
+      },
+    };
+  }
+}
+
+/** The guest side: a program on the frontend of the console ring. */
+class GuestRuntime {
+  readonly ring: ConsoleRing;
+  #slot: PortSlot;
+  #program: GuestProgram;
+  #pending: Uint8Array[] = [];
+  #running = true;
+  #wake: (() => void) | undefined;
+  #unsubscribe: () => void;
+  #loop: Promise<void>;
+
+  constructor(page: ArrayBuffer, slot: PortSlot, program: GuestProgram) {
+    this.ring = new ConsoleRing(page, { role: "frontend" });
+    this.#slot = slot;
+    this.#program = program;
+    this.#unsubscribe = slot.onChange(() => this.#wake?.());
+    program.start({ write: (d) => this.#output(typeof d === "string" ? encoder.encode(d) : d) });
+    this.#loop = this.#run();
+  }
+
+  #output(data: Uint8Array): void {
+    if (!this.#running || data.length === 0) return;
+    this.#pending.push(data.slice());
+    this.#flush();
+  }
+
+  #flush(): void {
+    let wrote = false;
+    while (this.#pending.length > 0) {
+      const head = this.#pending[0];
+      const n = this.ring.write(head);
+      if (n > 0) wrote = true;
+      if (n < head.length) {
+        this.#pending[0] = head.subarray(n);
+        break;
+      }
+      this.#pending.shift();
+    }
+    if (wrote) this.#slot.guestEnd?.notify();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const ch = this.#slot.guestEnd;
+      if (ch === undefined) {
+        await new Promise<void>((resolve) => this.#wake = resolve);
+        this.#wake = undefined;
+        continue;
+      }
+      try {
+        await ch.wait();
+      } catch {
+        continue; // unbound: wait for the next backend
+      }
+      const input = this.ring.read();
+      if (input.length > 0) {
+        ch.notify(); // room in `in` again
+        this.#program.input(input);
+      }
+      this.#flush();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#program.stop();
+    this.#unsubscribe();
+    this.#wake?.();
+    await this.#slot.guestEnd?.close().catch(() => {});
+    await this.#loop.catch(() => {});
+  }
+}
+
+/** A simulated xenconsoled serving one guest's console on a real pty. */
+class ConsoleDaemon {
+  #pty: PtyPair;
+  #ring: ConsoleRing;
+  #channel: EventChannel;
+  #buffer: Uint8Array[] = [];
+  #buffered = 0;
+  #draining = false;
+  #closed = false;
+  #tasks: Promise<void>[] = [];
+  readonly ttyPath: string;
+
+  constructor(page: ArrayBuffer, channel: EventChannel) {
+    this.#pty = openPtyPair();
+    this.ttyPath = this.#pty.slavePath;
+    this.#ring = new ConsoleRing(page, { role: "backend" });
+    this.#ring.connected = true;
+    this.#channel = channel;
+    this.#tasks.push(this.#fromGuest(), this.#toGuest());
+  }
+
+  async #fromGuest(): Promise<void> {
+    while (!this.#closed) {
+      const data = this.#ring.read();
+      if (data.length > 0) {
+        this.#channel.notify();
+        this.#queue(data);
+        continue;
+      }
+      try {
+        await this.#channel.wait();
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Buffers guest output for the pty, keeping at most `limit` bytes (oldest dropped). */
+  #queue(data: Uint8Array): void {
+    this.#buffer.push(data);
+    this.#buffered += data.length;
+    while (this.#buffered > XENCONSOLED_LIMIT && this.#buffer.length > 1) {
+      this.#buffered -= this.#buffer.shift()!.length;
+    }
+    if (!this.#draining) this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (!this.#closed && this.#buffer.length > 0) {
+        const chunk = this.#buffer.shift()!;
+        this.#buffered -= chunk.length;
+        await this.#pty.master.write(chunk);
+      }
+    } catch {
+      // pty closed
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #toGuest(): Promise<void> {
+    while (!this.#closed) {
+      const data = await this.#pty.master.read();
+      if (data === null) return;
+      let offset = 0;
+      while (offset < data.length && !this.#closed) {
+        const n = this.#ring.write(data.subarray(offset));
+        offset += n;
+        if (n > 0) this.#channel.notify();
+        else await new Promise((r) => setTimeout(r, 1)); // the guest drains `in` promptly
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#channel.close();
+    await this.#pty.master.close();
+    await this.#pty.slave.close();
+    await Promise.all(this.#tasks);
+  }
+}
+
+/** A guest of the {@linkcode SimulatedHost}. */
+export class SimulatedGuest {
+  /** The guest's domain id. */
+  readonly domid: number;
+  /** The guest's name. */
+  readonly name: string;
+  /** The console page (shared with the guest program). */
+  readonly page: ArrayBuffer;
+  #host: SimulatedHost;
+  #options: SimulatedGuestOptions;
+  #slot = new PortSlot();
+  #runtime: GuestRuntime | undefined;
+  #daemon: ConsoleDaemon | undefined;
+  #alive = true;
+
+  /** @internal Made by {@linkcode SimulatedHost.createGuest}. */
+  constructor(host: SimulatedHost, domid: number, options: SimulatedGuestOptions) {
+    this.#host = host;
+    this.domid = domid;
+    this.name = options.name;
+    this.#options = options;
+    this.page = new ArrayBuffer(CONSOLE_LAYOUT.PAGE_SIZE);
+    new Uint8Array(this.page)[CONSOLE_LAYOUT.CONNECTION] = 1; // no backend yet
+  }
+
+  /** @internal */
+  get slot(): PortSlot {
+    return this.#slot;
+  }
+
+  /** Whether the guest runs. */
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** @internal Boots the guest: console program, then xenconsoled if asked. */
+  async _boot(xs: XenstoreClient): Promise<void> {
+    const program = this.#options.program ?? "windows";
+    const factory: GuestProgramFactory = program === "windows"
+      ? windowsGuest
+      : program === "linux"
+      ? linuxGuest
+      : program;
+    this.#runtime = new GuestRuntime(this.page, this.#slot, factory({ hostname: this.name }));
+    if (this.#options.xenconsoled ?? true) await this.startXenconsoled(xs);
+  }
+
+  /** Starts the simulated xenconsoled for this guest (publishes `console/tty`). */
+  async startXenconsoled(xs?: XenstoreClient): Promise<string> {
+    if (this.#daemon !== undefined) return this.#daemon.ttyPath;
+    const channel = this.#slot.bind(this.domid, GUEST_CONSOLE_PORT);
+    this.#daemon = new ConsoleDaemon(this.page, channel);
+    const client = xs ?? this.#host._xs;
+    await client.write(`/local/domain/${this.domid}/console/tty`, this.#daemon.ttyPath);
+    return this.#daemon.ttyPath;
+  }
+
+  /** Stops xenconsoled for this guest: its port is free for a ring-mode attach. */
+  async stopXenconsoled(): Promise<void> {
+    const daemon = this.#daemon;
+    this.#daemon = undefined;
+    await daemon?.close();
+    if (this.#alive) await this.#host._xs.rm(`/local/domain/${this.domid}/console/tty`);
+  }
+
+  /** Destroys the guest: console gone, xenstore entries removed, @releaseDomain fired. */
+  async destroy(): Promise<void> {
+    if (!this.#alive) return;
+    this.#alive = false;
+    await this.#daemon?.close();
+    this.#daemon = undefined;
+    await this.#runtime?.stop();
+    await this.#host._destroyed(this);
+  }
+
+  /** Reboots: destroys this domain and creates a new one with the same name and options. */
+  async reboot(): Promise<SimulatedGuest> {
+    await this.destroy();
+    return await this.#host.createGuest(this.#options);
+  }
+}
+
+/**
+ * A simulated Xen host built from xenpv's own parts: the in-memory xenstore,
+ * console pages and event channel pairs, guests running a console program on
+ * the frontend of their ring, and a simulated xenconsoled serving each
+ * console on a real pty. `connect(domain, { host })` works against it in pty
+ * and ring mode alike.
+ *
+ * @example
+ * ```ts
+ * import { SimulatedHost } from "@xenpv/console/sim";
+ * import { connect } from "@xenpv/console";
+ *
+ * await using host = new SimulatedHost();
+ * await host.createGuest({ name: "win1" });
+ * await using console = await connect("win1", { host });
+ * const reader = console.readable.getReader();
+ * const { value } = await reader.read(); // the backlog: "[ATTACHED]" and the login prompt
+ * reader.releaseLock();
+ * ```
+ */
+export class SimulatedHost implements XenHost, AsyncDisposable {
+  readonly kind = "simulated";
+  /** The host's xenstore. */
+  readonly xenstore: XenstoreServer;
+  #xs: XenstoreClient;
+  #guests = new Map<number, SimulatedGuest>();
+  #nextDomid = 1;
+  #lockDir: string | undefined;
+  #instance = ++hostCounter;
+
+  /** Makes an empty host (dom0 only). */
+  constructor(options: SimulatedHostOptions = {}) {
+    this.xenstore = new XenstoreServer();
+    this.#xs = this.xenstore.connectClient();
+    this.#lockDir = options.lockDir;
+  }
+
+  /** @internal the toolstack's xenstore connection */
+  get _xs(): XenstoreClient {
+    return this.#xs;
+  }
+
+  /** Running guests. */
+  get guests(): SimulatedGuest[] {
+    return [...this.#guests.values()];
+  }
+
+  /** Creates and boots a guest, as `xl create` would. */
+  async createGuest(options: SimulatedGuestOptions): Promise<SimulatedGuest> {
+    if (typeof options.name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(options.name)) {
+      throw new TypeError(`guest name must be 1-64 of [A-Za-z0-9_.-], got ${options.name}`);
+    }
+    if (this.guests.some((g) => g.name === options.name)) {
+      throw new TypeError(`a guest named ${options.name} already runs`);
+    }
+    const domid = this.#nextDomid++;
+    const guest = new SimulatedGuest(this, domid, options);
+    const home = `/local/domain/${domid}`;
+    await this.#xs.transaction(async (tx) => {
+      await tx.write(`${home}/name`, options.name);
+      await tx.write(`${home}/domid`, String(domid));
+      await tx.write(`${home}/console/type`, "xenconsoled");
+      await tx.write(`${home}/console/output`, "pty");
+      await tx.write(`${home}/console/limit`, String(XENCONSOLED_LIMIT));
+      await tx.write(`${home}/console/port`, String(GUEST_CONSOLE_PORT));
+      await tx.write(`${home}/console/ring-ref`, String(0x6f800 + domid));
+      await tx.write(`${home}/console/backend-id`, "0");
+      await tx.setPerms(home, [{ domid, access: "none" }]);
+    });
+    this.#guests.set(domid, guest);
+    this.xenstore.introduceDomain(domid);
+    await guest._boot(this.#xs);
+    return guest;
+  }
+
+  /** The guest with this domid or name. */
+  guest(domain: number | string): SimulatedGuest | undefined {
+    return this.guests.find((g) => g.domid === domain || g.name === domain);
+  }
+
+  /** @internal */
+  async _destroyed(guest: SimulatedGuest): Promise<void> {
+    this.#guests.delete(guest.domid);
+    await this.#xs.rm(`/local/domain/${guest.domid}`);
+    this.xenstore.releaseDomain(guest.domid);
+  }
+
+  openXenstore(): Promise<XenstoreClient> {
+    return Promise.resolve(this.xenstore.connectClient());
+  }
+
+  mapConsolePage(domid: number, _options: MapConsolePageOptions): ConsolePage {
+    const guest = this.#guests.get(domid);
+    if (guest === undefined) {
+      throw new SystemError(22, "ioctl", {
+        path: "/dev/xen/gntdev",
+        hint: `domain ${domid} has no console grant (not running?)`,
+      });
+    }
+    return { buffer: guest.page, method: "simulated", close() {} };
+  }
+
+  bindEventChannel(domid: number, remotePort: number): EventChannel {
+    const guest = this.#guests.get(domid);
+    if (guest === undefined || remotePort !== GUEST_CONSOLE_PORT) {
+      throw new SystemError(22, "ioctl", {
+        path: "/dev/xen/evtchn",
+        hint: `domain ${domid} has no port ${remotePort}`,
+      });
+    }
+    return guest.slot.bind(domid, remotePort);
+  }
+
+  openPty(path: string): ByteStream {
+    return openPty(path);
+  }
+
+  lockConsole(domid: number): HostLock {
+    // Per host: /tmp/xenpv-sim-<pid>-<n>-xenconsole.<domid> unless lockDir is set.
+    const path = this.#lockDir === undefined
+      ? `/tmp/xenpv-sim-${Deno.pid}-${this.#instance}-xenconsole.${domid}`
+      : `${this.#lockDir}/xenconsole.${domid}`;
+    return FileLock.acquire(path, "a console client", { unlinkOnRelease: true });
+  }
+
+  /** Destroys every guest and closes the xenstore. */
+  async close(): Promise<void> {
+    for (const guest of this.guests) await guest.destroy();
+    await this.#xs.close();
+    await this.xenstore.close();
+  }
+
+  /** Same as {@linkcode SimulatedHost.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
