@@ -64,23 +64,20 @@ class PortSlot {
     const [guestEnd, dom0End] = createEventChannelPair();
     this.#guestEnd = guestEnd;
     for (const fn of this.#listeners) fn();
-    // The guest hears of output space/input as soon as a backend attaches.
-    const slot = this;
+    const unbind = async () => {
+      await dom0End.close();
+      await guestEnd.close();
+      if (this.#guestEnd === guestEnd) {
+        this.#guestEnd = undefined;
+        for (const fn of this.#listeners) fn();
+      }
+    };
     return {
       localPort: dom0End.localPort,
       notify: () => dom0End.notify(),
       wait: (signal) => dom0End.wait(signal),
-      async close() {
-        await dom0End.close();
-        await guestEnd.close();
-        if (slot.#guestEnd === guestEnd) {
-          slot.#guestEnd = undefined;
-          for (const fn of slot.#listeners) fn();
-        }
-      },
-      [Symbol.asyncDispose]() {
-        return this.close();
-      },
+      close: unbind,
+      [Symbol.asyncDispose]: unbind,
     };
   }
 }
