@@ -241,6 +241,22 @@ async function waitForValue(
   return undefined;
 }
 
+function lockOrBusy(host: XenHost, domid: number): HostLock {
+  try {
+    return host.lockConsole(domid);
+  } catch (err) {
+    if (err instanceof SystemError && err.code === "EAGAIN") {
+      throw new ConsoleBusyError(
+        domid,
+        `another console client (xl console, or another xenpv) is attached to domain ${domid}` +
+          ` (lock ${err.path})`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
 async function openTransport(
   host: XenHost,
   xs: XenstoreClient,
@@ -263,7 +279,7 @@ async function openTransport(
           `(without it, use mode "ring")`,
       );
     }
-    const lock = host.lockConsole(domid);
+    const lock = lockOrBusy(host, domid);
     try {
       return [new PtyTransport(host.openPty(tty), lock), "pty", tty, undefined];
     } catch (err) {
@@ -288,14 +304,7 @@ async function openTransport(
   if (!portText || !/^[0-9]+$/.test(portText)) {
     throw new ConsoleBusyError(domid, `${path}/port is missing: the guest has no PV console there`);
   }
-  let lock: HostLock;
-  try {
-    lock = host.lockConsole(domid);
-  } catch (err) {
-    throw new ConsoleBusyError(domid, `console of domain ${domid} is locked: ${err}`, {
-      cause: err,
-    });
-  }
+  const lock = lockOrBusy(host, domid);
   let page: ConsolePage | undefined;
   try {
     page = host.mapConsolePage(domid, {
@@ -471,10 +480,13 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
 
   /** The transport ended: the guest went away (follow it, or fail), or something broke. */
   async #endOfTransport(failure: unknown): Promise<void> {
+    // The stream may end a moment before xenstore says the guest is gone.
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const gone = await Promise.race([
       this.#gone.promise.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+      new Promise<boolean>((r) => timer = setTimeout(() => r(false), 2000)),
     ]);
+    clearTimeout(timer);
     if (this.#closed) return;
     if (!gone) {
       this.#fail(

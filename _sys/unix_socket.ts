@@ -88,6 +88,18 @@ export async function connectUnix(path: string): Promise<FdStream> {
   return new FdStream(libc, fd, { path, socket: true });
 }
 
+/** Opens a file for appending (created 0600 if missing), as a stream. */
+export function openAppend(path: string): FdStream {
+  const libc = acquireLibc();
+  const fd = libc.open(cString(path), 0o1 | 0o100 | 0o2000 | O_CLOEXEC, 0o600);
+  if (fd < 0) {
+    const code = errno();
+    releaseLibc();
+    throw new SystemError(code, "open", { path });
+  }
+  return new FdStream(libc, fd, { path });
+}
+
 /** Opens a character device (e.g. /dev/xen/xenbus) as a nonblocking stream. */
 export function openDevice(path: string, hint?: (code: string) => string | undefined): FdStream {
   const libc = acquireLibc();

@@ -1,0 +1,217 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// connect() against the simulated host, in every mode, with the faults a
+// real host has: guests destroyed and rebooted, the pty appearing late,
+// another client holding the lock, xenconsoled holding the ring.
+
+import assert from "node:assert/strict";
+import {
+  connect,
+  ConsoleBusyError,
+  GuestGoneError,
+  GuestNotFoundError,
+  type XenConsole,
+} from "../mod.ts";
+import { SimulatedHost } from "../sim/mod.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Reads until `pattern` shows up in the text read so far. */
+async function expect(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  pattern: RegExp,
+  seen = { text: "" },
+): Promise<string> {
+  while (!pattern.test(seen.text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended before ${pattern}: ${JSON.stringify(seen.text)}`);
+    seen.text += dec.decode(value);
+  }
+  return seen.text;
+}
+
+async function login(c: XenConsole): Promise<string> {
+  const r = c.readable.getReader();
+  const w = c.writable.getWriter();
+  const seen = { text: "" };
+  await w.write(enc.encode("\r"));
+  await expect(r, /login: $/, seen);
+  await w.write(enc.encode("Administrator\rxenpv\r"));
+  await expect(r, /Administrator>$/, seen);
+  seen.text = "";
+  await w.write(enc.encode("echo ok %USERNAME%\r"));
+  const out = await expect(r, /ok Administrator\r\n\r\nC:\\Users\\Administrator>$/, seen);
+  r.releaseLock();
+  w.releaseLock();
+  return out;
+}
+
+Deno.test("pty mode: through the simulated xenconsoled, with the backlog first", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "win1" });
+  await using c = await connect("win1", { host });
+  assert.equal(c.mode, "pty");
+  assert.match(c.info.tty ?? "", /^\/dev\/pts\/\d+$/);
+  const r = c.readable.getReader();
+  await expect(r, /\[ATTACHED\]\r\n\r\nWIN1 login: $/); // buffered before we attached
+  r.releaseLock();
+  await login(c);
+});
+
+Deno.test("ring mode: we are the backend once xenconsoled is stopped", async () => {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({ name: "win1" });
+  await guest.stopXenconsoled();
+  await using c = await connect(guest.domid, { host, mode: "ring" });
+  assert.equal(c.mode, "ring");
+  assert.equal(c.info.mapMethod, "simulated");
+  await login(c);
+});
+
+Deno.test("auto mode picks pty when xenconsoled serves, ring otherwise", async () => {
+  await using host = new SimulatedHost();
+  const a = await host.createGuest({ name: "a" });
+  const b = await host.createGuest({ name: "b", xenconsoled: false });
+  {
+    await using c = await connect("a", { host });
+    assert.equal(c.mode, "pty");
+  }
+  {
+    await using c = await connect("b", { host });
+    assert.equal(c.mode, "ring");
+  }
+  assert.ok(a.alive && b.alive);
+});
+
+Deno.test("ring mode refuses while xenconsoled serves the console, even forced", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "win1" });
+  await assert.rejects(
+    connect("win1", { host, mode: "ring" }),
+    (e) => e instanceof ConsoleBusyError && /xenconsoled serves this console/.test(e.message),
+  );
+  await assert.rejects(
+    connect("win1", { host, mode: "ring", force: true }),
+    (e) => e instanceof ConsoleBusyError && /bound by another backend/.test(e.message),
+  );
+});
+
+Deno.test("unknown guests and bad arguments", async () => {
+  await using host = new SimulatedHost();
+  await assert.rejects(connect("nobody", { host }), GuestNotFoundError);
+  await assert.rejects(connect(42, { host }), GuestNotFoundError);
+  await assert.rejects(connect(0, { host }), RangeError);
+  await assert.rejects(connect("x", { host, mode: "fast" as never }), TypeError);
+  await assert.rejects(connect("x", { host, kind: "serial", mode: "ring" }), TypeError);
+  await assert.rejects(connect("x", { host, index: -1 }), RangeError);
+});
+
+Deno.test("a second pty attach is refused by the xenconsole lock", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "win1" });
+  const first = await connect("win1", { host });
+  await assert.rejects(
+    connect("win1", { host }),
+    (e) => e instanceof ConsoleBusyError && /another console client/.test(e.message),
+  );
+  await first.close();
+  await using again = await connect("win1", { host }); // released on close
+  assert.equal(again.mode, "pty");
+});
+
+Deno.test("start race: the pty appears after connect() began", async () => {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({ name: "win1", xenconsoled: false });
+  setTimeout(() => guest.startXenconsoled(), 200);
+  await using c = await connect("win1", { host, mode: "pty", ttyTimeout: 5000 });
+  assert.equal(c.mode, "pty");
+  const r = c.readable.getReader();
+  await expect(r, /WIN1 login: $/);
+  r.releaseLock();
+});
+
+Deno.test("the pty never appearing is a clear error after ttyTimeout", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "win1", xenconsoled: false });
+  await assert.rejects(
+    connect("win1", { host, mode: "pty", ttyTimeout: 100 }),
+    (e) => e instanceof ConsoleBusyError && /did not appear within 100 ms/.test(e.message),
+  );
+});
+
+for (const mode of ["pty", "ring"] as const) {
+  Deno.test(`${mode} mode: the guest destroyed mid-stream errors the stream with GuestGoneError`, async () => {
+    await using host = new SimulatedHost();
+    const guest = await host.createGuest({ name: "win1", xenconsoled: mode === "pty" });
+    await using c = await connect("win1", { host, mode });
+    const r = c.readable.getReader();
+    await expect(r, /login: $/).catch(() => {}); // ring mode: output may still be in the ring
+    setTimeout(() => guest.destroy(), 50);
+    await assert.rejects(
+      (async () => {
+        for (;;) if ((await r.read()).done) return;
+      })(),
+      GuestGoneError,
+    );
+  });
+}
+
+Deno.test("follow: the same stream continues across a reboot (new domid)", async () => {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({ name: "win1" });
+  await using c = await connect("win1", { host, follow: true });
+  const events: number[] = [];
+  c.addEventListener("reattach", (e) => events.push((e as CustomEvent).detail.to));
+  const r = c.readable.getReader();
+  await expect(r, /login: $/);
+  const next = await guest.reboot();
+  assert.notEqual(next.domid, guest.domid);
+  await expect(r, /\[ATTACHED\]/); // the new boot's banner, on the same reader
+  assert.deepEqual(events, [next.domid]);
+  assert.equal(c.domid, next.domid);
+  r.releaseLock();
+  await login(c);
+});
+
+Deno.test("fan-out: two readers see the same output", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "deb1", program: "linux" });
+  await using c = await connect("deb1", { host });
+  const second = c.subscribe().getReader();
+  const first = c.readable.getReader();
+  const [a, b] = await Promise.all([
+    expect(first, /deb1 login: $/),
+    expect(second, /deb1 login: $/),
+  ]);
+  assert.equal(a, b);
+  first.releaseLock();
+  await second.cancel();
+});
+
+Deno.test("a slow reader holds the guest back instead of buffering without bound", async () => {
+  await using host = new SimulatedHost();
+  let push: ((s: string) => void) | undefined;
+  const guest = await host.createGuest({
+    name: "flood",
+    xenconsoled: false,
+    program: () => ({
+      start: (out) => push = (s) => out.write(s),
+      input: () => {},
+      stop: () => {},
+    }),
+  });
+  await using c = await connect("flood", { host, mode: "ring" });
+  const line = "x".repeat(1000) + "\r\n";
+  for (let i = 0; i < 2000; i++) push!(line); // 2 MB offered; nobody reads yet
+  await new Promise((r) => setTimeout(r, 100));
+  // The ring is full and the console's queue is at its high-water mark:
+  assert.equal(guest.page.byteLength, 4096);
+  const reader = c.readable.getReader();
+  let total = 0;
+  while (total < 2000 * line.length) {
+    const { value } = await reader.read();
+    total += value!.length;
+  }
+  assert.equal(total, 2000 * line.length);
+  reader.releaseLock();
+});
