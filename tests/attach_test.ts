@@ -1,0 +1,136 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// examples/attach.ts as people use it: in a real terminal (tmux: banner, log
+// in, run a command, detach with the escape, terminal restored) and in pipe
+// mode from a script.
+
+import assert from "node:assert/strict";
+import { have, run, skipUnless } from "./_peers.ts";
+
+const attach = new URL("../examples/attach.ts", import.meta.url).pathname;
+const deno = Deno.execPath();
+
+async function attachPiped(
+  args: string[],
+  input: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const child = new Deno.Command(deno, {
+    args: ["run", "--allow-ffi", attach, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(input));
+  await w.close();
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+}
+
+Deno.test("pipe mode: log in and run a command on the simulated Windows guest", async () => {
+  const r = await attachPiped(
+    ["--simulate", "windows", "--linger", "300"],
+    "Administrator\rxenpv\rver\r",
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /\[ATTACHED\]\r\n\r\nWIN1 login: Administrator\r\nPassword: \r\n/);
+  assert.match(r.out, /C:\\Users\\Administrator>ver\r\n\r\nMicrosoft Windows \[Version/);
+  assert.doesNotMatch(r.out, /xenpv/); // the password was not echoed
+});
+
+Deno.test("pipe mode: the escape ends the session even in the middle of a chunk", async () => {
+  const r = await attachPiped(
+    ["--simulate", "linux", "-e", "~."],
+    "root\rxenpv\recho one~.echo two\r",
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.out, /two/);
+});
+
+Deno.test("--sanitize shows the guest's escape sequences as text; --log keeps raw output", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = `${dir}/console.log`;
+    const r = await attachPiped(
+      ["--simulate", "linux", "--sanitize", "--log", log, "--timestamps", "--linger", "300"],
+      "root\rxenpv\recho \x1b]0;pwned\x07\r",
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out, /\x1b/);
+    assert.match(r.out, /\^\[\]0;pwned\^G/);
+    const logged = await Deno.readTextFile(log);
+    assert.match(logged, /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] /m);
+    assert.doesNotMatch(logged, /xenpv\r/); // no password in the log
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("no Xen host: says so and points at --simulate", async () => {
+  const r = await attachPiped(["win1"], "");
+  assert.equal(r.code, 1);
+  assert.match(r.err, /no Xen host here/);
+  assert.match(r.err, /--simulate windows/);
+});
+
+Deno.test("bad flags are usage errors", async () => {
+  for (const args of [["--mode", "fast", "x"], ["--type", "hvc", "x"], ["--num", "-1", "x"], []]) {
+    const r = await attachPiped(args, "");
+    assert.equal(r.code, 2, `${args}: ${r.err}`);
+    assert.match(r.err, /usage:/);
+  }
+});
+
+const tmux = skipUnless(await have("tmux", ["-V"]), "tmux");
+
+Deno.test(
+  { name: "in a terminal: log in, run a command, detach, terminal restored", ignore: tmux },
+  async () => {
+    const session = `xenpv-${Deno.pid}`;
+    const sttyFile = await Deno.makeTempFile();
+    const tm = (...args: string[]) => run("tmux", args);
+    const screen = async () => (await tm("capture-pane", "-t", session, "-p", "-S", "-100")).stdout;
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 200; i++) {
+        const s = await screen();
+        if (re.test(s)) return s;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${re}:\n${await screen()}`);
+    };
+    try {
+      await tm(
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "100",
+        "-y",
+        "40",
+        `${deno} run --allow-ffi ${attach} --simulate windows; stty -a > ${sttyFile}; sleep 60`,
+      );
+      await waitFor(/WIN1 login:$/m);
+      await tm("send-keys", "-t", session, "Administrator", "Enter");
+      await waitFor(/Password:/);
+      await tm("send-keys", "-t", session, "xenpv", "Enter");
+      await waitFor(/Administrator>$/m);
+      await tm("send-keys", "-t", session, "echo typed in tmux", "Enter");
+      const s = await waitFor(/^typed in tmux$/m);
+      assert.match(s, /^Password:$/m); // the password was not echoed
+      await tm("send-keys", "-t", session, "C-]");
+      await waitFor(/\[detached\]/);
+      for (let i = 0; i < 100 && (await Deno.readTextFile(sttyFile)) === ""; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const stty = await Deno.readTextFile(sttyFile);
+      // cooked mode again: canonical input, echo, signals
+      assert.match(stty, /(^|\s)icanon(\s|$)/m);
+      assert.match(stty, /(^|\s)echo(\s|$)/m);
+      assert.match(stty, /(^|\s)isig(\s|$)/m);
+    } finally {
+      await tm("kill-session", "-t", session);
+      await Deno.remove(sttyFile);
+    }
+  },
+);
