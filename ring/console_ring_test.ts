@@ -1,17 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
+import { prng } from "../tests/_prng.ts";
 import { CONSOLE_LAYOUT as L, ConsoleRing, RingCorruptionError } from "./mod.ts";
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function setIndices(
   page: ArrayBuffer,

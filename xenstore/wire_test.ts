@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
+import { prng } from "../tests/_prng.ts";
 import {
   encodeMessage,
   type Message,
@@ -85,17 +86,6 @@ function randomMessage(rand: () => number): Message {
     reqId: Math.floor(rand() * 2 ** 32),
     txId: Math.floor(rand() * 2 ** 32),
     payload,
-  };
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
 
