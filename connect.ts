@@ -2,6 +2,7 @@
 
 import type { XenstoreClient, XenstoreWatch } from "./xenstore/client.ts";
 import { ConsoleRing } from "./ring/console_ring.ts";
+import { RingEndpoint } from "./ring/_endpoint.ts";
 import type { EventChannel } from "./evtchn/event_channel.ts";
 import { SystemError } from "./_sys/errno.ts";
 import { type ByteStream, type ConsolePage, type HostLock, type XenHost, xenHost } from "./host.ts";
@@ -84,86 +85,23 @@ class PtyTransport implements Transport {
   }
 }
 
-/** Wakes any number of waiters per notification, without losing one. */
-class Waker {
-  generation = 0;
-  #waiters: (() => void)[] = [];
-  #running = false;
-  #channel: EventChannel;
-  #error: unknown;
-
-  constructor(channel: EventChannel) {
-    this.#channel = channel;
-  }
-
-  /** Resolves once a notification newer than `generation` has arrived. */
-  after(generation: number, signal: AbortSignal): Promise<void> {
-    if (this.#error !== undefined) return Promise.reject(this.#error);
-    if (this.generation > generation) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(() => {
-        signal.removeEventListener("abort", onAbort);
-        if (this.#error !== undefined) reject(this.#error);
-        else resolve();
-      });
-      if (!this.#running) this.#loop();
-    });
-  }
-
-  async #loop(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#waiters.length > 0) {
-        await this.#channel.wait();
-        this.generation++;
-        for (const w of this.#waiters.splice(0)) w();
-      }
-    } catch (err) {
-      this.#error = err;
-      for (const w of this.#waiters.splice(0)) w();
-    } finally {
-      this.#running = false;
-    }
-  }
-}
-
 class RingTransport implements Transport {
-  #waker: Waker;
+  #endpoint: RingEndpoint;
   constructor(
     readonly page: ConsolePage,
-    readonly ring: ConsoleRing,
+    ring: ConsoleRing,
     readonly channel: EventChannel,
     readonly lock: HostLock,
   ) {
-    this.#waker = new Waker(channel);
+    this.#endpoint = new RingEndpoint(ring, channel);
   }
 
-  async read(signal: AbortSignal): Promise<Uint8Array | null> {
-    for (;;) {
-      const seen = this.#waker.generation;
-      const data = this.ring.read();
-      if (data.length > 0) {
-        this.channel.notify(); // the guest may write more now
-        return data;
-      }
-      await this.#waker.after(seen, signal);
-    }
+  read(signal: AbortSignal): Promise<Uint8Array | null> {
+    return this.#endpoint.read(signal);
   }
 
-  async write(data: Uint8Array, signal: AbortSignal): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      const seen = this.#waker.generation;
-      const n = this.ring.write(data.subarray(offset));
-      if (n > 0) {
-        offset += n;
-        this.channel.notify();
-        continue;
-      }
-      await this.#waker.after(seen, signal); // the input ring is full: wait for the guest
-    }
+  write(data: Uint8Array, signal: AbortSignal): Promise<void> {
+    return this.#endpoint.write(data, signal);
   }
 
   async close(): Promise<void> {
@@ -520,7 +458,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
         this.#host,
         this.#xs,
         domid,
-        { ...this.#options, mode: this.#options.mode ?? "auto" },
+        this.#options,
       );
       this.#transport = transport;
       this.#info = { ...this.#info, domid, mode, tty, mapMethod };

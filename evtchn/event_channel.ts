@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import { openDevice } from "../_sys/unix_socket.ts";
+import { deviceHint } from "../_sys/hints.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
 import { EVTCHN_IOCTL, packU32, unpackPorts } from "./ioctl.ts";
 
@@ -35,28 +36,19 @@ export class EventChannelClosedError extends Error {
 
 const DEVICE = "/dev/xen/evtchn";
 
-function hint(code: string): string | undefined {
-  switch (code) {
-    case "ENOENT":
-    case "ENODEV":
-    case "ENXIO":
-      return "no event channel device: not a Xen control domain, or xen-evtchn is not loaded " +
-        "(modprobe xen-evtchn)";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied: run as root in dom0";
-    default:
-      return undefined;
-  }
-}
+const hint = deviceHint(
+  "no event channel device: not a Xen control domain, or xen-evtchn is not loaded " +
+    "(modprobe xen-evtchn)",
+);
 
-function bindHint(code: string): string | undefined {
-  if (code === "EINVAL") {
-    return "the remote port is not free: another backend (xenconsoled?) is bound to it, " +
-      "or the domain or port does not exist";
-  }
-  return hint(code);
-}
+const bindHint = deviceHint(
+  "no event channel device: not a Xen control domain, or xen-evtchn is not loaded " +
+    "(modprobe xen-evtchn)",
+  {
+    EINVAL: "the remote port is not free: another backend (xenconsoled?) is bound to it, " +
+      "or the domain or port does not exist",
+  },
+);
 
 /**
  * An interdomain event channel through `/dev/xen/evtchn` (dom0 side). Waiting

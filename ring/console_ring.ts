@@ -218,11 +218,8 @@ export class ConsoleRing {
    * in the ring. Returns an empty array when nothing is waiting.
    */
   read(max: number = Infinity): Uint8Array {
-    const [prod, avail] = this.#rxState();
-    const n = Math.min(avail, max);
-    const out = new Uint8Array(n);
-    if (n > 0) this.#copyOut(out, n);
-    this.#rxProdSeen = prod;
+    const out = new Uint8Array(Math.min(this.readable(), max));
+    this.readInto(out);
     return out;
   }
 

@@ -8,6 +8,7 @@ import { Mapping } from "../_sys/mmap.ts";
 import { openDevice } from "../_sys/unix_socket.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
 import { SystemError } from "../_sys/errno.ts";
+import { deviceHint } from "../_sys/hints.ts";
 import { CONSOLE_LAYOUT } from "./layout.ts";
 
 /** /dev/xen/gntdev ioctls (linux/include/uapi/xen/gntdev.h). */
@@ -52,25 +53,18 @@ export interface MapConsolePageOptions {
   ringRef?: number | bigint;
 }
 
+const NO_FRAME = {
+  EINVAL: "the guest has no such grant or frame (is the domid right, is the guest running?)",
+};
+
 function hintFor(path: string): (code: string) => string | undefined {
-  return (code) => {
-    switch (code) {
-      case "ENOENT":
-      case "ENODEV":
-      case "ENXIO":
-        return path === GNTDEV_PATH
-          ? "no grant device: not a Xen domain, or xen-gntdev is not loaded (modprobe xen-gntdev)"
-          : "no privcmd device: not a Xen domain, or xenfs/xen-privcmd is not loaded " +
-            "(modprobe xen-privcmd; mount -t xenfs xenfs /proc/xen)";
-      case "EACCES":
-      case "EPERM":
-        return "permission denied: run as root in dom0";
-      case "EINVAL":
-        return "the guest has no such grant or frame (is the domid right, is the guest running?)";
-      default:
-        return undefined;
-    }
-  };
+  return deviceHint(
+    path === GNTDEV_PATH
+      ? "no grant device: not a Xen domain, or xen-gntdev is not loaded (modprobe xen-gntdev)"
+      : "no privcmd device: not a Xen domain, or xenfs/xen-privcmd is not loaded " +
+        "(modprobe xen-privcmd; mount -t xenfs xenfs /proc/xen)",
+    NO_FRAME,
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import { XenstoreServer } from "../xenstore/server.ts";
 import type { XenstoreClient } from "../xenstore/client.ts";
 import { ConsoleRing } from "../ring/console_ring.ts";
 import { CONSOLE_LAYOUT } from "../ring/layout.ts";
+import { RingEndpoint } from "../ring/_endpoint.ts";
 import { createEventChannelPair, type EventChannel } from "../evtchn/event_channel.ts";
 import { SystemError } from "../_sys/errno.ts";
 import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
@@ -39,10 +40,6 @@ let hostCounter = 0;
 class PortSlot {
   #guestEnd: EventChannel | undefined;
   #listeners = new Set<() => void>();
-
-  get bound(): boolean {
-    return this.#guestEnd !== undefined;
-  }
 
   get guestEnd(): EventChannel | undefined {
     return this.#guestEnd;
@@ -158,8 +155,9 @@ class GuestRuntime {
 /** A simulated xenconsoled serving one guest's console on a real pty. */
 class ConsoleDaemon {
   #pty: PtyPair;
-  #ring: ConsoleRing;
   #channel: EventChannel;
+  #endpoint: RingEndpoint;
+  #abort = new AbortController();
   #buffer: Uint8Array[] = [];
   #buffered = 0;
   #draining = false;
@@ -170,25 +168,18 @@ class ConsoleDaemon {
   constructor(page: ArrayBuffer, channel: EventChannel) {
     this.#pty = openPtyPair();
     this.ttyPath = this.#pty.slavePath;
-    this.#ring = new ConsoleRing(page, { role: "backend" });
-    this.#ring.connected = true;
+    const ring = new ConsoleRing(page, { role: "backend" });
+    ring.connected = true;
     this.#channel = channel;
+    this.#endpoint = new RingEndpoint(ring, channel);
     this.#tasks.push(this.#fromGuest(), this.#toGuest());
   }
 
   async #fromGuest(): Promise<void> {
-    while (!this.#closed) {
-      const data = this.#ring.read();
-      if (data.length > 0) {
-        this.#channel.notify();
-        this.#queue(data);
-        continue;
-      }
-      try {
-        await this.#channel.wait();
-      } catch {
-        return;
-      }
+    try {
+      for (;;) this.#queue(await this.#endpoint.read(this.#abort.signal));
+    } catch {
+      // closed
     }
   }
 
@@ -218,22 +209,21 @@ class ConsoleDaemon {
   }
 
   async #toGuest(): Promise<void> {
-    while (!this.#closed) {
-      const data = await this.#pty.master.read();
-      if (data === null) return;
-      let offset = 0;
-      while (offset < data.length && !this.#closed) {
-        const n = this.#ring.write(data.subarray(offset));
-        offset += n;
-        if (n > 0) this.#channel.notify();
-        else await new Promise((r) => setTimeout(r, 1)); // the guest drains `in` promptly
+    try {
+      for (;;) {
+        const data = await this.#pty.master.read(this.#abort.signal);
+        if (data === null) return;
+        await this.#endpoint.write(data, this.#abort.signal);
       }
+    } catch {
+      // closed
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#abort.abort();
     await this.#channel.close();
     await this.#pty.master.close();
     await this.#pty.slave.close();

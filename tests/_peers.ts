@@ -81,3 +81,22 @@ export async function startXenstored(path: string): Promise<Deno.ChildProcess> {
   if (!first.includes("listening on")) throw new Error(`xenstored did not start: ${first}`);
   return child;
 }
+
+/** Runs `deno run <args>` with `input` on stdin; collects exit code and output. */
+export async function runDeno(
+  args: string[],
+  input: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(input));
+  await w.close();
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+}

@@ -4,27 +4,13 @@
 // mode from a script.
 
 import assert from "node:assert/strict";
-import { have, run, skipUnless } from "./_peers.ts";
+import { have, run, runDeno, skipUnless } from "./_peers.ts";
 
 const attach = new URL("../examples/attach.ts", import.meta.url).pathname;
 const deno = Deno.execPath();
 
-async function attachPiped(
-  args: string[],
-  input: string,
-): Promise<{ code: number; out: string; err: string }> {
-  const child = new Deno.Command(deno, {
-    args: ["run", "--allow-ffi", attach, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(input));
-  await w.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+function attachPiped(args: string[], input: string) {
+  return runDeno(["--allow-ffi", attach, ...args], input);
 }
 
 Deno.test("pipe mode: log in and run a command on the simulated Windows guest", async () => {

@@ -4,23 +4,14 @@
 // only, and without it the error says how to run.
 
 import assert from "node:assert/strict";
+import { runDeno } from "./_peers.ts";
 
 Deno.env.set("XENSTORED_PATH", "/tmp/xenpv-env-probe.sock");
 const mod = new URL("../mod.ts", import.meta.url).href;
 
 async function runScript(code: string, flags: string[]): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--no-config", ...flags, "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = r.stdin.getWriter();
-  await w.write(new TextEncoder().encode(code));
-  await w.close();
-  const out = await r.output();
-  const dec = new TextDecoder();
-  return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  const r = await runDeno(["--no-prompt", "--no-config", ...flags, "-"], code);
+  return { code: r.code, out: r.out + r.err };
 }
 
 Deno.test("the in-memory server and codec run with no permissions at all", async () => {

@@ -5,6 +5,7 @@
 import { getenv } from "../_sys/libc.ts";
 import { SystemError } from "../_sys/errno.ts";
 import { connectUnix, openDevice } from "../_sys/unix_socket.ts";
+import { deviceHint } from "../_sys/hints.ts";
 import type { XenstoreTransport } from "./client.ts";
 
 /** Where xenstored listens by default. */
@@ -12,24 +13,14 @@ export const DEFAULT_SOCKET = "/var/run/xenstored/socket";
 /** The kernel's xenstore device in a Xen domain. */
 export const XENBUS_DEVICE = "/dev/xen/xenbus";
 
-function deviceHint(code: string): string | undefined {
-  switch (code) {
-    case "ENOENT":
-    case "ENODEV":
-    case "ENXIO":
-      return "no xenstore here: not a Xen domain, or the xenfs/xen-xenbus driver is not " +
-        "loaded (for a simulated host use --simulate)";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied: run as root in dom0";
-    default:
-      return undefined;
-  }
-}
+const xenbusHint = deviceHint(
+  "no xenstore here: not a Xen domain, or the xenfs/xen-xenbus driver is not loaded " +
+    "(for a simulated host use --simulate)",
+);
 
 /** Opens a path as libxenstore would: `/dev/...` as a device, else a socket. */
 export function openPath(path: string): Promise<XenstoreTransport> | XenstoreTransport {
-  return path.startsWith("/dev/") ? openDevice(path, deviceHint) : connectUnix(path);
+  return path.startsWith("/dev/") ? openDevice(path, xenbusHint) : connectUnix(path);
 }
 
 /**
@@ -44,7 +35,7 @@ export async function openXenstoreTransport(path?: string): Promise<XenstoreTran
   } catch (err) {
     if (!(err instanceof SystemError)) throw err;
     try {
-      return openDevice(XENBUS_DEVICE, deviceHint);
+      return openDevice(XENBUS_DEVICE, xenbusHint);
     } catch (deviceErr) {
       if (deviceErr instanceof SystemError && deviceErr.code === "ENOENT") {
         throw new SystemError(err.errno, "connect", {

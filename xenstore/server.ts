@@ -376,7 +376,8 @@ export class XenstoreServer implements AsyncDisposable {
         return OK;
       }
       case MessageType.TRANSACTION_START:
-        return this.#startTransaction(conn, m, args(0, 1));
+        args(0, 1);
+        return this.#startTransaction(conn, m);
       case MessageType.TRANSACTION_END: {
         const [how] = args(1);
         if (how !== "T" && how !== "F") throw new Refusal("EINVAL");
@@ -665,7 +666,7 @@ export class XenstoreServer implements AsyncDisposable {
 
   // ---- transactions --------------------------------------------------------
 
-  #startTransaction(conn: ServerConnection, m: Message, _args: string[]): Uint8Array {
+  #startTransaction(conn: ServerConnection, m: Message): Uint8Array {
     if (m.txId !== 0) throw new Refusal("EBUSY");
     if (conn.domid !== 0) {
       const limit = this.#quota(conn.domid, "transactions");
