@@ -1,10 +1,11 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { type ConsoleConditions, ConsoleOutput } from "./_console_output.ts";
 import { LineEditor } from "./_line_editor.ts";
-import type { GuestConsole, GuestProgram } from "./guest_program.ts";
+import type { GuestProgram } from "./guest_program.ts";
 
 /** Options for {@linkcode linuxGuest}. */
-export interface LinuxGuestOptions {
+export interface LinuxGuestOptions extends ConsoleConditions {
   /** The hostname in the banner and prompts. */
   hostname: string;
   /** Users and passwords. Default: root/xenpv. */
@@ -13,10 +14,60 @@ export interface LinuxGuestOptions {
   cursorQuery?: boolean;
 }
 
+const NOISE = [
+  "[   42.133700] xen-blkback: backend/vbd/1/51712: using 2 queues, protocol 1 (x86_64-abi)\r\n",
+  "[   57.004211] vif vif-1-0 vif1.0: Guest Rx ready\r\n",
+  "[   61.517883] random: crng reseeded\r\n",
+];
+
+/** Splits shell words: '...' literal, "..." with $? expanded, \ escapes, # comments. */
+function words(text: string, status: number): { words: string[]; op: string; rest: string } {
+  const out: string[] = [];
+  let word: string | undefined;
+  let i = 0;
+  for (; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'") {
+      const j = text.indexOf("'", i + 1);
+      word = (word ?? "") + text.slice(i + 1, j);
+      i = j;
+    } else if (ch === '"') {
+      let j = i + 1;
+      let s = "";
+      for (; j < text.length && text[j] !== '"'; j++) {
+        if (text[j] === "\\" && '"\\$'.includes(text[j + 1])) s += text[++j];
+        else s += text[j];
+      }
+      word = (word ?? "") + s.replaceAll("$?", String(status));
+      i = j;
+    } else if (ch === "\\") {
+      word = (word ?? "") + (text[++i] ?? "");
+    } else if (ch === "#" && word === undefined) {
+      i = text.indexOf("\n", i) < 0 ? text.length : text.indexOf("\n", i) - 1;
+    } else if (/\s/.test(ch) && ch !== "\n") {
+      if (word !== undefined) out.push(word);
+      word = undefined;
+    } else if (ch === ";" || ch === "\n" || (ch === "&" && text[i + 1] === "&") ||
+      (ch === "|" && text[i + 1] === "|")) {
+      if (word !== undefined) out.push(word);
+      const op = ch === ";" || ch === "\n" ? ";" : ch + ch;
+      return { words: out, op, rest: text.slice(i + op.length) };
+    } else {
+      word = (word ?? "") + (ch === "$" && text[i + 1] === "?" ? (i++, String(status)) : ch);
+    }
+  }
+  if (word !== undefined) out.push(word);
+  return { words: out, op: "", rest: "" };
+}
+
 /**
- * A simulated Linux guest on hvc0: a getty `login:` and `Password:`, then a
- * small shell with echo (and `$?`), true, false and exit; anything else is
- * "not found" with status 127.
+ * A simulated Linux guest on hvc0: a getty `login:` and `Password:` (wrong
+ * credentials get `Login incorrect`), then a small POSIX-like shell: `echo`,
+ * `$?`, `true`, `false`, `sleep`, `eval`, `exit`/`logout`, quoting, `;`,
+ * `&&`, `||`, comments, continuation lines (`> `) while a quote is open;
+ * anything else is "not found" with status 127. ^C stops `sleep` (status 130)
+ * and drops the rest of the line. `noise` drops kernel messages anywhere in
+ * the output, as printk does on a console.
  *
  * @example
  * ```ts
@@ -27,51 +78,122 @@ export interface LinuxGuestOptions {
  * const guest = linuxGuest({ hostname: "deb1" });
  * guest.start({ write: (d) => screen += typeof d === "string" ? d : new TextDecoder().decode(d) });
  * assert.match(screen, /deb1 login: $/);
+ * guest.stop();
  * ```
  */
 export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
   const host = options.hostname;
   const accounts = options.accounts ?? { root: "xenpv" };
-  let out: GuestConsole | undefined;
+  const out = new ConsoleOutput(options, NOISE);
+  const decoder = new TextDecoder();
   let state: "user" | "password" | "shell" = "user";
   let user = "";
   let status = 0;
-  const write = (s: string) => out?.write(s);
+  let pending = ""; // an unfinished (quoted) command
+  const queue: string[] = [];
+  let busy = false;
+  let stopSleep: (() => void) | undefined;
+  let loginTimer: ReturnType<typeof setTimeout> | undefined;
+  const write = (s: string) => out.write(s);
   const prompt = () =>
     write(
       `${user}@${host}:~${user === "root" ? "#" : "$"} ${options.cursorQuery ? "\x1b[6n" : ""}`,
     );
   const login = () => {
     state = "user";
+    pending = "";
+    queue.length = 0;
     editor.echo = true;
     write(`\r\n${host} login: `);
   };
-  const run = (line: string): "exit" | void => {
-    const words = line.trim().split(/\s+/).filter((w) => w !== "");
-    if (words.length === 0) return;
-    const [cmd, ...args] = words;
-    switch (cmd) {
-      case "echo":
-        write(`${args.join(" ").replaceAll("$?", String(status))}\r\n`);
-        status = 0;
-        return;
-      case "true":
-        status = 0;
-        return;
-      case "false":
-        status = 1;
-        return;
-      case "exit":
-      case "logout":
-        return "exit";
-      default:
-        write(`-sh: ${cmd}: not found\r\n`);
-        status = 127;
+
+  const sleep = (seconds: number) =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        stopSleep = undefined;
+        resolve(true);
+      }, seconds * 1000);
+      stopSleep = () => {
+        clearTimeout(timer);
+        stopSleep = undefined;
+        resolve(false);
+      };
+    });
+
+  /** Runs a command list; "exit" ends the shell, "interrupted" drops the rest. */
+  const execute = async (text: string): Promise<"exit" | "interrupted" | void> => {
+    let skip = false;
+    let rest = text;
+    while (rest.trim() !== "") {
+      const { words: argv, op, rest: next } = words(rest, status);
+      rest = next;
+      if (!skip && argv.length > 0) {
+        const [cmd, ...args] = argv;
+        switch (cmd) {
+          case "echo":
+            write(`${args.join(" ")}\r\n`);
+            status = 0;
+            break;
+          case "true":
+            status = 0;
+            break;
+          case "false":
+            status = 1;
+            break;
+          case "sleep":
+            if (!(await sleep(Number(args[0]) || 0))) {
+              status = 130;
+              return "interrupted";
+            }
+            status = 0;
+            break;
+          case "eval": {
+            const r = await execute(args.join(" "));
+            if (r) return r;
+            break;
+          }
+          case "exit":
+          case "logout":
+            return "exit";
+          default:
+            write(`-sh: ${cmd}: not found\r\n`);
+            status = 127;
+        }
+      }
+      skip = (op === "&&" && status !== 0) || (op === "||" && status === 0);
     }
   };
+
+  const drain = async () => {
+    busy = true;
+    while (queue.length > 0 && state === "shell") {
+      const line = queue.shift()!;
+      const text = pending === "" ? line : `${pending}\n${line}`;
+      if ((text.match(/'/g)?.length ?? 0) % 2 === 1) {
+        pending = text; // a quote is open: read on
+        write("> ");
+        continue;
+      }
+      pending = "";
+      const r = await execute(text);
+      if (r === "exit") {
+        login();
+        break;
+      }
+      prompt();
+    }
+    busy = false;
+  };
+
   const editor: LineEditor = new LineEditor({
     echo: (text) => write(text),
-    interrupt: () => state === "shell" ? prompt() : login(),
+    interrupt: () => {
+      if (state !== "shell") return login();
+      if (stopSleep) return stopSleep();
+      pending = "";
+      queue.length = 0;
+      prompt();
+    },
     line: (line) => {
       if (state === "user") {
         if (line.trim() === "") return login();
@@ -82,30 +204,38 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
       } else if (state === "password") {
         editor.echo = true;
         if (accounts[user] !== line) {
-          write("\r\nLogin incorrect\r\n");
-          return login();
+          loginTimer = setTimeout(() => {
+            loginTimer = undefined;
+            write("\r\nLogin incorrect\r\n");
+            login();
+          }, 20);
+          state = "user";
+          return;
         }
         state = "shell";
         status = 0;
-        write(`Linux ${host} 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian x86_64\r\n`);
+        write(`Linux ${host} 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 x86_64\r\n\r\n`);
         prompt();
       } else {
-        if (run(line) === "exit") return login();
-        prompt();
+        queue.push(line);
+        if (!busy) void drain();
       }
     },
   });
   return {
     start(console) {
-      out = console;
+      out.attach(console);
       write(`\r\nDebian GNU/Linux 12 ${host} hvc0\r\n`);
       login();
     },
     input(data) {
-      editor.input(new TextDecoder().decode(data));
+      editor.input(decoder.decode(data, { stream: true }));
     },
     stop() {
-      out = undefined;
+      stopSleep?.();
+      clearTimeout(loginTimer);
+      state = "user";
+      out.attach(undefined);
     },
   };
 }

@@ -1,7 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { LineEditor } from "./_line_editor.ts";
-import type { GuestConsole, GuestProgram } from "./guest_program.ts";
+import { CmdShell } from "./_cmd_shell.ts";
+import { type ConsoleConditions, ConsoleOutput } from "./_console_output.ts";
+import type { GuestProgram } from "./guest_program.ts";
 
 /** An account of the simulated Windows guest. */
 export interface WindowsAccount {
@@ -12,11 +13,18 @@ export interface WindowsAccount {
 }
 
 /** Options for {@linkcode windowsGuest}. */
-export interface WindowsGuestOptions {
+export interface WindowsGuestOptions extends ConsoleConditions {
   /** COMPUTERNAME, shown in the login prompt (upper-cased). */
   hostname: string;
-  /** Accounts by user name (case-insensitive). Default: Administrator/xenpv (full), User/user (limited). */
+  /**
+   * Accounts by user name (case-insensitive). Default: `Administrator` /
+   * `xenpv` (full token) and `User` / `user` (UAC-limited).
+   */
   accounts?: Record<string, WindowsAccount>;
+  /** The version cmd.exe and `ver` report. Default "10.0.15063" (the XENCONS announcement's). */
+  version?: string;
+  /** Milliseconds between `ping` replies. Default 1000. */
+  pingInterval?: number;
 }
 
 const DEFAULT_ACCOUNTS: Record<string, WindowsAccount> = {
@@ -24,16 +32,41 @@ const DEFAULT_ACCOUNTS: Record<string, WindowsAccount> = {
   user: { password: "user", limited: true },
 };
 
-type State = "user" | "password" | "elevate" | "shell";
+/** The helper reads lines into 1024-character buffers (1023 for the shell, one kept for `\n`). */
+const CREDENTIAL_LINE = 1024;
+const SHELL_LINE = 1023;
+
+const NOISE = [
+  "XENBUS|PollerThread: event pending\r\n",
+  "XENVIF|FrontendSetState: CONNECTED -> CONNECTED\r\n",
+  "XENVBD|PdoUpdateInquiryData: Target[0] : VENDOR XENSRC\r\n",
+];
+
+type Stage = "user" | "password" | "elevate" | "shell";
 
 /**
- * A simulated Windows guest as the XENCONS monitor and tty helper present it:
- * `[ATTACHED]`, `<HOST> login: `, `Password: ` (not echoed), `Run Elevated
- * [yes|no]: ` for limited accounts, then a cmd.exe-like shell over pipes: the
- * helper echoes what is typed, CR ends a line, DEL erases, control characters
- * echo as `^X`, ^C interrupts. The shell knows echo, set and %VAR%, cd,
- * hostname, ver, whoami, exit and exit /b N, %ERRORLEVEL%, and answers
- * anything else with cmd's "is not recognized" and errorlevel 9009.
+ * A simulated Windows guest as the XENCONS monitor service and its tty
+ * helper present it, rule for rule:
+ * - the monitor prints `\r\n[ATTACHED]\r\n` when the console device comes
+ *   up and `\r\n[DETACHED]\r\n` when it goes; it restarts the helper
+ *   whenever the helper exits;
+ * - the helper prints `\r\n<HOST> login: ` and `Password: ` (not echoed),
+ *   and for a UAC-limited account `\r\nRun Elevated [yes|no]: `; an empty
+ *   user name, a failed logon or a ^C makes it exit silently (a new login
+ *   prompt follows); only `yes` elevates (`Running Elevated`);
+ * - its line editor echoes printable characters, erases with DEL, shows
+ *   other control characters as `^X`, ends a line with CR (echoing `\r\n`)
+ *   and DROPS whatever followed the CR in the same read, and drops a line
+ *   that reaches 1023 characters without a CR; ^C becomes Ctrl-Break;
+ * - behind it runs a small `cmd.exe /q /a` on pipes: the banner, prompts,
+ *   `echo`, `set` and `%VAR%`, `cd`, `mkdir`, `hostname`, `ver`, `whoami`,
+ *   `exit [/b] [N]`, `cmd /c`, `netsh` (with its `netsh>` prompt and
+ *   `interface ipv4 show global`), `ping` (which, like the real one, only
+ *   prints statistics on Ctrl-Break), `waitfor`, `| find[str]`, `&`, `&&`,
+ *   `||`, and cmd's "is not recognized" with ERRORLEVEL 9009.
+ *
+ * `latency`, `chunk` and `noise` make the console slow, fragmented or noisy
+ * (XENBUS-style driver log lines dropped anywhere in the output).
  *
  * @example
  * ```ts
@@ -44,6 +77,7 @@ type State = "user" | "password" | "elevate" | "shell";
  * const guest = windowsGuest({ hostname: "win1" });
  * guest.start({ write: (d) => screen += typeof d === "string" ? d : new TextDecoder().decode(d) });
  * assert.match(screen, /\[ATTACHED\]\r\n\r\nWIN1 login: $/);
+ * guest.stop();
  * ```
  */
 export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
@@ -51,159 +85,135 @@ export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
   const accounts = Object.fromEntries(
     Object.entries(options.accounts ?? DEFAULT_ACCOUNTS).map(([k, v]) => [k.toLowerCase(), v]),
   );
-  let out: GuestConsole | undefined;
-  let state: State = "user";
+  const version = options.version ?? "10.0.15063";
+  const out = new ConsoleOutput(options, NOISE);
+  const decoder = new TextDecoder();
+  let stage: Stage = "user";
+  let buffer = "";
   let user = "";
-  let cwd = "";
-  let errorlevel = 0;
-  const env = new Map<string, string>();
-  const write = (s: string) => out?.write(s);
+  let password = "";
+  let shell: CmdShell | undefined;
+  let running = false;
 
-  const prompt = () => write(`${cwd}>`);
-  const loginPrompt = () => {
-    state = "user";
-    editor.echo = true;
+  const write = (s: string) => out.write(s);
+
+  /** The helper (re)starts: a fresh login prompt. */
+  const startHelper = () => {
+    shell?.stop();
+    shell = undefined;
+    stage = "user";
+    buffer = "";
+    user = "";
+    password = "";
     write(`\r\n${host} login: `);
   };
-  const startShell = () => {
-    state = "shell";
-    cwd = `C:\\Users\\${user}`;
-    errorlevel = 0;
-    env.clear();
-    env.set("COMPUTERNAME", host);
-    env.set("USERNAME", user);
-    write(
-      "Microsoft Windows [Version 10.0.17763.4010]\r\n" +
-        "(c) 2018 Microsoft Corporation. All rights reserved.\r\n\r\n",
-    );
-    prompt();
-  };
-  const expand = (text: string) =>
-    text.replace(/%([^%]+)%/g, (whole, name: string) => {
-      if (name.toUpperCase() === "ERRORLEVEL") return String(errorlevel);
-      if (name.toUpperCase() === "CD") return cwd;
-      return env.get(name.toUpperCase()) ?? whole;
-    });
 
-  const run = (raw: string): "exit" | void => {
-    const line = expand(raw).trim();
-    if (line === "") return;
-    const [cmd, ...rest] = line.split(/\s+/);
-    const args = line.slice(cmd.length).trim();
-    switch (cmd.toLowerCase()) {
-      case "echo":
-        if (args === "") write(`ECHO is off.\r\n`);
-        else write(`${args}\r\n`);
-        errorlevel = 0;
+  const logon = () => {
+    const account = accounts[user.toLowerCase()];
+    const ok = account !== undefined && account.password === password;
+    password = "";
+    if (!ok) return startHelper(); // LogonUser failed: the helper exits
+    if (account.limited) {
+      stage = "elevate";
+      write("\r\nRun Elevated [yes|no]: ");
+      return;
+    }
+    startShell();
+  };
+
+  const startShell = () => {
+    stage = "shell";
+    const me = new CmdShell({
+      host,
+      user,
+      version,
+      write,
+      pingInterval: options.pingInterval ?? 1000,
+      exit: () => {
+        // cmd.exe ended: the helper's threads end, it exits, the monitor restarts it.
+        if (shell === me) queueMicrotask(startHelper);
+      },
+    });
+    shell = me;
+  };
+
+  /** A line ended (with CR, ^C, or by filling the buffer). */
+  const endLine = (line: string, end: "\r" | "\x03" | "") => {
+    write("\r\n");
+    switch (stage) {
+      case "user":
+        if (end !== "\r" || line === "") return startHelper();
+        user = line;
+        stage = "password";
+        write("Password: ");
         return;
-      case "set": {
-        if (args === "") {
-          for (const [k, v] of env) write(`${k}=${v}\r\n`);
-          return;
-        }
-        const eq = args.indexOf("=");
-        if (eq < 0) {
-          const hits = [...env].filter(([k]) => k.startsWith(args.toUpperCase()));
-          if (hits.length === 0) {
-            write(`Environment variable ${args} not defined\r\n`);
-            errorlevel = 1;
-          } else for (const [k, v] of hits) write(`${k}=${v}\r\n`);
-          return;
-        }
-        const name = args.slice(0, eq).toUpperCase();
-        const value = args.slice(eq + 1);
-        if (value === "") env.delete(name);
-        else env.set(name, value);
-        return;
-      }
-      case "cd":
-        if (args === "") write(`${cwd}\r\n`);
-        else if (args === "..") cwd = cwd.replace(/\\[^\\]+$/, "") || "C:\\";
-        else if (/^[a-zA-Z]:\\/.test(args)) cwd = args.replace(/\\$/, "");
-        else cwd = `${cwd}\\${args}`;
-        errorlevel = 0;
-        return;
-      case "hostname":
-        write(`${host}\r\n`);
-        errorlevel = 0;
-        return;
-      case "ver":
-        write("\r\nMicrosoft Windows [Version 10.0.17763.4010]\r\n");
-        errorlevel = 0;
-        return;
-      case "whoami":
-        write(`${host.toLowerCase()}\\${user.toLowerCase()}\r\n`);
-        errorlevel = 0;
-        return;
-      case "exit": {
-        const m = /^\/b(?:\s+(-?\d+))?$/i.exec(args);
-        if (m) {
-          errorlevel = Number(m[1] ?? errorlevel);
-          return;
-        }
-        return "exit";
-      }
-      default:
-        write(
-          `'${cmd}' is not recognized as an internal or external command,\r\n` +
-            "operable program or batch file.\r\n",
-        );
-        errorlevel = 9009;
-        void rest;
+      case "password":
+        if (end !== "\r") return startHelper();
+        password = line;
+        return logon();
+      case "elevate":
+        if (end !== "\r" || line === "") return startHelper();
+        write("\r\n");
+        if (line === "yes") write("Running Elevated\r\n\r\n");
+        return startShell();
+      case "shell":
+        if (end === "\x03") return shell?.break();
+        if (end === "\r") shell?.input(line);
+        return; // a full buffer without CR is dropped
     }
   };
 
-  const editor: LineEditor = new LineEditor({
-    echo: (text) => write(text),
-    interrupt: () => {
-      if (state === "shell") prompt();
-      else loginPrompt();
-    },
-    line: (line) => {
-      switch (state) {
-        case "user":
-          if (line.trim() === "") return loginPrompt();
-          user = line.trim();
-          state = "password";
-          editor.echo = false;
-          write("Password: ");
-          return;
-        case "password": {
-          editor.echo = true;
-          const account = accounts[user.toLowerCase()];
-          if (account === undefined || account.password !== line) {
-            write("Logon failure: unknown user name or bad password.\r\n");
-            return loginPrompt();
-          }
-          if (account.limited) {
-            state = "elevate";
-            write("Run Elevated [yes|no]: ");
-            return;
-          }
-          return startShell();
+  /** One read of the helper: characters after a line's end are lost with the read. */
+  const read = (chunk: string) => {
+    const noEcho = stage === "password";
+    const limit = stage === "shell" ? SHELL_LINE : CREDENTIAL_LINE;
+    for (const ch of chunk) {
+      const code = ch.codePointAt(0)!;
+      const control = code < 0x20 || code === 0x7f;
+      if (!control) {
+        if (!noEcho) write(ch);
+        buffer += ch;
+      } else if (code === 0x7f) {
+        if (buffer.length > 0) {
+          const removed = buffer.codePointAt(buffer.length - 1)!;
+          buffer = buffer.slice(0, -1);
+          if (removed < 0x20) write("\b\b  \b\b");
+          else if (!noEcho) write("\b \b");
         }
-        case "elevate":
-          if (/^y(es)?$/i.test(line.trim())) write("Running Elevated\r\n\r\n");
-          return startShell();
-        case "shell":
-          if (run(line) === "exit") return loginPrompt();
-          write("\r\n");
-          return prompt();
+      } else if (code === 0x03 || code === 0x0d) {
+        const line = buffer;
+        buffer = "";
+        endLine(line, ch as "\r" | "\x03");
+        return;
+      } else {
+        write(`^${String.fromCharCode(code + 0x40)}`);
+        buffer += ch;
       }
-    },
-  });
+      if (buffer.length >= limit) {
+        buffer = "";
+        endLine("", "");
+        return;
+      }
+    }
+  };
 
   return {
     start(console) {
-      out = console;
+      running = true;
+      out.attach(console);
       write("\r\n[ATTACHED]\r\n");
-      loginPrompt();
+      startHelper();
     },
     input(data) {
-      editor.input(new TextDecoder().decode(data));
+      if (running) read(decoder.decode(data, { stream: true }));
     },
     stop() {
-      out = undefined;
+      if (!running) return;
+      running = false;
+      shell?.stop();
+      shell = undefined;
+      out.write("\r\n[DETACHED]\r\n");
+      out.attach(undefined);
     },
   };
 }

@@ -1,0 +1,87 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// How a simulated guest's output reaches the console: optionally late (a slow
+// guest), in small pieces, and with log lines of other components dropped in
+// anywhere, even mid-line (line noise).
+
+import type { GuestConsole } from "./guest_program.ts";
+
+/** Options shared by the simulated guests for a slow or noisy console. */
+export interface ConsoleConditions {
+  /** Delay in ms before each piece of output appears. Default 0. */
+  latency?: number;
+  /** Largest piece of output written at once, in characters. Default: whole writes. */
+  chunk?: number;
+  /** Chance (0..1) that a write carries a noise message somewhere inside it. Default 0. */
+  noise?: number;
+  /** Seed for where noise lands. Default 1. */
+  seed?: number;
+}
+
+export class ConsoleOutput {
+  #out: GuestConsole | undefined;
+  #latency: number;
+  #chunk: number;
+  #noise: number;
+  #state: number;
+  #messages: string[];
+  #queue: string[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: ConsoleConditions, messages: string[]) {
+    this.#latency = options.latency ?? 0;
+    this.#chunk = options.chunk ?? Infinity;
+    this.#noise = options.noise ?? 0;
+    this.#state = (options.seed ?? 1) >>> 0 || 1;
+    this.#messages = messages;
+    if (!(this.#latency >= 0) || !(this.#chunk >= 1) || !(this.#noise >= 0 && this.#noise <= 1)) {
+      throw new RangeError("latency >= 0, chunk >= 1 and 0 <= noise <= 1");
+    }
+  }
+
+  attach(out: GuestConsole | undefined): void {
+    this.#out = out;
+    if (!out) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#queue = [];
+    }
+  }
+
+  #random(): number {
+    // xorshift32: deterministic noise placement for a given seed.
+    let x = this.#state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#state = x >>> 0;
+    return this.#state / 0x100000000;
+  }
+
+  write(text: string): void {
+    if (!this.#out || text === "") return;
+    if (this.#noise > 0 && this.#random() < this.#noise) {
+      const at = Math.floor(this.#random() * (text.length + 1));
+      const message = this.#messages[Math.floor(this.#random() * this.#messages.length)];
+      text = text.slice(0, at) + message + text.slice(at);
+    }
+    for (let i = 0; i < text.length; i += this.#chunk) {
+      this.#queue.push(text.slice(i, i + this.#chunk));
+    }
+    if (this.#latency === 0 && this.#chunk === Infinity) return this.#flushAll();
+    this.#schedule();
+  }
+
+  #flushAll(): void {
+    for (const piece of this.#queue.splice(0)) this.#out?.write(piece);
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const piece = this.#queue.shift();
+      if (piece !== undefined) this.#out?.write(piece);
+      if (this.#queue.length > 0) this.#schedule();
+    }, this.#latency);
+  }
+}

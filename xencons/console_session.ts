@@ -1,0 +1,564 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
+import {
+  CommandAbortedError,
+  ConsoleEndedError,
+  LoginError,
+  SessionEndedError,
+  SessionStateError,
+} from "./errors.ts";
+import { type ConsoleStreams, Expect, type ExpectMatch, type Pattern } from "./expect.ts";
+import { linuxDialect } from "./linux_dialect.ts";
+import type { Transcript } from "./transcript.ts";
+import { windowsDialect } from "./windows_dialect.ts";
+
+/** Where a {@linkcode ConsoleSession} is. */
+export type SessionState = "logged-out" | "ready" | "busy" | "broken" | "closed";
+
+/** Options for {@linkcode ConsoleSession}. */
+export interface ConsoleSessionOptions {
+  /** The guest's dialect. Default "windows". */
+  dialect?: "windows" | "linux" | Dialect;
+  /** Bound in ms on login(), logout() and recovery after ^C when no signal is given. Default 30000. */
+  timeout?: number;
+  /** Noise to cut out of the output (default: the dialect's; null keeps everything). */
+  noise?: RegExp | null;
+  /** Remove ANSI escape sequences from what is matched and returned. Default true. */
+  stripAnsi?: boolean;
+  /** Where traffic is recorded (passwords redacted). */
+  transcript?: Transcript;
+  /** Characters of output kept for prompt matching. Default 65536. */
+  window?: number;
+  /** How the guest's output is decoded (a TextDecoder label). Default "utf-8". */
+  encoding?: string;
+  /** Close the console too when the session is closed. Default false. */
+  ownsConsole?: boolean;
+}
+
+/** Options for {@linkcode ConsoleSession.login}. */
+export interface LoginOptions {
+  /** The account. */
+  user: string;
+  /** Its password (never written to the transcript). */
+  password: string;
+  /** Answer "yes" to `Run Elevated [yes|no]: ` (UAC-limited Windows accounts). Default false. */
+  elevate?: boolean;
+  /**
+   * If a shell is already running on the console (someone left it logged in),
+   * use it as it is instead of logging it out first. Default false.
+   */
+  reuse?: boolean;
+  /** Gives up (default: the session timeout). */
+  signal?: AbortSignal;
+}
+
+/** Options for {@linkcode ConsoleSession.run}. */
+export interface RunOptions {
+  /** Gives up: the command is interrupted with ^C and {@linkcode CommandAbortedError} thrown. */
+  signal?: AbortSignal;
+  /** Keep at most this many characters of output (the rest is dropped and counted). Default 16 MiB. */
+  maxOutput?: number;
+}
+
+/** What {@linkcode ConsoleSession.run} returns. */
+export interface RunResult {
+  /** What the command printed, without the echo, with `\n` line ends. */
+  output: string;
+  /** Its exit status (`%ERRORLEVEL%`, `$?`). */
+  exitCode: number;
+  /** Characters of output dropped beyond `maxOutput` (0 normally). */
+  dropped: number;
+}
+
+/** Options for {@linkcode ConsoleSession.nested}. */
+export interface NestedOptions {
+  /** The nested program's prompt, e.g. `/netsh>$/`. */
+  prompt: RegExp;
+  /** What leaves it. Default "exit". */
+  exit?: string;
+  /** Gives up waiting for the first prompt. */
+  signal?: AbortSignal;
+}
+
+let tagCounter = 0;
+const tagBase = (() => {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return Array.from(bytes, (b) => (b % 36).toString(36)).join("").toUpperCase();
+})();
+
+function newTag(): string {
+  return `XPV${tagBase}${(++tagCounter).toString(36).toUpperCase()}`;
+}
+
+function normalize(text: string): string {
+  return text.replace(/\r*\n/g, "\n");
+}
+
+class Interrupted extends Error {}
+
+/**
+ * A logged-in conversation with a guest's console shell: {@linkcode login},
+ * {@linkcode run} a command and get its output and exit status,
+ * {@linkcode interrupt} with ^C, {@linkcode nested} prompts like `netsh>`,
+ * {@linkcode logout}. Works over any `{ readable, writable }` console,
+ * e.g. the one {@linkcode connect} returns.
+ *
+ * `run()` is not fooled by stale backlog, echo, prompts in the output or
+ * interleaved kernel/driver messages: the shell prints unique markers around
+ * the output and the status. Lines are typed one at a time and each is
+ * acknowledged before the next, so the 1 KiB input ring and the guest's line
+ * editor (which drops what follows Enter in the same read) lose nothing.
+ * Calls are queued; each one has an AbortSignal.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleSession } from "@xenpv/console/xencons";
+ * import { SimulatedHost } from "@xenpv/console/sim";
+ * import { connect } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * await using host = new SimulatedHost();
+ * await host.createGuest({ name: "win1", program: "windows" });
+ * const console = await connect("win1", { host });
+ * await using session = new ConsoleSession(console, { dialect: "windows", ownsConsole: true });
+ * await session.login({ user: "Administrator", password: "xenpv" });
+ * const { output, exitCode } = await session.run("hostname");
+ * assert.equal(output, "WIN1\n");
+ * assert.equal(exitCode, 0);
+ * ```
+ */
+export class ConsoleSession implements AsyncDisposable {
+  #console: ConsoleStreams & { close?(): Promise<void> };
+  #ex: Expect;
+  #dialect: Dialect;
+  #timeout: number;
+  #owns: boolean;
+  #state: SessionState = "logged-out";
+  #queue: Promise<unknown> = Promise.resolve();
+  #current: AbortController | undefined;
+  #user = "";
+
+  /** Starts reading the console (it is drained from now on, so the guest never stalls). */
+  constructor(console: ConsoleStreams & { close?(): Promise<void> }, options: ConsoleSessionOptions = {}) {
+    const d = options.dialect ?? "windows";
+    this.#dialect = d === "windows" ? windowsDialect : d === "linux" ? linuxDialect : d;
+    if (typeof this.#dialect?.command !== "function") {
+      throw new TypeError(`dialect must be "windows", "linux" or a Dialect, got ${String(d)}`);
+    }
+    this.#timeout = options.timeout ?? 30000;
+    if (!(this.#timeout > 0)) throw new RangeError(`timeout must be > 0 ms, got ${this.#timeout}`);
+    this.#owns = options.ownsConsole ?? false;
+    this.#console = console;
+    this.#ex = new Expect(console, {
+      noise: options.noise === undefined ? this.#dialect.noise : options.noise,
+      stripAnsi: options.stripAnsi ?? true,
+      transcript: options.transcript,
+      window: options.window,
+      encoding: options.encoding,
+    });
+  }
+
+  /** Where the session is: `"logged-out"`, `"ready"`, `"busy"`, `"broken"` or `"closed"`. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The user logged in (empty when logged out). */
+  get user(): string {
+    return this.#state === "logged-out" ? "" : this.#user;
+  }
+
+  /** The dialect in use. */
+  get dialect(): Dialect {
+    return this.#dialect;
+  }
+
+  /** The expect layer underneath, for dialogs of your own (do not use it while a call runs). */
+  get expect(): Expect {
+    return this.#ex;
+  }
+
+  /** The traffic so far, passwords redacted. */
+  get transcript(): Transcript {
+    return this.#ex.transcript;
+  }
+
+  /**
+   * Logs in: wakes the console with Enter, answers the login, password and
+   * elevation prompts, and proves the shell runs by having it echo a marker.
+   * A shell left logged in is logged out first unless `reuse` is set.
+   * Throws {@linkcode LoginError} for rejected credentials or no prompt.
+   */
+  login(options: LoginOptions): Promise<void> {
+    if (typeof options?.user !== "string" || !/^[^\s\x00-\x1f\x7f]+$/.test(options.user)) {
+      throw new TypeError("login() needs a user name without spaces or control characters");
+    }
+    if (typeof options.password !== "string" || /[\r\n\x03\x7f]/.test(options.password)) {
+      throw new TypeError("login() needs a password without CR, LF, ^C or DEL");
+    }
+    return this.#serial("login", ["logged-out", "ready"], () => this.#login(options));
+  }
+
+  /**
+   * Runs one command and returns its output (echo removed, `\n` line ends)
+   * and exit status. Throws {@linkcode CommandAbortedError} when `signal`
+   * fires or {@linkcode interrupt} is called (the session recovers with ^C if
+   * it can), {@linkcode SessionEndedError} when the shell or guest goes away.
+   */
+  run(command: string, options: RunOptions = {}): Promise<RunResult> {
+    const maxOutput = options.maxOutput ?? 16 << 20;
+    if (!Number.isInteger(maxOutput) || maxOutput < 0) {
+      throw new RangeError(`maxOutput must be a non-negative integer, got ${maxOutput}`);
+    }
+    const tag = newTag();
+    const plan = this.#dialect.command(command, tag); // throws TypeError/RangeError early
+    this.#checkLines(plan);
+    return this.#serial("run", ["ready"], () => this.#run(command, plan, options.signal, maxOutput));
+  }
+
+  /** Types ^C now (not queued): the running command is stopped and its `run()` rejects. */
+  async interrupt(): Promise<void> {
+    if (this.#state === "closed") throw new SessionStateError("interrupt", "closed");
+    this.#current?.abort(new Interrupted("interrupted with ^C"));
+    if (!this.#current) await this.#ex.send(this.#dialect.interrupt);
+  }
+
+  /**
+   * Starts an interactive program with its own prompt (`netsh`, `diskpart`,
+   * `python`) and returns a {@linkcode NestedShell} to talk to it; closing
+   * that leaves the program and returns its exit status.
+   */
+  nested(command: string, options: NestedOptions): Promise<NestedShell> {
+    if (!(options?.prompt instanceof RegExp)) {
+      throw new TypeError("nested() needs the program's prompt as a RegExp");
+    }
+    const tag = newTag();
+    const plan = this.#dialect.command(command, tag);
+    this.#checkLines(plan);
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    return new Promise<NestedShell>((resolve, reject) => {
+      this.#serial("nested", ["ready"], async () => {
+        try {
+          const signal = this.#bound(options.signal);
+          await this.#prepare(plan, signal);
+          await this.#typeLine(plan.line);
+          await this.#await([plan.begin], signal);
+          await this.#await([options.prompt], signal);
+        } catch (err) {
+          reject(await this.#failed(command, err));
+          return;
+        }
+        resolve(new NestedShell(this, plan, options, release));
+        await held;
+      }).catch(reject);
+    });
+  }
+
+  /** Leaves the shell (`exit`) and waits for the login prompt. */
+  logout(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#serial("logout", ["ready", "broken"], async () => {
+      await this.#typeLine(this.#dialect.logout);
+      await this.#ex.expect([this.#dialect.loginPrompt, this.#dialect.detached], {
+        signal: this.#bound(options.signal),
+      });
+      this.#state = "logged-out";
+    });
+  }
+
+  /** Stops reading (and closes the console if the session owns it). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#current?.abort(new Interrupted("session closed"));
+    await this.#ex.close();
+    if (this.#owns) await this.#console.close?.();
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- internals shared with NestedShell ----
+
+  /** @internal */
+  _typeLine(line: string): Promise<void> {
+    return this.#typeLine(line);
+  }
+
+  /** @internal */
+  _await(patterns: Pattern[], signal?: AbortSignal, maxBefore?: number): Promise<ExpectMatch> {
+    return this.#await(patterns, this.#bound(signal), maxBefore);
+  }
+
+  /** @internal */
+  async _finish(plan: CommandPlan, command: string, signal?: AbortSignal): Promise<RunResult> {
+    try {
+      return await this.#finish(plan, this.#bound(signal), 1 << 20, "");
+    } catch (err) {
+      throw await this.#failed(command, err);
+    }
+  }
+
+  // ---- internals ----
+
+  #checkLines(plan: CommandPlan): void {
+    const lines = [...plan.prepare.map((p) => p.line), ...plan.line.split("\n")];
+    const long = lines.find((l) => l.length > this.#dialect.maxLine);
+    if (long !== undefined) {
+      throw new RangeError(
+        `a line of ${long.length} characters exceeds the ${this.#dialect.name} line editor's ${this.#dialect.maxLine}`,
+      );
+    }
+  }
+
+  #serial<T>(method: string, allowed: SessionState[], fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(async () => {
+      if (!allowed.includes(this.#state)) throw new SessionStateError(method, this.#state);
+      const before = this.#state;
+      if (method !== "login" && method !== "logout") this.#state = "busy";
+      try {
+        return await fn();
+      } finally {
+        if (this.#state === "busy") this.#state = before === "busy" ? "ready" : before;
+      }
+    });
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  #bound(signal?: AbortSignal): AbortSignal {
+    return signal ?? AbortSignal.timeout(this.#timeout);
+  }
+
+  async #typeLine(line: string): Promise<void> {
+    await this.#ex.send(line.replaceAll("\n", this.#dialect.enter) + this.#dialect.enter);
+  }
+
+  /** Waits for one of `patterns`; a detach or a login prompt ends the session instead. */
+  async #await(patterns: Pattern[], signal: AbortSignal, maxBefore?: number): Promise<ExpectMatch> {
+    const d = this.#dialect;
+    const m = await this.#ex.expect([...patterns, d.detached, d.loginPrompt], { signal, maxBefore });
+    if (m.index === patterns.length) {
+      this.#state = "logged-out";
+      throw new SessionEndedError("the console was detached or the guest rebooted", true, m.before);
+    }
+    if (m.index === patterns.length + 1) {
+      this.#state = "logged-out";
+      throw new SessionEndedError("the shell ended (the guest shows a login prompt)", false, m.before);
+    }
+    return m;
+  }
+
+  async #prepare(plan: CommandPlan, signal: AbortSignal): Promise<void> {
+    for (const step of plan.prepare) await this.#acked(step, signal);
+  }
+
+  async #acked(step: AckedLine, signal: AbortSignal): Promise<void> {
+    await this.#typeLine(step.line);
+    await this.#await([step.ack], signal);
+  }
+
+  async #login(options: LoginOptions): Promise<void> {
+    const d = this.#dialect;
+    const signal = this.#bound(options.signal);
+    const { user, password } = options;
+    this.#ex.transcript.addSecret(password);
+    this.#state = "logged-out";
+    const patterns: Pattern[] = [d.loginPrompt, d.passwordPrompt, d.shellReady];
+    if (d.elevatePrompt) patterns.push(d.elevatePrompt);
+    if (d.loginIncorrect) patterns.push(d.loginIncorrect);
+    type Stage = "start" | "logging-out" | "user" | "password" | "elevate";
+    let stage: Stage = "start";
+    let sawPrompt = false;
+    await this.#ex.send(d.enter);
+    while (true) {
+      let m: ExpectMatch;
+      try {
+        m = await this.#ex.expect(patterns, { signal });
+      } catch (err) {
+        if (!sawPrompt && !(err instanceof ConsoleEndedError)) {
+          throw new LoginError("no-prompt", user, { cause: err });
+        }
+        throw err;
+      }
+      sawPrompt = true;
+      // At the start, a prompt followed by more output is stale backlog.
+      if (stage === "start" && this.#ex.buffer.trim() !== "") continue;
+      const p = m.pattern;
+      if (p === d.loginPrompt) {
+        if (stage === "password" || stage === "elevate") {
+          throw new LoginError(stage === "password" ? "bad-credentials" : "refused", user);
+        }
+        await this.#ex.send(user + d.enter);
+        stage = "user";
+      } else if (p === d.passwordPrompt) {
+        if (stage !== "user") {
+          await this.#ex.send(d.enter); // someone else's half-typed login: abandon it
+          stage = "start";
+          continue;
+        }
+        await this.#ex.send(password + d.enter, { secret: true });
+        stage = "password";
+      } else if (p === d.elevatePrompt) {
+        await this.#ex.send(d.elevateAnswer(options.elevate ?? false) + d.enter);
+        stage = "elevate";
+      } else if (p === d.loginIncorrect) {
+        if (stage === "password") throw new LoginError("bad-credentials", user);
+      } else if (p === d.shellReady) {
+        if (stage === "password" || stage === "elevate") break;
+        if (stage === "start") {
+          if (options.reuse) break;
+          await this.#typeLine(d.logout);
+          stage = "logging-out";
+        }
+      }
+    }
+    // Prove the shell is there and skip the banner and stale output.
+    try {
+      await this.#acked(d.probe(newTag()), signal);
+    } catch (err) {
+      if (err instanceof SessionEndedError) throw new LoginError("refused", user, { cause: err });
+      throw err;
+    }
+    this.#user = user;
+    this.#state = "ready";
+  }
+
+  async #run(
+    command: string,
+    plan: CommandPlan,
+    signal: AbortSignal | undefined,
+    maxOutput: number,
+  ): Promise<RunResult> {
+    const control = new AbortController();
+    this.#current = control;
+    const combined = signal ? AbortSignal.any([signal, control.signal]) : control.signal;
+    let output = "";
+    try {
+      await this.#prepare(plan, combined);
+      await this.#typeLine(plan.line);
+      await this.#await([plan.begin], combined);
+      return await this.#finish(plan, combined, maxOutput, output);
+    } catch (err) {
+      output = this.#ex.buffer;
+      throw await this.#failed(command, err, output);
+    } finally {
+      this.#current = undefined;
+    }
+  }
+
+  async #finish(
+    plan: CommandPlan,
+    signal: AbortSignal,
+    maxOutput: number,
+    _partial: string,
+  ): Promise<RunResult> {
+    const end = await this.#await([plan.end], signal, maxOutput);
+    if (plan.status.line !== undefined) await this.#typeLine(plan.status.line);
+    const status = await this.#await([plan.status.pattern], signal);
+    return {
+      output: normalize(end.before),
+      exitCode: Number(status.groups[0]),
+      dropped: end.dropped,
+    };
+  }
+
+  /** Turns a failure into the error to throw, recovering the shell after an abort. */
+  async #failed(command: string, err: unknown, output = ""): Promise<unknown> {
+    if (err instanceof SessionEndedError || err instanceof ConsoleEndedError) {
+      if (err instanceof ConsoleEndedError) this.#state = "broken";
+      return err;
+    }
+    if (this.#state === "closed") return err;
+    // Aborted, timed out or interrupted: ^C, then prove the shell answers.
+    try {
+      await this.#ex.send(this.#dialect.interrupt);
+      await this.#acked(this.#dialect.probe(newTag()), AbortSignal.timeout(Math.min(this.#timeout, 10000)));
+      this.#state = "ready";
+      return new CommandAbortedError(command, normalize(output), true, { cause: err });
+    } catch (again) {
+      if (again instanceof SessionEndedError) return again;
+      this.#state = "broken";
+      return new CommandAbortedError(command, normalize(output), false, { cause: err });
+    }
+  }
+}
+
+/**
+ * An interactive program started by {@linkcode ConsoleSession.nested}, at its
+ * own prompt. The session is busy until it is closed.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleSession } from "@xenpv/console/xencons";
+ * import { SimulatedHost } from "@xenpv/console/sim";
+ * import { connect } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * await using host = new SimulatedHost();
+ * await host.createGuest({ name: "win1" });
+ * await using session = new ConsoleSession(await connect("win1", { host }), { ownsConsole: true });
+ * await session.login({ user: "Administrator", password: "xenpv" });
+ * const netsh = await session.nested("netsh", { prompt: /netsh>$/ });
+ * const table = await netsh.run("interface ipv4 show global");
+ * assert.match(table, /Default Hop Limit\s+: 128 hops/);
+ * const { exitCode } = await netsh.close();
+ * assert.equal(exitCode, 0);
+ * ```
+ */
+export class NestedShell {
+  #session: ConsoleSession;
+  #plan: CommandPlan;
+  #prompt: RegExp;
+  #exit: string;
+  #release: () => void;
+  #closed = false;
+
+  /** @internal Made by {@linkcode ConsoleSession.nested}. */
+  constructor(
+    session: ConsoleSession,
+    plan: CommandPlan,
+    options: NestedOptions,
+    release: () => void,
+  ) {
+    this.#session = session;
+    this.#plan = plan;
+    this.#prompt = options.prompt;
+    this.#exit = options.exit ?? "exit";
+    this.#release = release;
+  }
+
+  /** Types `line` and returns what the program printed before its next prompt (echo removed). */
+  async run(line: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    if (this.#closed) throw new TypeError("this nested shell was closed");
+    if (typeof line !== "string" || /[\r\n]/.test(line)) {
+      throw new TypeError("NestedShell.run() takes one line");
+    }
+    await this.#session._typeLine(line);
+    const m = await this.#session._await([this.#prompt], options.signal, 16 << 20);
+    let text = m.before;
+    const echo = text.indexOf(line);
+    const cut = text.indexOf("\n", echo >= 0 ? echo + line.length : 0);
+    text = cut >= 0 ? text.slice(cut + 1) : "";
+    return normalize(text);
+  }
+
+  /** Leaves the program and returns what it printed on the way out and its exit status. */
+  async close(options: { signal?: AbortSignal } = {}): Promise<RunResult> {
+    if (this.#closed) throw new TypeError("this nested shell was closed");
+    this.#closed = true;
+    try {
+      await this.#session._typeLine(this.#exit);
+      const result = await this.#session._finish(this.#plan, this.#exit, options.signal);
+      const echo = `${this.#exit}\n`;
+      const at = result.output.indexOf(echo);
+      if (at >= 0) result.output = result.output.slice(at + echo.length);
+      return result;
+    } finally {
+      this.#release();
+    }
+  }
+}

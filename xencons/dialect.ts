@@ -1,0 +1,66 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+/** One typed line that the guest acknowledges by printing `ack`. */
+export interface AckedLine {
+  /** The line to type (without the Enter key). */
+  line: string;
+  /** The literal text the guest prints once it has taken the line. */
+  ack: string;
+}
+
+/**
+ * How a dialect runs one command so that its output and exit status can be
+ * told apart from echo, prompts, stale backlog and noise: unique markers the
+ * shell prints around the output.
+ */
+export interface CommandPlan {
+  /** Lines typed first, one at a time, each waited for (long commands are built up in pieces). */
+  prepare: AckedLine[];
+  /** The line that runs the command. `\n` in it types Enter (multi-line input). */
+  line: string;
+  /** Literal text printed just before the command's output. */
+  begin: string;
+  /** Literal text printed just after it. */
+  end: string;
+  /** Where the exit status comes from: a RegExp whose group 1 is the status, awaited after `end` (after typing `line`, if given). */
+  status: { line?: string; pattern: RegExp };
+}
+
+/**
+ * What a session needs to know about a guest's console: its prompts, what
+ * ends a typed line, how to interrupt, how to wrap a command with markers.
+ * {@linkcode windowsDialect} and {@linkcode linuxDialect} are built in; write
+ * your own for another guest.
+ */
+export interface Dialect {
+  /** A short name for messages. */
+  readonly name: string;
+  /** What the Enter key sends. */
+  readonly enter: string;
+  /** What ^C sends. */
+  readonly interrupt: string;
+  /** The login prompt (group 1, if any: the host name). Matched at the end of the output. */
+  readonly loginPrompt: RegExp;
+  /** The password prompt. */
+  readonly passwordPrompt: RegExp;
+  /** A prompt asking whether to elevate (Windows UAC-limited accounts). */
+  readonly elevatePrompt?: RegExp;
+  /** A message that says the credentials were rejected. */
+  readonly loginIncorrect?: RegExp;
+  /** A sign that a shell is running (its banner or prompt). */
+  readonly shellReady: RegExp;
+  /** Output that means the console was detached or the guest is rebooting. */
+  readonly detached: RegExp;
+  /** Default noise (kernel or driver messages) cut out of the output, or null. */
+  readonly noise: RegExp | null;
+  /** The longest line the guest's line editor takes, without the Enter key. */
+  readonly maxLine: number;
+  /** The command that ends the shell. */
+  readonly logout: string;
+  /** The answer to the elevation prompt. */
+  elevateAnswer(elevate: boolean): string;
+  /** A line that makes the shell print `marker` (to prove it is there and to skip stale output). */
+  probe(tag: string): AckedLine;
+  /** How to run `command`; throws TypeError for a command the dialect cannot carry. */
+  command(command: string, tag: string): CommandPlan;
+}

@@ -1,0 +1,198 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+/** Keeps the last `n` characters of console text for an error message. */
+function tailOf(text: string, n = 200): string {
+  return text.length <= n ? text : `…${text.slice(-n)}`;
+}
+
+/**
+ * No pattern matched before the timeout signal fired. `tail` is the end of
+ * what the console had printed, which usually tells why.
+ *
+ * @example
+ * ```ts
+ * import { ExpectTimeoutError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const e = new ExpectTimeoutError(["login: "], "Booting...");
+ * assert.match(e.message, /login: /);
+ * ```
+ */
+export class ExpectTimeoutError extends Error {
+  /** The patterns that were awaited, as text. */
+  readonly patterns: string[];
+  /** The last characters the console printed. */
+  readonly tail: string;
+  /** Makes the error. */
+  constructor(patterns: string[], tail: string, options?: ErrorOptions) {
+    super(
+      `timed out waiting for ${patterns.join(" or ")}; the console last printed ${
+        JSON.stringify(tailOf(tail))
+      }`,
+      options,
+    );
+    this.name = "ExpectTimeoutError";
+    this.patterns = patterns;
+    this.tail = tail;
+  }
+}
+
+/**
+ * The console stream ended (the guest was destroyed, xenconsoled closed the
+ * pty, or the console was closed) while a pattern was awaited.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleEndedError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new ConsoleEndedError("bye").name, "ConsoleEndedError");
+ * ```
+ */
+export class ConsoleEndedError extends Error {
+  /** The last characters the console printed. */
+  readonly tail: string;
+  /** Makes the error. */
+  constructor(tail: string, options?: ErrorOptions) {
+    super(
+      `the console ended (guest destroyed or console closed); it last printed ${
+        JSON.stringify(tailOf(tail))
+      }`,
+      options,
+    );
+    this.name = "ConsoleEndedError";
+    this.tail = tail;
+  }
+}
+
+/** Why a login failed. */
+export type LoginFailure = "bad-credentials" | "refused" | "no-prompt";
+
+/**
+ * Logging in failed. `reason` is `"bad-credentials"` (the guest asked for the
+ * login again or said "Login incorrect"), `"refused"` (it ended the session
+ * right after the password) or `"no-prompt"` (no login prompt or shell showed
+ * up: is the XENCONS service or a getty running on the console?).
+ *
+ * @example
+ * ```ts
+ * import { LoginError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const e = new LoginError("bad-credentials", "Administrator");
+ * assert.equal(e.reason, "bad-credentials");
+ * ```
+ */
+export class LoginError extends Error {
+  /** Why it failed. */
+  readonly reason: LoginFailure;
+  /** The user name tried. */
+  readonly user: string;
+  /** Makes the error. */
+  constructor(reason: LoginFailure, user: string, options?: ErrorOptions) {
+    const why = reason === "bad-credentials"
+      ? "the guest rejected the user name or password"
+      : reason === "refused"
+      ? "the guest ended the session right after the password (account disabled or not allowed to log on?)"
+      : "no login prompt or shell appeared (is the XENCONS service or a getty running on this console?)";
+    super(`login as ${JSON.stringify(user)} failed: ${why}`, options);
+    this.name = "LoginError";
+    this.reason = reason;
+    this.user = user;
+  }
+}
+
+/**
+ * The shell went away under a command: it exited, the helper restarted, or the
+ * guest rebooted (`rebooted`). The session is logged out; call `login()` again.
+ *
+ * @example
+ * ```ts
+ * import { SessionEndedError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new SessionEndedError("the shell exited", false).rebooted, false);
+ * ```
+ */
+export class SessionEndedError extends Error {
+  /** Whether the guest rebooted or its console device was re-attached. */
+  readonly rebooted: boolean;
+  /** Output the command printed before the session ended. */
+  readonly output: string;
+  /** Makes the error. */
+  constructor(what: string, rebooted: boolean, output = "", options?: ErrorOptions) {
+    super(`${what}; the session is logged out: call login() again`, options);
+    this.name = "SessionEndedError";
+    this.rebooted = rebooted;
+    this.output = output;
+  }
+}
+
+/**
+ * A command was aborted (its signal fired) or interrupted with ^C before it
+ * finished. `output` holds what it printed until then; `recovered` says
+ * whether the session got the shell back (then it is usable again) or is
+ * now broken.
+ *
+ * @example
+ * ```ts
+ * import { CommandAbortedError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const e = new CommandAbortedError("ping -t host", "Reply from ...", true);
+ * assert.match(e.message, /session is usable/);
+ * ```
+ */
+export class CommandAbortedError extends Error {
+  /** The command line. */
+  readonly command: string;
+  /** What it printed before it was stopped. */
+  readonly output: string;
+  /** Whether the shell answered again after ^C. */
+  readonly recovered: boolean;
+  /** Makes the error. */
+  constructor(command: string, output: string, recovered: boolean, options?: ErrorOptions) {
+    super(
+      `${JSON.stringify(command)} did not finish: ${
+        recovered
+          ? "it was interrupted with ^C and the session is usable"
+          : "^C did not bring the shell back, the session is broken: close it, or log in again"
+      }`,
+      options,
+    );
+    this.name = "CommandAbortedError";
+    this.command = command;
+    this.output = output;
+    this.recovered = recovered;
+  }
+}
+
+/**
+ * A session method was called in a state that does not allow it (not logged
+ * in, broken, closed). The message names what to do.
+ *
+ * @example
+ * ```ts
+ * import { SessionStateError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new SessionStateError("run", "logged-out").state, "logged-out");
+ * ```
+ */
+export class SessionStateError extends Error {
+  /** The session state at the call. */
+  readonly state: string;
+  /** Makes the error. */
+  constructor(method: string, state: string) {
+    const fix = state === "logged-out"
+      ? "call login() first"
+      : state === "broken"
+      ? "the session lost the shell: close it or call login() again"
+      : state === "closed"
+      ? "the session is closed: open a new one"
+      : "wait for the current call";
+    super(`${method}() is not possible while the session is ${state}: ${fix}`);
+    this.name = "SessionStateError";
+    this.state = state;
+  }
+}

@@ -1,0 +1,149 @@
+// Copyright 2026 the xenpv authors. MIT license.
+import assert from "node:assert/strict";
+import { ConsoleEndedError, Expect, ExpectTimeoutError } from "./mod.ts";
+
+const enc = new TextEncoder();
+
+/** A console whose output the test feeds by hand. */
+function fakeConsole() {
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  const typed: string[] = [];
+  const readable = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) }, {
+    highWaterMark: 0,
+  });
+  const writable = new WritableStream<Uint8Array>({
+    write: (c) => void typed.push(new TextDecoder().decode(c)),
+  });
+  return {
+    console: { readable, writable },
+    typed,
+    feed: (s: string) => ctl.enqueue(enc.encode(s)),
+    end: () => ctl.close(),
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("expect: the earliest match wins, before holds the text before it", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console);
+  f.feed("noise Password: later login: ");
+  const m = await ex.expect(["login: ", /Pass(\w+): /]);
+  assert.equal(m.index, 1);
+  assert.equal(m.before, "noise ");
+  assert.deepEqual(m.groups, ["word"]);
+  assert.equal(ex.buffer, "later login: ");
+});
+
+Deno.test("expect: a pattern split across chunks still matches", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console);
+  const p = ex.expect("MARKER\r\n");
+  for (const ch of "xxMARKER\r\n") {
+    f.feed(ch);
+    await tick();
+  }
+  assert.equal((await p).before, "xx");
+});
+
+Deno.test("expect: a timeout signal gives ExpectTimeoutError with the tail", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console);
+  f.feed("Booting Windows");
+  await assert.rejects(
+    ex.expect("login: ", { signal: AbortSignal.timeout(30) }),
+    (e: unknown) => e instanceof ExpectTimeoutError && e.tail === "Booting Windows",
+  );
+  // Another abort reason comes through as it is.
+  const c = new AbortController();
+  const p = ex.expect("x", { signal: c.signal });
+  c.abort(new RangeError("mine"));
+  await assert.rejects(p, RangeError);
+});
+
+Deno.test("expect: the end of the stream rejects with ConsoleEndedError", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console);
+  const p = ex.expect("never");
+  f.feed("last words");
+  f.end();
+  await assert.rejects(p, (e: unknown) => e instanceof ConsoleEndedError && e.tail === "last words");
+  assert.equal(ex.ended, true);
+  await assert.rejects(ex.expect("x"), ConsoleEndedError);
+});
+
+Deno.test("expect: memory stays bounded by the window with output nobody matches", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console, { window: 4096 });
+  const p = ex.expect("END");
+  const block = "y".repeat(65536);
+  for (let i = 0; i < 160; i++) { // 10 MiB
+    f.feed(block);
+    await tick();
+    assert.ok(ex.buffer.length <= 4096 + 4096 + block.length);
+  }
+  f.feed("tailEND");
+  const m = await p;
+  assert.equal(m.before.length, 4096);
+  assert.equal(m.dropped, 160 * 65536 + 4 - 4096);
+  assert.ok(m.before.endsWith("ytail"));
+});
+
+Deno.test("expect: maxBefore keeps a whole command output beyond the window", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console, { window: 1024 });
+  const p = ex.expect("END", { maxBefore: 100_000 });
+  for (let i = 0; i < 50; i++) {
+    f.feed(`line ${i}\r\n`.padEnd(1000, "."));
+    await tick();
+  }
+  f.feed("END");
+  const m = await p;
+  assert.equal(m.dropped, 0);
+  assert.ok(m.before.startsWith("line 0"));
+  assert.equal(m.before.length, 50_000);
+});
+
+Deno.test("expect: noise and ANSI sequences are cut out even when split across chunks", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console, { noise: /\[ *\d+\.\d+\] [^\n]*\n/g, stripAnsi: true });
+  const p = ex.expect("MARK42\r\n");
+  for (const piece of ["MA", "RK[   5.12", "3456] eth0: up\r", "\n\x1b[1", ";31m42", "\x1b[0m\r\n"]) {
+    f.feed(piece);
+    await tick();
+  }
+  assert.equal((await p).before, "");
+});
+
+Deno.test("expect: bad arguments are TypeError/RangeError; one waiter at a time", async () => {
+  const f = fakeConsole();
+  assert.throws(() => new Expect({} as never), TypeError);
+  assert.throws(() => new Expect(fakeConsole().console, { window: 3 }), RangeError);
+  assert.throws(() => new Expect(fakeConsole().console, { noise: /x/ }), TypeError);
+  await using ex = new Expect(f.console);
+  assert.throws(() => ex.expect([]), TypeError);
+  assert.throws(() => ex.expect(""), TypeError);
+  const first = ex.expect("a");
+  await assert.rejects(ex.expect("b"), TypeError);
+  f.feed("a");
+  await first;
+  await assert.rejects(ex.send(42 as never), TypeError);
+});
+
+Deno.test("expect: send records in the transcript, secrets redacted; close releases the locks", async () => {
+  const f = fakeConsole();
+  const ex = new Expect(f.console);
+  await ex.send("Administrator\r");
+  await ex.send("s3cret\r", { secret: true });
+  f.feed("oops s3cret");
+  await tick();
+  assert.deepEqual(f.typed, ["Administrator\r", "s3cret\r"]);
+  assert.doesNotMatch(ex.transcript.toString(), /s3cret/);
+  const pending = ex.expect("never");
+  await ex.close();
+  await assert.rejects(pending, TypeError);
+  // The locks are free again.
+  f.console.readable.getReader().releaseLock();
+  f.console.writable.getWriter().releaseLock();
+  await assert.rejects(ex.send("x"), TypeError);
+});

@@ -1,0 +1,53 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import type { Dialect } from "./dialect.ts";
+
+/**
+ * The Linux dialect: a getty `login:` and `Password:` on hvc0, then a POSIX
+ * shell. Commands run as `echo <B>; eval '<command>'; echo "<E>:$?"`, so
+ * comments, quotes and several lines in the command cannot swallow the end
+ * marker; kernel messages (`[  12.345678] ...`) are cut out of the output.
+ *
+ * @example
+ * ```ts
+ * import { linuxDialect } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const plan = linuxDialect.command("echo it's", "T1");
+ * assert.equal(plan.line, `echo T1B; eval 'echo it'\\''s'; echo "T1E:$?"`);
+ * assert.equal("\n[   5.123456] eth0: link up\r\n".replace(linuxDialect.noise!, ""), "\n");
+ * ```
+ */
+export const linuxDialect: Dialect = {
+  name: "linux",
+  enter: "\r",
+  interrupt: "\x03",
+  loginPrompt: /(?:^|\n)(\S+) login: $/,
+  passwordPrompt: /[Pp]assword: $/,
+  loginIncorrect: /Login incorrect/,
+  shellReady: /[#$] $/,
+  detached: /reboot: (?:Restarting system|Power down)|\r\nLinux version \d/,
+  noise: /\[ *\d+\.\d+\] [^\r\n]*\r?\n/g,
+  // readline and busybox's line editing take any length; a canonical-mode
+  // reader (no line editing) takes 4095 characters.
+  maxLine: 1 << 20,
+  logout: "exit",
+  elevateAnswer: () => "",
+  probe: (tag) => ({ line: `echo ${tag}R`, ack: `\n${tag}R\r\n` }),
+  command(command, tag) {
+    if (typeof command !== "string" || command.trim() === "") {
+      throw new TypeError("run() needs a non-empty command");
+    }
+    if (/[\x00-\x08\x0b-\x1f\x7f]/.test(command.replaceAll("\r\n", "\n"))) {
+      throw new TypeError("the command contains control characters the tty would act on");
+    }
+    const body = command.replaceAll("\r\n", "\n").replaceAll("'", `'\\''`);
+    return {
+      prepare: [],
+      line: `echo ${tag}B; eval '${body}'; echo "${tag}E:$?"`,
+      begin: `\n${tag}B\r\n`,
+      end: `${tag}E:`,
+      status: { pattern: /^(\d+)\r?\n/ },
+    };
+  },
+};

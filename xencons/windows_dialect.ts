@@ -1,0 +1,115 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import type { CommandPlan, Dialect } from "./dialect.ts";
+
+/** The XENCONS tty helper keeps 1023 characters per line, Enter included. */
+const HELPER_LINE = 1022;
+/** cmd.exe's longest command line (after %VAR% expansion). */
+const CMD_LINE = 8191;
+/** Room left for the `echo <ack>& set XPVCn=` around a piece of a long command. */
+const PIECE = 900;
+
+/** Caret-escapes cmd's special characters outside double quotes, so `set` stores `text` as is. */
+function escapeForSet(text: string): string {
+  let out = "";
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && "^&|<>()".includes(ch)) out += "^";
+    out += ch;
+  }
+  return out;
+}
+
+function plan(command: string, tag: string): CommandPlan {
+  if (typeof command !== "string" || command.trim() === "") {
+    throw new TypeError("run() needs a non-empty command line");
+  }
+  if (/[\r\n]/.test(command)) {
+    throw new TypeError(
+      "a cmd.exe command is one line: join commands with & (or run them one by one)",
+    );
+  }
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(command)) {
+    throw new TypeError("the XENCONS helper turns control characters into ^X: remove them");
+  }
+  if ((command.match(/"/g)?.length ?? 0) % 2 === 1) {
+    throw new TypeError(`unbalanced double quote in ${JSON.stringify(command)}`);
+  }
+  if (command.length > CMD_LINE - 64) {
+    throw new RangeError(
+      `cmd.exe takes command lines up to ${CMD_LINE} characters; this one has ${command.length}`,
+    );
+  }
+  const begin = `\n${tag}B\r\n`;
+  const end = `${tag}E\r\n`;
+  const status = `echo ${tag}X%ERRORLEVEL%`;
+  const pattern = new RegExp(`${tag}X(-?\\d+)\\r?\\n`);
+  // `ver>nul` clears ERRORLEVEL, which internal commands like ECHO leave as it was.
+  const direct = `echo ${tag}B& ver>nul& ${command} & echo ${tag}E`;
+  if (direct.length <= HELPER_LINE) {
+    return { prepare: [], line: direct, begin, end, status: { line: status, pattern } };
+  }
+  // Longer than the helper's line editor takes: store the command in pieces
+  // (XPVC1, XPVC2, ...) with `set`, then run their expansion. Each piece is
+  // acknowledged before the next is typed, so nothing is typed ahead.
+  const prepare: { line: string; ack: string }[] = [];
+  const names: string[] = [];
+  let rest = command;
+  while (rest.length > 0) {
+    let n = Math.min(rest.length, PIECE);
+    while (escapeForSet(rest.slice(0, n)).length > PIECE) n = Math.floor(n * 0.8);
+    const name = `XPVC${names.length + 1}`;
+    names.push(name);
+    prepare.push({
+      line: `echo ${tag}C${names.length}& set ${name}=${escapeForSet(rest.slice(0, n))}`,
+      ack: `\n${tag}C${names.length}\r\n`,
+    });
+    rest = rest.slice(n);
+  }
+  return {
+    prepare,
+    line: `echo ${tag}B& ver>nul& ${names.map((v) => `%${v}%`).join("")} & echo ${tag}E`,
+    begin,
+    end,
+    status: { line: `${status}& ${names.map((v) => `set ${v}=`).join("& ")}`, pattern },
+  };
+}
+
+/**
+ * The Windows XENCONS dialect: the monitor's `[ATTACHED]`, the tty helper's
+ * `<HOST> login: `, `Password: ` and `Run Elevated [yes|no]: ` prompts, CR as
+ * Enter, ^C as Ctrl-Break, `cmd.exe /q /a` behind it. Commands run as
+ * `echo <B>& ver>nul& <command> & echo <E>` (`ver>nul` clears ERRORLEVEL,
+ * which internal commands like ECHO leave as it was) and the status comes
+ * from `echo <X>%ERRORLEVEL%` (ECHO leaves ERRORLEVEL alone). Lines longer than the
+ * helper's 1022 characters are stored in pieces with `set` and expanded.
+ *
+ * @example
+ * ```ts
+ * import { windowsDialect } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const plan = windowsDialect.command("ver", "T1");
+ * assert.equal(plan.line, "echo T1B& ver>nul& ver & echo T1E");
+ * assert.equal(plan.status.line, "echo T1X%ERRORLEVEL%");
+ * assert.match("T1X9009\r\n", plan.status.pattern);
+ * ```
+ */
+export const windowsDialect: Dialect = {
+  name: "windows",
+  enter: "\r",
+  interrupt: "\x03",
+  loginPrompt: /(?:^|\n)(\S+) login: $/,
+  passwordPrompt: /Password: $/,
+  elevatePrompt: /Run Elevated \[yes\|no\]: $/,
+  shellReady: /Microsoft Windows \[Version [^\]\r\n]*\]|(?:^|\n)[A-Za-z]:\\[^\r\n<>|]*>$/,
+  detached: /\r\n\[(?:ATTACHED|DETACHED)\]\r\n/,
+  // XENBUS and friends log to the PV console as "XENBUS|Function: text".
+  noise: /XEN[A-Z]+\|[^\r\n]*\r?\n/g,
+  maxLine: HELPER_LINE,
+  logout: "exit",
+  elevateAnswer: (elevate) => elevate ? "yes" : "no",
+  probe: (tag) => ({ line: `echo ${tag}R`, ack: `\n${tag}R\r\n` }),
+  command: plan,
+};
