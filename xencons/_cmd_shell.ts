@@ -48,11 +48,19 @@ function globalTable(): string {
     GLOBAL_PARAMETERS.map(([k, v]) => `${k.padEnd(36)}: ${v}\r\n`).join("") + "\r\n";
 }
 
-/** Splits a line on unquoted, unescaped & && || |, removing carets outside quotes. */
-function parse(line: string): { text: string; op: string }[] {
-  const parts: { text: string; op: string }[] = [];
+interface Part {
+  text: string;
+  op: string;
+  /** Output redirected (`>nul`, `2>nul`, `>file`): the simulation has no files, it goes nowhere. */
+  redirected: boolean;
+}
+
+/** Splits a line on unquoted, unescaped & && || | and > redirections, removing carets outside quotes. */
+function parse(line: string): Part[] {
+  const parts: Part[] = [];
   let text = "";
   let quoted = false;
+  let redirected = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (ch === '"') {
@@ -62,16 +70,23 @@ function parse(line: string): { text: string; op: string }[] {
       text += ch;
     } else if (ch === "^") {
       if (i + 1 < line.length) text += line[++i];
+    } else if (ch === ">") {
+      redirected = true;
+      if (/\d$/.test(text)) text = text.slice(0, -1);
+      if (line[i + 1] === ">") i++;
+      while (line[i + 1] === " ") i++;
+      while (i + 1 < line.length && !" &|".includes(line[i + 1])) i++; // the target
     } else if (ch === "&" || ch === "|") {
       let op = ch;
       if (line[i + 1] === ch) op += line[++i];
-      parts.push({ text, op });
+      parts.push({ text, op, redirected });
       text = "";
+      redirected = false;
     } else {
       text += ch;
     }
   }
-  parts.push({ text, op: "" });
+  parts.push({ text, op: "", redirected });
   return parts;
 }
 
@@ -87,6 +102,8 @@ export class CmdShell {
   #stop: (() => void) | undefined;
   #netsh = false;
   #exited = false;
+  /** Ctrl-Break stopped a program: the rest of the line is abandoned. */
+  #broken = false;
   #dirs: Set<string>;
 
   constructor(options: CmdShellOptions) {
@@ -165,12 +182,22 @@ export class CmdShell {
   }
 
   async #line(raw: string): Promise<void> {
+    this.#broken = false;
     const parts = parse(this.#expand(raw));
     let last: Result = { code: 0, ok: true };
     let skip = false;
     for (let i = 0; i < parts.length; i++) {
-      const { text, op } = parts[i];
-      if (!skip) {
+      const { text, op, redirected } = parts[i];
+      if (!skip && redirected) {
+        const write = this.#o.write;
+        this.#o.write = () => {};
+        try {
+          last = await this.#command(text);
+        } finally {
+          this.#o.write = write;
+        }
+        if (this.#broken || this.#exited) return;
+      } else if (!skip) {
         if (op === "|") {
           // left | right: right filters what left printed.
           let captured = "";
@@ -184,11 +211,11 @@ export class CmdShell {
           last = this.#filter(parts[++i].text, captured);
           const after = parts[i].op;
           skip = (after === "&&" && !last.ok) || (after === "||" && last.ok);
-          if (last.code === CONTROL_C_EXIT || this.#exited) return;
+          if (this.#broken || this.#exited) return;
           continue;
         }
         last = await this.#command(text);
-        if (last.code === CONTROL_C_EXIT || this.#exited) return; // Ctrl-Break abandons the line
+        if (this.#broken || this.#exited) return; // Ctrl-Break abandons the line
       }
       skip = op === "&&" ? !last.ok : op === "||" ? last.ok : false;
       if (op === "&" || op === "") skip = false;
@@ -213,17 +240,6 @@ export class CmdShell {
   }
 
   async #command(text: string): Promise<Result> {
-    // `>nul`, `2>nul`, `>file`: the simulation has no files, the output goes nowhere.
-    const redirect = /\s*\d?>>?\s*("[^"]*"|\S+)/g;
-    if (redirect.test(text)) {
-      const write = this.#o.write;
-      this.#o.write = () => {};
-      try {
-        return await this.#command(text.replace(redirect, ""));
-      } finally {
-        this.#o.write = write;
-      }
-    }
     const line = text.replace(/^[\s@]+/, "");
     if (line.trim() === "") return { code: this.#errorlevel, ok: true };
     const name = /^[^\s.\/]+|^\S+/.exec(line)![0];
@@ -337,6 +353,7 @@ export class CmdShell {
     this.#stop = () => child.break();
     await child.#line(line);
     this.#stop = undefined;
+    if (child.#broken) this.#broken = true;
     return this.#set(child.#errorlevel);
   }
 
@@ -353,6 +370,7 @@ export class CmdShell {
         };
         this.#stop = () => {
           this.#o.write("^C");
+          this.#broken = true;
           this.#netshDone?.(CONTROL_C_EXIT);
         };
         this.#prompt();
@@ -456,6 +474,7 @@ export class CmdShell {
     const done = await this.#sleep(m[1] ? Number(m[1]) * 1000 : 2 ** 31 - 1);
     if (!done) {
       this.#o.write("^C");
+      this.#broken = true;
       return this.#set(CONTROL_C_EXIT, false);
     }
     this.#o.write(`ERROR: Timed out waiting for '${m[2]}'.\r\n`);

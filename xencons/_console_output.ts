@@ -24,7 +24,7 @@ export class ConsoleOutput {
   #noise: number;
   #state: number;
   #messages: string[];
-  #queue: string[] = [];
+  #queue: { due: number; text: string }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ConsoleConditions, messages: string[]) {
@@ -64,24 +64,24 @@ export class ConsoleOutput {
       const message = this.#messages[Math.floor(this.#random() * this.#messages.length)];
       text = text.slice(0, at) + message + text.slice(at);
     }
+    if (this.#latency === 0 && this.#chunk === Infinity) return this.#out.write(text);
+    const due = Date.now() + this.#latency;
     for (let i = 0; i < text.length; i += this.#chunk) {
-      this.#queue.push(text.slice(i, i + this.#chunk));
+      this.#queue.push({ due, text: text.slice(i, i + this.#chunk) });
     }
-    if (this.#latency === 0 && this.#chunk === Infinity) return this.#flushAll();
     this.#schedule();
   }
 
-  #flushAll(): void {
-    for (const piece of this.#queue.splice(0)) this.#out?.write(piece);
-  }
-
   #schedule(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#timer !== undefined || this.#queue.length === 0) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      const piece = this.#queue.shift();
-      if (piece !== undefined) this.#out?.write(piece);
-      if (this.#queue.length > 0) this.#schedule();
-    }, this.#latency);
+      // Every piece that is due, each as a write of its own.
+      const now = Date.now();
+      while (this.#queue.length > 0 && this.#queue[0].due <= now) {
+        this.#out?.write(this.#queue.shift()!.text);
+      }
+      this.#schedule();
+    }, Math.max(0, this.#queue[0].due - Date.now()));
   }
 }

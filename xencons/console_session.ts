@@ -81,6 +81,9 @@ export interface NestedOptions {
   signal?: AbortSignal;
 }
 
+/** How long the console must stay silent before login() looks at its prompt. */
+const SETTLE_MS = 150;
+
 let tagCounter = 0;
 const tagBase = (() => {
   const bytes = crypto.getRandomValues(new Uint8Array(4));
@@ -238,8 +241,13 @@ export class ConsoleSession implements AsyncDisposable {
     this.#checkLines(plan);
     let release!: () => void;
     const held = new Promise<void>((r) => release = r);
+    let finished: Promise<void> | undefined;
+    const leave = async () => {
+      release();
+      await finished?.catch(() => {});
+    };
     return new Promise<NestedShell>((resolve, reject) => {
-      this.#serial("nested", ["ready"], async () => {
+      finished = this.#serial("nested", ["ready"], async () => {
         try {
           const signal = this.#bound(options.signal);
           await this.#prepare(plan, signal);
@@ -250,9 +258,10 @@ export class ConsoleSession implements AsyncDisposable {
           reject(await this.#failed(command, err));
           return;
         }
-        resolve(new NestedShell(this, plan, options, release));
+        resolve(new NestedShell(this, plan, options, leave));
         await held;
-      }).catch(reject);
+      });
+      finished.catch(reject);
     });
   }
 
@@ -373,7 +382,14 @@ export class ConsoleSession implements AsyncDisposable {
     type Stage = "start" | "logging-out" | "user" | "password" | "elevate";
     let stage: Stage = "start";
     let sawPrompt = false;
-    await this.#ex.send(d.enter);
+    // Let the backlog and any output still on its way arrive, so that a
+    // prompt answered below is the current one. Wake the console with Enter
+    // unless it already shows a prompt.
+    await this.#ex.quiet(SETTLE_MS, { signal });
+    const tail = this.#ex.buffer;
+    if (!patterns.some((p) => p instanceof RegExp && new RegExp(p.source, p.flags).test(tail))) {
+      await this.#ex.send(d.enter);
+    }
     while (true) {
       let m: ExpectMatch;
       try {
@@ -475,15 +491,37 @@ export class ConsoleSession implements AsyncDisposable {
     if (this.#state === "closed") return err;
     // Aborted, timed out or interrupted: ^C, then prove the shell answers.
     try {
-      await this.#ex.send(this.#dialect.interrupt);
-      await this.#acked(this.#dialect.probe(newTag()), AbortSignal.timeout(Math.min(this.#timeout, 10000)));
-      this.#state = "ready";
-      return new CommandAbortedError(command, normalize(output), true, { cause: err });
+      const recovered = await this.#recover();
+      this.#state = recovered ? "ready" : "broken";
+      return new CommandAbortedError(command, normalize(output), recovered, { cause: err });
     } catch (again) {
       if (again instanceof SessionEndedError) return again;
       this.#state = "broken";
       return new CommandAbortedError(command, normalize(output), false, { cause: err });
     }
+  }
+
+  /** Types ^C and probes the shell (up to three times) within the recovery bound. */
+  async #recover(): Promise<boolean> {
+    const bound = Math.min(this.#timeout, 10000);
+    await this.#ex.send(this.#dialect.interrupt);
+    // The helper drops whatever shares a read with the ^C: let it be taken
+    // alone (its echo ends a line) before typing more.
+    try {
+      await this.#ex.expect("\n", { signal: AbortSignal.timeout(bound / 4) });
+      await this.#ex.quiet(50, { signal: AbortSignal.timeout(bound / 4) });
+    } catch (err) {
+      if (err instanceof ConsoleEndedError) throw err;
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.#acked(this.#dialect.probe(newTag()), AbortSignal.timeout(bound / 4));
+        return true;
+      } catch (err) {
+        if (err instanceof SessionEndedError || err instanceof ConsoleEndedError) throw err;
+      }
+    }
+    return false;
   }
 }
 
@@ -514,7 +552,7 @@ export class NestedShell {
   #plan: CommandPlan;
   #prompt: RegExp;
   #exit: string;
-  #release: () => void;
+  #release: () => Promise<void>;
   #closed = false;
 
   /** @internal Made by {@linkcode ConsoleSession.nested}. */
@@ -522,7 +560,7 @@ export class NestedShell {
     session: ConsoleSession,
     plan: CommandPlan,
     options: NestedOptions,
-    release: () => void,
+    release: () => Promise<void>,
   ) {
     this.#session = session;
     this.#plan = plan;
@@ -558,7 +596,7 @@ export class NestedShell {
       if (at >= 0) result.output = result.output.slice(at + echo.length);
       return result;
     } finally {
-      this.#release();
+      await this.#release();
     }
   }
 }

@@ -178,6 +178,35 @@ export class Expect implements AsyncDisposable {
     return () => this.#listeners.delete(fn);
   }
 
+  /**
+   * Resolves once the console has printed nothing for `ms` milliseconds (or
+   * has ended): the backlog and a slow guest's pending output are then in
+   * {@linkcode buffer}.
+   */
+  quiet(ms: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError(`quiet() needs ms >= 0, got ${ms}`);
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout>;
+      const finish = (err?: unknown) => {
+        clearTimeout(timer);
+        off();
+        signal?.removeEventListener("abort", onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(), this.#ended ? 0 : ms);
+      };
+      const onAbort = () => finish(signal!.reason);
+      const off = this.onText(arm);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      arm();
+    });
+  }
+
   /** Drops the unmatched text (stale output) and returns it. */
   discard(): string {
     const text = this.#pending;

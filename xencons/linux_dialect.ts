@@ -14,7 +14,7 @@ import type { Dialect } from "./dialect.ts";
  * import assert from "node:assert/strict";
  *
  * const plan = linuxDialect.command("echo it's", "T1");
- * assert.equal(plan.line, `echo T1B; eval 'echo it'\\''s'; echo "T1E:$?"`);
+ * assert.equal(plan.line, `echo T1''B; eval 'echo it'\\''s'; echo "T1""E:$?"`);
  * assert.equal("\n[   5.123456] eth0: link up\r\n".replace(linuxDialect.noise!, ""), "\n");
  * ```
  */
@@ -33,7 +33,7 @@ export const linuxDialect: Dialect = {
   maxLine: 1 << 20,
   logout: "exit",
   elevateAnswer: () => "",
-  probe: (tag) => ({ line: `echo ${tag}R`, ack: `\n${tag}R\r\n` }),
+  probe: (tag) => ({ line: `echo ${tag}''R`, ack: `${tag}R\r\n` }),
   command(command, tag) {
     if (typeof command !== "string" || command.trim() === "") {
       throw new TypeError("run() needs a non-empty command");
@@ -44,8 +44,10 @@ export const linuxDialect: Dialect = {
     const body = command.replaceAll("\r\n", "\n").replaceAll("'", `'\\''`);
     return {
       prepare: [],
-      line: `echo ${tag}B; eval '${body}'; echo "${tag}E:$?"`,
-      begin: `\n${tag}B\r\n`,
+      // Markers are typed split by empty quotes and printed whole, so the
+      // echo of the line never contains one.
+      line: `echo ${tag}''B; eval '${body}'; echo "${tag}""E:$?"`,
+      begin: `${tag}B\r\n`,
       end: `${tag}E:`,
       status: { pattern: /^(\d+)\r?\n/ },
     };

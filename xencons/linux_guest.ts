@@ -28,7 +28,8 @@ function words(text: string, status: number): { words: string[]; op: string; res
   for (; i < text.length; i++) {
     const ch = text[i];
     if (ch === "'") {
-      const j = text.indexOf("'", i + 1);
+      let j = text.indexOf("'", i + 1);
+      if (j < 0) j = text.length; // unterminated: the rest (drain() waits for the quote)
       word = (word ?? "") + text.slice(i + 1, j);
       i = j;
     } else if (ch === '"') {
@@ -58,6 +59,24 @@ function words(text: string, status: number): { words: string[]; op: string; res
   }
   if (word !== undefined) out.push(word);
   return { words: out, op: "", rest: "" };
+}
+
+/** Whether `text` ends outside quotes (else the shell reads another line). */
+function complete(text: string): boolean {
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote === "'") {
+      if (ch === "'") quote = "";
+    } else if (ch === "\\") {
+      i++;
+    } else if (quote === '"') {
+      if (ch === '"') quote = "";
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    }
+  }
+  return quote === "";
 }
 
 /**
@@ -169,7 +188,7 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
     while (queue.length > 0 && state === "shell") {
       const line = queue.shift()!;
       const text = pending === "" ? line : `${pending}\n${line}`;
-      if ((text.match(/'/g)?.length ?? 0) % 2 === 1) {
+      if (!complete(text)) {
         pending = text; // a quote is open: read on
         write("> ");
         continue;

@@ -41,12 +41,16 @@ function plan(command: string, tag: string): CommandPlan {
       `cmd.exe takes command lines up to ${CMD_LINE} characters; this one has ${command.length}`,
     );
   }
-  const begin = `\n${tag}B\r\n`;
+  // Each marker is typed with a caret inside (`echo T^B`) and printed without
+  // it (`TB`): the helper's echo of the line can never look like the marker.
+  const begin = `${tag}B\r\n`;
   const end = `${tag}E\r\n`;
-  const status = `echo ${tag}X%ERRORLEVEL%`;
+  const status = `echo ${tag}^X%ERRORLEVEL%`;
   const pattern = new RegExp(`${tag}X(-?\\d+)\\r?\\n`);
   // `ver>nul` clears ERRORLEVEL, which internal commands like ECHO leave as it was.
-  const direct = `echo ${tag}B& ver>nul& ${command} & echo ${tag}E`;
+  // No space before `&`: ECHO would print it. (A trailing caret gets one to escape.)
+  const cut = command.endsWith("^") ? " " : "";
+  const direct = `echo ${tag}^B& ver>nul& ${command}${cut}& echo ${tag}^E`;
   if (direct.length <= HELPER_LINE) {
     return { prepare: [], line: direct, begin, end, status: { line: status, pattern } };
   }
@@ -62,14 +66,14 @@ function plan(command: string, tag: string): CommandPlan {
     const name = `XPVC${names.length + 1}`;
     names.push(name);
     prepare.push({
-      line: `echo ${tag}C${names.length}& set ${name}=${escapeForSet(rest.slice(0, n))}`,
-      ack: `\n${tag}C${names.length}\r\n`,
+      line: `echo ${tag}^C${names.length}& set ${name}=${escapeForSet(rest.slice(0, n))}`,
+      ack: `${tag}C${names.length}\r\n`,
     });
     rest = rest.slice(n);
   }
   return {
     prepare,
-    line: `echo ${tag}B& ver>nul& ${names.map((v) => `%${v}%`).join("")} & echo ${tag}E`,
+    line: `echo ${tag}^B& ver>nul& ${names.map((v) => `%${v}%`).join("")}${cut}& echo ${tag}^E`,
     begin,
     end,
     status: { line: `${status}& ${names.map((v) => `set ${v}=`).join("& ")}`, pattern },
@@ -80,9 +84,10 @@ function plan(command: string, tag: string): CommandPlan {
  * The Windows XENCONS dialect: the monitor's `[ATTACHED]`, the tty helper's
  * `<HOST> login: `, `Password: ` and `Run Elevated [yes|no]: ` prompts, CR as
  * Enter, ^C as Ctrl-Break, `cmd.exe /q /a` behind it. Commands run as
- * `echo <B>& ver>nul& <command> & echo <E>` (`ver>nul` clears ERRORLEVEL,
+ * `echo <B>& ver>nul& <command>& echo <E>` (`ver>nul` clears ERRORLEVEL,
  * which internal commands like ECHO leave as it was) and the status comes
- * from `echo <X>%ERRORLEVEL%` (ECHO leaves ERRORLEVEL alone). Lines longer than the
+ * from `echo <X>%ERRORLEVEL%` (ECHO leaves ERRORLEVEL alone). Markers are
+ * typed with a caret inside, so the echo of a line never contains one. Lines longer than the
  * helper's 1022 characters are stored in pieces with `set` and expanded.
  *
  * @example
@@ -91,8 +96,8 @@ function plan(command: string, tag: string): CommandPlan {
  * import assert from "node:assert/strict";
  *
  * const plan = windowsDialect.command("ver", "T1");
- * assert.equal(plan.line, "echo T1B& ver>nul& ver & echo T1E");
- * assert.equal(plan.status.line, "echo T1X%ERRORLEVEL%");
+ * assert.equal(plan.line, "echo T1^B& ver>nul& ver& echo T1^E");
+ * assert.equal(plan.status.line, "echo T1^X%ERRORLEVEL%");
  * assert.match("T1X9009\r\n", plan.status.pattern);
  * ```
  */
@@ -110,6 +115,6 @@ export const windowsDialect: Dialect = {
   maxLine: HELPER_LINE,
   logout: "exit",
   elevateAnswer: (elevate) => elevate ? "yes" : "no",
-  probe: (tag) => ({ line: `echo ${tag}R`, ack: `\n${tag}R\r\n` }),
+  probe: (tag) => ({ line: `echo ${tag}^R`, ack: `${tag}R\r\n` }),
   command: plan,
 };
