@@ -42,7 +42,9 @@ export async function openSession(
   if (dialect !== "windows" && dialect !== "linux") {
     throw new TypeError("--dialect takes windows or linux");
   }
-  if (domain === undefined) throw new TypeError("which guest? give a name or a domid (or --simulate)");
+  if (domain === undefined) {
+    throw new TypeError("which guest? give a name or a domid (or --simulate)");
+  }
   // Credentials: flags or XENPV_USER / XENPV_PASSWORD (never a password flag:
   // it would show in `ps`). The simulated guests' defaults otherwise.
   const user = flags.user ?? Deno.env.get("XENPV_USER") ??

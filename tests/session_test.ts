@@ -10,17 +10,20 @@ import {
   ConsoleSession,
   type ConsoleSessionOptions,
   type GuestProgram,
+  linuxGuest,
+  type LinuxGuestOptions,
   LoginError,
   SessionEndedError,
   SessionStateError,
-  linuxGuest,
-  type LinuxGuestOptions,
   windowsGuest,
   type WindowsGuestOptions,
 } from "../xencons/mod.ts";
 
 type Flavour = "windows" | "linux";
-const ADMIN = { windows: { user: "Administrator", password: "xenpv" }, linux: { user: "root", password: "xenpv" } };
+const ADMIN = {
+  windows: { user: "Administrator", password: "xenpv" },
+  linux: { user: "root", password: "xenpv" },
+};
 
 async function setup(
   flavour: Flavour,
@@ -57,7 +60,9 @@ async function setup(
 
 for (const flavour of ["windows", "linux"] as const) {
   const say = flavour === "windows" ? "echo" : "echo";
-  const fail = flavour === "windows" ? "cmd /c exit 3" : "eval 'false; (exit 3)' || (exit 3); exit_is_3";
+  const fail = flavour === "windows"
+    ? "cmd /c exit 3"
+    : "eval 'false; (exit 3)' || (exit 3); exit_is_3";
 
   Deno.test(`${flavour}: login, run with output and exit status, logout`, async () => {
     await using env = await setup(flavour);
@@ -67,10 +72,17 @@ for (const flavour of ["windows", "linux"] as const) {
     await s.login(ADMIN[flavour]);
     assert.equal(s.state, "ready");
     assert.equal(s.user, ADMIN[flavour].user);
-    assert.deepEqual(await s.run(`${say} hello world`), { output: "hello world\n", exitCode: 0, dropped: 0 });
+    assert.deepEqual(await s.run(`${say} hello world`), {
+      output: "hello world\n",
+      exitCode: 0,
+      dropped: 0,
+    });
     const unknown = await s.run("frobnicate");
     assert.equal(unknown.exitCode, flavour === "windows" ? 9009 : 127);
-    assert.match(unknown.output, flavour === "windows" ? /'frobnicate' is not recognized/ : /frobnicate: not found/);
+    assert.match(
+      unknown.output,
+      flavour === "windows" ? /'frobnicate' is not recognized/ : /frobnicate: not found/,
+    );
     if (flavour === "windows") {
       assert.equal((await s.run("cmd /c exit 3")).exitCode, 3);
       assert.equal((await s.run("echo after")).exitCode, 0, "ERRORLEVEL is cleared per command");
@@ -114,8 +126,11 @@ for (const flavour of ["windows", "linux"] as const) {
       const r = await s.run(`echo line${i} two words`);
       assert.deepEqual(r, { output: `line${i} two words\n`, exitCode: 0, dropped: 0 });
     }
-    assert.match(s.transcript.toString(), flavour === "windows" ? /XEN[A-Z]+\|/ : /\[ +\d+\.\d+\]/,
-      "noise really was there");
+    assert.match(
+      s.transcript.toString(),
+      flavour === "windows" ? /XEN[A-Z]+\|/ : /\[ +\d+\.\d+\]/,
+      "noise really was there",
+    );
   });
 
   Deno.test(`${flavour}: stale backlog from an earlier session (prompts, markers) is skipped`, async () => {
@@ -172,7 +187,9 @@ for (const flavour of ["windows", "linux"] as const) {
     const command = `echo ${payload}`;
     assert.ok(command.length >= 5120, `${command.length} characters`);
     const r = await s.run(command);
-    const expected = flavour === "windows" ? payload.replaceAll("^&", "&") : payload.replaceAll('"', "");
+    const expected = flavour === "windows"
+      ? payload.replaceAll("^&", "&")
+      : payload.replaceAll('"', "");
     assert.equal(r.output, expected + "\n");
     assert.equal(r.exitCode, 0);
     assert.equal((await s.run("echo next")).output, "next\n");
@@ -224,7 +241,10 @@ Deno.test("windows: nested netsh prompt, and a session that says it is broken", 
     (e: unknown) => e instanceof CommandAbortedError && !e.recovered && /Reply from/.test(e.output),
   );
   assert.equal(s.state, "broken");
-  await assert.rejects(s.run("echo x"), (e: unknown) => e instanceof SessionStateError && /broken/.test(e.message));
+  await assert.rejects(
+    s.run("echo x"),
+    (e: unknown) => e instanceof SessionStateError && /broken/.test(e.message),
+  );
 });
 
 Deno.test("windows: typed errors for bad arguments, before anything is sent", async () => {
@@ -246,9 +266,21 @@ Deno.test("linux: multi-line commands, comments and quotes cannot swallow the en
   await using env = await setup("linux", { cursorQuery: true });
   await using s = await env.open();
   await s.login(ADMIN.linux);
-  assert.deepEqual(await s.run("echo one # a comment"), { output: "one\n", exitCode: 0, dropped: 0 });
-  assert.deepEqual(await s.run("echo 'it'\"'\"'s'\nfalse"), { output: "it's\n", exitCode: 1, dropped: 0 });
-  assert.deepEqual(await s.run("echo a &&\nfalse || echo b"), { output: "a\nb\n", exitCode: 0, dropped: 0 });
+  assert.deepEqual(await s.run("echo one # a comment"), {
+    output: "one\n",
+    exitCode: 0,
+    dropped: 0,
+  });
+  assert.deepEqual(await s.run("echo 'it'\"'\"'s'\nfalse"), {
+    output: "it's\n",
+    exitCode: 1,
+    dropped: 0,
+  });
+  assert.deepEqual(await s.run("echo a &&\nfalse || echo b"), {
+    output: "a\nb\n",
+    exitCode: 0,
+    dropped: 0,
+  });
 });
 
 Deno.test("the guest going away: ConsoleEndedError, and the session says it is broken", async () => {

@@ -225,7 +225,11 @@ export class CmdShell {
   #filter(command: string, text: string): Result {
     const m = /^\s*(findstr|find)\s+(?:\/i\s+)?"?([^"]*)"?\s*$/i.exec(command);
     if (!m) {
-      this.#o.write(`'${command.trim().split(/\s+/)[0]}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n`);
+      this.#o.write(
+        `'${
+          command.trim().split(/\s+/)[0]
+        }' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n`,
+      );
       return this.#set(9009, false);
     }
     const needle = m[2].toLowerCase();
@@ -346,7 +350,12 @@ export class CmdShell {
 
   /** `cmd /c line`: a child cmd.exe; its exit code becomes ERRORLEVEL. */
   async #child(line: string): Promise<Result> {
-    const child = new CmdShell({ ...this.#o, write: (t) => this.#o.write(t), exit: () => {}, child: true });
+    const child = new CmdShell({
+      ...this.#o,
+      write: (t) => this.#o.write(t),
+      exit: () => {},
+      child: true,
+    });
     child.#env = new Map(this.#env);
     child.#cwd = this.#cwd;
     child.#errorlevel = this.#errorlevel;
@@ -468,7 +477,7 @@ export class CmdShell {
   async #waitfor(args: string): Promise<Result> {
     const m = /^(?:\/t\s+(\d+)\s+)?(\S+)$/i.exec(args);
     if (!m) {
-      this.#o.write("ERROR: Invalid syntax.\r\nType \"WAITFOR /?\" for usage.\r\n");
+      this.#o.write('ERROR: Invalid syntax.\r\nType "WAITFOR /?" for usage.\r\n');
       return this.#set(1, false);
     }
     const done = await this.#sleep(m[1] ? Number(m[1]) * 1000 : 2 ** 31 - 1);

@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { hasControl } from "./_text.ts";
 import type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
 import {
   CommandAbortedError,
@@ -143,7 +144,10 @@ export class ConsoleSession implements AsyncDisposable {
   #user = "";
 
   /** Starts reading the console (it is drained from now on, so the guest never stalls). */
-  constructor(console: ConsoleStreams & { close?(): Promise<void> }, options: ConsoleSessionOptions = {}) {
+  constructor(
+    console: ConsoleStreams & { close?(): Promise<void> },
+    options: ConsoleSessionOptions = {},
+  ) {
     const d = options.dialect ?? "windows";
     this.#dialect = d === "windows" ? windowsDialect : d === "linux" ? linuxDialect : d;
     if (typeof this.#dialect?.command !== "function") {
@@ -194,10 +198,13 @@ export class ConsoleSession implements AsyncDisposable {
    * Throws {@linkcode LoginError} for rejected credentials or no prompt.
    */
   login(options: LoginOptions): Promise<void> {
-    if (typeof options?.user !== "string" || !/^[^\s\x00-\x1f\x7f]+$/.test(options.user)) {
+    if (
+      typeof options?.user !== "string" || options.user === "" || /\s/.test(options.user) ||
+      hasControl(options.user)
+    ) {
       throw new TypeError("login() needs a user name without spaces or control characters");
     }
-    if (typeof options.password !== "string" || /[\r\n\x03\x7f]/.test(options.password)) {
+    if (typeof options.password !== "string" || hasControl(options.password, "\t")) {
       throw new TypeError("login() needs a password without CR, LF, ^C or DEL");
     }
     return this.#serial("login", ["logged-out", "ready"], () => this.#login(options));
@@ -217,7 +224,11 @@ export class ConsoleSession implements AsyncDisposable {
     const tag = newTag();
     const plan = this.#dialect.command(command, tag); // throws TypeError/RangeError early
     this.#checkLines(plan);
-    return this.#serial("run", ["ready"], () => this.#run(command, plan, options.signal, maxOutput));
+    return this.#serial(
+      "run",
+      ["ready"],
+      () => this.#run(command, plan, options.signal, maxOutput),
+    );
   }
 
   /** Types ^C now (not queued): the running command is stopped and its `run()` rejects. */
@@ -349,14 +360,21 @@ export class ConsoleSession implements AsyncDisposable {
   /** Waits for one of `patterns`; a detach or a login prompt ends the session instead. */
   async #await(patterns: Pattern[], signal: AbortSignal, maxBefore?: number): Promise<ExpectMatch> {
     const d = this.#dialect;
-    const m = await this.#ex.expect([...patterns, d.detached, d.loginPrompt], { signal, maxBefore });
+    const m = await this.#ex.expect([...patterns, d.detached, d.loginPrompt], {
+      signal,
+      maxBefore,
+    });
     if (m.index === patterns.length) {
       this.#state = "logged-out";
       throw new SessionEndedError("the console was detached or the guest rebooted", true, m.before);
     }
     if (m.index === patterns.length + 1) {
       this.#state = "logged-out";
-      throw new SessionEndedError("the shell ended (the guest shows a login prompt)", false, m.before);
+      throw new SessionEndedError(
+        "the shell ended (the guest shows a login prompt)",
+        false,
+        m.before,
+      );
     }
     return m;
   }

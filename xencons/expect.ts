@@ -137,8 +137,13 @@ export class Expect implements AsyncDisposable {
 
   /** Starts reading `console`. It takes the reader and writer locks until {@linkcode close}. */
   constructor(console: ConsoleStreams, options: ExpectOptions = {}) {
-    if (!(console?.readable instanceof ReadableStream) || !(console.writable instanceof WritableStream)) {
-      throw new TypeError("Expect needs a console with a ReadableStream readable and a WritableStream writable");
+    if (
+      !(console?.readable instanceof ReadableStream) ||
+      !(console.writable instanceof WritableStream)
+    ) {
+      throw new TypeError(
+        "Expect needs a console with a ReadableStream readable and a WritableStream writable",
+      );
     }
     const window = options.window ?? 65536;
     if (!Number.isInteger(window) || window < 256) {
@@ -364,7 +369,9 @@ export class Expect implements AsyncDisposable {
     const w = this.#waiter;
     if (!w) return;
     const text = this.#pending;
-    let best: { index: number; at: number; match: string; groups: (string | undefined)[] } | undefined;
+    let best:
+      | { index: number; at: number; match: string; groups: (string | undefined)[] }
+      | undefined;
     w.patterns.forEach((p, index) => {
       if (typeof p === "string") {
         const at = text.indexOf(p, Math.max(0, w.scanFrom - p.length + 1));

@@ -67,7 +67,10 @@ Deno.test("expect: the end of the stream rejects with ConsoleEndedError", async 
   const p = ex.expect("never");
   f.feed("last words");
   f.end();
-  await assert.rejects(p, (e: unknown) => e instanceof ConsoleEndedError && e.tail === "last words");
+  await assert.rejects(
+    p,
+    (e: unknown) => e instanceof ConsoleEndedError && e.tail === "last words",
+  );
   assert.equal(ex.ended, true);
   await assert.rejects(ex.expect("x"), ConsoleEndedError);
 });
@@ -108,7 +111,9 @@ Deno.test("expect: noise and ANSI sequences are cut out even when split across c
   const f = fakeConsole();
   await using ex = new Expect(f.console, { noise: /\[ *\d+\.\d+\] [^\n]*\n/g, stripAnsi: true });
   const p = ex.expect("MARK42\r\n");
-  for (const piece of ["MA", "RK[   5.12", "3456] eth0: up\r", "\n\x1b[1", ";31m42", "\x1b[0m\r\n"]) {
+  for (
+    const piece of ["MA", "RK[   5.12", "3456] eth0: up\r", "\n\x1b[1", ";31m42", "\x1b[0m\r\n"]
+  ) {
     f.feed(piece);
     await tick();
   }

@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { hasControl } from "./_text.ts";
 import type { Dialect } from "./dialect.ts";
 
 /**
@@ -38,7 +39,7 @@ export const linuxDialect: Dialect = {
     if (typeof command !== "string" || command.trim() === "") {
       throw new TypeError("run() needs a non-empty command");
     }
-    if (/[\x00-\x08\x0b-\x1f\x7f]/.test(command.replaceAll("\r\n", "\n"))) {
+    if (hasControl(command.replaceAll("\r\n", "\n"), "\t\n")) {
       throw new TypeError("the command contains control characters the tty would act on");
     }
     const body = command.replaceAll("\r\n", "\n").replaceAll("'", `'\\''`);

@@ -48,8 +48,10 @@ function words(text: string, status: number): { words: string[]; op: string; res
     } else if (/\s/.test(ch) && ch !== "\n") {
       if (word !== undefined) out.push(word);
       word = undefined;
-    } else if (ch === ";" || ch === "\n" || (ch === "&" && text[i + 1] === "&") ||
-      (ch === "|" && text[i + 1] === "|")) {
+    } else if (
+      ch === ";" || ch === "\n" || (ch === "&" && text[i + 1] === "&") ||
+      (ch === "|" && text[i + 1] === "|")
+    ) {
       if (word !== undefined) out.push(word);
       const op = ch === ";" || ch === "\n" ? ";" : ch + ch;
       return { words: out, op, rest: text.slice(i + op.length) };
@@ -233,7 +235,9 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
         }
         state = "shell";
         status = 0;
-        write(`Linux ${host} 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 x86_64\r\n\r\n`);
+        write(
+          `Linux ${host} 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 x86_64\r\n\r\n`,
+        );
         prompt();
       } else {
         queue.push(line);

@@ -3,8 +3,19 @@
 // CSI (ESC [ params intermediates final), OSC (ESC ] ... BEL or ESC \), other
 // two-byte escapes (not ESC [ or ESC ], which start the longer kinds: an
 // unfinished one stays until the rest arrives), and the 8-bit CSI.
-const ANSI =
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[ -/]*[0-Z\\^-~]/g;
+const ESC = "\x1b";
+const BEL = "\x07";
+const CSI8 = "\x9b";
+const ANSI = new RegExp(
+  [
+    `${ESC}\\[[0-?]*[ -/]*[@-~]`,
+    `${CSI8}[0-?]*[ -/]*[@-~]`,
+    `${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)`,
+    `${ESC}[PX^_][^${ESC}]*${ESC}\\\\`,
+    `${ESC}[ -/]*[0-Z\\\\^-~]`,
+  ].join("|"),
+  "g",
+);
 
 /**
  * Removes ANSI/VT100 escape sequences (colours, cursor movement, cursor

@@ -66,7 +66,11 @@ export class Transcript {
   }
 
   /** Records text; `secret` replaces it whole and remembers it for masking. */
-  record(direction: TranscriptEntry["direction"], text: string, options?: { secret?: boolean }): void {
+  record(
+    direction: TranscriptEntry["direction"],
+    text: string,
+    options?: { secret?: boolean },
+  ): void {
     if (options?.secret) {
       this.addSecret(text.replace(/[\r\n]+$/, ""));
       text = REDACTED + (/\r?\n?$/.exec(text)?.[0] ?? "");
@@ -76,7 +80,9 @@ export class Transcript {
     const entry: TranscriptEntry = { time: Date.now(), direction, text };
     this.#sink?.(entry);
     const last = this.#entries.at(-1);
-    if (last && last.direction === direction && direction !== "note" && entry.time - last.time < 50) {
+    if (
+      last && last.direction === direction && direction !== "note" && entry.time - last.time < 50
+    ) {
       // Coalesce a burst of small chunks, and mask a secret split across them.
       this.#size -= last.text.length;
       last.text = this.#mask(last.text + text);

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
-import { type TranscriptEntry, Transcript } from "./mod.ts";
+import { Transcript, type TranscriptEntry } from "./mod.ts";
 
 Deno.test("transcript: bounded, timestamped, streamed to a sink, secrets masked across chunks", () => {
   const seen: TranscriptEntry[] = [];

@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { hasControl } from "./_text.ts";
 import type { CommandPlan, Dialect } from "./dialect.ts";
 
 /** The XENCONS tty helper keeps 1023 characters per line, Enter included. */
@@ -30,7 +31,7 @@ function plan(command: string, tag: string): CommandPlan {
       "a cmd.exe command is one line: join commands with & (or run them one by one)",
     );
   }
-  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(command)) {
+  if (hasControl(command, "\t")) {
     throw new TypeError("the XENCONS helper turns control characters into ^X: remove them");
   }
   if ((command.match(/"/g)?.length ?? 0) % 2 === 1) {

@@ -33,7 +33,10 @@ Deno.test("windowsGuest: login prompt, unechoed password, wrong password restart
   g.type("Administrator\r");
   g.take();
   g.type("xenpv\r");
-  assert.match(g.take(), /^\r\nMicrosoft Windows \[Version 10\.0\.15063\]\r\n.*\r\n\r\nC:\\Users\\Administrator>$/s);
+  assert.match(
+    g.take(),
+    /^\r\nMicrosoft Windows \[Version 10\.0\.15063\]\r\n.*\r\n\r\nC:\\Users\\Administrator>$/s,
+  );
   g.guest.stop();
 });
 
@@ -106,7 +109,10 @@ Deno.test("windowsGuest: cmd semantics the dialect relies on", async () => {
     await settle();
     return g.take().split("\r\n").slice(1, -2).join("\n");
   };
-  assert.equal(await run("frob"), "'frob' is not recognized as an internal or external command,\noperable program or batch file.");
+  assert.equal(
+    await run("frob"),
+    "'frob' is not recognized as an internal or external command,\noperable program or batch file.",
+  );
   assert.equal(await run("echo %ERRORLEVEL%"), "9009"); // ECHO leaves it alone
   assert.equal(await run("echo %ERRORLEVEL%"), "9009");
   assert.equal(await run("ver>nul& echo %ERRORLEVEL%"), "9009"); // expanded before ver ran
@@ -118,7 +124,10 @@ Deno.test("windowsGuest: cmd semantics the dialect relies on", async () => {
   assert.equal(await run('echo "a&b" ^& c'), '"a&b" & c');
   assert.equal(await run("cmd /c exit 4 || echo failed"), "failed");
   assert.equal(await run("cd C:\\nowhere"), "The system cannot find the path specified.");
-  assert.equal(await run("ping -n 1 localhost | find \"Reply\""), "Reply from 127.0.0.1: bytes=32 time<1ms TTL=128");
+  assert.equal(
+    await run('ping -n 1 localhost | find "Reply"'),
+    "Reply from 127.0.0.1: bytes=32 time<1ms TTL=128",
+  );
   g.type("exit\r");
   await settle();
   assert.match(g.take(), /WIN1 login: $/);
