@@ -40,7 +40,8 @@ Attach to a Xen guest's console (by name or domid) from dom0.
       --sanitize         show escape sequences from the guest as text (^[),
                          so they cannot reach your terminal
       --linger MS        pipe mode: after stdin ends, wait this long for output
-                         (default 1000)
+                         (default 1000); lines are typed one at a time, each
+                         after the guest echoed the previous one
       --simulate [windows|linux]
                          attach to a built-in simulated guest instead (no Xen needed)
   -h, --help             this text`;
@@ -229,10 +230,25 @@ async function main(): Promise<number> {
     console.error(`\r\n[guest rebooted: domain ${from} -> ${to}]\r`);
   });
 
+  // Pipe mode types one line at a time: a guest's line editor may drop what
+  // follows Enter in the same read (the XENCONS helper does), so each line
+  // waits until the guest has printed a newline (its echo), up to 2 s.
+  let newline: (() => void) | undefined;
+  const echoed = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => resolve(), 2000);
+      newline = () => {
+        clearTimeout(timer);
+        newline = undefined;
+        resolve();
+      };
+    });
+
   // guest -> terminal (and log)
   const output = (async () => {
     try {
       for await (const chunk of console_.readable) {
+        if (newline && chunk.includes(0x0a)) newline();
         const shown = v.sanitize ? sanitize(chunk) : chunk;
         await writeAll(shown);
         if (log) await log.write(stamp(chunk));
@@ -256,7 +272,19 @@ async function main(): Promise<number> {
     try {
       for await (const chunk of Deno.stdin.readable) {
         const [forward, escaped] = scanner.scan(chunk);
-        if (forward.length > 0) await writer.write(forward.slice());
+        if (interactive) {
+          if (forward.length > 0) await writer.write(forward.slice());
+        } else {
+          let start = 0;
+          for (let i = 0; i < forward.length; i++) {
+            if (forward[i] !== 0x0d && forward[i] !== 0x0a) continue;
+            const seen = echoed();
+            await writer.write(forward.slice(start, i + 1));
+            await seen;
+            start = i + 1;
+          }
+          if (start < forward.length) await writer.write(forward.slice(start));
+        }
         if (escaped) return finish(0);
       }
       // stdin ended (pipe mode): give the guest a moment to answer

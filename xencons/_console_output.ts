@@ -3,19 +3,7 @@
 // guest), in small pieces, and with log lines of other components dropped in
 // anywhere, even mid-line (line noise).
 
-import type { GuestConsole } from "./guest_program.ts";
-
-/** Options shared by the simulated guests for a slow or noisy console. */
-export interface ConsoleConditions {
-  /** Delay in ms before each piece of output appears. Default 0. */
-  latency?: number;
-  /** Largest piece of output written at once, in characters. Default: whole writes. */
-  chunk?: number;
-  /** Chance (0..1) that a write carries a noise message somewhere inside it. Default 0. */
-  noise?: number;
-  /** Seed for where noise lands. Default 1. */
-  seed?: number;
-}
+import type { ConsoleConditions, GuestConsole } from "./guest_program.ts";
 
 export class ConsoleOutput {
   #out: GuestConsole | undefined;

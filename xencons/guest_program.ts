@@ -21,3 +21,20 @@ export interface GuestProgram {
 
 /** Makes a program for a guest named `hostname`. */
 export type GuestProgramFactory = (options: { hostname: string }) => GuestProgram;
+
+/**
+ * How a simulated guest's console misbehaves: slow (latency), fragmented
+ * (small pieces) or noisy (driver or kernel log lines dropped anywhere in the
+ * output, even mid-line, as the XENBUS driver or printk do on a real PV
+ * console).
+ */
+export interface ConsoleConditions {
+  /** Delay in ms before each piece of output appears. Default 0. */
+  latency?: number;
+  /** Largest piece of output written at once, in characters. Default: whole writes. */
+  chunk?: number;
+  /** Chance (0..1) that a write carries a noise message somewhere inside it. Default 0. */
+  noise?: number;
+  /** Seed for where noise lands. Default 1. */
+  seed?: number;
+}

@@ -1,8 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { type ConsoleConditions, ConsoleOutput } from "./_console_output.ts";
+import { ConsoleOutput } from "./_console_output.ts";
 import { LineEditor } from "./_line_editor.ts";
-import type { GuestProgram } from "./guest_program.ts";
+import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
 
 /** Options for {@linkcode linuxGuest}. */
 export interface LinuxGuestOptions extends ConsoleConditions {

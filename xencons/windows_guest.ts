@@ -1,8 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import { CmdShell } from "./_cmd_shell.ts";
-import { type ConsoleConditions, ConsoleOutput } from "./_console_output.ts";
-import type { GuestProgram } from "./guest_program.ts";
+import { ConsoleOutput } from "./_console_output.ts";
+import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
 
 /** An account of the simulated Windows guest. */
 export interface WindowsAccount {
