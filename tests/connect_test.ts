@@ -36,7 +36,11 @@ async function login(c: XenConsole): Promise<string> {
   const seen = { text: "" };
   await w.write(enc.encode("\r"));
   await expect(r, /login: $/, seen);
-  await w.write(enc.encode("Administrator\rxenpv\r"));
+  // One line per write, each after its prompt: the XENCONS helper drops what
+  // follows Enter in the same read.
+  await w.write(enc.encode("Administrator\r"));
+  await expect(r, /Password: $/, seen);
+  await w.write(enc.encode("xenpv\r"));
   await expect(r, /Administrator>$/, seen);
   seen.text = "";
   await w.write(enc.encode("echo ok %USERNAME%\r"));
