@@ -35,7 +35,7 @@ const REDACTED = "[redacted]";
  * t.record("in", "hunter2\r", { secret: true });
  * t.record("out", "echoed hunter2 by mistake");
  * assert.doesNotMatch(t.toString(), /hunter2/);
- * assert.equal(t.entries[1].text, "[redacted]");
+ * assert.equal(t.entries[1].text, "[redacted]\r"); // the Enter key stays visible
  * ```
  */
 export class Transcript {
