@@ -316,7 +316,7 @@ export class ConsoleSession implements AsyncDisposable {
   /** @internal */
   async _finish(plan: CommandPlan, command: string, signal?: AbortSignal): Promise<RunResult> {
     try {
-      return await this.#finish(plan, this.#bound(signal), 1 << 20, "");
+      return await this.#finish(plan, this.#bound(signal), 1 << 20);
     } catch (err) {
       throw await this.#failed(command, err);
     }
@@ -470,15 +470,14 @@ export class ConsoleSession implements AsyncDisposable {
     const control = new AbortController();
     this.#current = control;
     const combined = signal ? AbortSignal.any([signal, control.signal]) : control.signal;
-    let output = "";
     try {
       await this.#prepare(plan, combined);
       await this.#typeLine(plan.line);
       await this.#await([plan.begin], combined);
-      return await this.#finish(plan, combined, maxOutput, output);
+      return await this.#finish(plan, combined, maxOutput);
     } catch (err) {
-      output = this.#ex.buffer;
-      throw await this.#failed(command, err, output);
+      // What the command printed so far is what the expect layer has not consumed.
+      throw await this.#failed(command, err, this.#ex.buffer);
     } finally {
       this.#current = undefined;
     }
@@ -488,7 +487,6 @@ export class ConsoleSession implements AsyncDisposable {
     plan: CommandPlan,
     signal: AbortSignal,
     maxOutput: number,
-    _partial: string,
   ): Promise<RunResult> {
     const end = await this.#await([plan.end], signal, maxOutput);
     if (plan.status.line !== undefined) await this.#typeLine(plan.status.line);
