@@ -77,6 +77,12 @@ interface Waiter {
 const REGEXP_OVERLAP = 4096;
 /** Noise messages and escape sequences are assumed shorter than this. */
 const NOISE_MAX = 1024;
+/**
+ * Characters kept in the active tail that is searched and cleaned; older
+ * text moves to a list of settled pieces that is only joined when a match
+ * takes it, so long outputs cost linear time, not quadratic.
+ */
+const ACTIVE = 2 * REGEXP_OVERLAP;
 const encoder = new TextEncoder();
 
 function describe(p: Pattern): string {
@@ -125,6 +131,10 @@ export class Expect implements AsyncDisposable {
   #window: number;
   #stripAnsi: boolean;
   #noise: RegExp | null;
+  /** Settled text, older than the active tail: never searched again. */
+  #head: string[] = [];
+  #headLength = 0;
+  /** The active tail: searched for patterns and cleaned of noise. */
   #pending = "";
   #cleanFrom = 0;
   #dropped = 0;
@@ -169,7 +179,7 @@ export class Expect implements AsyncDisposable {
 
   /** The unmatched text received so far (cleaned as configured). */
   get buffer(): string {
-    return this.#pending;
+    return this.#head.join("") + this.#pending;
   }
 
   /** Whether the console stream has ended. */
@@ -214,7 +224,9 @@ export class Expect implements AsyncDisposable {
 
   /** Drops the unmatched text (stale output) and returns it. */
   discard(): string {
-    const text = this.#pending;
+    const text = this.buffer;
+    this.#head = [];
+    this.#headLength = 0;
     this.#pending = "";
     this.#cleanFrom = 0;
     this.#dropped = 0;
@@ -271,6 +283,7 @@ export class Expect implements AsyncDisposable {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiter = waiter;
+      this.#unsettle();
       this.#match();
     });
   }
@@ -325,7 +338,7 @@ export class Expect implements AsyncDisposable {
     const w = this.#waiter;
     if (w && !this.#closed) {
       this.#waiter = undefined;
-      w.reject(new ConsoleEndedError(this.#pending, { cause: this.#failure }));
+      w.reject(new ConsoleEndedError(this.buffer, { cause: this.#failure }));
     }
   }
 
@@ -352,17 +365,40 @@ export class Expect implements AsyncDisposable {
     }
     for (const fn of this.#listeners) fn(text);
     this.#match();
-    this.#trim();
+    this.#settle();
   }
 
-  #trim(): void {
-    const keep = Math.max(this.#window, (this.#waiter?.maxBefore ?? 0) + REGEXP_OVERLAP);
-    const excess = this.#pending.length - keep;
-    if (excess <= 0) return;
-    this.#pending = this.#pending.slice(excess);
-    this.#dropped += excess;
-    this.#cleanFrom = Math.max(0, this.#cleanFrom - excess);
-    if (this.#waiter) this.#waiter.scanFrom = Math.max(0, this.#waiter.scanFrom - excess);
+  /** Moves all but the last ACTIVE characters to the settled pieces, bounded by the window. */
+  #settle(): void {
+    const len = this.#pending.length;
+    if (len > 2 * ACTIVE) {
+      const k = len - ACTIVE;
+      this.#head.push(this.#pending.slice(0, k));
+      this.#headLength += k;
+      this.#pending = this.#pending.slice(k);
+      this.#cleanFrom = Math.max(0, this.#cleanFrom - k);
+      if (this.#waiter) this.#waiter.scanFrom = Math.max(0, this.#waiter.scanFrom - k);
+    }
+    const limit = Math.max(this.#window, this.#waiter?.maxBefore ?? 0);
+    while (this.#headLength > limit) {
+      const excess = this.#headLength - limit;
+      const first = this.#head[0];
+      const cut = Math.min(excess, first.length);
+      if (cut === first.length) this.#head.shift();
+      else this.#head[0] = first.slice(cut);
+      this.#headLength -= cut;
+      this.#dropped += cut;
+    }
+  }
+
+  /** A new expect() searches all the text kept, settled pieces included. */
+  #unsettle(): void {
+    if (this.#headLength === 0) return;
+    const head = this.#head.join("");
+    this.#pending = head + this.#pending;
+    this.#cleanFrom += head.length;
+    this.#head = [];
+    this.#headLength = 0;
   }
 
   #match(): void {
@@ -394,7 +430,9 @@ export class Expect implements AsyncDisposable {
       return;
     }
     this.#waiter = undefined;
-    let before = text.slice(0, best.at);
+    let before = this.#head.join("") + text.slice(0, best.at);
+    this.#head = [];
+    this.#headLength = 0;
     let dropped = this.#dropped;
     if (before.length > w.maxBefore) {
       dropped += before.length - w.maxBefore;

@@ -33,6 +33,8 @@ Deno.test("expect: the earliest match wins, before holds the text before it", as
   assert.equal(m.before, "noise ");
   assert.deepEqual(m.groups, ["word"]);
   assert.equal(ex.buffer, "later login: ");
+  assert.equal(ex.discard(), "later login: ");
+  assert.equal(ex.buffer, "");
 });
 
 Deno.test("expect: a pattern split across chunks still matches", async () => {
@@ -105,6 +107,19 @@ Deno.test("expect: maxBefore keeps a whole command output beyond the window", as
   assert.equal(m.dropped, 0);
   assert.ok(m.before.startsWith("line 0"));
   assert.equal(m.before.length, 50_000);
+});
+
+Deno.test("expect: a new expect() also searches output that arrived before it (settled pieces)", async () => {
+  const f = fakeConsole();
+  await using ex = new Expect(f.console);
+  f.feed("early MARK ");
+  for (let i = 0; i < 10; i++) {
+    f.feed("z".repeat(4000));
+    await tick();
+  }
+  const m = await ex.expect("MARK");
+  assert.equal(m.before, "early ");
+  assert.equal(ex.buffer.length, 1 + 40000);
 });
 
 Deno.test("expect: noise and ANSI sequences are cut out even when split across chunks", async () => {

@@ -44,6 +44,9 @@ export class Transcript {
   #limit: number;
   #sink: ((entry: TranscriptEntry) => void) | undefined;
   #secrets: string[] = [];
+  #longest = 0;
+  /** The last `#longest - 1` characters of the newest entry. */
+  #tail = "";
 
   /** Makes an empty transcript. */
   constructor(options: TranscriptOptions = {}) {
@@ -62,7 +65,10 @@ export class Transcript {
 
   /** Masks `secret` in every later entry (a password, a token). Empty strings are ignored. */
   addSecret(secret: string): void {
-    if (secret.length > 0 && !this.#secrets.includes(secret)) this.#secrets.push(secret);
+    if (secret.length > 0 && !this.#secrets.includes(secret)) {
+      this.#secrets.push(secret);
+      this.#longest = Math.max(this.#longest, secret.length);
+    }
   }
 
   /** Records text; `secret` replaces it whole and remembers it for masking. */
@@ -83,17 +89,30 @@ export class Transcript {
     if (
       last && last.direction === direction && direction !== "note" && entry.time - last.time < 50
     ) {
-      // Coalesce a burst of small chunks, and mask a secret split across them.
-      this.#size -= last.text.length;
-      last.text = this.#mask(last.text + text);
-      this.#size += last.text.length - text.length;
+      // Coalesce a burst of small chunks. A secret split across them can only
+      // sit at the seam, so only the seam is re-masked (the entry itself is
+      // never rescanned or sliced: a flood would make that quadratic).
+      const seam = this.#tail + text;
+      const masked = this.#mask(seam);
+      const before = last.text.length;
+      if (masked === seam) last.text += text;
+      else last.text = last.text.slice(0, before - this.#tail.length) + masked;
+      this.#size += last.text.length - before;
+      this.#tail = this.#tailOf(masked);
     } else {
       this.#entries.push(entry);
+      this.#size += text.length;
+      this.#tail = this.#tailOf(text);
     }
-    this.#size += text.length;
     while (this.#size > this.#limit && this.#entries.length > 0) {
       this.#size -= this.#entries.shift()!.text.length;
     }
+  }
+
+  /** The end of an entry in which the start of a secret could hide. */
+  #tailOf(text: string): string {
+    const keep = this.#longest - 1;
+    return keep > 0 ? text.slice(Math.max(0, text.length - keep)) : "";
   }
 
   #mask(text: string): string {
