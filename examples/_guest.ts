@@ -11,6 +11,15 @@ import {
   SessionEndedError,
 } from "../xencons/mod.ts";
 
+/** The parseArgs options both examples take. */
+export const GUEST_FLAGS = {
+  user: { type: "string", short: "u" },
+  elevate: { type: "boolean" },
+  timeout: { type: "string" },
+  simulate: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export interface GuestFlags {
   domain?: string;
   simulate?: string | boolean;

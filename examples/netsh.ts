@@ -13,7 +13,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { explain, openSession } from "./_guest.ts";
+import { explain, GUEST_FLAGS, openSession } from "./_guest.ts";
 
 const USAGE = `usage: examples/netsh.ts [options] <domain>
 
@@ -40,13 +40,7 @@ async function main(args: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      user: { type: "string", short: "u" },
-      elevate: { type: "boolean" },
-      timeout: { type: "string" },
-      simulate: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: GUEST_FLAGS,
   });
   if (v.help) {
     console.log(USAGE);

@@ -13,7 +13,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { explain, openSession } from "./_guest.ts";
+import { explain, GUEST_FLAGS, openSession } from "./_guest.ts";
 
 const USAGE = `usage: examples/run.ts [options] <domain> -- <command...>
 
@@ -35,24 +35,17 @@ async function main(args: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args: own,
     allowPositionals: true,
-    options: {
-      dialect: { type: "string", short: "d" },
-      user: { type: "string", short: "u" },
-      elevate: { type: "boolean" },
-      timeout: { type: "string" },
-      simulate: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { dialect: { type: "string", short: "d" }, ...GUEST_FLAGS },
   });
   if (v.help) {
     console.log(USAGE);
     return 0;
   }
   let simulate: string | boolean | undefined = v.simulate;
-  let domain = positionals[0];
+  let domain: string | undefined = positionals[0];
   if (simulate && (domain === "windows" || domain === "linux")) {
     simulate = domain;
-    domain = undefined!;
+    domain = undefined;
   }
   if (command.length === 0) {
     console.error(USAGE);

@@ -187,51 +187,47 @@ export class CmdShell {
     let last: Result = { code: 0, ok: true };
     let skip = false;
     for (let i = 0; i < parts.length; i++) {
-      const { text, op, redirected } = parts[i];
-      if (!skip && redirected) {
-        const write = this.#o.write;
-        this.#o.write = () => {};
-        try {
-          last = await this.#command(text);
-        } finally {
-          this.#o.write = write;
-        }
-        if (this.#broken || this.#exited) return;
-      } else if (!skip) {
-        if (op === "|") {
-          // left | right: right filters what left printed.
+      const { text, redirected } = parts[i];
+      let op = parts[i].op;
+      if (op === "|") {
+        // left | right: right filters what left printed.
+        const right = parts[++i];
+        if (!skip) {
           let captured = "";
-          const write = this.#o.write;
-          this.#o.write = (t) => captured += t;
-          try {
-            last = await this.#command(text);
-          } finally {
-            this.#o.write = write;
-          }
-          last = this.#filter(parts[++i].text, captured);
-          const after = parts[i].op;
-          skip = (after === "&&" && !last.ok) || (after === "||" && last.ok);
-          if (this.#broken || this.#exited) return;
-          continue;
+          await this.#capture(text, (t) => captured += t);
+          last = this.#filter(right.text, captured);
         }
-        last = await this.#command(text);
-        if (this.#broken || this.#exited) return; // Ctrl-Break abandons the line
+        op = right.op;
+      } else if (!skip) {
+        last = redirected ? await this.#capture(text, () => {}) : await this.#command(text);
       }
+      if (this.#broken || this.#exited) return; // Ctrl-Break abandons the line
       skip = op === "&&" ? !last.ok : op === "||" ? last.ok : false;
-      if (op === "&" || op === "") skip = false;
     }
+  }
+
+  /** Runs one command with its output going to `sink` instead of the console. */
+  async #capture(text: string, sink: (text: string) => void): Promise<Result> {
+    const write = this.#o.write;
+    this.#o.write = sink;
+    try {
+      return await this.#command(text);
+    } finally {
+      this.#o.write = write;
+    }
+  }
+
+  #notRecognized(name: string): Result {
+    this.#o.write(
+      `'${name}' is not recognized as an internal or external command,\r\n` +
+        "operable program or batch file.\r\n",
+    );
+    return this.#set(9009, false);
   }
 
   #filter(command: string, text: string): Result {
     const m = /^\s*(findstr|find)\s+(?:\/i\s+)?"?([^"]*)"?\s*$/i.exec(command);
-    if (!m) {
-      this.#o.write(
-        `'${
-          command.trim().split(/\s+/)[0]
-        }' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n`,
-      );
-      return this.#set(9009, false);
-    }
+    if (!m) return this.#notRecognized(command.trim().split(/\s+/)[0]);
     const needle = m[2].toLowerCase();
     const lines = text.split("\r\n").filter((l) => l.toLowerCase().includes(needle));
     for (const l of lines) this.#o.write(`${l}\r\n`);
@@ -340,11 +336,7 @@ export class CmdShell {
         w("ERROR: Input redirection is not supported, exiting the process immediately.\r\n");
         return this.#set(1);
       default:
-        w(
-          `'${name}' is not recognized as an internal or external command,\r\n` +
-            "operable program or batch file.\r\n",
-        );
-        return this.#set(9009, false);
+        return this.#notRecognized(name);
     }
   }
 

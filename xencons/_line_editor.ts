@@ -27,11 +27,6 @@ export class LineEditor {
     this.#echo = on;
   }
 
-  /** Discards a partly typed line. */
-  reset(): void {
-    this.#buffer = "";
-  }
-
   input(text: string): void {
     for (const ch of text) {
       const code = ch.codePointAt(0)!;

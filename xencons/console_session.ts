@@ -82,6 +82,9 @@ export interface NestedOptions {
   signal?: AbortSignal;
 }
 
+/** The default bound on a command's output, in characters. */
+const MAX_OUTPUT = 16 << 20;
+
 /** How long the console must stay silent before login() looks at its prompt. */
 const SETTLE_MS = 150;
 
@@ -217,7 +220,7 @@ export class ConsoleSession implements AsyncDisposable {
    * it can), {@linkcode SessionEndedError} when the shell or guest goes away.
    */
   run(command: string, options: RunOptions = {}): Promise<RunResult> {
-    const maxOutput = options.maxOutput ?? 16 << 20;
+    const maxOutput = options.maxOutput ?? MAX_OUTPUT;
     if (!Number.isInteger(maxOutput) || maxOutput < 0) {
       throw new RangeError(`maxOutput must be a non-negative integer, got ${maxOutput}`);
     }
@@ -316,7 +319,7 @@ export class ConsoleSession implements AsyncDisposable {
   /** @internal */
   async _finish(plan: CommandPlan, command: string, signal?: AbortSignal): Promise<RunResult> {
     try {
-      return await this.#finish(plan, this.#bound(signal), 1 << 20);
+      return await this.#finish(plan, this.#bound(signal), MAX_OUTPUT);
     } catch (err) {
       throw await this.#failed(command, err);
     }
@@ -342,7 +345,7 @@ export class ConsoleSession implements AsyncDisposable {
       try {
         return await fn();
       } finally {
-        if (this.#state === "busy") this.#state = before === "busy" ? "ready" : before;
+        if (this.#state === "busy") this.#state = before;
       }
     });
     this.#queue = next.catch(() => {});
@@ -592,7 +595,7 @@ export class NestedShell {
       throw new TypeError("NestedShell.run() takes one line");
     }
     await this.#session._typeLine(line);
-    const m = await this.#session._await([this.#prompt], options.signal, 16 << 20);
+    const m = await this.#session._await([this.#prompt], options.signal, MAX_OUTPUT);
     let text = m.before;
     const echo = text.indexOf(line);
     const cut = text.indexOf("\n", echo >= 0 ? echo + line.length : 0);
