@@ -7,6 +7,7 @@ import { SystemError } from "../_sys/errno.ts";
 import { connectUnix, openDevice } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { XenstoreTransport } from "./client.ts";
+import { XenbusTransport } from "./_xenbus_transport.ts";
 
 /** Where xenstored listens by default. */
 export const DEFAULT_SOCKET = "/var/run/xenstored/socket";
@@ -20,7 +21,9 @@ const xenbusHint = deviceHint(
 
 /** Opens a path as libxenstore would: `/dev/...` as a device, else a socket. */
 export function openPath(path: string): Promise<XenstoreTransport> | XenstoreTransport {
-  return path.startsWith("/dev/") ? openDevice(path, xenbusHint) : connectUnix(path);
+  return path.startsWith("/dev/")
+    ? new XenbusTransport(openDevice(path, xenbusHint))
+    : connectUnix(path);
 }
 
 /**
@@ -35,7 +38,7 @@ export async function openXenstoreTransport(path?: string): Promise<XenstoreTran
   } catch (err) {
     if (!(err instanceof SystemError)) throw err;
     try {
-      return openDevice(XENBUS_DEVICE, xenbusHint);
+      return new XenbusTransport(openDevice(XENBUS_DEVICE, xenbusHint));
     } catch (deviceErr) {
       if (deviceErr instanceof SystemError && deviceErr.code === "ENOENT") {
         throw new SystemError(err.errno, "connect", {

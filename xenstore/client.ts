@@ -29,6 +29,8 @@ export interface XenstoreTransport {
   write(data: Uint8Array): Promise<void>;
   /** Closes the stream; a pending `read()` resolves `null`. */
   close(): Promise<void>;
+  /** The largest payload this path takes, when less than the protocol's 4096 bytes. */
+  readonly maxPayload?: number;
 }
 
 /** Options for {@linkcode XenstoreClient.connect}. */
@@ -135,6 +137,15 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     return new XenstoreClient(await openXenstoreTransport(options.path));
   }
 
+  /**
+   * The largest request payload this connection takes: 4096 bytes (the
+   * protocol's limit), 4080 through `/dev/xen/xenbus`, whose buffer holds the
+   * 16-byte header too.
+   */
+  get maxPayload(): number {
+    return this.#transport.maxPayload ?? 4096;
+  }
+
   /** Number of requests awaiting a reply. */
   get pendingRequests(): number {
     return this.#pending.size;
@@ -173,9 +184,10 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     let payload: Uint8Array;
     try {
       payload = payloadOf(parts);
-      if (payload.length > 4096) {
+      if (payload.length > this.maxPayload) {
         throw new RangeError(
-          `xenstore ${messageTypeName(type)} payload is ${payload.length} bytes; the limit is 4096`,
+          `xenstore ${messageTypeName(type)} payload is ${payload.length} bytes; ` +
+            `the limit is ${this.maxPayload}`,
         );
       }
     } catch (err) {
