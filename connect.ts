@@ -21,12 +21,13 @@ export interface ConnectOptions {
   index?: number;
   /**
    * `pty`: through xenconsoled's pty, like `xl console`. `ring`: be the
-   * backend (map the page, bind the event channel). `auto` (default): pty
-   * when xenconsoled serves the console, ring otherwise.
+   * backend (map the page, bind the event channel); refused while
+   * xenconsoled serves the console, since an interdomain event channel has
+   * one peer. `auto` (default): ring when no backend holds the console, pty
+   * otherwise. Whether xenconsoled serves it is what the kernel says when
+   * binding: its `tty` key outlives a stopped xenconsoled.
    */
   mode?: ConsoleMode;
-  /** Ring mode even when xenconsoled serves the console (two consumers lose data). */
-  force?: boolean;
   /** Keep the stream across a reboot of a guest given by name (new domid). */
   follow?: boolean;
   /** How long to wait for xenconsoled to publish the pty, in ms. Default 5000. */
@@ -227,19 +228,12 @@ async function openTransport(
   };
 
   if (kind === "serial" || mode === "pty") return await openPtyMode();
-  if (mode === "auto" && tty) return await openPtyMode();
-  if (mode === "ring" && tty && !options.force) {
-    throw new ConsoleBusyError(
-      domid,
-      `xenconsoled serves this console (${tty}): attach in pty mode, stop xenconsoled, ` +
-        "or pass force (two consumers of one ring lose data)",
-    );
-  }
   const [refText, portText] = await Promise.all([
     xs.tryRead(`${path}/ring-ref`),
     xs.tryRead(`${path}/port`),
   ]);
   if (!portText || !/^[0-9]+$/.test(portText)) {
+    if (mode === "auto" && tty) return await openPtyMode();
     throw new ConsoleBusyError(domid, `${path}/port is missing: the guest has no PV console there`);
   }
   const lock = lockOrBusy(host, domid);
@@ -255,7 +249,7 @@ async function openTransport(
       channel = host.bindEventChannel(domid, Number(portText));
     } catch (err) {
       if (err instanceof SystemError && err.code === "EINVAL" && mode === "auto") {
-        // xenconsoled holds the port but has not published the pty yet.
+        // A backend (xenconsoled) holds the port: use its pty.
         page.close();
         lock.release();
         return await openPtyMode();
@@ -263,8 +257,8 @@ async function openTransport(
       if (err instanceof SystemError && err.code === "EINVAL") {
         throw new ConsoleBusyError(
           domid,
-          `the console's event channel is bound by another backend (xenconsoled?): ` +
-            `stop it or attach in pty mode`,
+          `xenconsoled (or another backend) serves this console: its event channel has one ` +
+            `peer and it is bound. Attach in pty mode, or stop xenconsoled first`,
           { cause: err },
         );
       }

@@ -33,7 +33,6 @@ Attach to a Xen guest's console (by name or domid) from dom0.
   -m, --mode auto|pty|ring
                          pty: through xenconsoled (like xl console); ring: be the
                          backend (xenconsoled must not serve the console)
-      --force            ring mode even though xenconsoled serves the console
       --follow           stay attached across a reboot of a named guest
       --log FILE         append the guest's output to FILE
       --timestamps       prefix each logged line with the time
@@ -112,7 +111,6 @@ async function main(): Promise<number> {
         num: { type: "string", short: "n", default: "0" },
         escape: { type: "string", short: "e", default: "^]" },
         mode: { type: "string", short: "m", default: "auto" },
-        force: { type: "boolean", default: false },
         follow: { type: "boolean", default: false },
         log: { type: "string" },
         timestamps: { type: "boolean", default: false },
@@ -180,7 +178,6 @@ async function main(): Promise<number> {
       kind,
       index,
       mode,
-      force: v.force,
       follow: v.follow,
     });
   } catch (err) {
