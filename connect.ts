@@ -239,10 +239,19 @@ async function openTransport(
   const lock = lockOrBusy(host, domid);
   let page: ConsolePage | undefined;
   try {
-    page = host.mapConsolePage(domid, {
-      method: options.mapMethod ?? "auto",
-      ringRef: refText && /^[0-9]+$/.test(refText) ? BigInt(refText) : undefined,
-    });
+    try {
+      page = host.mapConsolePage(domid, {
+        method: options.mapMethod ?? "auto",
+        ringRef: refText && /^[0-9]+$/.test(refText) ? BigInt(refText) : undefined,
+      });
+    } catch (err) {
+      if (mode === "auto" && tty && err instanceof SystemError) {
+        // no gntdev/privcmd here (or not allowed): xenconsoled's pty still is
+        lock.release();
+        return await openPtyMode();
+      }
+      throw err;
+    }
     const ring = new ConsoleRing(page.buffer, { role: "backend" });
     let channel: EventChannel;
     try {
