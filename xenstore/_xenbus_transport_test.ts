@@ -17,6 +17,7 @@ function kernelDevice(server: XenstoreServer) {
   const inner = server.connectTransport();
   const started = new Set<number>();
   const seen: number[] = [];
+  const load = { outstanding: 0, max: 0 };
   const device: XenstoreTransport = {
     write(data) {
       if (data.length > 4096) return Promise.reject(new SystemError(22, "write"));
@@ -28,12 +29,14 @@ function kernelDevice(server: XenstoreServer) {
       if (type === MessageType.TRANSACTION_END && !started.has(view.getUint32(8, true))) {
         return Promise.resolve(); // reply dropped
       }
+      load.max = Math.max(load.max, ++load.outstanding);
       return inner.write(data.slice(0, HEADER_SIZE + len)); // the rest is lost
     },
     async read() {
       const chunk = await inner.read();
       if (chunk && chunk.length >= HEADER_SIZE) {
         const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (view.getUint32(0, true) !== MessageType.WATCH_EVENT) load.outstanding--;
         if (view.getUint32(0, true) === MessageType.TRANSACTION_START) {
           started.add(Number(new TextDecoder().decode(chunk.subarray(HEADER_SIZE, -1))));
         }
@@ -42,16 +45,17 @@ function kernelDevice(server: XenstoreServer) {
     },
     close: () => inner.close(),
   };
-  return { device, seen };
+  return { device, seen, load };
 }
 
-Deno.test("xenbus: many requests in one turn go out one message per write", async () => {
+Deno.test("xenbus: many requests go out one message per write, one at a time", async () => {
   await using server = new XenstoreServer();
-  const { device, seen } = kernelDevice(server);
+  const { device, seen, load } = kernelDevice(server);
   await using client = new XenstoreClient(new XenbusTransport(device));
   await Promise.all(Array.from({ length: 200 }, (_, i) => client.write(`/x/n${i}`, `${i}`)));
   assert.equal((await client.directory("/x")).length, 200);
   assert.equal(seen.filter((t) => t === MessageType.WRITE).length, 200);
+  assert.equal(load.max, 1);
 });
 
 Deno.test("xenbus: a refused write becomes an error reply, the connection lives on", async () => {
@@ -89,4 +93,20 @@ Deno.test("xenbus: payloads are limited to 4080 bytes before anything is sent", 
   await assert.rejects(client.write("/big", "v".repeat(4080)), RangeError);
   assert.equal(seen.length, 0);
   await client.write("/big", "v".repeat(4080 - 5));
+});
+
+Deno.test("xenbus: a duplicate watch is EEXIST and unwatching an unknown one ENOENT, as xenstored says", async () => {
+  await using server = new XenstoreServer();
+  const { device } = kernelDevice(server);
+  await using client = new XenstoreClient(new XenbusTransport(device));
+  await using watch = await client.watch("/w", { token: "t" });
+  await assert.rejects(
+    client.requestIn(0, MessageType.WATCH, ["/w", "t"]),
+    (e) => e instanceof XenstoreError && e.code === "EEXIST",
+  );
+  await assert.rejects(
+    client.requestIn(0, MessageType.UNWATCH, ["/nope", "t"]),
+    (e) => e instanceof XenstoreError && e.code === "ENOENT",
+  );
+  assert.equal((await watch.next()).value?.path, "/w");
 });
