@@ -1,0 +1,339 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// connect() against real PV guests on the real hypervisor, inside the e2e
+// dom0. The tests run in order and share two guests: "e2e-sh" (a busybox
+// shell on hvc0, with `xpvguest flood`) and "e2e-login" (xpvguest login, the
+// XENCONS dialect). pty mode runs with xenconsoled; ring mode after stopping
+// it; the last tests reboot and destroy guests.
+
+import assert from "node:assert/strict";
+import { connect, ConsoleBusyError, GuestGoneError, type XenConsole } from "../../../mod.ts";
+import {
+  ConsoleSession,
+  type Dialect,
+  linuxDialect,
+  windowsDialect,
+} from "../../../xencons/mod.ts";
+import {
+  createGuest,
+  domid,
+  held,
+  startXenconsoled,
+  stopXenconsoled,
+  waitFor,
+  xl,
+} from "./_xen.ts";
+
+const SH = "e2e-sh";
+const LOGIN = "e2e-login";
+const FLOOD_BYTES = 2 << 20;
+const results: Record<string, unknown> = {};
+const encoder = new TextEncoder();
+const out = Deno.env.get("XPV_E2E_OUT");
+
+/** Types a line into a console, as a user at a terminal (CR ends it). */
+async function type(console: XenConsole, line: string) {
+  const writer = console.writable.getWriter();
+  try {
+    await writer.write(encoder.encode(line + "\r"));
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+/** Runs a shell command on e2e-sh and waits for a marker it prints. */
+async function roundTrip(console: XenConsole) {
+  const tag = `rt${Math.floor(Math.random() * 1e9)}`;
+  await type(console, `echo ${tag}-$((6*7))`);
+  await waitFor(console, `${tag}-42`);
+}
+
+/**
+ * The XENCONS framing of xpvguest login ([ATTACHED], "<HOST> login: ",
+ * unechoed "Password: ", CR, its own echo) with a POSIX shell behind it:
+ * Windows' prompts, Linux's command protocol.
+ */
+const xenconsShell: Dialect = {
+  ...linuxDialect,
+  name: "xencons-sh",
+  loginPrompt: windowsDialect.loginPrompt,
+  passwordPrompt: windowsDialect.passwordPrompt,
+  detached: windowsDialect.detached,
+  maxLine: windowsDialect.maxLine,
+  noise: null,
+};
+
+Deno.test("guests boot and their consoles appear in xenstore", async () => {
+  const started = performance.now();
+  // one at a time: two parallel `xl create`s here made libxc fail to unpack the kernel
+  await createGuest(SH, "shell");
+  await createGuest(LOGIN, "login");
+  await using console = await connect(SH, { mode: "pty" });
+  await waitFor(console, /xpvguest: e2e-sh up/, 60_000);
+  results.guestBootSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
+});
+
+Deno.test("pty mode: output, input round trip, info", async () => {
+  const before = held();
+  {
+    await using console = await connect(SH, { mode: "pty" });
+    assert.equal(console.info.mode, "pty");
+    assert.equal(console.info.name, SH);
+    assert.equal(console.info.domid, await domid(SH));
+    assert.match(console.info.tty ?? "", /^\/dev\/pts\/\d+$/);
+    await roundTrip(console);
+  }
+  assert.deepEqual(held(), before);
+});
+
+/** Whether a process holds a flock on `path` (from /proc/locks: major:minor:inode). */
+async function flocked(path: string): Promise<boolean> {
+  const { ino } = await Deno.stat(path);
+  const locks = await Deno.readTextFile("/proc/locks");
+  return locks.split("\n").some((line) =>
+    /\bFLOCK\b/.test(line) && line.split(/\s+/).some((f) => f.endsWith(`:${ino}`))
+  );
+}
+
+Deno.test("pty mode: refuses while xl console holds the console", async () => {
+  // stdin stays open (piped, nothing written) so xl console stays attached
+  const xlConsole = new Deno.Command("xl", {
+    args: ["console", SH],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    const lock = `/var/lock/xenconsole.${await domid(SH)}`;
+    let locked = false;
+    for (let i = 0; i < 100 && !locked; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      locked = await Deno.stat(lock).then(() => flocked(lock), () => false);
+    }
+    assert.ok(locked, "xl console did not take its lock");
+    await assert.rejects(connect(SH, { mode: "pty" }), (error: unknown) => {
+      assert.ok(error instanceof ConsoleBusyError, String(error));
+      assert.match(error.message, /xl console/);
+      return true;
+    });
+  } finally {
+    xlConsole.kill("SIGKILL");
+    await xlConsole.status;
+    await xlConsole.stdin.close().catch(() => {});
+  }
+  await using console = await connect(SH, { mode: "pty" });
+  await roundTrip(console);
+});
+
+Deno.test("attach.ts in pipe mode", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-ffi", "--allow-env", "--no-check", "examples/attach.ts", SH],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encoder.encode("echo attach-$((40+2))\n"));
+  await writer.close();
+  const result = await child.output();
+  const text = new TextDecoder().decode(result.stdout);
+  assert.ok(result.success, `attach.ts failed: ${new TextDecoder().decode(result.stderr)}`);
+  assert.match(text, /attach-42/);
+});
+
+Deno.test("run() through the XENCONS-style login on a real PV console", async () => {
+  const session = new ConsoleSession(await connect(LOGIN, { mode: "pty" }), {
+    dialect: xenconsShell,
+    ownsConsole: true,
+    timeout: 30_000,
+  });
+  try {
+    await session.login({ user: "xenpv", password: "e2e-secret" });
+    const hello = await session.run("echo hello from $(hostname)");
+    assert.equal(hello.output, "hello from e2e-login\n");
+    assert.equal(hello.exitCode, 0);
+    assert.equal((await session.run("false")).exitCode, 1);
+    assert.equal((await session.run("sh -c 'exit 3'")).exitCode, 3);
+    const lines = await session.run("seq 1 500");
+    assert.equal(lines.output, Array.from({ length: 500 }, (_, i) => `${i + 1}\n`).join(""));
+    await session.logout();
+  } finally {
+    await session.close();
+  }
+});
+
+/** Reads a flood's records from `readable` and returns bytes/s from its first byte to its last. */
+async function readFlood(
+  readable: ReadableStream<Uint8Array>,
+  bytes: number,
+  signal: AbortSignal,
+): Promise<number> {
+  const reader = readable.getReader();
+  const abort = () => reader.cancel(signal.reason).catch(() => {});
+  signal.addEventListener("abort", abort, { once: true });
+  try {
+    const decoder = new TextDecoder("latin1");
+    let text = "";
+    let started = 0;
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) {
+        signal.throwIfAborted();
+        throw new Error("the console ended during the flood");
+      }
+      text += decoder.decode(value);
+      if (!started) {
+        const at = text.indexOf("XPV-FLOOD-BEGIN\n");
+        if (at < 0) continue;
+        started = performance.now();
+        text = text.slice(at + 16);
+      }
+      if (text.length >= bytes + 14) break;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    let bad = -1;
+    for (let offset = 0; offset + 16 <= bytes && bad < 0; offset += 16) {
+      const want = (offset / 16).toString(16).padStart(15, "0") + "\n";
+      if (text.slice(offset, offset + 16) !== want) bad = offset;
+    }
+    assert.equal(
+      bad,
+      -1,
+      `pattern broken at byte ${bad}: ${JSON.stringify(text.slice(bad, bad + 40))}`,
+    );
+    assert.equal(text.slice(bytes, bytes + 14), "\nXPV-FLOOD-END");
+    return bytes / seconds;
+  } finally {
+    signal.removeEventListener("abort", abort);
+    reader.releaseLock();
+  }
+}
+
+Deno.test("flood through xl console (xenconsoled + pty)", async () => {
+  // xl console does not read a stdin that is not a terminal: start the flood
+  // from here, delayed, and let xl console read it.
+  {
+    await using console = await connect(SH, { mode: "pty" });
+    await roundTrip(console);
+    await type(console, `sleep 2; xpvguest flood ${FLOOD_BYTES}`);
+    await waitFor(console, `flood ${FLOOD_BYTES}\r\n`);
+  }
+  const child = new Deno.Command("xl", {
+    args: ["console", SH],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    results.xlConsoleBytesPerSecond = Math.round(
+      await readFlood(child.stdout, FLOOD_BYTES, AbortSignal.timeout(120_000)),
+    );
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* it had exited */ }
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+    await child.stdin.close().catch(() => {});
+  }
+  // let the guest's shell settle after the flood
+  await using console = await connect(SH, { mode: "pty" });
+  await roundTrip(console);
+});
+
+Deno.test("ring mode refuses while xenconsoled serves the console", async () => {
+  await assert.rejects(connect(SH, { mode: "ring" }), ConsoleBusyError);
+});
+
+Deno.test("ring mode with xenconsoled stopped: gntdev and privcmd, nothing leaked", async () => {
+  await stopXenconsoled();
+  const before = held();
+  for (const mapMethod of ["gntdev", "privcmd"] as const) {
+    await using console = await connect(SH, { mode: "ring", mapMethod });
+    assert.equal(console.info.mode, "ring");
+    assert.equal(console.info.mapMethod, mapMethod);
+    await roundTrip(console);
+  }
+  {
+    await using console = await connect(SH, { mode: "auto" });
+    assert.equal(console.info.mode, "ring");
+    assert.equal(console.info.mapMethod, "gntdev");
+    await roundTrip(console);
+  }
+  assert.deepEqual(held(), before);
+});
+
+Deno.test("flood through ring mode", async () => {
+  await using console = await connect(SH, { mode: "ring" });
+  await roundTrip(console);
+  await type(console, `xpvguest flood ${FLOOD_BYTES}`);
+  results.ringBytesPerSecond = Math.round(
+    await readFlood(console.readable, FLOOD_BYTES, AbortSignal.timeout(120_000)),
+  );
+  results.ratio = Number(
+    ((results.ringBytesPerSecond as number) / (results.xlConsoleBytesPerSecond as number))
+      .toFixed(2),
+  );
+  if (out) await Deno.writeTextFile(`${out}/flood.json`, JSON.stringify(results, null, 2) + "\n");
+  globalThis.console.log(`flood: ${JSON.stringify(results)}`);
+});
+
+Deno.test("xenconsoled restarted: pty mode again", async () => {
+  await startXenconsoled();
+  await using console = await connect(SH, { mode: "pty", ttyTimeout: 10_000 });
+  await roundTrip(console);
+});
+
+Deno.test("follow across xl reboot", async () => {
+  const first = await domid(SH);
+  await using console = await connect(SH, { mode: "pty", follow: true });
+  const reattached = new Promise<{ from: number; to: number }>((resolve) =>
+    console.addEventListener("reattach", (e) => resolve((e as CustomEvent).detail), { once: true })
+  );
+  await roundTrip(console);
+  await xl("reboot", SH);
+  const detail = await reattached;
+  assert.equal(detail.from, first);
+  assert.notEqual(detail.to, first);
+  assert.equal(detail.to, await domid(SH));
+  await waitFor(console, /xpvguest: e2e-sh up/, 60_000);
+  await roundTrip(console);
+});
+
+Deno.test("guest destroyed mid-stream: GuestGoneError, in pty and ring mode", async () => {
+  for (const mode of ["pty", "ring"] as const) {
+    // xl create waits for xenconsoled to publish the console's tty
+    await startXenconsoled();
+    const name = `e2e-gone-${mode}`;
+    await createGuest(name, "shell");
+    {
+      await using pty = await connect(name, { mode: "pty", ttyTimeout: 30_000 });
+      await waitFor(pty, /xpvguest: e2e-gone-\w+ up/, 60_000);
+    }
+    if (mode === "ring") await stopXenconsoled();
+    const console = await connect(name, { mode });
+    const reader = console.readable.getReader();
+    try {
+      await type(console, "while true; do echo still here; sleep 0.1; done");
+      let seen = "";
+      while (!seen.includes("still here")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the console ended before the guest was destroyed");
+        seen += new TextDecoder().decode(value);
+      }
+      await xl("destroy", name);
+      const destroyed = performance.now();
+      await assert.rejects(
+        (async () => {
+          while (!(await reader.read()).done) { /* drain */ }
+        })(),
+        GuestGoneError,
+      );
+      const ms = performance.now() - destroyed;
+      assert.ok(ms < 1000, `GuestGoneError came ${ms.toFixed(0)} ms after xl destroy returned`);
+    } finally {
+      reader.releaseLock();
+      await console.close();
+    }
+  }
+  await startXenconsoled();
+});
