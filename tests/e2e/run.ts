@@ -49,10 +49,7 @@ async function main(): Promise<number> {
       "-machine",
       "pc",
       "-accel",
-      // one host thread for both vCPUs: under multi-threaded TCG, deno in dom0
-      // crashed at random (SIGSEGV in V8 and tokio threads, a corrupted
-      // source string) in 3 of 5 runs; cause not established
-      "tcg,thread=single",
+      "tcg,thread=multi",
       "-cpu",
       "max",
       "-m",
