@@ -52,6 +52,28 @@ export async function run(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** Runs a command and resolves to its stdout; throws with its stderr when it fails. */
+export async function check(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
+  const out = await new Deno.Command(command, {
+    args,
+    ...options,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const dec = new TextDecoder();
+  if (!out.success) {
+    throw new Error(
+      `${command} ${args.join(" ")} failed (${out.code}): ${dec.decode(out.stderr).trim()}`,
+    );
+  }
+  return dec.decode(out.stdout);
+}
+
 let counter = 0;
 /** A fresh unix socket path for one test. */
 export function socketPath(tag: string): string {

@@ -12,6 +12,8 @@ import {
   type XenConsole,
 } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
+import { SystemError } from "../ring/mod.ts";
+import type { XenHost } from "../mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -85,6 +87,26 @@ Deno.test("auto mode picks pty when xenconsoled serves, ring otherwise", async (
     assert.equal(c.mode, "ring");
   }
   assert.ok(a.alive && b.alive);
+});
+
+Deno.test("auto mode takes the pty when the page cannot be mapped (no gntdev/privcmd)", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "a" });
+  const noMapping: XenHost = {
+    kind: "simulated without gntdev/privcmd",
+    openXenstore: () => host.openXenstore(),
+    mapConsolePage: () => {
+      throw new SystemError(13, "open", { path: "/dev/xen/gntdev" });
+    },
+    bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),
+    openPty: (path) => host.openPty(path),
+    lockConsole: (domid) => host.lockConsole(domid),
+  };
+  {
+    await using c = await connect("a", { host: noMapping });
+    assert.equal(c.mode, "pty");
+  }
+  await assert.rejects(connect("a", { host: noMapping, mode: "ring" }), SystemError);
 });
 
 Deno.test("ring mode refuses while xenconsoled serves the console", async () => {

@@ -111,25 +111,21 @@ export class XenbusTransport implements XenstoreTransport {
 
   /** The error xenstored would answer where the device would not (or never). */
   #localAnswer(m: Outgoing): string | undefined {
-    const text = () => new TextDecoder().decode(m.bytes.subarray(HEADER_SIZE));
     switch (m.type) {
       case MessageType.TRANSACTION_END: {
         if (m.txId !== 0 && !this.#transactions.has(m.txId)) return "ENOENT";
-        const body = text();
-        if (body !== "T\0" && body !== "F\0") return "EINVAL";
+        const body = text(m);
+        if (m.bytes.length !== HEADER_SIZE + 2 || (body !== "T" && body !== "F")) return "EINVAL";
         if (!this.#transactions.delete(m.txId)) return "ENOENT";
         return undefined;
       }
       case MessageType.WATCH: {
-        const key = text().replace(/\0$/, "");
-        if (this.#watches.has(key)) return "EEXIST";
-        this.#watches.add(key);
+        if (this.#watches.has(text(m))) return "EEXIST";
+        this.#watches.add(text(m));
         return undefined;
       }
-      case MessageType.UNWATCH: {
-        if (!this.#watches.delete(text().replace(/\0$/, ""))) return "ENOENT";
-        return undefined;
-      }
+      case MessageType.UNWATCH:
+        return this.#watches.delete(text(m)) ? undefined : "ENOENT";
     }
     return undefined;
   }
@@ -183,6 +179,7 @@ export class XenbusTransport implements XenstoreTransport {
   }
 }
 
+/** The payload as text, without its final NUL (`path\0token` for watches). */
 function text(m: Outgoing): string {
   return new TextDecoder().decode(m.bytes.subarray(HEADER_SIZE)).replace(/\0$/, "");
 }

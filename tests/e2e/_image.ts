@@ -5,6 +5,7 @@
 // initramfs holding the Xen tools with their libraries, the Xen and 9p
 // drivers, and the PV guest's kernel and initramfs.
 
+import { check } from "../_peers.ts";
 import { cpio, type CpioEntry } from "./_cpio.ts";
 
 /** Debian packages the run needs; the kernel is resolved from linux-image-amd64. */
@@ -59,22 +60,8 @@ export interface E2eImage {
   initrd: string;
 }
 
-async function sh(cmd: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const out = await new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    cwd: options.cwd,
-    env: options.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(
-      `${cmd.join(" ")} failed (${out.code}):\n${text}${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return text;
-}
+const sh = (cmd: string[], options: { cwd?: string; env?: Record<string, string> } = {}) =>
+  check(cmd[0], cmd.slice(1), options);
 
 async function exists(path: string) {
   try {

@@ -3,23 +3,11 @@
 // xenconsoled daemon, and what this process holds open.
 
 import { Expect } from "../../../xencons/mod.ts";
+import { check } from "../../_peers.ts";
 import type { XenConsole } from "../../../mod.ts";
 
-const decoder = new TextDecoder();
-
-/** Runs a command; resolves to its stdout, throws with its stderr on failure. */
-export async function sh(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed (${out.code}): ${decoder.decode(out.stderr).trim()}`,
-    );
-  }
-  return decoder.decode(out.stdout);
-}
-
-/** Runs `xl`. */
-export const xl = (...args: string[]): Promise<string> => sh("xl", ...args);
+/** Runs `xl`; resolves to its stdout, throws with its stderr on failure. */
+export const xl = (...args: string[]): Promise<string> => check("xl", args);
 
 /** The domid of a running guest. */
 export async function domid(name: string): Promise<number> {
@@ -67,7 +55,7 @@ export async function stopXenconsoled(): Promise<void> {
   if (pid === undefined) return;
   Deno.kill(pid, "SIGTERM");
   for (let i = 0; i < 100; i++) {
-    if (!(await exists(`/proc/${pid}`))) {
+    if (!(await Deno.stat(`/proc/${pid}`).then(() => true, () => false))) {
       await Deno.remove(XENCONSOLED_PID).catch(() => {});
       return;
     }
@@ -79,16 +67,7 @@ export async function stopXenconsoled(): Promise<void> {
 /** Starts xenconsoled unless it runs. */
 export async function startXenconsoled(): Promise<void> {
   if (await pidOf(XENCONSOLED_PID) !== undefined) return;
-  await sh("xenconsoled", `--pid-file=${XENCONSOLED_PID}`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  await check("xenconsoled", [`--pid-file=${XENCONSOLED_PID}`]);
 }
 
 /** What this process holds: open fds and mappings of /dev/xen devices. */
