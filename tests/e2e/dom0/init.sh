@@ -39,7 +39,7 @@ export HOME=/root DENO_DIR=/tmp/deno NO_COLOR=1 XPV_E2E_OUT=$out
 filter=$(cat /etc/xpv-filter 2>/dev/null)
 set -o pipefail
 # a crash of deno leaves a core in the checkout for gdb on the host (deno
-# crashes at random here: SIGSEGV in tokio and V8 threads, see the README)
+# crashed at random here before Xen ran with xsave=0, see run.ts)
 ulimit -c unlimited
 echo "$out/core.%e.%p" > /proc/sys/kernel/core_pattern
 /opt/deno/deno test --allow-all --no-check --reporter=tap ${filter:+--filter "$filter"} tests/e2e/dom0/ 2>&1 | tee $out/dom0.log
