@@ -81,7 +81,7 @@ Deno.test("the input ring is 1 KiB: writes stop when it is full and resume after
 Deno.test("hostile index states are reported, never read through", () => {
   const rand = prng(7);
   let reported = 0;
-  for (let i = 0; i < 20000; i++) {
+  for (let i = 0; i < 100_000; i++) {
     const page = new ArrayBuffer(4096);
     const pick = () => {
       const r = rand();
@@ -107,7 +107,93 @@ Deno.test("hostile index states are reported, never read through", () => {
     assert.ok(ring.write(new Uint8Array(2000)) <= L.IN_SIZE);
     assert.equal(sentinel.length, 4096);
   }
-  assert.ok(reported > 10000, `only ${reported} of 20000 random states were invalid`);
+  assert.ok(reported > 50_000, `only ${reported} of 100000 random states were invalid`);
+});
+
+Deno.test("fuzz: 100,000 hostile guest moves; the backend stays inside its page", () => {
+  // The page sits between two guard pages; out[] holds bytes >= 0x80 and
+  // everything else bytes < 0x80, so a byte read from anywhere but out[]
+  // shows. The guest writes legitimately, rewrites any index, scribbles on
+  // the data, and the backend reads and writes after every move.
+  const rand = prng(2026);
+  const buffer = new ArrayBuffer(3 * 4096);
+  const all = new Uint8Array(buffer);
+  const page = new Uint8Array(buffer, 4096, 4096);
+  const idx = new Uint32Array(buffer, 4096 + L.IN_CONS, 4);
+  for (let i = 0; i < all.length; i++) all[i] = i & 0x7f;
+  page.fill(0, L.IN_CONS, L.IN_CONS + 16);
+  const out = page.subarray(L.OUT_OFFSET, L.OUT_OFFSET + L.OUT_SIZE);
+  out.forEach((_, i) => out[i] = 0x80 | (i & 0x7f));
+  const dom0 = new ConsoleRing(buffer, { role: "backend", byteOffset: 4096 });
+  const u32 = () => Math.floor(rand() * 2 ** 32);
+  const near = (v: number) => (v + Math.floor(rand() * 8192) - 4096) >>> 0;
+  const counts = { moves: 0, read: 0, wrote: 0, corrupt: 0 };
+  for (let step = 0; step < 100_000; step++) {
+    const [inCons, inProd, outCons, outProd] = idx;
+    const r = rand();
+    if (r < 0.35) { // a well-behaved guest write
+      const free = L.OUT_SIZE - ((outProd - outCons) >>> 0);
+      if (free >= 0 && free <= L.OUT_SIZE) {
+        const n = Math.floor(rand() * (free + 1));
+        for (let i = 0; i < n; i++) out[(outProd + i) & (L.OUT_SIZE - 1)] = 0x80 | u32() & 0x7f;
+        idx[3] = (outProd + n) >>> 0;
+      }
+    } else if (r < 0.5) { // a well-behaved guest read of `in`
+      const used = (inProd - inCons) >>> 0;
+      if (used <= L.IN_SIZE) idx[0] = (inCons + Math.floor(rand() * (used + 1))) >>> 0;
+    } else if (r < 0.6) {
+      out[u32() & (L.OUT_SIZE - 1)] = 0x80 | u32() & 0x7f; // scribble on data in flight
+    } else if (r < 0.7) { // just past the edges: one ring and a bit, or a step back
+      const small = 1 + Math.floor(rand() * 8);
+      const which = rand();
+      if (which < 0.5) idx[3] = (outCons + L.OUT_SIZE + small) >>> 0;
+      else if (which < 0.75) idx[0] = (inProd + small) >>> 0;
+      else idx[3] = (outProd - small) >>> 0;
+    } else {
+      const slot = Math.floor(rand() * 4);
+      idx[slot] = rand() < 0.5 ? u32() : near(idx[slot]);
+    }
+    counts.moves++;
+    const before = all.slice();
+    try {
+      if (rand() < 0.5) {
+        const cons = idx[2];
+        const data = dom0.read(1 + Math.floor(rand() * 3000));
+        assert.ok(data.length <= L.OUT_SIZE);
+        for (let i = 0; i < data.length; i++) {
+          if (data[i] !== before[4096 + L.OUT_OFFSET + ((cons + i) & (L.OUT_SIZE - 1))]) {
+            assert.fail(`step ${step}: byte ${i} of ${data.length} does not come from out[]`);
+          }
+        }
+        assert.equal(idx[2], (cons + data.length) >>> 0);
+        counts.read += data.length;
+        // Nothing but out_cons changed.
+        before.set(new Uint8Array(idx.buffer, idx.byteOffset + 8, 4), 4096 + L.OUT_CONS);
+        assert.deepEqual(all, before);
+      } else {
+        const prod = idx[1];
+        const data = new Uint8Array(1 + Math.floor(rand() * 1500)).fill(0x41);
+        const n = dom0.write(data);
+        assert.ok(n >= 0 && n <= L.IN_SIZE && n <= data.length, `wrote ${n}`);
+        assert.equal(idx[1], (prod + n) >>> 0);
+        counts.wrote += n;
+        // Only in[prod .. prod+n) and in_prod changed.
+        for (let i = 0; i < n; i++) before[4096 + ((prod + i) & (L.IN_SIZE - 1))] = 0x41;
+        before.set(new Uint8Array(idx.buffer, idx.byteOffset + 4, 4), 4096 + L.IN_PROD);
+        assert.deepEqual(all, before);
+      }
+    } catch (err) {
+      if (!(err instanceof RingCorruptionError)) throw err;
+      counts.corrupt++;
+      assert.deepEqual(all, before); // reported before touching anything
+      const after = dom0.resync();
+      assert.equal(after.outCons, after.outProd);
+      assert.equal(after.inProd, after.inCons);
+    }
+  }
+  // Every kind of outcome happened many times over.
+  assert.ok(counts.corrupt > 10_000, JSON.stringify(counts));
+  assert.ok(counts.read > 1_000_000 && counts.wrote > 1_000_000, JSON.stringify(counts));
 });
 
 Deno.test("a producer index moving backwards or beyond the ring size is corruption", () => {
