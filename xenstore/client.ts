@@ -298,7 +298,13 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     const op = messageTypeName(pending.type);
     if (m.type === MessageType.ERROR) {
       const [code] = splitPayload(m.payload);
-      pending.reject(new XenstoreError(code || "EINVAL", { op, path: pending.path }));
+      // xenstored sends errno names ("ENOENT"); anything else is not to be
+      // shown to anyone (it could carry terminal escapes).
+      if (code === undefined || !/^E[A-Z0-9]{1,15}$/.test(code)) {
+        pending.reject(new XenstoreProtocolError(`${op} got an ERROR reply without an errno name`));
+      } else {
+        pending.reject(new XenstoreError(code, { op, path: pending.path }));
+      }
     } else if (m.type !== pending.type) {
       pending.reject(
         new XenstoreProtocolError(`reply to ${op} has type ${messageTypeName(m.type)}`),

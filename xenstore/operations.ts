@@ -9,6 +9,8 @@ import { XenstoreError, XenstoreProtocolError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Most bytes of child names one listing may take (a bound on what a server can make us hold). */
+const DIRECTORY_MAX = 16 * 1024 * 1024;
 
 /** Options every request takes. */
 export interface RequestOptions {
@@ -132,6 +134,11 @@ export abstract class XenstoreOperations {
         for (const name of parts) {
           names.push(name);
           offset += encoder.encode(name).length + 1;
+        }
+        if (offset > DIRECTORY_MAX) {
+          throw new XenstoreProtocolError(
+            `DIRECTORY_PART of ${path} goes on past ${DIRECTORY_MAX} bytes of names`,
+          );
         }
         if (done) return names;
         if (parts.length === 0) {
