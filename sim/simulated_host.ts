@@ -85,6 +85,7 @@ class GuestRuntime {
   #slot: PortSlot;
   #program: GuestProgram;
   #pending: Uint8Array[] = [];
+  #waiters: (() => void)[] = [];
   #running = true;
   #wake: (() => void) | undefined;
   #unsubscribe: () => void;
@@ -95,7 +96,10 @@ class GuestRuntime {
     this.#slot = slot;
     this.#program = program;
     this.#unsubscribe = slot.onChange(() => this.#wake?.());
-    program.start({ write: (d) => this.#output(typeof d === "string" ? encoder.encode(d) : d) });
+    program.start({
+      write: (d) => this.#output(typeof d === "string" ? encoder.encode(d) : d),
+      drained: () => this.#drained(),
+    });
     this.#loop = this.#run();
   }
 
@@ -103,6 +107,11 @@ class GuestRuntime {
     if (!this.#running || data.length === 0) return;
     this.#pending.push(data.slice());
     this.#flush();
+  }
+
+  #drained(): Promise<void> {
+    if (this.#pending.length === 0 || !this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   #flush(): void {
@@ -118,6 +127,7 @@ class GuestRuntime {
       this.#pending.shift();
     }
     if (wrote) this.#slot.guestEnd?.notify();
+    if (this.#pending.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
   }
 
   async #run(): Promise<void> {
@@ -144,6 +154,7 @@ class GuestRuntime {
 
   async stop(): Promise<void> {
     this.#running = false;
+    for (const resolve of this.#waiters.splice(0)) resolve();
     this.#program.stop();
     this.#unsubscribe();
     this.#wake?.();

@@ -4,6 +4,13 @@
 export interface GuestConsole {
   /** Writes text or bytes to the console (guest output). */
   write(data: string | Uint8Array): void;
+  /**
+   * Resolves once everything written so far is in the ring, as a guest's
+   * blocking console write returns: a program that waits on it writes as
+   * fast as the reader takes the output, and no faster. (Simulated consoles
+   * provide it; a plain capture object may leave it out.)
+   */
+  drained?(): Promise<void>;
 }
 
 /**
