@@ -42,3 +42,38 @@ export class GuestGoneError extends Error {
     this.domid = domid;
   }
 }
+
+/**
+ * The console's stream ended while the guest still runs: xenconsoled died or
+ * closed the pty, or the event channel failed. `cause` holds what the
+ * transport reported, if anything.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleClosedError } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new ConsoleClosedError(7, "pty");
+ * assert.match(err.message, /xenconsoled/);
+ * ```
+ */
+export class ConsoleClosedError extends Error {
+  /** The guest's domid. */
+  readonly domid: number;
+  /** The mode the console was attached in. */
+  readonly mode: "pty" | "ring";
+  /** Builds the error for `domid` attached in `mode`. */
+  constructor(domid: number, mode: "pty" | "ring", options?: ErrorOptions) {
+    super(
+      mode === "pty"
+        ? `the console of domain ${domid} closed while the guest runs: xenconsoled died or ` +
+          `dropped its pty (check "systemctl status xenconsoled", then attach again)`
+        : `the console ring of domain ${domid} failed while the guest runs (its event ` +
+          `channel or page went away); attach again`,
+      options,
+    );
+    this.name = "ConsoleClosedError";
+    this.domid = domid;
+    this.mode = mode;
+  }
+}

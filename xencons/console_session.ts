@@ -210,7 +210,14 @@ export class ConsoleSession implements AsyncDisposable {
     if (typeof options.password !== "string" || hasControl(options.password, "\t")) {
       throw new TypeError("login() needs a password without CR, LF, ^C or DEL");
     }
-    return this.#serial("login", ["logged-out", "ready"], () => this.#login(options));
+    return this.#serial("login", ["logged-out", "ready"], async () => {
+      try {
+        await this.#login(options);
+      } catch (err) {
+        if (err instanceof ConsoleEndedError) this.#state = "broken";
+        throw err;
+      }
+    });
   }
 
   /**

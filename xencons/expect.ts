@@ -300,7 +300,13 @@ export class Expect implements AsyncDisposable {
       typeof data === "string" ? data : new TextDecoder().decode(data),
       options,
     );
-    await this.#writer.write(bytes);
+    try {
+      await this.#writer.write(bytes);
+    } catch (err) {
+      // The console's stream failed (guest gone, console closed): the same
+      // typed end as a read sees.
+      throw new ConsoleEndedError(this.buffer, { cause: err });
+    }
   }
 
   /** Stops reading and releases the console's locks (the console itself stays open). */
