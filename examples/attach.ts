@@ -57,17 +57,28 @@ function parseEscape(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Replaces ESC and other controls (but CR, LF, TAB, BS) with visible text. */
-function sanitize(data: Uint8Array): Uint8Array {
-  let out = "";
-  for (const b of data) {
-    if (b === 0x1b) out += "^[";
-    else if (b === 0x9b) out += "<CSI>";
-    else if (b < 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0x08) {
-      out += `^${String.fromCharCode(b + 0x40)}`;
-    } else out += String.fromCharCode(b);
-  }
-  return Uint8Array.from(out, (c) => c.charCodeAt(0));
+/**
+ * Makes guest output safe for the operator's terminal: ESC and the other C0
+ * controls (but CR, LF, TAB, BS), DEL, and the C1 controls U+0080-U+009F
+ * (which terminals may obey as CSI, OSC, DCS even when UTF-8 encoded) are
+ * shown as text. Decodes UTF-8 across chunks; invalid bytes become U+FFFD.
+ */
+function sanitizer(): (data: Uint8Array) => Uint8Array {
+  const decoder = new TextDecoder();
+  return (data) => {
+    let out = "";
+    for (const ch of decoder.decode(data, { stream: true })) {
+      const c = ch.codePointAt(0)!;
+      if (c === 0x1b) out += "^[";
+      else if (c < 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x08) {
+        out += `^${String.fromCharCode(c + 0x40)}`;
+      } else if (c === 0x7f) out += "^?";
+      else if (c >= 0x80 && c <= 0x9f) {
+        out += `<U+${c.toString(16).toUpperCase().padStart(4, "0")}>`;
+      } else out += ch;
+    }
+    return encoder.encode(out);
+  };
 }
 
 /** Finds the escape sequence in typed input, across chunk boundaries. */
@@ -242,11 +253,12 @@ async function main(): Promise<number> {
     });
 
   // guest -> terminal (and log)
+  const sanitize = v.sanitize ? sanitizer() : undefined;
   const output = (async () => {
     try {
       for await (const chunk of console_.readable) {
         if (newline && chunk.includes(0x0a)) newline();
-        const shown = v.sanitize ? sanitize(chunk) : chunk;
+        const shown = sanitize ? sanitize(chunk) : chunk;
         await writeAll(shown);
         if (log) await log.write(stamp(chunk));
       }

@@ -39,11 +39,12 @@ Deno.test("--sanitize shows the guest's escape sequences as text; --log keeps ra
     const log = `${dir}/console.log`;
     const r = await attachPiped(
       ["--simulate", "linux", "--sanitize", "--log", log, "--timestamps", "--linger", "300"],
-      "root\rxenpv\recho \x1b]0;pwned\x07\r",
+      "root\rxenpv\recho \x1b]0;pwned\x07 \u009d8;;x\u009c \u20ac\r",
     );
     assert.equal(r.code, 0, r.err);
     assert.ok(!r.out.includes("\x1b"), "an ESC reached the terminal");
-    assert.match(r.out, /\^\[\]0;pwned\^G/);
+    assert.ok(!/[\u0080-\u009f]/.test(r.out), "a C1 control reached the terminal");
+    assert.match(r.out, /\^\[\]0;pwned\^G <U\+009D>8;;x<U\+009C> \u20ac/); // text stays text
     const logged = await Deno.readTextFile(log);
     assert.match(logged, /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] /m);
     assert.doesNotMatch(logged, /xenpv\r/); // no password in the log
