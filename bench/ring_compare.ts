@@ -113,3 +113,8 @@ console.log(
     `| eventfd through the poll helper (as /dev/xen/evtchn) | ${efd.toFixed(1)} |`,
   ].join("\n"),
 );
+console.log(
+  `BENCH_JSON ${
+    JSON.stringify({ deno: ours.mbps, c: ref.mbps, simNotifyUs: sim, eventfdNotifyUs: efd })
+  }`,
+);

@@ -51,3 +51,4 @@ console.log(`run() round trips, ${N} runs of "hostname" on the simulated Windows
 console.log(`  xenpv ConsoleSession.run   ${ours.toFixed(0)} runs/s`);
 console.log(`  pexpect (same protocol)    ${theirs.toFixed(0)} runs/s`);
 console.log(`  ratio xenpv / pexpect      ${(ours / theirs).toFixed(2)}x`);
+console.log(`BENCH_JSON ${JSON.stringify({ xenpv: ours, pexpect: theirs })}`);

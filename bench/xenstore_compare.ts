@@ -109,6 +109,7 @@ const lines = [
 ];
 const table = lines.join("\n");
 console.log(table);
+console.log(`BENCH_JSON ${JSON.stringify({ seq, pipelined: pipe, libxenstore: c, pyxs: py })}`);
 
 if (args.values["update-readme"]) {
   const readme = new URL("../README.md", import.meta.url);

@@ -1,0 +1,120 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The performance table: runs every comparison in one go, each in its own
+// process (xenstore vs libxenstore and pyxs, ring vs a C reader, run() vs
+// pexpect, the 100 MB flood, the idle cost) and prints one table of ratios
+// and targets. `--update-readme` writes it into README.md between the
+// bench:summary markers. Part of `deno task bench`.
+
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { "update-readme": { type: "boolean", default: false } },
+});
+const here = new URL(".", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+/** Runs a bench script; returns its JSON lines (BENCH_JSON-prefixed or bare objects). */
+async function run(script: string, ...args: string[]): Promise<Record<string, number>[]> {
+  console.error(`running ${script} ${args.join(" ")}`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${here}${script}`, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = dec.decode(out.stdout);
+  if (!out.success) throw new Error(`${script} failed:\n${text}`);
+  return text.split("\n")
+    .map((l) => l.replace(/^BENCH_JSON /, ""))
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+}
+
+const [xs] = await run("xenstore_compare.ts");
+const [ring] = await run("ring_compare.ts");
+const [session] = await run("session_compare.ts");
+const [flood] = await run("flood.ts", "--mode", "ring", "--mb", "100");
+const idle = await run("idle.ts");
+const idleOf = (mode: string) => idle.find((r) => (r.mode as unknown) === mode)!.cpuMsPerMinute;
+
+const x = (v: number) => `${v.toFixed(2)}x`;
+const n = (v: number, digits = 0) => v.toLocaleString("en-US", { maximumFractionDigits: digits });
+const met = (ok: boolean) => ok ? "met" : "**not met**";
+const rows: string[][] = [
+  [
+    "xenstore READ, sequential, vs libxenstore (C)",
+    `${n(xs.seq)} / ${n(xs.libxenstore)} ops/s`,
+    x(xs.seq / xs.libxenstore),
+    ">= 1x",
+    met(xs.seq >= xs.libxenstore),
+  ],
+  [
+    "xenstore READ, 64 in flight, vs libxenstore (C)",
+    `${n(xs.pipelined)} / ${n(xs.libxenstore)} ops/s`,
+    x(xs.pipelined / xs.libxenstore),
+    ">= 3x",
+    met(xs.pipelined >= 3 * xs.libxenstore),
+  ],
+  [
+    "xenstore READ, sequential, vs pyxs",
+    `${n(xs.seq)} / ${n(xs.pyxs)} ops/s`,
+    x(xs.seq / xs.pyxs),
+    ">= 5x",
+    met(xs.seq >= 5 * xs.pyxs),
+  ],
+  [
+    "console ring read vs C reader (gcc -O2)",
+    `${n(ring.deno)} / ${n(ring.c)} MB/s`,
+    x(ring.deno / ring.c),
+    "-",
+    "-",
+  ],
+  [
+    "run() round trips vs pexpect (same pty, same protocol)",
+    `${n(session.xenpv)} / ${n(session.pexpect)} runs/s`,
+    x(session.xenpv / session.pexpect),
+    "> 1x",
+    met(session.xenpv > session.pexpect),
+  ],
+  [
+    "100 MB guest flood to a slow reader (ring mode), peak RSS",
+    `${n(flood.peakRssMiB, 1)} MiB (${n(flood.mbps, 1)} MB/s, in order: ${
+      flood.firstWrongByte === -1 ? "yes" : "NO"
+    })`,
+    "-",
+    "< 64 MiB",
+    met(flood.peakRssMiB < 64 && flood.firstWrongByte === -1),
+  ],
+  [
+    "idle attached console, CPU per minute (ring / pty)",
+    `${n(idleOf("ring"), 1)} / ${n(idleOf("pty"), 1)} ms`,
+    "-",
+    "< 10 ms",
+    met(idleOf("ring") < 10 && idleOf("pty") < 10),
+  ],
+];
+const table = [
+  `One run of \`deno task bench\`, ${new Date().toISOString().slice(0, 10)}, this project's ` +
+  "2-core machine (noisy: ratios move by 10-30% between runs).",
+  "",
+  "| what | xenpv / peer | ratio | target | |",
+  "| --- | --- | ---: | ---: | --- |",
+  ...rows.map((r) => `| ${r.join(" | ")} |`),
+  "",
+  `Notification cost: ${n(ring.simNotifyUs, 2)} µs in-process, ${
+    n(ring.eventfdNotifyUs, 1)
+  } µs through the poll helper on an eventfd (as /dev/xen/evtchn).`,
+].join("\n");
+console.log(table);
+
+if (values["update-readme"]) {
+  const readme = new URL("../README.md", import.meta.url);
+  const text = await Deno.readTextFile(readme);
+  const marked = /<!-- bench:summary:start -->[\s\S]*<!-- bench:summary:end -->/;
+  if (!marked.test(text)) throw new Error("README.md has no bench:summary markers");
+  await Deno.writeTextFile(
+    readme,
+    text.replace(marked, `<!-- bench:summary:start -->\n\n${table}\n\n<!-- bench:summary:end -->`),
+  );
+  console.log("README.md updated");
+}
