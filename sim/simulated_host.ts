@@ -127,7 +127,7 @@ class GuestRuntime {
       this.#pending.shift();
     }
     if (wrote) this.#slot.guestEnd?.notify();
-    if (this.#pending.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
+    if (this.#pending.length === 0) { for (const resolve of this.#waiters.splice(0)) resolve(); }
   }
 
   async #run(): Promise<void> {
