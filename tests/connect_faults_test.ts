@@ -10,16 +10,7 @@ import { SimulatedHost } from "../sim/mod.ts";
 import { ConsoleEndedError, ConsoleSession } from "../xencons/mod.ts";
 import { SystemError } from "../_sys/errno.ts";
 import type { EventChannel } from "../evtchn/mod.ts";
-
-function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+import { within } from "./_within.ts";
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   for await (const _ of stream) { /* until it ends or errors */ }

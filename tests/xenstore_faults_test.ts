@@ -6,14 +6,7 @@
 import assert from "node:assert/strict";
 import { XenstoreClient, XenstoreClosedError } from "../xenstore/mod.ts";
 import { socketPath, startXenstored } from "./_peers.ts";
-
-function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
+import { within } from "./_within.ts";
 
 Deno.test("xenstored killed mid-request: pending calls and watches reject within 1 s", async () => {
   const path = socketPath("fault");
