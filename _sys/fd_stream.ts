@@ -48,6 +48,8 @@ export class FdStream {
   #socket: boolean;
   #poller: Poller | undefined;
   #pumping = false;
+  /** The events the poll in flight waits for (0: none). */
+  #polling = 0;
   #readWaiters: (() => void)[] = [];
   #writeWaiters: (() => void)[] = [];
   #closed = false;
@@ -119,16 +121,37 @@ export class FdStream {
   }
 
   /**
+   * Reads what is available into `target`, waiting if nothing is. Resolves
+   * to the number of bytes copied, or `null` at end of stream or when the
+   * stream is closed. Allocates nothing per call.
+   */
+  async readInto(target: Uint8Array<ArrayBuffer>, signal?: AbortSignal): Promise<number | null> {
+    if (target.length === 0) throw new RangeError("readInto needs a non-empty buffer");
+    while (!this.#closed) {
+      signal?.throwIfAborted();
+      if (this.#eof) return null;
+      const n = this.#readSome(target);
+      if (n !== undefined) return n;
+      await this.#waitFor(POLLIN, signal);
+    }
+    return null;
+  }
+
+  /**
    * One synchronous read: the bytes, `null` at end of stream, or `undefined`
    * when nothing is available now.
    */
   tryRead(): Uint8Array | null | undefined {
     if (this.#closed || this.#eof) return null;
+    const n = this.#readSome(this.#readBuffer);
+    return n === undefined || n === null ? n : this.#readBuffer.slice(0, n);
+  }
+
+  /** One read(2) into `target`: bytes read, `null` at end, `undefined` for EAGAIN. */
+  #readSome(target: Uint8Array<ArrayBuffer>): number | null | undefined {
     for (;;) {
-      const n = Number(
-        this.#libc.read(this.#fd, this.#readBuffer, BigInt(this.#readBuffer.length)),
-      );
-      if (n > 0) return this.#readBuffer.slice(0, n);
+      const n = Number(this.#libc.read(this.#fd, target, BigInt(target.length)));
+      if (n > 0) return n;
       if (n === 0) {
         this.#eof = true;
         return null;
@@ -157,6 +180,12 @@ export class FdStream {
       }
       await this.#waitFor(POLLOUT);
     }
+  }
+
+  /** One synchronous write: the bytes written, 0 when it would block. */
+  tryWrite(data: Uint8Array): number {
+    if (this.#closed) throw new StreamClosedError(`${this.#path}: closed`);
+    return this.#writeSome(data);
   }
 
   #writeSome(data: Uint8Array): number {
@@ -195,8 +224,9 @@ export class FdStream {
         };
       }
       list.push(waiter);
-      if (this.#pumping) this.#pollerNow().wake();
-      else this.#pump();
+      if (!this.#pumping) this.#pump();
+      // A poll already waiting for this event need not start again.
+      else if ((this.#polling & event) === 0) this.#pollerNow().wake();
     });
   }
 
@@ -209,14 +239,16 @@ export class FdStream {
       ) {
         const events = (this.#readWaiters.length > 0 ? POLLIN : 0) |
           (this.#writeWaiters.length > 0 ? POLLOUT : 0);
-        let revents: number[] | null;
+        this.#polling = events;
+        let r: number | null;
         try {
-          revents = await this.#pollerNow().wait([{ fd: this.#fd, events }]);
+          r = await this.#pollerNow().wait(this.#fd, events);
         } catch {
-          revents = [POLLERR];
+          r = POLLERR;
+        } finally {
+          this.#polling = 0;
         }
-        if (revents === null) continue;
-        const r = revents[0];
+        if (r === null) continue;
         const failed = (r & (POLLERR | POLLHUP | POLLNVAL)) !== 0;
         if ((r & POLLIN) !== 0 || failed) this.#release("read");
         if ((r & POLLOUT) !== 0 || failed) this.#release("write");
@@ -232,8 +264,12 @@ export class FdStream {
 
   #release(which: "read" | "write"): void {
     const list = which === "read" ? this.#readWaiters : this.#writeWaiters;
-    const waiters = list.splice(0);
-    for (const resolve of waiters) resolve();
+    if (list.length === 0) return;
+    if (list.length === 1) {
+      list.pop()!();
+      return;
+    }
+    for (const resolve of list.splice(0)) resolve();
   }
 
   /**

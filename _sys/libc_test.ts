@@ -71,6 +71,36 @@ Deno.test("unix socket round trip, EOF, and release of every reference", async (
   assert.equal(libcReferences(), 0);
 });
 
+Deno.test("readInto fills the caller's buffer, waits, and ends with null; tryWrite never waits", async () => {
+  const path = sock();
+  const listener = UnixListener.listen(path);
+  const accepting = listener.accept();
+  const client = await connectUnix(path);
+  const server = (await accepting)!;
+  const target = new Uint8Array(3);
+  await assert.rejects(server.readInto(new Uint8Array(0)), RangeError);
+  const waiting = server.readInto(target); // nothing there yet: waits
+  assert.equal(client.tryWrite(new TextEncoder().encode("hello")), 5);
+  assert.equal(await waiting, 3);
+  assert.equal(new TextDecoder().decode(target), "hel");
+  assert.equal(await server.readInto(target), 2);
+  assert.equal(new TextDecoder().decode(target.subarray(0, 2)), "lo");
+  // A full socket: tryWrite says 0 instead of waiting.
+  const block = new Uint8Array(1 << 16);
+  let sent = 0;
+  for (let n; (n = client.tryWrite(block)) > 0;) sent += n;
+  assert.ok(sent > 0);
+  assert.equal(client.tryWrite(block), 0);
+  await client.close();
+  const sink = new Uint8Array(1 << 16);
+  let drained = 0;
+  for (let n; (n = await server.readInto(sink)) !== null;) drained += n;
+  assert.equal(drained, sent); // then EOF
+  await server.close();
+  await listener.close();
+  assert.equal(libcReferences(), 0);
+});
+
 Deno.test("closing a stream wakes a pending read with null", async () => {
   const path = sock();
   const listener = UnixListener.listen(path);
@@ -121,11 +151,14 @@ Deno.test("Poller: wake() ends a wait on an idle fd with null", async () => {
   const libc = acquireLibc();
   const efd = libc.eventfd(0, 0o4000);
   try {
-    const waiting = poller.wait([{ fd: efd, events: 1 }]);
+    const waiting = poller.wait(efd, 1);
     assert.equal(poller.busy, true);
     poller.wake();
     assert.equal(await waiting, null);
-    await assert.rejects(Promise.all([poller.wait([]), poller.wait([])]), /already running/);
+    await assert.rejects(
+      Promise.all([poller.wait(efd, 1), poller.wait(efd, 1)]),
+      /already running/,
+    );
   } finally {
     libc.close(efd);
     releaseLibc();

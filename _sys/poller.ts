@@ -18,19 +18,16 @@ import {
 } from "./libc.ts";
 import { SystemError } from "./errno.ts";
 
-/** One descriptor to wait on and the events of interest (POLLIN, POLLOUT). */
-export interface PollEntry {
-  fd: number;
-  events: number;
-}
-
 const ONE = new BigUint64Array([1n]);
 const ONE_BYTES = new Uint8Array(ONE.buffer);
+const TWO = 2n;
 
 /**
- * Waits on sets of file descriptors. One wait at a time; `wake()` makes the
- * current wait return early (with `null`). Holds an eventfd and a libc
- * reference until `close()`.
+ * Waits on a file descriptor. One wait at a time; `wake()` makes the current
+ * wait return early (with `null`). Holds an eventfd and a libc reference
+ * until `close()`. A wait allocates no buffer: the two pollfds (the caller's
+ * fd and the eventfd) live in one array reused by every wait, which is safe
+ * because only one wait runs at a time.
  */
 export class Poller {
   #libc: Libc;
@@ -38,6 +35,8 @@ export class Poller {
   #inFlight: Promise<unknown> | undefined;
   #closed = false;
   #scratch = new Uint8Array(8);
+  #fds = new Uint8Array(16);
+  #view = new DataView(this.#fds.buffer);
 
   constructor() {
     this.#libc = acquireLibc();
@@ -48,6 +47,8 @@ export class Poller {
       throw err;
     }
     this.#eventFd = fd;
+    this.#view.setInt32(8, fd, true);
+    this.#view.setInt16(12, POLLIN, true);
   }
 
   /** Whether a wait is running now. */
@@ -56,25 +57,21 @@ export class Poller {
   }
 
   /**
-   * Waits until one of `entries` is ready or `wake()` is called. Resolves to
-   * the `revents` of each entry, or `null` when woken.
+   * Waits until `fd` is ready for `events` (POLLIN, POLLOUT) or `wake()` is
+   * called. Resolves to the fd's `revents` (which may hold POLLERR, POLLHUP,
+   * POLLNVAL), or `null` when woken.
    */
-  async wait(entries: readonly PollEntry[]): Promise<number[] | null> {
+  async wait(fd: number, events: number): Promise<number | null> {
     if (this.#closed) throw new Error("Poller is closed");
     if (this.#inFlight !== undefined) {
       throw new Error("Poller.wait() is already running");
     }
-    const n = entries.length + 1;
-    const fds = new Uint8Array(n * 8);
-    const view = new DataView(fds.buffer);
-    entries.forEach((entry, i) => {
-      view.setInt32(i * 8, entry.fd, true);
-      view.setInt16(i * 8 + 4, entry.events, true);
-    });
-    view.setInt32(entries.length * 8, this.#eventFd, true);
-    view.setInt16(entries.length * 8 + 4, POLLIN, true);
-
-    const call = this.#libc.poll_wait(fds, BigInt(n), -1);
+    const view = this.#view;
+    view.setInt32(0, fd, true);
+    view.setInt16(4, events, true);
+    view.setInt16(6, 0, true);
+    view.setInt16(14, 0, true);
+    const call = this.#libc.poll_wait(this.#fds, TWO, -1);
     this.#inFlight = call;
     let rc: number;
     try {
@@ -84,17 +81,18 @@ export class Poller {
     }
     if (rc < 0) {
       // errno is not readable after a nonblocking call: ask again, now.
-      rc = this.#libc.poll(fds, BigInt(n), 0);
+      rc = this.#libc.poll(this.#fds, TWO, 0);
       if (rc < 0) {
         const code = errno();
         if (code !== EINTR) throw new SystemError(code, "poll");
         return null;
       }
     }
-    const revents = entries.map((_, i) => view.getInt16(i * 8 + 6, true));
-    const woken = view.getInt16(entries.length * 8 + 6, true) !== 0;
-    if (woken) this.#drain();
-    if (woken && revents.every((r) => r === 0)) return null;
+    const revents = view.getInt16(6, true);
+    if (view.getInt16(14, true) !== 0) {
+      this.#drain();
+      if (revents === 0) return null;
+    }
     return revents;
   }
 

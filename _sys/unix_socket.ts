@@ -177,7 +177,7 @@ export class UnixListener {
       const code = errno();
       if (code === EINTR || code === 103 /* ECONNABORTED */) continue;
       if (code !== EAGAIN) throw new SystemError(code, "accept", { path: this.#path });
-      await this.#poller.wait([{ fd: this.#fd, events: POLLIN }]);
+      await this.#poller.wait(this.#fd, POLLIN);
     }
     return null;
   }

@@ -80,7 +80,7 @@ async function eventfdNotify(n: number): Promise<number> {
   const scratch = new Uint8Array(8);
   const t = performance.now();
   for (let i = 0; i < n; i++) {
-    const waiting = poller.wait([{ fd: efd, events: 1 }]);
+    const waiting = poller.wait(efd, 1);
     libc.write(efd, one, 8n); // the "guest" notifies
     await waiting;
     libc.read(efd, scratch, 8n);

@@ -3,7 +3,7 @@
 import { openDevice } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
-import { EVTCHN_IOCTL, packU32, unpackPorts } from "./ioctl.ts";
+import { EVTCHN_IOCTL, packU32 } from "./ioctl.ts";
 
 /**
  * One end of an event channel: notify the peer, wait for the peer's
@@ -72,6 +72,11 @@ export class XenEventChannel implements EventChannel {
   /** The remote port. */
   readonly remotePort: number;
   #dev: FdStream;
+  /** The ioctl argument for NOTIFY, packed once. */
+  #notifyArg: Uint8Array<ArrayBuffer>;
+  /** Where the device's pending ports are read (64 ports a read). */
+  #ports = new Uint8Array(256);
+  #portsView = new DataView(this.#ports.buffer);
   #pending = false;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -81,6 +86,7 @@ export class XenEventChannel implements EventChannel {
     this.localPort = localPort;
     this.remoteDomain = remoteDomain;
     this.remotePort = remotePort;
+    this.#notifyArg = packU32(localPort);
   }
 
   /**
@@ -112,7 +118,7 @@ export class XenEventChannel implements EventChannel {
 
   notify(): void {
     if (this.#closed) throw new EventChannelClosedError(this.localPort);
-    this.#dev.ioctl(EVTCHN_IOCTL.NOTIFY, packU32(this.localPort), hint);
+    this.#dev.ioctl(EVTCHN_IOCTL.NOTIFY, this.#notifyArg, hint);
   }
 
   async wait(signal?: AbortSignal): Promise<void> {
@@ -123,13 +129,14 @@ export class XenEventChannel implements EventChannel {
         this.#pending = false;
         return;
       }
-      const bytes = await this.#dev.read(signal);
-      if (bytes === null) throw new EventChannelClosedError(this.localPort);
-      for (const port of unpackPorts(bytes)) {
-        if (port === this.localPort) this.#pending = true;
+      const n = await this.#dev.readInto(this.#ports, signal);
+      if (n === null) throw new EventChannelClosedError(this.localPort);
+      const whole = n & ~3;
+      for (let at = 0; at < whole; at += 4) {
+        if (this.#portsView.getUint32(at, true) === this.localPort) this.#pending = true;
       }
       // Unmask what the device reported so the next event can arrive.
-      if (bytes.length >= 4) await this.#dev.write(bytes.subarray(0, bytes.length & ~3));
+      if (whole > 0) await this.#dev.write(this.#ports.subarray(0, whole));
     }
   }
 
