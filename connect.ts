@@ -20,6 +20,9 @@ import {
  */
 const GONE_GRACE_MS = 500;
 
+/** The most one read from the ring or pty takes (the pty can hold more than the ring). */
+const STAGING_BYTES = 16 * 1024;
+
 /** Which console: the PV console (`xl console -t pv`) or an emulated serial port. */
 export type ConsoleKind = "pv" | "serial";
 /** How to reach it: xenconsoled's pty, the ring directly, or whichever fits. */
@@ -79,15 +82,27 @@ export interface ReattachDetail {
 }
 
 interface Transport {
-  read(signal: AbortSignal): Promise<Uint8Array | null>;
+  /** Copies the next bytes into `target`: the count, or `null` at end of stream. */
+  readInto(target: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<number | null>;
   write(data: Uint8Array, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
 class PtyTransport implements Transport {
+  /** What a `read()` gave beyond the caller's buffer (streams without readInto). */
+  #rest: Uint8Array | undefined;
   constructor(readonly stream: ByteStream, readonly lock: HostLock) {}
-  read(signal: AbortSignal): Promise<Uint8Array | null> {
-    return this.stream.read(signal);
+  async readInto(target: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<number | null> {
+    if (this.#rest === undefined && this.stream.readInto !== undefined) {
+      return await this.stream.readInto(target, signal);
+    }
+    const chunk = this.#rest ?? await this.stream.read(signal);
+    this.#rest = undefined;
+    if (chunk === null) return null;
+    const n = Math.min(chunk.length, target.length);
+    target.set(chunk.subarray(0, n));
+    if (n < chunk.length) this.#rest = chunk.subarray(n);
+    return n;
   }
   write(data: Uint8Array): Promise<void> {
     return this.stream.write(data);
@@ -109,8 +124,8 @@ class RingTransport implements Transport {
     this.#endpoint = new RingEndpoint(ring, channel);
   }
 
-  read(signal: AbortSignal): Promise<Uint8Array | null> {
-    return this.#endpoint.read(signal);
+  readInto(target: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<number | null> {
+    return this.#endpoint.readInto(target, signal);
   }
 
   write(data: Uint8Array, signal: AbortSignal): Promise<void> {
@@ -316,7 +331,9 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
   #info: ConsoleInfo;
   #transport: Transport | undefined;
   #transportReady: Promise<void> = Promise.resolve();
-  #subscribers = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  #subscribers = new Set<ReadableByteStreamController>();
+  /** Where the pump reads the guest's output, before it is handed on. */
+  #staging = new Uint8Array(STAGING_BYTES);
   #demand: (() => void) | undefined;
   #abort = new AbortController();
   #closed = false;
@@ -379,10 +396,16 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
   /**
    * Another reader of the same output (from now on). The slowest reader sets
    * the pace: memory stays bounded.
+   *
+   * Every stream here is a byte stream: a BYOB reader
+   * (`getReader({ mode: "byob" })`) gets the bytes copied straight from the
+   * ring or pty into its own buffer, so reading allocates nothing; a default
+   * reader gets a new chunk per read.
    */
   subscribe(): ReadableStream<Uint8Array> {
-    let me: ReadableStreamDefaultController<Uint8Array>;
-    return new ReadableStream<Uint8Array>({
+    let me: ReadableByteStreamController;
+    return new ReadableStream({
+      type: "bytes",
       start: (controller) => {
         me = controller;
         if (this.#closed) {
@@ -397,12 +420,33 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
         this.#subscribers.delete(me);
         this.#demand?.();
       },
-    }, new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }));
+    }, { highWaterMark: 64 * 1024 });
   }
 
   #wanted(): boolean {
     for (const c of this.#subscribers) if ((c.desiredSize ?? 0) <= 0) return false;
     return this.#subscribers.size > 0;
+  }
+
+  /**
+   * Hands `data` (a view of the staging buffer, reused by the next read) to
+   * every subscriber: copied into a pending BYOB read's buffer, which costs
+   * no allocation, else (and for what does not fit) as a new chunk.
+   */
+  #deliver(data: Uint8Array): void {
+    for (const c of this.#subscribers) {
+      let rest = data;
+      for (let request = c.byobRequest; request !== null && rest.length > 0;) {
+        const view = request.view!;
+        const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        const n = Math.min(target.length, rest.length);
+        target.set(rest.subarray(0, n));
+        request.respond(n);
+        rest = rest.subarray(n);
+        request = c.byobRequest;
+      }
+      if (rest.length > 0) c.enqueue(rest.slice());
+    }
   }
 
   async #pump(): Promise<void> {
@@ -415,16 +459,16 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
       if (this.#closed) return;
       await this.#transportReady;
       const transport = this.#transport!;
-      let chunk: Uint8Array | null = null;
+      let n: number | null = null;
       let failure: unknown;
       try {
-        chunk = await transport.read(signal);
+        n = await transport.readInto(this.#staging, signal);
       } catch (err) {
         failure = err;
       }
       if (this.#closed) return;
-      if (chunk !== null) {
-        for (const c of this.#subscribers) c.enqueue(chunk);
+      if (n !== null) {
+        this.#deliver(this.#staging.subarray(0, n));
         continue;
       }
       await this.#endOfTransport(failure);

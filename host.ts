@@ -22,6 +22,12 @@ export interface ConsolePage {
 export interface ByteStream {
   /** The next bytes; `null` at end of stream. */
   read(signal?: AbortSignal): Promise<Uint8Array | null>;
+  /**
+   * Optional: the next bytes copied into `target` (non-empty); the count, or
+   * `null` at end of stream. Lets BYOB readers of a console read without
+   * allocating; without it, `read()` is used and copied.
+   */
+  readInto?(target: Uint8Array<ArrayBuffer>, signal?: AbortSignal): Promise<number | null>;
   /** Writes all of `data`. */
   write(data: Uint8Array): Promise<void>;
   /** Closes the stream; a pending read resolves `null`. */

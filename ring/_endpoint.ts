@@ -7,13 +7,24 @@
 import type { ConsoleRing } from "./console_ring.ts";
 import type { EventChannel } from "../evtchn/event_channel.ts";
 
-/** Wakes any number of waiters per notification, without losing one. */
+interface Waiter {
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Wakes any number of waiters per notification, without losing one. A
+ * signal gets one abort listener for as long as it lives, not one per wait:
+ * a console waits on the same signal once per ring's worth of data.
+ */
 class Waker {
   generation = 0;
-  #waiters: (() => void)[] = [];
+  #waiters: Waiter[] = [];
   #running = false;
   #channel: EventChannel;
   #error: unknown;
+  #listening = new WeakSet<AbortSignal>();
 
   constructor(channel: EventChannel) {
     this.#channel = channel;
@@ -23,16 +34,24 @@ class Waker {
   after(generation: number, signal?: AbortSignal): Promise<void> {
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.generation > generation) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(() => {
-        signal?.removeEventListener("abort", onAbort);
-        if (this.#error !== undefined) reject(this.#error);
-        else resolve();
-      });
-      if (!this.#running) this.#loop();
-    });
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal !== undefined && !this.#listening.has(signal)) {
+      this.#listening.add(signal);
+      signal.addEventListener("abort", () => this.#abort(signal), { once: true });
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#waiters.push({ resolve, reject, signal });
+    if (!this.#running) this.#loop();
+    return promise;
+  }
+
+  #abort(signal: AbortSignal): void {
+    const kept: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.signal === signal) w.reject(signal.reason);
+      else kept.push(w);
+    }
+    this.#waiters = kept;
   }
 
   async #loop(): Promise<void> {
@@ -41,11 +60,11 @@ class Waker {
       while (this.#waiters.length > 0) {
         await this.#channel.wait();
         this.generation++;
-        for (const w of this.#waiters.splice(0)) w();
+        for (const w of this.#waiters.splice(0)) w.resolve();
       }
     } catch (err) {
       this.#error = err;
-      for (const w of this.#waiters.splice(0)) w();
+      for (const w of this.#waiters.splice(0)) w.reject(err);
     } finally {
       this.#running = false;
     }
@@ -67,10 +86,26 @@ export class RingEndpoint {
   async read(signal?: AbortSignal): Promise<Uint8Array> {
     for (;;) {
       const seen = this.#waker.generation;
-      const data = this.ring.read();
-      if (data.length > 0) {
+      if (this.ring.readable() > 0) {
+        const data = this.ring.read();
         this.channel.notify(); // room for the peer again
         return data;
+      }
+      await this.#waker.after(seen, signal);
+    }
+  }
+
+  /**
+   * Like {@linkcode RingEndpoint.read}, into `target` (non-empty): the count
+   * copied. Allocates no buffer.
+   */
+  async readInto(target: Uint8Array, signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      const seen = this.#waker.generation;
+      const n = this.ring.readInto(target);
+      if (n > 0) {
+        this.channel.notify(); // room for the peer again
+        return n;
       }
       await this.#waker.after(seen, signal);
     }

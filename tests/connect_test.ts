@@ -239,3 +239,75 @@ Deno.test("a slow reader holds the guest back instead of buffering without bound
   assert.equal(total, 2000 * line.length);
   reader.releaseLock();
 });
+
+/** A guest whose console output the test writes through `push`. */
+async function pushGuest(host: SimulatedHost, name: string, xenconsoled: boolean) {
+  let push: ((data: string | Uint8Array) => void) | undefined;
+  const guest = await host.createGuest({
+    name,
+    xenconsoled,
+    program: () => ({
+      start: (out) => push = (d) => out.write(d),
+      input: () => {},
+      stop: () => {},
+    }),
+  });
+  return { guest, push: (d: string | Uint8Array) => push!(d) };
+}
+
+for (const mode of ["ring", "pty"] as const) {
+  Deno.test(`${mode} mode: a BYOB reader gets every byte, in order, in its own buffer`, async () => {
+    await using host = new SimulatedHost();
+    const { push } = await pushGuest(host, "byob", mode === "pty");
+    await using c = await connect("byob", { host, mode });
+    const data = new Uint8Array(200_000).map((_, i) => (i * 31 + (i >> 8)) & 0xff);
+    push(data);
+    const reader = c.readable.getReader({ mode: "byob" });
+    // Smaller than one ring (2048) or pty read: the rest of each read waits in the stream.
+    let buffer = new ArrayBuffer(1000);
+    const got = new Uint8Array(data.length);
+    let at = 0;
+    while (at < data.length) {
+      const { value, done } = await reader.read(new Uint8Array(buffer));
+      assert.equal(done, false);
+      assert.equal(value!.buffer.byteLength, 1000); // the memory handed in, handed back
+      assert.ok(value!.length > 0);
+      got.set(value!, at);
+      at += value!.length;
+      buffer = value!.buffer as ArrayBuffer;
+    }
+    assert.deepEqual(got, data);
+    reader.releaseLock();
+  });
+}
+
+Deno.test("a subscriber joining during a BYOB read gets the same bytes", async () => {
+  await using host = new SimulatedHost();
+  const { push } = await pushGuest(host, "join", false);
+  await using c = await connect("join", { host, mode: "ring" });
+  const a = c.readable.getReader({ mode: "byob" });
+  const pending = a.read(new Uint8Array(1024)); // the only reader: the ring is read into this
+  await new Promise((r) => setTimeout(r, 20));
+  const b = c.subscribe().getReader();
+  push("hello");
+  const { value } = await pending;
+  assert.equal(dec.decode(value), "hello");
+  assert.equal(dec.decode((await b.read()).value), "hello");
+  a.releaseLock();
+  await b.cancel();
+});
+
+Deno.test("a BYOB reader that cancels mid-read takes nothing from the others", async () => {
+  await using host = new SimulatedHost();
+  const { push } = await pushGuest(host, "leave", false);
+  await using c = await connect("leave", { host, mode: "ring" });
+  const a = c.readable.getReader({ mode: "byob" });
+  const pending = a.read(new Uint8Array(1024));
+  await new Promise((r) => setTimeout(r, 20));
+  const b = c.subscribe().getReader();
+  await a.cancel();
+  assert.equal((await pending).done, true);
+  push("still here");
+  assert.equal(dec.decode((await b.read()).value), "still here");
+  await b.cancel();
+});
