@@ -84,7 +84,9 @@ class GuestRuntime {
   readonly ring: ConsoleRing;
   #slot: PortSlot;
   #program: GuestProgram;
-  #pending: Uint8Array[] = [];
+  #pending = new Uint8Array(4096);
+  #pendingStart = 0;
+  #pendingBytes = 0;
   #waiters: (() => void)[] = [];
   #running = true;
   #wake: (() => void) | undefined;
@@ -105,29 +107,54 @@ class GuestRuntime {
 
   #output(data: Uint8Array): void {
     if (!this.#running || data.length === 0) return;
-    this.#pending.push(data.slice());
-    this.#flush();
+    // What fits goes into the ring now; the rest waits in one reused buffer
+    // (the guest kernel's tty buffer), so a flood allocates nothing per write.
+    if (this.#pendingBytes > 0) {
+      this.#hold(data);
+      this.#flush();
+      return;
+    }
+    const n = this.ring.write(data);
+    if (n > 0) this.#slot.guestEnd?.notify();
+    if (n < data.length) this.#hold(data.subarray(n));
+  }
+
+  #hold(data: Uint8Array): void {
+    const start = this.#pendingStart;
+    const need = this.#pendingBytes + data.length;
+    if (start + need > this.#pending.length) {
+      if (need > this.#pending.length) {
+        const grown = new Uint8Array(Math.max(need, 2 * this.#pending.length));
+        grown.set(this.#pending.subarray(start, start + this.#pendingBytes));
+        this.#pending = grown;
+      } else this.#pending.copyWithin(0, start, start + this.#pendingBytes);
+      this.#pendingStart = 0;
+    }
+    this.#pending.set(data, this.#pendingStart + this.#pendingBytes);
+    this.#pendingBytes = need;
   }
 
   #drained(): Promise<void> {
-    if (this.#pending.length === 0 || !this.#running) return Promise.resolve();
+    if (this.#pendingBytes === 0 || !this.#running) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   #flush(): void {
-    let wrote = false;
-    while (this.#pending.length > 0) {
-      const head = this.#pending[0];
-      const n = this.ring.write(head);
-      if (n > 0) wrote = true;
-      if (n < head.length) {
-        this.#pending[0] = head.subarray(n);
-        break;
-      }
-      this.#pending.shift();
-    }
-    if (wrote) this.#slot.guestEnd?.notify();
-    if (this.#pending.length === 0) { for (const resolve of this.#waiters.splice(0)) resolve(); }
+    if (this.#pendingBytes === 0) return;
+    const start = this.#pendingStart;
+    const n = this.ring.write(this.#pending.subarray(start, start + this.#pendingBytes));
+    if (n === 0) return;
+    this.#pendingStart += n;
+    this.#pendingBytes -= n;
+    this.#slot.guestEnd?.notify();
+    this.#settle();
+  }
+
+  /** Wakes drained() waiters once nothing is held back. */
+  #settle(): void {
+    if (this.#pendingBytes !== 0) return;
+    this.#pendingStart = 0;
+    for (const resolve of this.#waiters.splice(0)) resolve();
   }
 
   async #run(): Promise<void> {
@@ -143,8 +170,8 @@ class GuestRuntime {
       } catch {
         continue; // unbound: wait for the next backend
       }
-      const input = this.ring.read();
-      if (input.length > 0) {
+      if (this.ring.readable() > 0) {
+        const input = this.ring.read();
         ch.notify(); // room in `in` again
         this.#program.input(input);
       }
