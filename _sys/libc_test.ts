@@ -11,6 +11,15 @@ import { connectUnix, openDevice, UnixListener } from "./unix_socket.ts";
 let n = 0;
 const sock = () => `/tmp/xenpv-sys-${Deno.pid}-${++n}.sock`;
 
+/** A listener on `path` and both ends of one connection to it. */
+async function connectedPair(path: string) {
+  const listener = UnixListener.listen(path);
+  const accepting = listener.accept();
+  const client = await connectUnix(path);
+  const server = (await accepting)!;
+  return { listener, client, server };
+}
+
 Deno.test("errno after a failed open becomes a SystemError with path and hint", () => {
   const err = (() => {
     try {
@@ -43,10 +52,7 @@ Deno.test("a socket path longer than sun_path is a RangeError", async () => {
 
 Deno.test("unix socket round trip, EOF, and release of every reference", async () => {
   const path = sock();
-  const listener = UnixListener.listen(path);
-  const accepting = listener.accept();
-  const client = await connectUnix(path);
-  const server = (await accepting)!;
+  const { listener, client, server } = await connectedPair(path);
   await client.write(new TextEncoder().encode("ping"));
   assert.equal(new TextDecoder().decode((await server.read())!), "ping");
   // a large write goes through in pieces while the reader drains it
@@ -73,10 +79,7 @@ Deno.test("unix socket round trip, EOF, and release of every reference", async (
 
 Deno.test("readInto fills the caller's buffer, waits, and ends with null; tryWrite never waits", async () => {
   const path = sock();
-  const listener = UnixListener.listen(path);
-  const accepting = listener.accept();
-  const client = await connectUnix(path);
-  const server = (await accepting)!;
+  const { listener, client, server } = await connectedPair(path);
   const target = new Uint8Array(3);
   await assert.rejects(server.readInto(new Uint8Array(0)), RangeError);
   const waiting = server.readInto(target); // nothing there yet: waits
@@ -103,10 +106,7 @@ Deno.test("readInto fills the caller's buffer, waits, and ends with null; tryWri
 
 Deno.test("closing a stream wakes a pending read with null", async () => {
   const path = sock();
-  const listener = UnixListener.listen(path);
-  const accepting = listener.accept();
-  const client = await connectUnix(path);
-  const server = (await accepting)!;
+  const { listener, client, server } = await connectedPair(path);
   const pending = server.read();
   await server.close();
   assert.equal(await pending, null);
@@ -177,10 +177,7 @@ Deno.test("getenv reads the process environment through libc", () => {
 
 Deno.test("an aborted read rejects with the reason and leaves the stream usable", async () => {
   const path = sock();
-  const listener = UnixListener.listen(path);
-  const accepting = listener.accept();
-  const client = await connectUnix(path);
-  const server = (await accepting)!;
+  const { listener, client, server } = await connectedPair(path);
   const controller = new AbortController();
   const pending = server.read(controller.signal);
   controller.abort(new Error("enough"));
