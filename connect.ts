@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import type { XenstoreClient, XenstoreWatch } from "./xenstore/client.ts";
+import { XenstoreClosedError, XenstoreError } from "./xenstore/errors.ts";
 import { ConsoleRing } from "./ring/console_ring.ts";
 import { RingEndpoint } from "./ring/_endpoint.ts";
 import type { EventChannel } from "./evtchn/event_channel.ts";
@@ -174,7 +175,11 @@ async function resolveDomain(
 }
 
 async function findByName(xs: XenstoreClient, name: string): Promise<number | undefined> {
-  const ids = await xs.directory("/local/domain").catch(() => [] as string[]);
+  // No /local/domain at all: no guests. Anything else (xenstored gone) is not "not found".
+  const ids = await xs.directory("/local/domain").catch((err) => {
+    if (err instanceof XenstoreError && err.code === "ENOENT") return [] as string[];
+    throw err;
+  });
   for (const id of ids) {
     if (id === "0") continue;
     if ((await xs.tryRead(`/local/domain/${id}/name`)) === name) return Number(id);
@@ -530,7 +535,8 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
       );
     } catch (err) {
       ready.resolve();
-      if (!this.#closed) this.#fail(err);
+      if (err instanceof XenstoreClosedError) this.#xenstoreLost(err);
+      else if (!this.#closed) this.#fail(err);
     }
   }
 
@@ -545,9 +551,22 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
         // Unblock a ring read that would wait forever for a dead guest.
         await this.#transport?.close().catch(() => {});
       }
-    } catch {
-      // closed
+      this.#xenstoreLost(undefined);
+    } catch (err) {
+      this.#xenstoreLost(err);
     }
+  }
+
+  /**
+   * The xenstore connection broke while attached (xenstored died or dropped
+   * it). Without it a guest's end cannot be seen, and a ring would wait for a
+   * dead guest forever: fail now, with a typed error.
+   */
+  #xenstoreLost(cause: unknown): void {
+    if (this.#closed) return;
+    this.#fail(
+      new ConsoleClosedError(this.#info.domid, this.#info.mode, { reason: "xenstore", cause }),
+    );
   }
 
   #fail(err: unknown): void {

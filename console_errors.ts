@@ -43,10 +43,21 @@ export class GuestGoneError extends Error {
   }
 }
 
+/** Options for {@linkcode ConsoleClosedError}. */
+export interface ConsoleClosedErrorOptions extends ErrorOptions {
+  /**
+   * What failed: the console's stream (`"transport"`, the default: the pty
+   * closed, or the ring's event channel or page failed), or its xenstore
+   * connection (`"xenstore"`: xenstored died or dropped it, so the guest's end
+   * could no longer be seen).
+   */
+  reason?: "transport" | "xenstore";
+}
+
 /**
- * The console's stream ended while the guest still runs: xenconsoled died or
- * closed the pty, or the event channel failed. `cause` holds what the
- * transport reported, if anything.
+ * The console stopped working while the guest still runs: xenconsoled died or
+ * closed the pty, the event channel failed, or xenstored went away. `reason`
+ * says which part failed; `cause` holds what it reported, if anything.
  *
  * @example
  * ```ts
@@ -55,6 +66,8 @@ export class GuestGoneError extends Error {
  *
  * const err = new ConsoleClosedError(7, "pty");
  * assert.match(err.message, /xenconsoled/);
+ * assert.equal(err.reason, "transport");
+ * assert.match(new ConsoleClosedError(7, "ring", { reason: "xenstore" }).message, /xenstored/);
  * ```
  */
 export class ConsoleClosedError extends Error {
@@ -62,10 +75,20 @@ export class ConsoleClosedError extends Error {
   readonly domid: number;
   /** The mode the console was attached in. */
   readonly mode: "pty" | "ring";
+  /** Which part failed: the console's stream, or its xenstore connection. */
+  readonly reason: "transport" | "xenstore";
   /** Builds the error for `domid` attached in `mode`. */
-  constructor(domid: number, mode: "pty" | "ring", options?: ErrorOptions) {
+  constructor(domid: number, mode: "pty" | "ring", options?: ConsoleClosedErrorOptions) {
+    const reason = options?.reason ?? "transport";
+    if (reason !== "transport" && reason !== "xenstore") {
+      throw new TypeError(`reason must be "transport" or "xenstore", got ${String(reason)}`);
+    }
     super(
-      mode === "pty"
+      reason === "xenstore"
+        ? `the console of domain ${domid} lost its xenstore connection (xenstored died or ` +
+          `dropped it), so the guest's end can no longer be seen (check "systemctl status ` +
+          `xenstored", then attach again)`
+        : mode === "pty"
         ? `the console of domain ${domid} closed while the guest runs: xenconsoled died or ` +
           `dropped its pty (check "systemctl status xenconsoled", then attach again)`
         : `the console ring of domain ${domid} failed while the guest runs (its event ` +
@@ -75,5 +98,6 @@ export class ConsoleClosedError extends Error {
     this.name = "ConsoleClosedError";
     this.domid = domid;
     this.mode = mode;
+    this.reason = reason;
   }
 }

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Faults while attached: xenconsoled dies (the pty closes), the event
-// channel fails, the guest is destroyed during login, the reader cancels.
+// channel fails, xenstored dies (while attached, and mid-request during
+// connect()), the guest is destroyed during login, the reader cancels.
 // Each ends in a typed error within 1 s, and the sanitizers check that no
 // fd, timer, watch or binding is left behind.
 
@@ -10,10 +11,53 @@ import { SimulatedHost } from "../sim/mod.ts";
 import { ConsoleEndedError, ConsoleSession } from "../xencons/mod.ts";
 import { SystemError } from "../_sys/errno.ts";
 import type { EventChannel } from "../evtchn/mod.ts";
+import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../xenstore/mod.ts";
 import { within } from "./_within.ts";
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   for await (const _ of stream) { /* until it ends or errors */ }
+}
+
+/** `host` with some of its parts replaced. */
+function wrapHost(host: XenHost, parts: Partial<XenHost>): XenHost {
+  return {
+    kind: host.kind,
+    openXenstore: () => host.openXenstore(),
+    mapConsolePage: (domid, options) => host.mapConsolePage(domid, options),
+    bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),
+    openPty: (path) => host.openPty(path),
+    lockConsole: (domid) => host.lockConsole(domid),
+    ...parts,
+  };
+}
+
+/**
+ * The simulated host with a xenstored that can be stopped (requests go
+ * unanswered, as after SIGSTOP) and killed (every connection cut).
+ */
+function mortalXenstore(host: SimulatedHost) {
+  const links: XenstoreTransport[] = [];
+  let stopped = false;
+  return {
+    host: wrapHost(host, {
+      openXenstore: () => {
+        const inner = host.xenstore.connectTransport();
+        const link: XenstoreTransport = {
+          read: () => inner.read(),
+          write: (data) => stopped ? Promise.resolve() : inner.write(data),
+          close: () => inner.close(),
+        };
+        links.push(link);
+        return Promise.resolve(new XenstoreClient(link));
+      },
+    }),
+    stop: () => stopped = true,
+    kill: () => Promise.all(links.map((l) => l.close())),
+    /** How many connections were made. */
+    get connections() {
+      return links.length;
+    },
+  };
 }
 
 Deno.test("pty mode: xenconsoled dies mid-stream -> ConsoleClosedError within 1 s", async () => {
@@ -35,12 +79,7 @@ Deno.test("ring mode: the event channel fails -> ConsoleClosedError within 1 s",
   const guest = await host.createGuest({ name: "g1", xenconsoled: false });
   // The host's channel, with wait() failing the way a dead fd does (EBADF).
   const broken = Promise.withResolvers<void>();
-  const faulty: XenHost = {
-    kind: host.kind,
-    openXenstore: () => host.openXenstore(),
-    mapConsolePage: (domid, options) => host.mapConsolePage(domid, options),
-    openPty: (path) => host.openPty(path),
-    lockConsole: (domid) => host.lockConsole(domid),
+  const faulty = wrapHost(host, {
     bindEventChannel(domid, port): EventChannel {
       const channel = host.bindEventChannel(domid, port);
       return {
@@ -57,7 +96,7 @@ Deno.test("ring mode: the event channel fails -> ConsoleClosedError within 1 s",
         [Symbol.asyncDispose]: () => channel.close(),
       };
     },
-  };
+  });
   await using c = await connect("g1", { host: faulty, mode: "ring" });
   const reading = drain(c.readable);
   await new Promise((r) => setTimeout(r, 20));
@@ -72,6 +111,48 @@ Deno.test("ring mode: the event channel fails -> ConsoleClosedError within 1 s",
   );
   assert.ok(guest.alive);
 });
+
+for (const mode of ["pty", "ring"] as const) {
+  Deno.test(`${mode} mode: xenstored dies while attached -> ConsoleClosedError (xenstore) within 1 s`, async () => {
+    await using host = new SimulatedHost();
+    const guest = await host.createGuest({ name: "g1", xenconsoled: mode === "pty" });
+    const xenstored = mortalXenstore(host);
+    await using c = await connect("g1", { host: xenstored.host, mode });
+    const reading = drain(c.readable);
+    await new Promise((r) => setTimeout(r, 20));
+    await xenstored.kill();
+    await within(
+      1000,
+      assert.rejects(reading, (e) => {
+        assert.ok(e instanceof ConsoleClosedError, String(e));
+        assert.equal(e.mode, mode);
+        assert.equal(e.reason, "xenstore");
+        assert.match(e.message, /xenstored/);
+        assert.ok(e.cause instanceof XenstoreClosedError, String(e.cause));
+        return true;
+      }),
+    );
+    // Writes fail the same way, and the guest never noticed.
+    const writer = c.writable.getWriter();
+    await assert.rejects(writer.write(new Uint8Array([0x0d])), ConsoleClosedError);
+    assert.ok(guest.alive);
+  });
+
+  Deno.test(`${mode} mode: xenstored stops, then dies, during connect() -> XenstoreClosedError within 1 s`, async () => {
+    await using host = new SimulatedHost();
+    await host.createGuest({ name: "g1", xenconsoled: mode === "pty" });
+    const xenstored = mortalXenstore(host);
+    xenstored.stop();
+    const connecting = connect("g1", { host: xenstored.host, mode });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(xenstored.connections, 1); // connect() is waiting for an answer
+    await xenstored.kill();
+    await within(1000, assert.rejects(connecting, XenstoreClosedError));
+    // The lock is free again: a console attaches once xenstored is back.
+    await using c = await connect("g1", { host, mode });
+    assert.equal(c.mode, mode);
+  });
+}
 
 Deno.test("the guest destroyed during login: a typed error within 1 s", async () => {
   await using host = new SimulatedHost();

@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// Faults across a real socket: the xenstored process dies with requests and
-// watches pending. Every pending call must reject with XenstoreClosedError
-// within a second.
+// Faults across a real socket: the xenstored process dies, or dies and a new
+// one starts on the same socket, with requests and watches pending. Every
+// pending call must reject with XenstoreClosedError within a second.
 
 import assert from "node:assert/strict";
 import { XenstoreClient, XenstoreClosedError } from "../xenstore/mod.ts";
@@ -30,6 +30,45 @@ Deno.test("xenstored killed mid-request: pending calls and watches reject within
       await within(1000, assert.rejects(p, XenstoreClosedError));
     }
     await assert.rejects(client.read("/f"), XenstoreClosedError);
+  } finally {
+    await client.close();
+    try {
+      server.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await server.status;
+    try {
+      Deno.removeSync(path);
+    } catch { /* removed */ }
+  }
+});
+
+Deno.test("xenstored restarted mid-request: the old client fails within 1 s and stays closed; a new one works", async () => {
+  const path = socketPath("restart");
+  let server = await startXenstored(path);
+  const client = await XenstoreClient.connect({ path });
+  try {
+    await client.write("/r", "before");
+    const watch = await client.watch("/r");
+    await watch.next();
+    server.kill("SIGSTOP");
+    const pending = [client.read("/r"), watch.next()];
+    await new Promise((r) => setTimeout(r, 50));
+    server.kill("SIGKILL");
+    const failed = within(
+      1000,
+      Promise.all(pending.map((p) => assert.rejects(p, XenstoreClosedError))),
+    );
+    await server.status;
+    server = await startXenstored(path); // a new xenstored, empty, on the same socket
+    await failed;
+    // The old connection does not quietly come back: its watches and
+    // transactions died with the old server.
+    await assert.rejects(client.read("/r"), XenstoreClosedError);
+    assert.equal(client.closed, true);
+    await using again = await XenstoreClient.connect({ path });
+    assert.equal(await again.tryRead("/r"), undefined);
+    await again.write("/r", "after");
+    assert.equal(await again.readString("/r"), "after");
   } finally {
     await client.close();
     try {
