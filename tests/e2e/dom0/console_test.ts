@@ -27,6 +27,8 @@ import { runDeno } from "../../_peers.ts";
 const SH = "e2e-sh";
 const LOGIN = "e2e-login";
 const FLOOD_BYTES = 2 << 20;
+/** The big flood, read by a process of its own (_flood_reader.ts) to measure its memory. */
+const BIG_FLOOD_BYTES = 100 << 20;
 const results: Record<string, unknown> = {};
 const encoder = new TextEncoder();
 const out = Deno.env.get("XPV_E2E_OUT");
@@ -272,6 +274,29 @@ Deno.test("flood through ring mode", async () => {
       .toFixed(2),
   );
   await saveResults();
+});
+
+Deno.test("100 MiB flood to a slow BYOB reader in its own process: every record, peak RSS < 64 MiB", async () => {
+  const reader = new URL("./_flood_reader.ts", import.meta.url).pathname;
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--no-check", reader, SH, String(BIG_FLOOD_BYTES)],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(600_000),
+  }).output();
+  const text = new TextDecoder().decode(child.stdout);
+  assert.ok(
+    child.success,
+    `the reader failed:\n${text}\n${new TextDecoder().decode(child.stderr)}`,
+  );
+  const flood = JSON.parse(text.trim().split("\n").at(-1)!);
+  results.bigFlood = flood;
+  await saveResults();
+  assert.equal(flood.firstWrongByte, -1, `the flood broke at byte ${flood.firstWrongByte}`);
+  assert.equal(flood.bytes, BIG_FLOOD_BYTES);
+  assert.ok(flood.peakRssMiB < 64, `the reader's peak RSS was ${flood.peakRssMiB} MiB`);
+  await using console = await connect(SH, { mode: "ring" });
+  await roundTrip(console);
 });
 
 Deno.test("xenconsoled restarted: pty mode again", async () => {
