@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The performance table: runs every comparison in one go, each in its own
 // process (xenstore vs libxenstore and pyxs, ring vs a C reader, run() vs
-// pexpect, the 100 MB flood, the idle cost) and prints one table of ratios
+// pexpect, the 100 MiB flood, the idle cost) and prints one table of ratios
 // and targets. `--update-readme` writes it into README.md between the
 // bench:summary markers. Part of `deno task bench`.
 
@@ -90,7 +90,7 @@ const rows: string[][] = [
     met(session.xenpv > session.pexpect),
   ],
   [
-    "100 MB guest flood to a slow BYOB reader (ring mode, guest in its own process), reader's peak RSS",
+    "100 MiB guest flood to a slow BYOB reader (ring mode, guest in its own process), reader's peak RSS",
     `${n(flood.peakRssMiB, 1)} MiB: ${n(flood.peakAnonMiB, 1)} private + ${
       n(flood.fileMiB, 1)
     } deno binary pages (${n(flood.mbps, 1)} MB/s, in order: ${
@@ -140,5 +140,8 @@ if (values["update-readme"]) {
     readme,
     text.replace(marked, `<!-- bench:summary:start -->\n\n${table}\n\n<!-- bench:summary:end -->`),
   );
+  // as `deno fmt --check` (part of `deno task ok`) wants it
+  const fmt = await new Deno.Command(Deno.execPath(), { args: ["fmt", readme.pathname] }).output();
+  if (!fmt.success) throw new Error(`deno fmt README.md failed: ${dec.decode(fmt.stderr)}`);
   console.log("README.md updated");
 }

@@ -4,7 +4,8 @@
 //   - xenpv's client, sequential and with 64 requests in flight
 //   - libxenstore (bench/xs_bench.c, built here against libxen-dev)
 //   - pyxs (python3-pyxs)
-// Prints ops/s and ratios; `--update-readme` writes the table into README.md.
+// Prints ops/s and ratios, and a BENCH_JSON line for bench/report.ts, which
+// writes README.md's performance table.
 
 import { parseArgs } from "node:util";
 import { XenstoreClient } from "../xenstore/mod.ts";
@@ -13,7 +14,6 @@ const args = parseArgs({
   args: Deno.args,
   options: {
     count: { type: "string", default: "20000" },
-    "update-readme": { type: "boolean", default: false },
   },
 });
 const count = Number(args.values.count);
@@ -110,14 +110,3 @@ const lines = [
 const table = lines.join("\n");
 console.log(table);
 console.log(`BENCH_JSON ${JSON.stringify({ seq, pipelined: pipe, libxenstore: c, pyxs: py })}`);
-
-if (args.values["update-readme"]) {
-  const readme = new URL("../README.md", import.meta.url);
-  const text = await Deno.readTextFile(readme);
-  const updated = text.replace(
-    /<!-- bench:xenstore:start -->[\s\S]*<!-- bench:xenstore:end -->/,
-    `<!-- bench:xenstore:start -->\n${table}\n<!-- bench:xenstore:end -->`,
-  );
-  await Deno.writeTextFile(readme, updated);
-  console.log("README.md updated");
-}
