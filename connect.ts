@@ -346,6 +346,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
   #gone: PromiseWithResolvers<void> = Promise.withResolvers();
   #releaseWatch: XenstoreWatch | undefined;
   #tasks: Promise<unknown>[] = [];
+  #closing: Promise<void> | undefined;
 
   /** @internal Made by {@linkcode connect}. */
   constructor(
@@ -380,7 +381,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
       abort: () => {},
     });
     this.#tasks.push(this.#pump(), this.#watchRelease());
-    options.signal?.addEventListener("abort", () => this.close(), { once: true });
+    options.signal?.addEventListener("abort", () => this.close().catch(() => {}), { once: true });
   }
 
   /** What the console is attached to (domid, mode, pty or mapping). */
@@ -574,12 +575,20 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     this.#error = err;
     for (const c of this.#subscribers) c.error(err);
     this.#subscribers.clear();
-    this.close();
+    this.close().catch(() => {}); // a later close() returns the same promise, and its outcome
   }
 
-  /** Detaches: closes the streams, the pty or ring binding, the lock and the xenstore connection. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Detaches: closes the streams, the pty or ring binding, the lock and the
+   * xenstore connection. Every call waits until all of it is released, also
+   * when the console closed itself after a failure.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     this.#abort.abort(new TypeError("console is closed"));
     this.#demand?.();

@@ -154,6 +154,42 @@ for (const mode of ["pty", "ring"] as const) {
   });
 }
 
+Deno.test("close() after the console failed by itself waits until everything is released", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "g1" });
+  const release = Promise.withResolvers<void>();
+  let ptyClosed = false;
+  const slowPty = wrapHost(host, {
+    openPty(path) {
+      const pty = host.openPty(path);
+      return {
+        read: (signal) => pty.read(signal),
+        write: (data) => pty.write(data),
+        close: async () => {
+          await release.promise; // a release that takes a while
+          await pty.close();
+          ptyClosed = true;
+        },
+      };
+    },
+  });
+  const xenstored = mortalXenstore(host);
+  const c = await connect("g1", {
+    host: wrapHost(slowPty, { openXenstore: xenstored.host.openXenstore }),
+    mode: "pty",
+  });
+  const reading = drain(c.readable);
+  await xenstored.kill(); // the console fails and starts closing itself
+  await assert.rejects(reading, ConsoleClosedError);
+  let done = false;
+  const closing = c.close().then(() => done = true);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(done, false, "close() returned while the pty was still being released");
+  release.resolve();
+  await within(1000, closing);
+  assert.ok(ptyClosed);
+});
+
 Deno.test("the guest destroyed during login: a typed error within 1 s", async () => {
   await using host = new SimulatedHost();
   const guest = await host.createGuest({ name: "g1" });
