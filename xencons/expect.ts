@@ -319,6 +319,7 @@ export class Expect implements AsyncDisposable {
       this.#reader.releaseLock(); // rejects the pending read: the pump ends
     } catch { /* already released */ }
     await this.#pump;
+    this.#transcript.flush(); // nothing more can follow what is held back
     try {
       this.#writer.releaseLock();
     } catch { /* already released */ }
@@ -341,6 +342,7 @@ export class Expect implements AsyncDisposable {
       if (!this.#closed) this.#failure = err;
     }
     this.#ended = true;
+    this.#transcript.flush();
     const w = this.#waiter;
     if (w && !this.#closed) {
       this.#waiter = undefined;

@@ -23,18 +23,25 @@ const REDACTED = "[redacted]";
 /**
  * A timestamped record of what went over a console, bounded in size, in which
  * passwords never appear: text sent as secret is recorded as `[redacted]`, and
- * a registered secret is also masked if the guest ever prints it.
+ * a registered secret is also masked if the guest ever prints it, even one
+ * character at a time. Text that could be the start of a secret (at most its
+ * length - 1 characters at the end of what was recorded) is held back until
+ * what follows shows whether it is one; {@linkcode Transcript.flush} records
+ * what is still held, as `[redacted]`. Neither `entries` nor the sink ever see
+ * part of a secret.
  *
  * @example
  * ```ts
  * import { Transcript } from "@xenpv/console/xencons";
  * import assert from "node:assert/strict";
  *
- * const t = new Transcript();
+ * const logged: string[] = [];
+ * const t = new Transcript({ sink: (e) => logged.push(e.text) });
  * t.record("out", "Password: ");
  * t.record("in", "hunter2\r", { secret: true });
- * t.record("out", "echoed hunter2 by mistake");
+ * for (const ch of "echoed hunter2 by mistake") t.record("out", ch); // a guest echoing it
  * assert.doesNotMatch(t.toString(), /hunter2/);
+ * assert.doesNotMatch(logged.join(""), /hunt/);
  * assert.equal(t.entries[1].text, "[redacted]\r"); // the Enter key stays visible
  * ```
  */
@@ -44,9 +51,8 @@ export class Transcript {
   #limit: number;
   #sink: ((entry: TranscriptEntry) => void) | undefined;
   #secrets: string[] = [];
-  #longest = 0;
-  /** The last `#longest - 1` characters of the newest entry. */
-  #tail = "";
+  /** Per direction: recorded text held back because it could be the start of a secret. */
+  #held = { in: "", out: "" };
 
   /** Makes an empty transcript. */
   constructor(options: TranscriptOptions = {}) {
@@ -65,10 +71,10 @@ export class Transcript {
 
   /** Masks `secret` in every later entry (a password, a token). Empty strings are ignored. */
   addSecret(secret: string): void {
-    if (secret.length > 0 && !this.#secrets.includes(secret)) {
-      this.#secrets.push(secret);
-      this.#longest = Math.max(this.#longest, secret.length);
+    if (typeof secret !== "string") {
+      throw new TypeError(`a secret must be a string, got ${typeof secret}`);
     }
+    if (secret.length > 0 && !this.#secrets.includes(secret)) this.#secrets.push(secret);
   }
 
   /** Records text; `secret` replaces it whole and remembers it for masking. */
@@ -77,42 +83,68 @@ export class Transcript {
     text: string,
     options?: { secret?: boolean },
   ): void {
+    if (direction !== "in" && direction !== "out" && direction !== "note") {
+      throw new TypeError(`direction must be "in", "out" or "note", got ${String(direction)}`);
+    }
+    if (typeof text !== "string") throw new TypeError(`text must be a string, got ${typeof text}`);
     if (options?.secret) {
       this.addSecret(text.replace(/[\r\n]+$/, ""));
       text = REDACTED + (/\r?\n?$/.exec(text)?.[0] ?? "");
-    } else {
+    } else if (direction === "note") {
       text = this.#mask(text);
+    } else {
+      const masked = this.#mask(this.#held[direction] + text);
+      const keep = this.#startOfSecret(masked);
+      this.#held[direction] = masked.slice(masked.length - keep);
+      text = masked.slice(0, masked.length - keep);
+      if (text === "") return;
     }
+    this.#add(direction, text);
+  }
+
+  /**
+   * Records what is held back as the possible start of a secret, as
+   * `[redacted]` (call it when the console is done: nothing more can follow).
+   */
+  flush(): void {
+    for (const direction of ["out", "in"] as const) {
+      if (this.#held[direction] === "") continue;
+      this.#held[direction] = "";
+      this.#add(direction, REDACTED);
+    }
+  }
+
+  #add(direction: TranscriptEntry["direction"], text: string): void {
     const entry: TranscriptEntry = { time: Date.now(), direction, text };
     this.#sink?.(entry);
     const last = this.#entries.at(-1);
     if (
       last && last.direction === direction && direction !== "note" && entry.time - last.time < 50
     ) {
-      // Coalesce a burst of small chunks. A secret split across them can only
-      // sit at the seam, so only the seam is re-masked (the entry itself is
-      // never rescanned or sliced: a flood would make that quadratic).
-      const seam = this.#tail + text;
-      const masked = this.#mask(seam);
-      const before = last.text.length;
-      if (masked === seam) last.text += text;
-      else last.text = last.text.slice(0, before - this.#tail.length) + masked;
-      this.#size += last.text.length - before;
-      this.#tail = this.#tailOf(masked);
+      // Coalesce a burst of small chunks (no secret can straddle two: its
+      // start would have been held back).
+      last.text += text;
     } else {
-      this.#entries.push(entry);
-      this.#size += text.length;
-      this.#tail = this.#tailOf(text);
+      this.#entries.push({ ...entry }); // its own object: coalescing must not change what the sink got
     }
+    this.#size += text.length;
     while (this.#size > this.#limit && this.#entries.length > 0) {
       this.#size -= this.#entries.shift()!.text.length;
     }
   }
 
-  /** The end of an entry in which the start of a secret could hide. */
-  #tailOf(text: string): string {
-    const keep = this.#longest - 1;
-    return keep > 0 ? text.slice(Math.max(0, text.length - keep)) : "";
+  /** How many characters at the end of `text` could begin a secret (the longest such suffix). */
+  #startOfSecret(text: string): number {
+    let keep = 0;
+    for (const s of this.#secrets) {
+      for (let k = Math.min(s.length - 1, text.length); k > keep; k--) {
+        if (text.endsWith(s.slice(0, k))) {
+          keep = k;
+          break;
+        }
+      }
+    }
+    return keep;
   }
 
   #mask(text: string): string {
