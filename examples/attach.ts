@@ -21,6 +21,7 @@ import {
 import { SimulatedHost } from "../sim/mod.ts";
 import type { XenHost } from "../host.ts";
 import { openAppend } from "../_sys/unix_socket.ts";
+import { LogMask } from "./_log_mask.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/attach.ts [options] <domain>
 
@@ -34,7 +35,8 @@ Attach to a Xen guest's console (by name or domid) from dom0.
                          pty: through xenconsoled (like xl console); ring: be the
                          backend (xenconsoled must not serve the console)
       --follow           stay attached across a reboot of a named guest
-      --log FILE         append the guest's output to FILE
+      --log FILE         append the guest's output to FILE (a password typed at a
+                         password prompt is masked wherever the guest prints it)
       --timestamps       prefix each logged line with the time
       --sanitize         show escape sequences from the guest as text (^[),
                          so they cannot reach your terminal
@@ -198,6 +200,7 @@ async function main(): Promise<number> {
 
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   const log = v.log === undefined ? undefined : openAppend(v.log);
+  const mask = new LogMask();
   let atLineStart = true;
   const stamp = (data: Uint8Array): Uint8Array => {
     if (!v.timestamps) return data;
@@ -257,10 +260,11 @@ async function main(): Promise<number> {
   const output = (async () => {
     try {
       for await (const chunk of console_.readable) {
+        const logged = log ? mask.output(chunk) : undefined; // before typing on (pipe mode)
         if (newline && chunk.includes(0x0a)) newline();
         const shown = sanitize ? sanitize(chunk) : chunk;
         await writeAll(shown);
-        if (log) await log.write(stamp(chunk));
+        if (log) await logWrite(log, stamp(logged!));
       }
       finish(0);
     } catch (err) {
@@ -281,18 +285,23 @@ async function main(): Promise<number> {
     try {
       for await (const chunk of Deno.stdin.readable) {
         const [forward, escaped] = scanner.scan(chunk);
+        /** Sends input, seen by the log's mask as the guest gets it. */
+        const send = (data: Uint8Array) => {
+          if (log) mask.input(data);
+          return writer.write(data);
+        };
         if (interactive) {
-          if (forward.length > 0) await writer.write(forward.slice());
+          if (forward.length > 0) await send(forward.slice());
         } else {
           let start = 0;
           for (let i = 0; i < forward.length; i++) {
             if (forward[i] !== 0x0d && forward[i] !== 0x0a) continue;
             const seen = echoed();
-            await writer.write(forward.slice(start, i + 1));
+            await send(forward.slice(start, i + 1));
             await seen;
             start = i + 1;
           }
-          if (start < forward.length) await writer.write(forward.slice(start));
+          if (start < forward.length) await send(forward.slice(start));
         }
         if (escaped) return finish(0);
       }
@@ -311,11 +320,16 @@ async function main(): Promise<number> {
   for (const s of signals) Deno.removeSignalListener(s, onSignal);
   if (interactive) console.error("\r\n[detached]");
   await console_.close();
+  if (log) await logWrite(log, stamp(mask.end()));
   await log?.close();
   await sim?.close();
   void output;
   void input;
   return code;
+}
+
+async function logWrite(log: { write(data: Uint8Array): Promise<unknown> }, data: Uint8Array) {
+  if (data.length > 0) await log.write(data);
 }
 
 async function writeAll(data: Uint8Array): Promise<void> {

@@ -53,6 +53,27 @@ Deno.test("--sanitize shows the guest's escape sequences as text; --log keeps ra
   }
 });
 
+for (const [flavour, login] of [["windows", "Administrator"], ["linux", "root"]]) {
+  Deno.test(`--log (${flavour}): the password typed at the prompt is masked wherever the guest prints it later`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const log = `${dir}/console.log`;
+      const r = await attachPiped(
+        ["--simulate", flavour, "--log", log, "--linger", "300"],
+        `${login}\rxenpv\recho the password is xenpv.\r`,
+      );
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /\r\nthe password is xenpv\.\r\n/); // the terminal shows what the guest printed
+      const logged = await Deno.readTextFile(log);
+      assert.match(logged, /echo the password is \[redacted\]\.\r\n/);
+      assert.match(logged, /\r\nthe password is \[redacted\]\.\r\n/);
+      assert.doesNotMatch(logged, /xenpv/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
 Deno.test("no Xen host: says so and points at --simulate", async () => {
   const r = await attachPiped(["win1"], "");
   assert.equal(r.code, 1);
