@@ -8,6 +8,17 @@ import { XenstoreClient, XenstoreClosedError } from "../xenstore/mod.ts";
 import { socketPath, startXenstored } from "./_peers.ts";
 import { within } from "./_within.ts";
 
+/** Kills the server (if it still runs), reaps it and removes its socket. */
+async function killAndClean(server: Deno.ChildProcess, path: string): Promise<void> {
+  try {
+    server.kill("SIGKILL");
+  } catch { /* already gone */ }
+  await server.status;
+  try {
+    Deno.removeSync(path);
+  } catch { /* removed */ }
+}
+
 Deno.test("xenstored killed mid-request: pending calls and watches reject within 1 s", async () => {
   const path = socketPath("fault");
   const server = await startXenstored(path);
@@ -32,13 +43,7 @@ Deno.test("xenstored killed mid-request: pending calls and watches reject within
     await assert.rejects(client.read("/f"), XenstoreClosedError);
   } finally {
     await client.close();
-    try {
-      server.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await server.status;
-    try {
-      Deno.removeSync(path);
-    } catch { /* removed */ }
+    await killAndClean(server, path);
   }
 });
 
@@ -71,12 +76,6 @@ Deno.test("xenstored restarted mid-request: the old client fails within 1 s and 
     assert.equal(await again.readString("/r"), "after");
   } finally {
     await client.close();
-    try {
-      server.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await server.status;
-    try {
-      Deno.removeSync(path);
-    } catch { /* removed */ }
+    await killAndClean(server, path);
   }
 });
