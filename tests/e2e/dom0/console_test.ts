@@ -6,7 +6,14 @@
 // it; the last tests reboot and destroy guests.
 
 import assert from "node:assert/strict";
-import { connect, ConsoleBusyError, GuestGoneError, type XenConsole } from "../../../mod.ts";
+import {
+  connect,
+  ConsoleBusyError,
+  ConsoleClosedError,
+  GuestGoneError,
+  SystemError,
+  type XenConsole,
+} from "../../../mod.ts";
 import {
   ConsoleSession,
   type Dialect,
@@ -23,6 +30,7 @@ import {
   xl,
 } from "./_xen.ts";
 import { runDeno } from "../../_peers.ts";
+import { within } from "../../_within.ts";
 
 const SH = "e2e-sh";
 const LOGIN = "e2e-login";
@@ -298,6 +306,66 @@ Deno.test("100 MiB flood to a slow BYOB reader in its own process: every record 
   assert.equal(flood.bytes, BIG_FLOOD_BYTES);
   await using console = await connect(SH, { mode: "ring" });
   await roundTrip(console);
+});
+
+Deno.test("ring mode: the event channel's fd fails under the console -> ConsoleClosedError, nothing leaked", async () => {
+  const before = held();
+  const console = await connect(SH, { mode: "ring" });
+  const libc = Deno.dlopen("libc.so.6", {
+    open: { parameters: ["buffer", "i32"], result: "i32" },
+    dup2: { parameters: ["i32", "i32"], result: "i32" },
+    close: { parameters: ["i32"], result: "i32" },
+  });
+  const reader = console.readable.getReader();
+  try {
+    const evtchn = held().fds.filter((f) => !before.fds.includes(f))
+      .find((f) => f.endsWith("-> /dev/xen/evtchn"));
+    assert.ok(evtchn, `no new /dev/xen/evtchn fd in ${JSON.stringify(held().fds)}`);
+    const fd = Number(evtchn.split(" ")[0]);
+    await type(console, "sleep 1; echo evtchn-$((6*7))");
+    let seen = "";
+    while (!seen.includes("sleep 1; echo evtchn-")) { // the echo of the line: read before the fault
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the console ended early");
+      seen += new TextDecoder().decode(value);
+    }
+    // A directory where the device was: dup2 closes the device's fd (the
+    // kernel unbinds the port once the poll in flight lets go of it), and
+    // the next call on the event channel fails.
+    const dir = libc.symbols.open(new TextEncoder().encode("/\0"), 0o200000 /* O_DIRECTORY */);
+    assert.ok(dir >= 0);
+    assert.equal(libc.symbols.dup2(dir, fd), fd);
+    libc.symbols.close(dir);
+    const failed = (async () => {
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) throw new Error("the console ended without an error");
+      }
+    })();
+    // the guest's echo, 1 s later, wakes the wait
+    await within(
+      5000,
+      assert.rejects(failed, (e) => {
+        assert.ok(e instanceof ConsoleClosedError, String(e));
+        assert.equal(e.mode, "ring");
+        assert.equal(e.reason, "transport");
+        // the first call on the fd to fail: the wait's read (EISDIR) or the
+        // notify that tells the guest its output was taken (ENOTTY)
+        assert.ok(e.cause instanceof SystemError, String(e.cause));
+        assert.ok(["EISDIR", "ENOTTY"].includes(e.cause.code), String(e.cause));
+        assert.equal(e.cause.path, "/dev/xen/evtchn");
+        return true;
+      }),
+    );
+  } finally {
+    reader.releaseLock();
+    await console.close();
+    libc.close();
+  }
+  assert.deepEqual(held(), before);
+  // the guest is fine: a new attach works
+  await using again = await connect(SH, { mode: "ring" });
+  await roundTrip(again);
 });
 
 Deno.test("xenconsoled restarted: pty mode again", async () => {
