@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // `deno task e2e`: boots Xen 4.17 with a Debian PV dom0 under QEMU (TCG, no
-// KVM needed), runs tests/e2e/dom0/ inside dom0 with this deno binary against
+// KVM needed), runs tests/e2e/dom0/ (then tests/e2e/dom0_last/, which kills
+// xenstored) inside dom0 with this deno binary against
 // the real hypervisor, drivers, xenstored and xenconsoled, and fails when a
 // test fails or the boot does not finish in time. The QEMU serial log is
 // printed on failure; every run leaves it in .cache/e2e/out/serial.log.
