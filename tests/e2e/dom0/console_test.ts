@@ -284,26 +284,37 @@ Deno.test("flood through ring mode", async () => {
   await saveResults();
 });
 
-// Peak RSS is recorded in results.json (the README reports it), not asserted:
-// memory targets are checked by benchmarks, as in tests/flood_test.ts.
-Deno.test("100 MiB flood to a slow BYOB reader in its own process: every record in order", async () => {
-  const reader = new URL("./_flood_reader.ts", import.meta.url).pathname;
+/** Runs a helper script in a deno process of its own; resolves to the JSON line it prints last. */
+async function runHelper(script: string, ...args: string[]): Promise<Record<string, number>> {
   const child = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--no-check", reader, SH, String(BIG_FLOOD_BYTES)],
+    args: ["run", "--allow-all", "--no-check", new URL(script, import.meta.url).pathname, ...args],
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(600_000),
   }).output();
   const text = new TextDecoder().decode(child.stdout);
-  assert.ok(
-    child.success,
-    `the reader failed:\n${text}\n${new TextDecoder().decode(child.stderr)}`,
-  );
-  const flood = JSON.parse(text.trim().split("\n").at(-1)!);
+  assert.ok(child.success, `${script} failed:\n${text}\n${new TextDecoder().decode(child.stderr)}`);
+  return JSON.parse(text.trim().split("\n").at(-1)!);
+}
+
+// Peak RSS and idle CPU are recorded in results.json (the README reports
+// them), not asserted: speed and memory targets are checked by benchmarks, as
+// in tests/flood_test.ts. The idle console (the silent e2e-login guest) and a
+// control (the same process attached to nothing) run beside the flood, each
+// in a process of its own: their CPU time is their own.
+Deno.test("100 MiB flood to a slow BYOB reader in its own process: every record in order; beside it an idle console", async () => {
+  const [flood, idle, control] = await Promise.all([
+    runHelper("./_flood_reader.ts", SH, String(BIG_FLOOD_BYTES)),
+    runHelper("./_idle_reader.ts", LOGIN, "40", "30"),
+    runHelper("./_idle_reader.ts", "-", "40", "30"), // the same process attached to nothing
+  ]);
   results.bigFlood = flood;
+  results.idleRing = idle;
+  results.idleControl = control;
   await saveResults();
   assert.equal(flood.firstWrongByte, -1, `the flood broke at byte ${flood.firstWrongByte}`);
   assert.equal(flood.bytes, BIG_FLOOD_BYTES);
+  assert.equal(idle.printedMeanwhile, 0, "the idle guest printed something");
   await using console = await connect(SH, { mode: "ring" });
   await roundTrip(console);
 });
