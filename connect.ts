@@ -10,6 +10,7 @@ import { type ByteStream, type ConsolePage, type HostLock, type XenHost, xenHost
 import {
   ConsoleBusyError,
   ConsoleClosedError,
+  ConsoleNotFoundError,
   GuestGoneError,
   GuestNotFoundError,
 } from "./console_errors.ts";
@@ -28,6 +29,13 @@ const STAGING_BYTES = 16 * 1024;
 export type ConsoleKind = "pv" | "serial";
 /** How to reach it: xenconsoled's pty, the ring directly, or whichever fits. */
 export type ConsoleMode = "auto" | "pty" | "ring";
+/**
+ * Xen's kind of guest (libxl's domain type): `pv` (paravirtualized),
+ * `pvh` (hardware virtualization, no device model) or `hvm` (fully
+ * virtualized with a device model; every Windows guest). Every kind has a PV
+ * console; only `hvm` guests can have an emulated serial port.
+ */
+export type GuestType = "pv" | "pvh" | "hvm";
 
 /** Options for {@linkcode connect}. */
 export interface ConnectOptions {
@@ -62,6 +70,11 @@ export interface ConsoleInfo {
   domid: number;
   /** The guest's name, if it has one. */
   name: string | undefined;
+  /**
+   * The kind of guest, as libxl recorded it (`/libxl/<domid>/type`); undefined
+   * when the toolstack did not say.
+   */
+  guestType: GuestType | undefined;
   /** `pv` or `serial`. */
   kind: ConsoleKind;
   /** The console number. */
@@ -150,28 +163,49 @@ function consolePath(domid: number, kind: ConsoleKind, index: number): string {
     : `/local/domain/${domid}/device/console/${index}`;
 }
 
-async function resolveDomain(
-  xs: XenstoreClient,
-  domain: number | string,
-): Promise<{ domid: number; name: string | undefined }> {
+/** A guest as xenstore describes it. */
+interface Guest {
+  domid: number;
+  name: string | undefined;
+  type: GuestType | undefined;
+}
+
+const GUEST_TYPES: readonly string[] = ["pv", "pvh", "hvm"] satisfies GuestType[];
+
+/** The guest's name and kind, read together (libxl keeps the kind under /libxl, dom0's). */
+async function describeGuest(xs: XenstoreClient, domid: number): Promise<Guest | undefined> {
+  const [name, type, exists] = await Promise.all([
+    xs.tryRead(`/local/domain/${domid}/name`),
+    xs.tryRead(`/libxl/${domid}/type`),
+    xs.exists(`/local/domain/${domid}`),
+  ]);
+  if (!exists) return undefined;
+  return {
+    domid,
+    name,
+    type: type !== undefined && GUEST_TYPES.includes(type) ? type as GuestType : undefined,
+  };
+}
+
+async function resolveDomain(xs: XenstoreClient, domain: number | string): Promise<Guest> {
   if (typeof domain === "number" || /^[0-9]+$/.test(domain)) {
     const domid = Number(domain);
     if (!Number.isInteger(domid) || domid < 0 || domid > 0x7fef) {
       throw new RangeError(`domid must be an integer in 0..32751, got ${domain}`);
     }
     if (domid === 0) throw new RangeError("dom0 has no PV console to attach to");
-    const name = await xs.tryRead(`/local/domain/${domid}/name`);
-    if (name === undefined && !(await xs.exists(`/local/domain/${domid}`))) {
-      throw new GuestNotFoundError(domid);
-    }
-    return { domid, name };
+    return await describeGuest(xs, domid) ?? throwNotFound(domid);
   }
   if (typeof domain !== "string" || domain === "") {
     throw new TypeError(`domain must be a domid or a guest name, got ${domain}`);
   }
   const domid = await findByName(xs, domain);
-  if (domid === undefined) throw new GuestNotFoundError(domain);
-  return { domid, name: domain };
+  const guest = domid === undefined ? undefined : await describeGuest(xs, domid);
+  return guest ?? throwNotFound(domain);
+}
+
+function throwNotFound(domain: number | string): never {
+  throw new GuestNotFoundError(domain);
 }
 
 async function findByName(xs: XenstoreClient, name: string): Promise<number | undefined> {
@@ -228,95 +262,195 @@ function lockOrBusy(host: XenHost, domid: number): HostLock {
   }
 }
 
-async function openTransport(
-  host: XenHost,
+/** What xenstore says of one console, read in one go. */
+interface ConsoleKeys {
+  /** Its xenstore directory. */
+  path: string;
+  /** Whether that directory exists. */
+  exists: boolean;
+  /** The pty its backend (xenconsoled, or QEMU for a serial port) published. */
+  tty: string | undefined;
+  /** The page: a grant ref or a guest frame number (ignored: libxl seeds grant 0). */
+  ringRef: bigint | undefined;
+  /** The guest's event channel port, if it is a number. */
+  port: number | undefined;
+}
+
+async function readConsoleKeys(
   xs: XenstoreClient,
   domid: number,
-  options: ConnectOptions,
-): Promise<[Transport, "pty" | "ring", string | undefined, string | undefined]> {
-  const kind = options.kind ?? "pv";
-  const index = options.index ?? 0;
-  const mode = options.mode ?? "auto";
+  kind: ConsoleKind,
+  index: number,
+): Promise<ConsoleKeys> {
   const path = consolePath(domid, kind, index);
-  const ttyTimeout = options.ttyTimeout ?? 5000;
-  let tty = await xs.tryRead(`${path}/tty`);
-
-  const openPtyMode = async (): Promise<[Transport, "pty", string, undefined]> => {
-    tty ||= await waitForValue(xs, `${path}/tty`, ttyTimeout, options.signal);
-    if (!tty) {
-      throw new ConsoleBusyError(
-        domid,
-        `${path}/tty did not appear within ${ttyTimeout} ms: is xenconsoled running? ` +
-          `(without it, use mode "ring")`,
-      );
-    }
-    const lock = lockOrBusy(host, domid);
-    try {
-      return [new PtyTransport(host.openPty(tty), lock), "pty", tty, undefined];
-    } catch (err) {
-      lock.release();
-      throw err;
-    }
-  };
-
-  if (kind === "serial" || mode === "pty") return await openPtyMode();
-  const [refText, portText] = await Promise.all([
-    xs.tryRead(`${path}/ring-ref`),
-    xs.tryRead(`${path}/port`),
+  const [exists, tty, ringRef, port] = await Promise.all([
+    xs.exists(path),
+    xs.tryRead(`${path}/tty`),
+    kind === "pv" ? xs.tryRead(`${path}/ring-ref`) : undefined,
+    kind === "pv" ? xs.tryRead(`${path}/port`) : undefined,
   ]);
-  if (!portText || !/^[0-9]+$/.test(portText)) {
-    if (mode === "auto" && tty) return await openPtyMode();
-    throw new ConsoleBusyError(domid, `${path}/port is missing: the guest has no PV console there`);
+  const number = (text: string | undefined) =>
+    text !== undefined && /^[0-9]{1,20}$/.test(text) ? text : undefined;
+  return {
+    path,
+    exists,
+    tty: tty || undefined,
+    ringRef: number(ringRef) === undefined ? undefined : BigInt(ringRef!),
+    port: number(port) === undefined ? undefined : Number(port),
+  };
+}
+
+/** "domain 7 (an HVM guest)": what an error says of the guest. */
+function describe(guest: Guest): string {
+  const kind = guest.type === undefined ? "" : ` (a ${guest.type.toUpperCase()} guest)`;
+  return `domain ${guest.domid}${kind}`;
+}
+
+/** The error for a console xenstore does not describe, with what the guest's kind explains. */
+function missingConsole(guest: Guest, keys: ConsoleKeys, kind: ConsoleKind): ConsoleNotFoundError {
+  const who = describe(guest);
+  if (kind === "serial") {
+    const why = guest.type === "hvm"
+      ? `its config has no serial = "pty" (QEMU publishes the pty at ${keys.path}/tty)`
+      : guest.type !== undefined
+      ? `only HVM guests have an emulated serial port`
+      : `PV and PVH guests have none; an HVM guest has one when its config says serial = "pty"`;
+    return new ConsoleNotFoundError(
+      guest.domid,
+      `${who} has no serial console (${keys.path}): ${why}. Attach its PV console instead ` +
+        `(kind "pv", xl console -t pv)`,
+    );
   }
-  const lock = lockOrBusy(host, domid);
+  const why = keys.path.includes("/device/console/")
+    ? `it has no secondary console there (its config's channel/console list)`
+    : guest.type === "hvm"
+    ? `the toolstack set up no PV console for it; try its emulated serial port (kind "serial")`
+    : `its toolstack published no console for it`;
+  return new ConsoleNotFoundError(
+    guest.domid,
+    `${who} has no PV console at ${keys.path} (no valid ${keys.path}/port): ${why}`,
+  );
+}
+
+/** An attached transport and how it was reached. */
+interface Attached {
+  transport: Transport;
+  mode: "pty" | "ring";
+  /** The pty, in pty mode. */
+  tty: string | undefined;
+  /** How the page was mapped, in ring mode. */
+  mapMethod: string | undefined;
+}
+
+async function openPtyMode(
+  host: XenHost,
+  xs: XenstoreClient,
+  guest: Guest,
+  keys: ConsoleKeys,
+  options: ConnectOptions,
+): Promise<Attached> {
+  const ttyTimeout = options.ttyTimeout ?? 5000;
+  const tty = keys.tty ?? await waitForValue(xs, `${keys.path}/tty`, ttyTimeout, options.signal);
+  if (!tty) {
+    throw new ConsoleBusyError(
+      guest.domid,
+      options.kind === "serial"
+        ? `${keys.path}/tty did not appear within ${ttyTimeout} ms: is the guest's device ` +
+          `model (QEMU) running?`
+        : `${keys.path}/tty did not appear within ${ttyTimeout} ms: is xenconsoled running? ` +
+          `(without it, use mode "ring")`,
+    );
+  }
+  const lock = lockOrBusy(host, guest.domid);
+  try {
+    return {
+      transport: new PtyTransport(host.openPty(tty), lock),
+      mode: "pty",
+      tty,
+      mapMethod: undefined,
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/**
+ * Becomes the ring's backend: maps the page and binds the event channel.
+ * Resolves `undefined` where `auto` should take the pty instead (the page
+ * cannot be mapped here, or a backend such as xenconsoled holds the port).
+ */
+async function openRingMode(
+  host: XenHost,
+  guest: Guest,
+  keys: ConsoleKeys & { port: number },
+  options: ConnectOptions,
+): Promise<Attached | undefined> {
+  const auto = (options.mode ?? "auto") === "auto";
+  const lock = lockOrBusy(host, guest.domid);
   let page: ConsolePage | undefined;
+  let attached: Attached | undefined;
   try {
     try {
-      page = host.mapConsolePage(domid, {
+      page = host.mapConsolePage(guest.domid, {
         method: options.mapMethod ?? "auto",
-        ringRef: refText && /^[0-9]+$/.test(refText) ? BigInt(refText) : undefined,
+        ringRef: keys.ringRef,
       });
     } catch (err) {
-      if (mode === "auto" && tty && err instanceof SystemError) {
-        // no gntdev/privcmd here (or not allowed): xenconsoled's pty still is
-        lock.release();
-        return await openPtyMode();
-      }
+      // no gntdev/privcmd here (or not allowed): xenconsoled's pty still is
+      if (auto && keys.tty && err instanceof SystemError) return undefined;
       throw err;
     }
     const ring = new ConsoleRing(page.buffer, { role: "backend" });
     let channel: EventChannel;
     try {
-      channel = host.bindEventChannel(domid, Number(portText));
+      channel = host.bindEventChannel(guest.domid, keys.port);
     } catch (err) {
-      if (err instanceof SystemError && err.code === "EINVAL" && mode === "auto") {
-        // A backend (xenconsoled) holds the port: use its pty.
-        page.close();
-        lock.release();
-        return await openPtyMode();
-      }
-      if (err instanceof SystemError && err.code === "EINVAL") {
-        throw new ConsoleBusyError(
-          domid,
-          `xenconsoled (or another backend) serves this console: its event channel has one ` +
-            `peer and it is bound. Attach in pty mode, or stop xenconsoled first`,
-          { cause: err },
-        );
-      }
-      throw err;
+      if (!(err instanceof SystemError && err.code === "EINVAL")) throw err;
+      if (auto) return undefined; // a backend (xenconsoled) holds the port: use its pty
+      throw new ConsoleBusyError(
+        guest.domid,
+        `xenconsoled (or another backend) serves this console: its event channel has one ` +
+          `peer and it is bound. Attach in pty mode, or stop xenconsoled first`,
+        { cause: err },
+      );
     }
     ring.connected = true;
     channel.notify(); // tell the guest a backend is here (it may have output waiting)
-    return [new RingTransport(page, ring, channel, lock), "ring", undefined, page.method];
-  } catch (err) {
-    if (page !== undefined) {
+    attached = {
+      transport: new RingTransport(page, ring, channel, lock),
+      mode: "ring",
+      tty: undefined,
+      mapMethod: page.method,
+    };
+    return attached;
+  } finally {
+    if (attached === undefined) {
       try {
-        page.close();
+        page?.close();
       } catch { /* already closed */ }
+      lock.release();
     }
-    lock.release();
-    throw err;
   }
+}
+
+async function openTransport(
+  host: XenHost,
+  xs: XenstoreClient,
+  guest: Guest,
+  options: ConnectOptions,
+): Promise<Attached> {
+  const kind = options.kind ?? "pv";
+  const mode = options.mode ?? "auto";
+  const keys = await readConsoleKeys(xs, guest.domid, kind, options.index ?? 0);
+  if (!keys.exists) throw missingConsole(guest, keys, kind);
+  if (kind === "serial" || mode === "pty") return await openPtyMode(host, xs, guest, keys, options);
+  if (keys.port === undefined) {
+    if (mode === "auto" && keys.tty) return await openPtyMode(host, xs, guest, keys, options);
+    throw missingConsole(guest, keys, kind);
+  }
+  return await openRingMode(host, guest, { ...keys, port: keys.port }, options) ??
+    await openPtyMode(host, xs, guest, keys, options);
 }
 
 /**
@@ -514,21 +648,24 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     await this.#transport?.close().catch(() => {});
     this.#transport = undefined;
     try {
-      let domid: number | undefined;
+      let guest: Guest | undefined;
       await using intro = await this.#xs.watch("@introduceDomain", { signal: this.#abort.signal });
       for await (const _ of intro) {
-        domid = await findByName(this.#xs, name);
-        if (domid !== undefined && domid !== from) break;
+        const domid = await findByName(this.#xs, name);
+        if (domid === undefined || domid === from) continue;
+        guest = await describeGuest(this.#xs, domid);
+        if (guest !== undefined) break;
       }
-      if (domid === undefined || this.#closed) return;
-      const [transport, mode, tty, mapMethod] = await openTransport(
+      if (guest === undefined || this.#closed) return;
+      const { transport, mode, tty, mapMethod } = await openTransport(
         this.#host,
         this.#xs,
-        domid,
+        guest,
         this.#options,
       );
+      const domid = guest.domid;
       this.#transport = transport;
-      this.#info = { ...this.#info, domid, mode, tty, mapMethod };
+      this.#info = { ...this.#info, domid, guestType: guest.type, mode, tty, mapMethod };
       this.#gone = Promise.withResolvers();
       ready.resolve();
       this.dispatchEvent(
@@ -635,6 +772,8 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
  * ```
  *
  * @throws {GuestNotFoundError} no such guest.
+ * @throws {ConsoleNotFoundError} the guest has no such console (e.g. a serial
+ * port on a PV guest): the message says what its kind of guest has.
  * @throws {ConsoleBusyError} xenconsoled serves it (ring mode), the lock is
  * held (another `xl console`), or the pty never appeared.
  * @throws {SystemError} no Xen here, not root, no device: with the fix.
@@ -662,11 +801,17 @@ export async function connect(
   const host = options.host ?? xenHost;
   const xs = await host.openXenstore();
   try {
-    const { domid, name } = await resolveDomain(xs, domain);
-    const [transport, chosen, tty, mapMethod] = await openTransport(host, xs, domid, options);
+    const guest = await resolveDomain(xs, domain);
+    const { transport, mode: chosen, tty, mapMethod } = await openTransport(
+      host,
+      xs,
+      guest,
+      options,
+    );
     return new XenConsole(host, xs, transport, {
-      domid,
-      name,
+      domid: guest.domid,
+      name: guest.name,
+      guestType: guest.type,
       kind,
       index,
       mode: chosen,

@@ -31,6 +31,32 @@ export class ConsoleBusyError extends Error {
   }
 }
 
+/**
+ * The guest has no such console: a serial port on a PV or PVH guest (only
+ * HVM guests have one, when their config asks for it), or no PV console keys
+ * where the console was asked for. The message says why for the guest's kind.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleNotFoundError } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new ConsoleNotFoundError(7, "domain 7 has no serial console");
+ * assert.equal(err.domid, 7);
+ * assert.equal(err.name, "ConsoleNotFoundError");
+ * ```
+ */
+export class ConsoleNotFoundError extends Error {
+  /** The guest. */
+  readonly domid: number;
+  /** Builds the error with what is missing and what to attach instead. */
+  constructor(domid: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConsoleNotFoundError";
+    this.domid = domid;
+  }
+}
+
 /** The guest went away (destroyed or shut down) while attached. */
 export class GuestGoneError extends Error {
   /** The guest's domid. */

@@ -11,6 +11,7 @@ import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
 import { FileLock } from "../_sys/flock.ts";
 import type { ByteStream, ConsolePage, HostLock, XenHost } from "../host.ts";
 import type { MapConsolePageOptions } from "../ring/mapping.ts";
+import type { GuestType } from "../connect.ts";
 import type { GuestProgram, GuestProgramFactory } from "../xencons/guest_program.ts";
 import { windowsGuest } from "../xencons/windows_guest.ts";
 import { linuxGuest } from "../xencons/linux_guest.ts";
@@ -23,6 +24,12 @@ export interface SimulatedGuestOptions {
   program?: "windows" | "linux" | GuestProgramFactory;
   /** Whether the simulated xenconsoled serves its console (pty mode). Default true. */
   xenconsoled?: boolean;
+  /**
+   * The kind of guest recorded for the toolstack (`/libxl/<domid>/type`).
+   * Default: "hvm" for the Windows program (Windows guests are HVM), "pv"
+   * otherwise. Every kind gets the same PV console.
+   */
+  type?: GuestType;
 }
 
 /** Options for {@linkcode SimulatedHost}. */
@@ -406,6 +413,10 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
     if (this.guests.some((g) => g.name === options.name)) {
       throw new TypeError(`a guest named ${options.name} already runs`);
     }
+    const type = options.type ?? ((options.program ?? "windows") === "windows" ? "hvm" : "pv");
+    if (!["pv", "pvh", "hvm"].includes(type)) {
+      throw new TypeError(`guest type must be pv, pvh or hvm, got ${type}`);
+    }
     const domid = this.#nextDomid++;
     const guest = new SimulatedGuest(this, domid, options);
     const home = `/local/domain/${domid}`;
@@ -419,6 +430,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
       await tx.write(`${home}/console/ring-ref`, String(0x6f800 + domid));
       await tx.write(`${home}/console/backend-id`, "0");
       await tx.setPerms(home, [{ domid, access: "none" }]);
+      await tx.write(`/libxl/${domid}/type`, type); // dom0's own: the guest cannot read it
     });
     this.#guests.set(domid, guest);
     this.xenstore.introduceDomain(domid);
@@ -435,6 +447,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
   async _destroyed(guest: SimulatedGuest): Promise<void> {
     this.#guests.delete(guest.domid);
     await this.#xs.rm(`/local/domain/${guest.domid}`);
+    await this.#xs.rm(`/libxl/${guest.domid}`);
     this.xenstore.releaseDomain(guest.domid);
   }
 

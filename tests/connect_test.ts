@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   connect,
   ConsoleBusyError,
+  ConsoleNotFoundError,
   GuestGoneError,
   GuestNotFoundError,
   type XenConsole,
@@ -127,6 +128,60 @@ Deno.test("unknown guests and bad arguments", async () => {
   await assert.rejects(connect("x", { host, mode: "fast" as never }), TypeError);
   await assert.rejects(connect("x", { host, kind: "serial", mode: "ring" }), TypeError);
   await assert.rejects(connect("x", { host, index: -1 }), RangeError);
+});
+
+Deno.test("info.guestType: the kind libxl recorded (pv, pvh, hvm), kept across a follow", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "win1" }); // Windows guests are HVM
+  await host.createGuest({ name: "deb1", program: "linux" });
+  const pvh = await host.createGuest({ name: "pvh1", program: "linux", type: "pvh" });
+  for (const [name, type] of [["win1", "hvm"], ["deb1", "pv"], ["pvh1", "pvh"]]) {
+    await using c = await connect(name, { host });
+    assert.equal(c.info.guestType, type, name);
+  }
+  // a toolstack that records no kind (or something else): undefined, not a guess
+  await host.xenstore.connectClient().write(`/libxl/${pvh.domid}/type`, "\x1b]0;pwned\x07");
+  {
+    await using c = await connect("pvh1", { host });
+    assert.equal(c.info.guestType, undefined);
+  }
+  {
+    await using c = await connect("deb1", { host, follow: true });
+    const reattached = new Promise((r) => c.addEventListener("reattach", r, { once: true }));
+    await host.guest("deb1")!.reboot();
+    await reattached;
+    assert.equal(c.info.guestType, "pv");
+  }
+  await assert.rejects(
+    host.createGuest({ name: "x", type: "xen" as never }),
+    (e) => e instanceof TypeError && /pv, pvh or hvm/.test(e.message),
+  );
+});
+
+Deno.test("a console the guest does not have is ConsoleNotFoundError at once, saying why for its kind", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "deb1", program: "linux" });
+  await host.createGuest({ name: "pvh1", program: "linux", type: "pvh" });
+  await host.createGuest({ name: "win1" });
+  const rejects = (name: string, options: Parameters<typeof connect>[1], pattern: RegExp) =>
+    within(
+      5000, // at once, not after waiting for a tty that cannot appear
+      assert.rejects(connect(name, { host, ttyTimeout: 60_000, ...options }), (e) => {
+        assert.ok(e instanceof ConsoleNotFoundError, String(e));
+        assert.match(e.message, pattern);
+        return true;
+      }),
+    );
+  await rejects("deb1", { kind: "serial" }, /PV guest\).*only HVM guests have an emulated serial/);
+  await rejects("pvh1", { kind: "serial" }, /PVH guest\).*only HVM guests/);
+  await rejects("win1", { kind: "serial" }, /HVM guest\).*serial = "pty"/);
+  await rejects("win1", { index: 1 }, /no PV console at \/local\/domain\/\d+\/device\/console\/1/);
+  await rejects("win1", { index: 1, mode: "pty" }, /no PV console/);
+  // the console's keys removed (a toolstack that set up none): HVM points at the serial port
+  const win1 = host.guest("win1")!;
+  await win1.stopXenconsoled();
+  await host.xenstore.connectClient().rm(`/local/domain/${win1.domid}/console/port`);
+  await rejects("win1", {}, /HVM guest\).*no valid .*port.*kind "serial"/);
 });
 
 Deno.test("a second pty attach is refused by the xenconsole lock", async () => {
