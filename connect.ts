@@ -377,15 +377,15 @@ async function openPtyMode(
 
 /**
  * Becomes the ring's backend: maps the page and binds the event channel.
- * Resolves `undefined` where `auto` should take the pty instead (the page
+ * Returns `undefined` where `auto` should take the pty instead (the page
  * cannot be mapped here, or a backend such as xenconsoled holds the port).
  */
-async function openRingMode(
+function openRingMode(
   host: XenHost,
   guest: Guest,
   keys: ConsoleKeys & { port: number },
   options: ConnectOptions,
-): Promise<Attached | undefined> {
+): Attached | undefined {
   const auto = (options.mode ?? "auto") === "auto";
   const lock = lockOrBusy(host, guest.domid);
   let page: ConsolePage | undefined;
@@ -449,7 +449,7 @@ async function openTransport(
     if (mode === "auto" && keys.tty) return await openPtyMode(host, xs, guest, keys, options);
     throw missingConsole(guest, keys, kind);
   }
-  return await openRingMode(host, guest, { ...keys, port: keys.port }, options) ??
+  return openRingMode(host, guest, { ...keys, port: keys.port }, options) ??
     await openPtyMode(host, xs, guest, keys, options);
 }
 
