@@ -108,9 +108,11 @@ export async function startXenstored(path: string): Promise<Deno.ChildProcess> {
 export async function runDeno(
   args: string[],
   input: string,
+  env?: Record<string, string>,
 ): Promise<{ code: number; out: string; err: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...args],
+    env,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -2,11 +2,13 @@
 // Fetches Debian's Xen, kernel and busybox packages into the checkout's
 // .cache/e2e (apt-get download + dpkg -x: nothing is installed) and builds
 // what QEMU boots: the plain-ELF hypervisor, the dom0 kernel, and a dom0
-// initramfs holding the Xen tools with their libraries, the Xen and 9p
-// drivers, and the PV guest's kernel and initramfs.
+// initramfs holding the Xen tools with their libraries, the HVM device model
+// (qemu-xen) with its firmware, the Xen and 9p drivers, the guests' kernel
+// and initramfs, and the xl configs of the guests dom0 creates at boot.
 
 import { check } from "../_peers.ts";
 import { cpio, type CpioEntry } from "./_cpio.ts";
+import { BOOT_GUESTS, guestConfig } from "./_guests.ts";
 
 /** Debian packages the run needs; the kernel is resolved from linux-image-amd64. */
 const PACKAGES = [
@@ -26,6 +28,16 @@ const PACKAGES = [
   "busybox-static",
 ];
 
+/**
+ * HVM guests need the qemu-xen device model; its libraries come from its
+ * package's dependency closure (downloaded like the rest, never taken from
+ * the host, where they are there only by chance). Left out: the C library
+ * (dom0 runs the host's, as deno needs it) and what only packages data the
+ * device model does not load here (iPXE ROMs: the guests have no NIC).
+ */
+const DEVICE_MODEL_PACKAGE = "qemu-system-xen";
+const NOT_FROM_CLOSURE = new Set(["libc6", "gcc-12-base", "iso-codes", "ipxe-qemu"]);
+
 const XEN_BIN = "/usr/lib/xen-4.17/bin";
 const TOOLS = [
   `${XEN_BIN}/xl`,
@@ -37,6 +49,22 @@ const TOOLS = [
   "/usr/bin/xenstore",
 ];
 const XENSTORE_LINKS = ["read", "write", "ls", "rm", "list", "exists", "chmod", "watch"];
+/** libxl's default device model path (no `device_model_override` needed). */
+const DEVICE_MODEL = "/usr/libexec/xen-qemu-system-i386";
+/**
+ * What an HVM guest's boot reads besides the device model: Xen's hvmloader,
+ * SeaBIOS, QEMU's option ROMs for direct kernel boot, and the keymap the
+ * device model exits without (libxl passes `-vnc none` with a keymap).
+ */
+const HVM_FILES = [
+  "/usr/lib/xen-4.17/boot/hvmloader",
+  "/usr/share/seabios/bios-256k.bin",
+  "/usr/share/qemu/linuxboot_dma.bin",
+  "/usr/share/qemu/linuxboot.bin",
+  "/usr/share/qemu/kvmvapic.bin",
+  "/usr/share/qemu/pvh.bin",
+  "/usr/share/qemu/keymaps/en-us",
+];
 
 /** Driver modules dom0 loads (9p over virtio for the shared folders, then Xen's); dependencies first. */
 const MODULES = [
@@ -81,6 +109,28 @@ async function kernelPackage(): Promise<string> {
   return name;
 }
 
+/** The device model's package and every package it depends on, recursively (real packages only). */
+async function deviceModelPackages(): Promise<string[]> {
+  const text = await sh([
+    "apt-cache",
+    "depends",
+    "--recurse",
+    "--no-recommends",
+    "--no-suggests",
+    "--no-conflicts",
+    "--no-breaks",
+    "--no-replaces",
+    "--no-enhances",
+    DEVICE_MODEL_PACKAGE,
+  ]);
+  // top-level lines name packages; "  Depends: ..." lines and <virtual> ones do not
+  const names = text.split("\n").filter((line) => /^[a-z0-9][a-z0-9+.-]*$/.test(line));
+  if (!names.includes(DEVICE_MODEL_PACKAGE)) {
+    throw new Error(`apt-cache depends named no ${DEVICE_MODEL_PACKAGE}:\n${text.slice(0, 2000)}`);
+  }
+  return [...new Set(names)].filter((name) => !NOT_FROM_CLOSURE.has(name)).sort();
+}
+
 /**
  * Downloads and unpacks the packages into `<cache>/root` unless a previous
  * run left the same set there. Returns the folder.
@@ -89,13 +139,15 @@ export async function fetchPackages(cache: string, log: (s: string) => void): Pr
   const root = `${cache}/root`;
   const stamp = `${root}/.xenpv-packages`;
   let kernel: string;
+  let deviceModel: string[];
   try {
-    kernel = await kernelPackage();
+    [kernel, deviceModel] = await Promise.all([kernelPackage(), deviceModelPackages()]);
   } catch {
     await sh(["apt-get", "update", "-qq"]);
-    kernel = await kernelPackage();
+    [kernel, deviceModel] = await Promise.all([kernelPackage(), deviceModelPackages()]);
   }
-  const wanted = [...PACKAGES, kernel].join("\n");
+  const all = [...new Set([...PACKAGES, kernel, ...deviceModel])];
+  const wanted = all.join("\n");
   if (await exists(stamp) && (await Deno.readTextFile(stamp)) === wanted) return root;
   const debs = `${cache}/debs`;
   await Deno.remove(root, { recursive: true }).catch(() => {});
@@ -103,10 +155,10 @@ export async function fetchPackages(cache: string, log: (s: string) => void): Pr
   await Deno.mkdir(debs, { recursive: true });
   const started = performance.now();
   try {
-    await sh(["apt-get", "download", ...PACKAGES, kernel], { cwd: debs });
+    await sh(["apt-get", "download", ...all], { cwd: debs });
   } catch {
     await sh(["apt-get", "update", "-qq"]);
-    await sh(["apt-get", "download", ...PACKAGES, kernel], { cwd: debs });
+    await sh(["apt-get", "download", ...all], { cwd: debs });
   }
   await Deno.mkdir(root, { recursive: true });
   for await (const entry of Deno.readDir(debs)) {
@@ -115,9 +167,7 @@ export async function fetchPackages(cache: string, log: (s: string) => void): Pr
   await Deno.remove(debs, { recursive: true });
   await Deno.writeTextFile(stamp, wanted);
   log(
-    `fetched ${PACKAGES.length + 1} packages in ${
-      ((performance.now() - started) / 1000).toFixed(1)
-    } s`,
+    `fetched ${all.length} packages in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return root;
 }
@@ -191,10 +241,11 @@ export async function buildImage(
   ];
 
   const libs = new Map<string, string>();
-  for (const tool of TOOLS) {
+  for (const tool of [...TOOLS, DEVICE_MODEL]) {
     entries.push(await file(tool, `${root}${tool}`));
     for (const [path, from] of await libraries(`${root}${tool}`, root)) libs.set(path, from);
   }
+  for (const path of HVM_FILES) entries.push(await file(path, `${root}${path}`, 0o644));
   for (const name of XENSTORE_LINKS) {
     entries.push({ type: "symlink", path: `usr/bin/xenstore-${name}`, target: "xenstore" });
   }
@@ -229,6 +280,13 @@ export async function buildImage(
   const encoder = new TextEncoder();
   entries.push({ type: "file", path: "etc/xpv-modules", data: encoder.encode(modules.join("\n")) });
   entries.push({ type: "file", path: "etc/xen/xl.conf", data: encoder.encode("# defaults\n") });
+  BOOT_GUESTS.forEach((guest, i) => {
+    entries.push({
+      type: "file",
+      path: `etc/xpv-guests/${i}-${guest.name}.cfg`,
+      data: encoder.encode(guestConfig(guest)),
+    });
+  });
   if (options.filter) {
     entries.push({ type: "file", path: "etc/xpv-filter", data: encoder.encode(options.filter) });
   }

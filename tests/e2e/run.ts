@@ -1,10 +1,13 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // `deno task e2e`: boots Xen 4.17 with a Debian PV dom0 under QEMU (TCG, no
-// KVM needed), runs tests/e2e/dom0/ (then tests/e2e/dom0_last/, which kills
-// xenstored) inside dom0 with this deno binary against
-// the real hypervisor, drivers, xenstored and xenconsoled, and fails when a
-// test fails or the boot does not finish in time. The QEMU serial log is
-// printed on failure; every run leaves it in .cache/e2e/out/serial.log.
+// KVM needed), where dom0 creates a PV, a PVH and an HVM guest (qemu-xen),
+// runs tests/e2e/dom0/ (then tests/e2e/dom0_last/, which kills xenstored)
+// inside dom0 with this deno binary against the real hypervisor, drivers,
+// xenstored, xenconsoled and device model, and fails when a test fails or
+// the run does not finish in time (saying which test was running and how
+// long each took). Each result is printed as it comes, with its duration.
+// The QEMU serial log is printed on failure; every run leaves it in
+// .cache/e2e/out/serial.log.
 //
 //   deno task e2e [--filter <test name>] [--timeout <seconds>]
 //
@@ -19,8 +22,10 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     filter: { type: "string" },
-    timeout: { type: "string", default: "480" },
-    "boot-timeout": { type: "string", default: "120" },
+    // Measured here: about 7 minutes for the whole run. The cap leaves room
+    // for a machine twice as slow; past it the run fails naming the test.
+    timeout: { type: "string", default: "1080" },
+    "boot-timeout": { type: "string", default: "180" },
   },
 });
 const repo = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -54,7 +59,7 @@ async function main(): Promise<number> {
       "-cpu",
       "max",
       "-m",
-      "2048",
+      "3072",
       "-smp",
       "2",
       "-display",
@@ -78,7 +83,7 @@ async function main(): Promise<number> {
       // run (deno: SIGSEGV in V8/tokio threads, corrupted strings; a pure-JS
       // stress crashed 4 runs in 6 with two idle guests, 0 in 12 without
       // guests, 0 in 6 with xsave=0). Xen then uses FXSAVE and hides AVX.
-      "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M noreboot smap=0 smep=0 " +
+      "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M noreboot smap=0 smep=0 " +
       "loglvl=warning guest_loglvl=warning xsave=0",
       "-initrd",
       `${image.kernel} console=hvc0 earlyprintk=xen rdinit=/init loglevel=4,${image.initrd}`,
@@ -92,6 +97,10 @@ async function main(): Promise<number> {
   const serial: string[] = [];
   let exit: number | undefined;
   let booted = false;
+  /** The dom0 suite's results as they come (TAP "ok N - name"), with when each came. */
+  const done: { line: string; at: number; seconds: number }[] = [];
+  let suiteStarted: number | undefined;
+  const now = () => (performance.now() - started) / 1000;
   const timeout = Number(values.timeout) * 1000;
   const bootTimeout = Number(values["boot-timeout"]) * 1000;
   const bootTimer = setTimeout(() => {
@@ -101,7 +110,18 @@ async function main(): Promise<number> {
     }
   }, bootTimeout);
   const timer = setTimeout(() => {
-    log(`the run did not finish within ${values.timeout} s`);
+    const last = done.at(-1);
+    const since = last?.at ?? suiteStarted;
+    log(
+      `too slow: the run reached its ${values.timeout} s cap ` +
+        (since === undefined
+          ? `before the dom0 suite started`
+          : `in test ${done.length + 1} of the dom0 suite${
+            last ? ` (the one after "${last.line}")` : ""
+          }, running for ${(now() - since).toFixed(0)} s`) +
+        `. A slow or loaded machine needs a larger cap (deno task e2e --timeout <seconds>); ` +
+        `the durations so far are above`,
+    );
     qemu.kill("SIGKILL");
   }, timeout);
 
@@ -117,6 +137,13 @@ async function main(): Promise<number> {
       serial.push(line);
       if (line.includes("xpv-e2e: xen up")) booted = true;
       if (line.startsWith("xpv-e2e:")) log(line.slice(9));
+      if (line.startsWith("TAP version")) suiteStarted = now();
+      if (/^(not )?ok \d+ - /.test(line)) {
+        const at = now();
+        const seconds = at - (done.at(-1)?.at ?? suiteStarted ?? at);
+        done.push({ line, at, seconds });
+        log(`${line} (${seconds.toFixed(1)} s)`);
+      }
       const match = line.match(/^XPV-E2E-EXIT=(\d+)/);
       if (match) exit = Number(match[1]);
     }
@@ -134,13 +161,21 @@ async function main(): Promise<number> {
   } catch {
     // dom0 never got to the tests
   }
-  if (dom0Log) console.log(dom0Log.trimEnd());
+  await Deno.writeTextFile(
+    `${out}/durations.json`,
+    JSON.stringify(
+      done.map(({ line, seconds }) => ({ test: line, seconds: +seconds.toFixed(1) })),
+      null,
+      2,
+    ) + "\n",
+  );
   // The dom0 suite reports in TAP (errors inline, so a crash or a hang still
   // shows which test it was); one summary line in deno's format for CI.
   const passed = dom0Log.match(/^ok \d+ /gm)?.length ?? 0;
   const failed = dom0Log.match(/^not ok \d+ /gm)?.length ?? 0;
   const ok = exit === 0 && failed === 0 && passed > 0;
   if (!ok) {
+    if (dom0Log) console.log("\n=== dom0 suite (TAP)\n" + dom0Log.trimEnd());
     console.log("\n=== QEMU serial log\n" + serial.join("\n"));
     if (qemuErrors) console.log("\n=== QEMU stderr\n" + qemuErrors);
     log(

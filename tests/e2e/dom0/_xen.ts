@@ -5,6 +5,7 @@
 import { Expect } from "../../../xencons/mod.ts";
 import { check } from "../../_peers.ts";
 import type { XenConsole } from "../../../mod.ts";
+import { type E2eGuest, guestConfig } from "../_guests.ts";
 
 /** Runs `xl`; resolves to its stdout, throws with its stderr on failure. */
 export const xl = (...args: string[]): Promise<string> => check("xl", args);
@@ -14,26 +15,28 @@ export async function domid(name: string): Promise<number> {
   return Number((await xl("domid", name)).trim());
 }
 
-/** Creates a PV guest with the e2e kernel; `mode` picks what its console runs. */
-export async function createGuest(name: string, mode: "shell" | "login"): Promise<number> {
-  const config = `/tmp/${name}.cfg`;
-  await Deno.writeTextFile(
-    config,
-    [
-      `name = "${name}"`,
-      `type = "pv"`,
-      `kernel = "/guest/vmlinuz"`,
-      `ramdisk = "/guest/initrd"`,
-      `extra = "console=hvc0 rdinit=/init xpv=${mode} xpvhost=${name} loglevel=3"`,
-      `memory = 128`,
-      `vcpus = 1`,
-      `on_reboot = "restart"`,
-      `on_poweroff = "destroy"`,
-      "",
-    ].join("\n"),
-  );
-  await xl("create", config);
-  return await domid(name);
+/** Creates a guest with the e2e kernel (see _guests.ts); resolves to its domid. */
+export async function createGuest(guest: E2eGuest): Promise<number> {
+  const config = `/tmp/${guest.name}.cfg`;
+  await Deno.writeTextFile(config, guestConfig(guest));
+  await xl("create", "-q", config);
+  return await domid(guest.name);
+}
+
+/** Where init.sh notes the boot guests' creation (see init.sh). */
+const BOOT_GUESTS_DIR = "/run/xpv-guests";
+
+/** Waits until init.sh has created the boot guests (in the background, while deno started). */
+export async function bootGuestsCreated(signal: AbortSignal): Promise<void> {
+  while (!(await Deno.stat(`${BOOT_GUESTS_DIR}/done`).then(() => true, () => false))) {
+    signal.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** When init.sh created a boot guest, in seconds since the epoch (Xen's wall clock). */
+export async function createdAt(name: string): Promise<number> {
+  return Number((await Deno.readTextFile(`${BOOT_GUESTS_DIR}/${name}.created`)).trim());
 }
 
 /** Pid from a pid file, or undefined when the daemon is not running. */

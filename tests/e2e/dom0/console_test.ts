@@ -1,15 +1,20 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// connect() against real PV guests on the real hypervisor, inside the e2e
-// dom0. The tests run in order and share two guests: "e2e-sh" (a busybox
-// shell on hvc0, with `xpvguest flood`) and "e2e-login" (xpvguest login, the
-// XENCONS dialect). pty mode runs with xenconsoled; ring mode after stopping
-// it; the last tests reboot and destroy guests.
+// connect() against real guests of every kind (PV, PVH, and HVM with the
+// qemu-xen device model) on the real hypervisor, inside the e2e dom0. The
+// tests run in order and share the guests init.sh created at boot (see
+// ../_guests.ts): a busybox shell on the PV console of "e2e-sh" (PV),
+// "e2e-pvh" and "e2e-hvm" (also a shell on its emulated UART), and
+// "e2e-login" (PV, the XENCONS-style login program, silent). pty mode runs
+// with xenconsoled; ring mode after stopping it; the last tests reboot and
+// destroy guests. A test that covers every kind runs the kinds at once where
+// that saves time and says which kind failed.
 
 import assert from "node:assert/strict";
 import {
   connect,
   ConsoleBusyError,
   ConsoleClosedError,
+  ConsoleNotFoundError,
   GuestGoneError,
   SystemError,
   type XenConsole,
@@ -20,8 +25,10 @@ import {
   linuxDialect,
   windowsDialect,
 } from "../../../xencons/mod.ts";
+import { XenstoreClient } from "../../../xenstore/mod.ts";
 import {
-  createGuest,
+  bootGuestsCreated,
+  createdAt,
   domid,
   held,
   startXenconsoled,
@@ -32,15 +39,49 @@ import {
 import { runDeno } from "../../_peers.ts";
 import { within } from "../../_within.ts";
 import { FloodCheck } from "./_flood_check.ts";
+import { type E2eGuestType, LOGIN_GUEST, SHELL_GUESTS } from "../_guests.ts";
 
-const SH = "e2e-sh";
-const LOGIN = "e2e-login";
+const KINDS: E2eGuestType[] = ["pv", "pvh", "hvm"];
+const SH = SHELL_GUESTS.pv.name;
+const LOGIN = LOGIN_GUEST.name;
+const nameOf = (kind: E2eGuestType) => SHELL_GUESTS[kind].name;
+/**
+ * How long a boot may take before a test gives up: an HVM guest's shell is up
+ * about 60 s after `xl create` under TCG (SeaBIOS loads the kernel slowly);
+ * a machine twice as slow, busy with the PV tests meanwhile, needs more.
+ */
+const BOOT_MS = 400_000;
 const FLOOD_BYTES = 2 << 20;
 /** The big flood, read by a process of its own (_flood_reader.ts) to measure its memory. */
 const BIG_FLOOD_BYTES = 100 << 20;
-const results: Record<string, unknown> = {};
+/** Measurements, per guest kind and for the PV-only steps; saved as results.json. */
+const results: Record<string, unknown> & { kinds: Record<string, Record<string, unknown>> } = {
+  kinds: { pv: {}, pvh: {}, hvm: {} },
+};
 const encoder = new TextEncoder();
 const out = Deno.env.get("XPV_E2E_OUT");
+
+/**
+ * Runs `fn` for every guest kind at once; fails naming each kind that failed.
+ */
+async function forKinds(fn: (kind: E2eGuestType, name: string) => Promise<void>): Promise<void> {
+  const settled = await Promise.allSettled(KINDS.map((kind) => fn(kind, nameOf(kind))));
+  const failures = settled.flatMap((r, i) =>
+    r.status === "rejected" ? [`${KINDS[i]}: ${r.reason?.stack ?? r.reason}`] : []
+  );
+  if (failures.length > 0) throw new Error(failures.join("\n"));
+}
+
+/** Runs `fn` for every guest kind, one after the other; the error says which kind. */
+async function eachKind(fn: (kind: E2eGuestType, name: string) => Promise<void>): Promise<void> {
+  for (const kind of KINDS) {
+    try {
+      await fn(kind, nameOf(kind));
+    } catch (err) {
+      throw new Error(`${kind} guest (${nameOf(kind)}): ${err}`, { cause: err });
+    }
+  }
+}
 
 /** Leaves the measurements in the e2e output folder (results.json). */
 async function saveResults() {
@@ -64,48 +105,43 @@ async function roundTrip(console: XenConsole) {
   await waitFor(console, `${tag}-42`);
 }
 
+Deno.test("boot: a PV, a PVH and an HVM guest (qemu-xen) come up; info.guestType says which", async () => {
+  await bootGuestsCreated(AbortSignal.timeout(120_000));
+  await forKinds(async (kind, name) => {
+    await using console = await connect(name, { mode: "pty", ttyTimeout: 60_000 });
+    assert.equal(console.info.guestType, kind);
+    // the guest prints Xen's wall clock when its init runs: the boot time from `xl create`
+    const up = await waitFor(console, new RegExp(`xpvguest: ${name} up at (\\d+)`), BOOT_MS);
+    const seconds = Number(up.match.match(/up at (\d+)/)![1]) - await createdAt(name);
+    assert.ok(seconds >= 0 && seconds < BOOT_MS / 1000, `boot time ${seconds} s`);
+    results.kinds[kind].bootSeconds = seconds;
+  });
+  await saveResults();
+});
+
+Deno.test("pty mode: output, input round trip, info, nothing leaked (every kind)", async () => {
+  await eachKind(async (kind, name) => {
+    const before = held();
+    {
+      await using console = await connect(name, { mode: "pty" });
+      assert.equal(console.info.mode, "pty");
+      assert.equal(console.info.name, name);
+      assert.equal(console.info.guestType, kind);
+      assert.equal(console.info.domid, await domid(name));
+      assert.match(console.info.tty ?? "", /^\/dev\/pts\/\d+$/);
+      await roundTrip(console);
+    }
+    assert.deepEqual(held(), before);
+  });
+});
+
 /**
- * The XENCONS framing of xpvguest login ([ATTACHED], "<HOST> login: ",
- * unechoed "Password: ", CR, its own echo) with a POSIX shell behind it:
- * Windows' prompts, Linux's command protocol.
+ * `xl console [-t type] <name>`; its stdin stays open (piped, nothing
+ * written) so it stays attached.
  */
-const xenconsShell: Dialect = {
-  ...linuxDialect,
-  name: "xencons-sh",
-  loginPrompt: windowsDialect.loginPrompt,
-  passwordPrompt: windowsDialect.passwordPrompt,
-  detached: windowsDialect.detached,
-  maxLine: windowsDialect.maxLine,
-  noise: null,
-};
-
-Deno.test("guests boot and their consoles appear in xenstore", async () => {
-  const started = performance.now();
-  // one at a time: two parallel `xl create`s here made libxc fail to unpack the kernel
-  await createGuest(SH, "shell");
-  await createGuest(LOGIN, "login");
-  await using console = await connect(SH, { mode: "pty" });
-  await waitFor(console, /xpvguest: e2e-sh up/, 60_000);
-  results.guestBootSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
-});
-
-Deno.test("pty mode: output, input round trip, info", async () => {
-  const before = held();
-  {
-    await using console = await connect(SH, { mode: "pty" });
-    assert.equal(console.info.mode, "pty");
-    assert.equal(console.info.name, SH);
-    assert.equal(console.info.domid, await domid(SH));
-    assert.match(console.info.tty ?? "", /^\/dev\/pts\/\d+$/);
-    await roundTrip(console);
-  }
-  assert.deepEqual(held(), before);
-});
-
-/** `xl console <name>`; its stdin stays open (piped, nothing written) so it stays attached. */
-function xlConsoleOf(name: string, stdout: "null" | "piped") {
+function xlConsoleOf(name: string, stdout: "null" | "piped", type?: "pv" | "serial") {
   return new Deno.Command("xl", {
-    args: ["console", name],
+    args: ["console", ...(type ? ["-t", type] : []), name],
     stdin: "piped",
     stdout,
     stderr: "null",
@@ -145,25 +181,74 @@ Deno.test("pty mode: refuses while xl console holds the console", async () => {
   await roundTrip(console);
 });
 
-Deno.test("attach.ts in pipe mode", async () => {
-  const result = await runDeno(
-    ["--allow-ffi", "--allow-env", "--no-check", "examples/attach.ts", SH],
-    "echo attach-$((40+2))\n",
-  );
-  assert.equal(result.code, 0, `attach.ts failed: ${result.err}`);
-  assert.match(result.out, /attach-42/);
+/** Hands the shell on a guest's PV console over to the login program, which gives it back at logout. */
+async function startLoginProgram(name: string) {
+  await using console = await connect(name, { mode: "pty" });
+  await roundTrip(console);
+  await type(console, "xpvguest login --once");
+  await waitFor(console, /login: $/);
+}
+
+/** Credentials of the e2e login program, as a script passes them (never on the command line). */
+const ACCOUNT = { XENPV_USER: "xenpv", XENPV_PASSWORD: "e2e-secret" };
+
+Deno.test("attach.ts (pipe mode) and run.ts as a user runs them, exit status included (every kind)", async () => {
+  // one deno process per kind at once: a deno start costs 13-15 s under TCG
+  await forKinds(async (_kind, name) => {
+    const attach = await runDeno(
+      ["--allow-ffi", "--no-check", "examples/attach.ts", name],
+      "echo attach-$((40+2))\n",
+    );
+    assert.equal(attach.code, 0, `attach.ts failed: ${attach.err}`);
+    assert.match(attach.out, /attach-42/);
+    await startLoginProgram(name);
+    const run = await runDeno(
+      [
+        "--allow-ffi",
+        "--allow-env",
+        "--no-check",
+        "examples/run.ts",
+        "--dialect",
+        "linux",
+        name,
+        "--",
+        "echo run-on-$(hostname); sh -c 'exit 3'",
+      ],
+      "",
+      ACCOUNT,
+    );
+    assert.equal(run.code, 3, `run.ts: exit ${run.code}, stderr ${run.err}`);
+    assert.equal(run.out, `run-on-${name}\n`);
+    assert.doesNotMatch(run.out + run.err, /e2e-secret/);
+  });
 });
 
-Deno.test("run() through the XENCONS-style login on a real PV console", async () => {
-  const session = new ConsoleSession(await connect(LOGIN, { mode: "pty" }), {
+/**
+ * The XENCONS framing of xpvguest login ([ATTACHED], "<HOST> login: ",
+ * unechoed "Password: ", CR, its own echo) with a POSIX shell behind it:
+ * Windows' prompts, Linux's command protocol.
+ */
+const xenconsShell: Dialect = {
+  ...linuxDialect,
+  name: "xencons-sh",
+  loginPrompt: windowsDialect.loginPrompt,
+  passwordPrompt: windowsDialect.passwordPrompt,
+  detached: windowsDialect.detached,
+  maxLine: windowsDialect.maxLine,
+  noise: null,
+};
+
+/** Logs in to the login program on `name`'s console, runs commands, logs out. */
+async function runSession(name: string) {
+  const session = new ConsoleSession(await connect(name, { mode: "pty" }), {
     dialect: xenconsShell,
     ownsConsole: true,
-    timeout: 30_000,
+    timeout: 60_000,
   });
   try {
     await session.login({ user: "xenpv", password: "e2e-secret" });
     const hello = await session.run("echo hello from $(hostname)");
-    assert.equal(hello.output, "hello from e2e-login\n");
+    assert.equal(hello.output, `hello from ${name}\n`);
     assert.equal(hello.exitCode, 0);
     assert.equal((await session.run("false")).exitCode, 1);
     assert.equal((await session.run("sh -c 'exit 3'")).exitCode, 3);
@@ -173,7 +258,74 @@ Deno.test("run() through the XENCONS-style login on a real PV console", async ()
   } finally {
     await session.close();
   }
+}
+
+Deno.test("run() through the XENCONS-style login program (every kind, and the console's own on e2e-login)", async () => {
+  await runSession(LOGIN); // the login program is what the console runs, respawned
+  await forKinds(async (_kind, name) => {
+    await startLoginProgram(name); // run.ts logged out: the shell came back
+    await runSession(name);
+    await using console = await connect(name, { mode: "pty" });
+    await roundTrip(console); // logout gave the console back to the shell
+  });
 });
+
+Deno.test("HVM: the emulated serial port (kind serial) beside the PV console; PV/PVH guests have none", async () => {
+  const hvm = nameOf("hvm");
+  const id = await domid(hvm);
+  await using xs = await XenstoreClient.connect();
+  const serialTty = await xs.readString(`/local/domain/${id}/serial/0/tty`);
+  const pvTty = await xs.readString(`/local/domain/${id}/console/tty`);
+  assert.notEqual(serialTty, pvTty);
+  {
+    await using serial = await connect(hvm, { kind: "serial" });
+    assert.equal(serial.info.mode, "pty");
+    assert.equal(serial.info.kind, "serial");
+    assert.equal(serial.info.tty, serialTty);
+    // the guest's shell on ttyS0 (QEMU drops what it wrote while nobody held the pty)
+    const tag = `ser${Math.floor(Math.random() * 1e9)}`;
+    await type(serial, `echo ${tag}-$((6*7))`);
+    await waitFor(serial, `${tag}-42`, 60_000);
+  }
+  for (const kind of ["pv", "pvh"] as const) {
+    await assert.rejects(connect(nameOf(kind), { kind: "serial" }), (e) => {
+      assert.ok(e instanceof ConsoleNotFoundError, `${kind}: ${e}`);
+      assert.match(e.message, new RegExp(`${kind.toUpperCase()} guest.*only HVM guests`));
+      return true;
+    });
+  }
+  // What `xl console <guest>` attaches to without -t: the pty its xenconsole holds.
+  const picked: Record<string, string> = {};
+  for (const kind of KINDS) {
+    const child = xlConsoleOf(nameOf(kind), "null");
+    try {
+      const tty = await ptyHeldBy(child.pid);
+      const guestId = await domid(nameOf(kind));
+      const serial = await xs.tryRead(`/local/domain/${guestId}/serial/0/tty`);
+      const pv = await xs.readString(`/local/domain/${guestId}/console/tty`);
+      picked[kind] = tty === serial ? "serial" : tty === pv ? "pv" : `unknown (${tty})`;
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+      await child.stdin.close().catch(() => {});
+    }
+  }
+  results.xlConsoleDefault = picked;
+  await saveResults();
+  assert.deepEqual(picked, { pv: "pv", pvh: "pv", hvm: "serial" });
+});
+
+/** The /dev/pts path process `pid` holds open, once it holds one. */
+async function ptyHeldBy(pid: number): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    for await (const entry of Deno.readDir(`/proc/${pid}/fd`)) {
+      const target = await Deno.readLink(`/proc/${pid}/fd/${entry.name}`).catch(() => "");
+      if (/^\/dev\/pts\/\d+$/.test(target)) return target;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`process ${pid} opened no pty within 20 s`);
+}
 
 /**
  * Reads a flood from `readable` and returns bytes/s from its first byte to its
@@ -224,66 +376,78 @@ async function readFlood(
   }
 }
 
-Deno.test("flood through xl console (xenconsoled + pty)", async () => {
-  // xl console does not read a stdin that is not a terminal: start the flood
-  // from here, delayed, and let xl console read it.
-  {
-    await using console = await connect(SH, { mode: "pty" });
-    await roundTrip(console);
-    await type(console, `sleep 2; xpvguest flood ${FLOOD_BYTES}`);
-    await waitFor(console, `flood ${FLOOD_BYTES}\r\n`);
-  }
-  const child = xlConsoleOf(SH, "piped");
-  try {
-    results.xlConsoleBytesPerSecond = Math.round(
-      await readFlood(child.stdout, FLOOD_BYTES, AbortSignal.timeout(120_000)),
-    );
-  } finally {
+Deno.test("flood through xl console (xenconsoled + pty), every kind", async () => {
+  await eachKind(async (kind, name) => {
+    // xl console does not read a stdin that is not a terminal: start the flood
+    // from here, delayed, and let xl console read it.
+    {
+      await using console = await connect(name, { mode: "pty" });
+      await roundTrip(console);
+      await type(console, `sleep 2; xpvguest flood ${FLOOD_BYTES}`);
+      await waitFor(console, `flood ${FLOOD_BYTES}\r\n`);
+    }
+    // -t pv: an HVM guest's default is its serial port
+    const child = xlConsoleOf(name, "piped", "pv");
     try {
-      child.kill("SIGKILL");
-    } catch { /* it had exited */ }
-    await child.status;
-    await child.stdout.cancel().catch(() => {});
-    await child.stdin.close().catch(() => {});
-  }
-  // let the guest's shell settle after the flood
-  await using console = await connect(SH, { mode: "pty" });
-  await roundTrip(console);
+      results.kinds[kind].xlConsoleBytesPerSecond = Math.round(
+        await readFlood(child.stdout, FLOOD_BYTES, AbortSignal.timeout(240_000)),
+      );
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* it had exited */ }
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+      await child.stdin.close().catch(() => {});
+    }
+    // let the guest's shell settle after the flood
+    await using console = await connect(name, { mode: "pty" });
+    await roundTrip(console);
+  });
+  await saveResults();
 });
 
-Deno.test("ring mode refuses while xenconsoled serves the console", async () => {
-  await assert.rejects(connect(SH, { mode: "ring" }), ConsoleBusyError);
+Deno.test("ring mode refuses while xenconsoled serves the console (every kind)", async () => {
+  await forKinds(async (_kind, name) => {
+    await assert.rejects(connect(name, { mode: "ring" }), ConsoleBusyError);
+  });
 });
 
-Deno.test("ring mode with xenconsoled stopped: gntdev and privcmd, nothing leaked", async () => {
+Deno.test("ring mode with xenconsoled stopped: gntdev and privcmd, nothing leaked (every kind)", async () => {
   await stopXenconsoled();
-  const before = held();
-  for (const mapMethod of ["gntdev", "privcmd"] as const) {
-    await using console = await connect(SH, { mode: "ring", mapMethod });
-    assert.equal(console.info.mode, "ring");
-    assert.equal(console.info.mapMethod, mapMethod);
-    await roundTrip(console);
-  }
-  {
-    await using console = await connect(SH, { mode: "auto" });
-    assert.equal(console.info.mode, "ring");
-    assert.equal(console.info.mapMethod, "gntdev");
-    await roundTrip(console);
-  }
-  assert.deepEqual(held(), before);
+  await eachKind(async (_kind, name) => {
+    const before = held();
+    for (const mapMethod of ["gntdev", "privcmd"] as const) {
+      await using console = await connect(name, { mode: "ring", mapMethod });
+      assert.equal(console.info.mode, "ring");
+      assert.equal(console.info.mapMethod, mapMethod);
+      await roundTrip(console);
+    }
+    {
+      await using console = await connect(name, { mode: "auto" });
+      assert.equal(console.info.mode, "ring");
+      assert.equal(console.info.mapMethod, "gntdev");
+      await roundTrip(console);
+    }
+    assert.deepEqual(held(), before);
+  });
 });
 
-Deno.test("flood through ring mode", async () => {
-  await using console = await connect(SH, { mode: "ring" });
-  await roundTrip(console);
-  await type(console, `xpvguest flood ${FLOOD_BYTES}`);
-  results.ringBytesPerSecond = Math.round(
-    await readFlood(console.readable, FLOOD_BYTES, AbortSignal.timeout(120_000)),
-  );
-  results.ratio = Number(
-    ((results.ringBytesPerSecond as number) / (results.xlConsoleBytesPerSecond as number))
-      .toFixed(2),
-  );
+Deno.test("flood through ring mode, every kind", async () => {
+  await eachKind(async (kind, name) => {
+    await using console = await connect(name, { mode: "ring" });
+    await roundTrip(console);
+    await type(console, `xpvguest flood ${FLOOD_BYTES}`);
+    const measured = results.kinds[kind];
+    measured.ringBytesPerSecond = Math.round(
+      await readFlood(console.readable, FLOOD_BYTES, AbortSignal.timeout(240_000)),
+    );
+    measured.ratio = Number(
+      ((measured.ringBytesPerSecond as number) / (measured.xlConsoleBytesPerSecond as number))
+        .toFixed(2),
+    );
+    await roundTrip(console);
+  });
   await saveResults();
 });
 
@@ -382,42 +546,48 @@ Deno.test("ring mode: the event channel's fd fails under the console -> ConsoleC
   await roundTrip(again);
 });
 
-Deno.test("xenconsoled restarted: pty mode again", async () => {
+Deno.test("xenconsoled restarted: pty mode again (every kind)", async () => {
   await startXenconsoled();
-  await using console = await connect(SH, { mode: "pty", ttyTimeout: 10_000 });
-  await roundTrip(console);
+  await forKinds(async (_kind, name) => {
+    await using console = await connect(name, { mode: "pty", ttyTimeout: 30_000 });
+    await roundTrip(console);
+  });
 });
 
-Deno.test("follow across xl reboot", async () => {
-  const first = await domid(SH);
-  await using console = await connect(SH, { mode: "pty", follow: true });
-  const reattached = new Promise<{ from: number; to: number }>((resolve) =>
-    console.addEventListener("reattach", (e) => resolve((e as CustomEvent).detail), { once: true })
-  );
-  await roundTrip(console);
-  await xl("reboot", SH);
-  const detail = await reattached;
-  assert.equal(detail.from, first);
-  assert.notEqual(detail.to, first);
-  assert.equal(detail.to, await domid(SH));
-  await waitFor(console, /xpvguest: e2e-sh up/, 60_000);
-  await roundTrip(console);
+Deno.test("follow across xl reboot, every kind at once", async () => {
+  await forKinds(async (kind, name) => {
+    const first = await domid(name);
+    await using console = await connect(name, { mode: "pty", follow: true });
+    const reattached = new Promise<{ from: number; to: number }>((resolve) =>
+      console.addEventListener("reattach", (e) => resolve((e as CustomEvent).detail), {
+        once: true,
+      })
+    );
+    await roundTrip(console);
+    const started = performance.now();
+    await xl("reboot", name);
+    const detail = await reattached;
+    assert.equal(detail.from, first);
+    assert.notEqual(detail.to, first);
+    assert.equal(detail.to, await domid(name));
+    assert.equal(console.info.guestType, kind);
+    await waitFor(console, new RegExp(`xpvguest: ${name} up`), BOOT_MS);
+    results.kinds[kind].rebootSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
+    await roundTrip(console);
+  });
+  await saveResults();
 });
 
-Deno.test("guest destroyed mid-stream: GuestGoneError, in pty and ring mode", async () => {
-  for (const mode of ["pty", "ring"] as const) {
-    // xl create waits for xenconsoled to publish the console's tty
-    await startXenconsoled();
-    const name = `e2e-gone-${mode}`;
-    await createGuest(name, "shell");
-    {
-      await using pty = await connect(name, { mode: "pty", ttyTimeout: 30_000 });
-      await waitFor(pty, /xpvguest: e2e-gone-\w+ up/, 60_000);
-    }
-    if (mode === "ring") await stopXenconsoled();
-    const console = await connect(name, { mode });
-    const reader = console.readable.getReader();
-    try {
+/**
+ * Attaches to `name`, makes its console stream (a shell loop, or nothing on
+ * the silent login guest), destroys the guest and expects GuestGoneError;
+ * records how long that took.
+ */
+async function destroyMidStream(name: string, mode: "pty" | "ring", shell: boolean) {
+  const console = await connect(name, { mode });
+  const reader = console.readable.getReader();
+  try {
+    if (shell) {
       await type(console, "while true; do echo still here; sleep 0.1; done");
       let seen = "";
       while (!seen.includes("still here")) {
@@ -425,23 +595,41 @@ Deno.test("guest destroyed mid-stream: GuestGoneError, in pty and ring mode", as
         if (done) throw new Error("the console ended before the guest was destroyed");
         seen += new TextDecoder().decode(value);
       }
-      await xl("destroy", name);
-      const destroyed = performance.now();
-      // a hang fails the test (the read ends without the error); the latency is recorded
-      const bound = AbortSignal.timeout(30_000);
-      bound.addEventListener("abort", () => reader.cancel().catch(() => {}), { once: true });
-      await assert.rejects(
-        (async () => {
-          while (!(await reader.read()).done) { /* drain */ }
-        })(),
-        GuestGoneError,
-      );
-      results[`goneAfterDestroyMs_${mode}`] = Math.round(performance.now() - destroyed);
-      await saveResults();
-    } finally {
-      reader.releaseLock();
-      await console.close();
     }
+    await xl("destroy", name);
+    const destroyed = performance.now();
+    // a hang fails the test (the read ends without the error); the latency is recorded
+    const bound = AbortSignal.timeout(30_000);
+    bound.addEventListener("abort", () => reader.cancel().catch(() => {}), { once: true });
+    await assert.rejects(
+      (async () => {
+        while (!(await reader.read()).done) { /* drain */ }
+      })(),
+      GuestGoneError,
+    );
+    return Math.round(performance.now() - destroyed);
+  } finally {
+    reader.releaseLock();
+    await console.close();
   }
-  await startXenconsoled();
+}
+
+// e2e-sh stays: the last suite (dom0_last) attaches to it.
+Deno.test("guest destroyed mid-stream: GuestGoneError (HVM and PV in pty mode, PVH in ring mode)", async () => {
+  const [hvm, login] = await Promise.all([
+    destroyMidStream(nameOf("hvm"), "pty", true),
+    destroyMidStream(LOGIN, "pty", false),
+  ]);
+  await stopXenconsoled();
+  try {
+    results.kinds.pvh.goneAfterDestroyMs_ring = await destroyMidStream(nameOf("pvh"), "ring", true);
+  } finally {
+    await startXenconsoled();
+  }
+  results.kinds.hvm.goneAfterDestroyMs_pty = hvm;
+  results.kinds.pv.goneAfterDestroyMs_pty = login;
+  await saveResults();
+  for (const name of [nameOf("hvm"), nameOf("pvh"), LOGIN]) {
+    await assert.rejects(domid(name), `${name} still exists`);
+  }
 });

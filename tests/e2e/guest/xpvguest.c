@@ -20,6 +20,10 @@
  *                            its process group (the Ctrl-Break of cmd).
  *                            The account is XPV_USER / XPV_PASSWORD from the
  *                            environment (defaults: xenpv / e2e-secret).
+ *   xpvguest login --once    the same, but it exits (its tty restored) when
+ *                            the shell ends instead of prompting again: a
+ *                            shell on the console can hand it over to the
+ *                            login program and get it back after logout.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -90,6 +94,7 @@ static int flood(unsigned long long bytes) {
 
 static char host[64];
 static const char *user_name, *user_password;
+static int once;
 
 enum stage { USER, PASSWORD, SHELL };
 
@@ -115,7 +120,11 @@ static void start_shell(struct helper *h) {
   if (pipe(in) != 0 || pipe(out) != 0) _exit(1);
   pid_t pid = fork();
   if (pid == 0) {
-    setpgid(0, 0);
+    /* A session of its own, as the XENCONS service's shell has: no
+       controlling terminal to fight over when this program was started from
+       a shell on the console (`xpvguest login --once`), and its own process
+       group for ^C. */
+    setsid();
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(out[1], 2);
@@ -127,7 +136,6 @@ static void start_shell(struct helper *h) {
     execl("/bin/sh", "sh", "-i", (char *)0);
     _exit(127);
   }
-  setpgid(pid, pid);
   close(in[0]);
   close(out[1]);
   h->shell = pid;
@@ -225,6 +233,11 @@ static int login(void) {
       ssize_t n = read(h.from_shell, buf, sizeof buf);
       if (n <= 0) {
         stop_shell(&h); /* the shell ended: the helper exits, a new one starts */
+        if (once) {
+          puts_("\r\n");
+          restore_tty();
+          return 0;
+        }
         prompt(&h);
       } else {
         char crlf[2 * sizeof buf];
@@ -240,6 +253,7 @@ static int login(void) {
       ssize_t n = read(0, buf, sizeof buf);
       if (n <= 0) {
         stop_shell(&h);
+        restore_tty();
         return 0;
       }
       console_read(&h, buf, (size_t)n);
@@ -249,13 +263,14 @@ static int login(void) {
 
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "flood") == 0) return flood(strtoull(argv[2], 0, 10));
-  if (argc == 2 && strcmp(argv[1], "login") == 0) {
+  once = argc == 3 && strcmp(argv[1], "login") == 0 && strcmp(argv[2], "--once") == 0;
+  if ((argc == 2 || once) && strcmp(argv[1], "login") == 0) {
     user_name = getenv("XPV_USER") ? getenv("XPV_USER") : "xenpv";
     user_password = getenv("XPV_PASSWORD") ? getenv("XPV_PASSWORD") : "e2e-secret";
     gethostname(host, sizeof host - 1);
     for (char *p = host; *p; p++) *p = (char)toupper((unsigned char)*p);
     return login();
   }
-  fprintf(stderr, "usage: xpvguest flood <bytes> | xpvguest login\n");
+  fprintf(stderr, "usage: xpvguest flood <bytes> | xpvguest login [--once]\n");
   return 2;
 }
