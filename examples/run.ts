@@ -17,8 +17,8 @@ import { explain, GUEST_FLAGS, openSession } from "./_guest.ts";
 
 const USAGE = `usage: examples/run.ts [options] <domain> -- <command...>
 
-Log in to a guest's PV console and run one command; print its output and exit
-with its status. Credentials come from XENPV_USER / XENPV_PASSWORD.
+Log in to a guest's PV console, run one command, log out; print its output and
+exit with its status. Credentials come from XENPV_USER / XENPV_PASSWORD.
 
   -d, --dialect windows|linux   the guest's console dialect (default windows)
   -u, --user NAME               user name (default: $XENPV_USER)
@@ -56,6 +56,10 @@ async function main(args: string[]): Promise<number> {
     try {
       const result = await session.run(command.join(" "), { signal: AbortSignal.timeout(timeout) });
       await Deno.stdout.write(new TextEncoder().encode(result.output));
+      // Never leave a logged-in shell on a console: the next person to attach would get it.
+      await session.logout({ signal: AbortSignal.timeout(10_000) }).catch((err) => {
+        console.error(`run: the command ran, but logging out failed (${err}): log out by hand`);
+      });
       return result.exitCode & 0xff;
     } finally {
       await session.close();

@@ -45,7 +45,10 @@ mkdir -p /run/xpv-guests
     name=$(basename "$cfg" .cfg)
     name=${name#*-}
     date +%s > /run/xpv-guests/$name.created
-    if ! xl create -q "$cfg" > /run/xpv-guests/$name.log 2>&1; then
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    if xl create -q "$cfg" > /run/xpv-guests/$name.log 2>&1; then
+      say "created $name in $(awk "BEGIN { print $(cut -d' ' -f1 /proc/uptime) - $t0 }") s"
+    else
       say "xl create $name failed: $(tail -3 /run/xpv-guests/$name.log)"
     fi
   done
@@ -60,9 +63,7 @@ set -o pipefail
 # crashed at random here before Xen ran with xsave=0, see run.ts)
 ulimit -c unlimited
 echo "$out/core.%e.%p" > /proc/sys/kernel/core_pattern
-# One deno process (each start costs 30 s under TCG), the files in this order:
-# dom0_last kills xenstored.
+# One deno process, the tests in order (see suite.ts)
 /opt/deno/deno test --allow-all --no-check --reporter=tap ${filter:+--filter "$filter"} \
-  tests/e2e/dom0/console_test.ts tests/e2e/dom0/xenstore_test.ts \
-  tests/e2e/dom0_last/xenstored_dies_test.ts 2>&1 | tee $out/dom0.log
+  tests/e2e/dom0/suite.ts 2>&1 | tee $out/dom0.log
 finish $?

@@ -31,7 +31,7 @@ if [ "$serial" = 1 ]; then
     done
   ) &
 fi
-echo "xpvguest: $(hostname) up, console mode $mode" >/dev/hvc0
+echo "xpvguest: $(hostname) up at $(date +%s), console mode $mode" >/dev/hvc0
 while true; do
   if [ "$mode" = login ]; then
     /bin/xpvguest login </dev/hvc0 >/dev/hvc0 2>&1

@@ -20,10 +20,12 @@
  *                            its process group (the Ctrl-Break of cmd).
  *                            The account is XPV_USER / XPV_PASSWORD from the
  *                            environment (defaults: xenpv / e2e-secret).
- *   xpvguest login --once    the same, but it exits (its tty restored) when
- *                            the shell ends instead of prompting again: a
- *                            shell on the console can hand it over to the
- *                            login program and get it back after logout.
+ *   xpvguest login --once    the same, but when the shell ends it prompts
+ *                            once more (a logout sees the login prompt, as
+ *                            from the service) and exits 1 s later, its tty
+ *                            restored: a shell on the console can hand it
+ *                            over to the login program and get it back after
+ *                            logout.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -233,12 +235,13 @@ static int login(void) {
       ssize_t n = read(h.from_shell, buf, sizeof buf);
       if (n <= 0) {
         stop_shell(&h); /* the shell ended: the helper exits, a new one starts */
+        prompt(&h);
         if (once) {
+          sleep(1);
           puts_("\r\n");
           restore_tty();
           return 0;
         }
-        prompt(&h);
       } else {
         char crlf[2 * sizeof buf];
         size_t m = 0;
