@@ -175,6 +175,14 @@ async function main(): Promise<number> {
   const failed = dom0Log.match(/^not ok \d+ /gm)?.length ?? 0;
   const ok = exit === 0 && failed === 0 && passed > 0;
   if (!ok) {
+    // A guest's crash is Xen's or the emulator's to explain: say so first.
+    const crashes = serial.filter((line) => /Triple fault|crashed|Domain .* crashed/.test(line));
+    if (crashes.length > 0) {
+      log(
+        `a guest crashed during the run (Xen said: ${crashes.join(" | ")}); its console ` +
+          `log and xl dmesg are in ${out}`,
+      );
+    }
     if (dom0Log) console.log("\n=== dom0 suite (TAP)\n" + dom0Log.trimEnd());
     console.log("\n=== QEMU serial log\n" + serial.join("\n"));
     if (qemuErrors) console.log("\n=== QEMU stderr\n" + qemuErrors);

@@ -70,7 +70,7 @@ export async function stopXenconsoled(): Promise<void> {
 /** Starts xenconsoled unless it runs. */
 export async function startXenconsoled(): Promise<void> {
   if (await pidOf(XENCONSOLED_PID) !== undefined) return;
-  await check("xenconsoled", [`--pid-file=${XENCONSOLED_PID}`]);
+  await check("xenconsoled", [`--pid-file=${XENCONSOLED_PID}`, "--log=guest"]); // as init.sh
 }
 
 /** What this process holds: open fds and mappings of /dev/xen devices. */

@@ -20,6 +20,11 @@ ln -s /run /var/run
 mkdir -p /run/xen /run/xenstored
 say() { echo "xpv-e2e: $*"; }
 finish() {
+  if [ -d "$out" ]; then
+    xl dmesg > $out/xl-dmesg.log 2>&1
+    cp /var/log/xen/console/guest-*.log $out/ 2>/dev/null
+    cp /var/log/xen/qemu-dm-*.log $out/ 2>/dev/null
+  fi
   say "exit $1"
   echo "XPV-E2E-EXIT=$1"
   sync
@@ -34,7 +39,9 @@ out=/mnt/repo/.cache/e2e/out
 mkdir -p $out
 xenstored --pid-file=/run/xenstored.pid || finish 93
 xen-init-dom0 >/dev/null || finish 94
-xenconsoled --pid-file=/run/xenconsoled.pid || finish 95
+# --log=guest: every guest's console output in /var/log/xen/console, copied to
+# the output folder at the end (a guest that crashes leaves its last words)
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest || finish 95
 say "xen up at $(cut -d' ' -f1 /proc/uptime)s"
 # One xl create at a time (two at once made libxc fail to unpack the kernel).
 # The tests wait for /run/xpv-guests/done; each guest's creation time (s since
