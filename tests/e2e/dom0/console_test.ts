@@ -323,7 +323,9 @@ Deno.test("HVM: the emulated serial port (kind serial) beside the PV console; PV
       const pv = await xs.readString(`/local/domain/${guestId}/console/tty`);
       picked[kind] = tty === serial ? "serial" : tty === pv ? "pv" : `unknown (${tty})`;
     } finally {
-      child.kill("SIGKILL");
+      try {
+        child.kill("SIGKILL");
+      } catch { /* it had exited: ptyHeldBy says so */ }
       await child.status;
       await child.stdin.close().catch(() => {});
     }

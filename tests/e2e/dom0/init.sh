@@ -11,7 +11,7 @@ mkdir -p /proc /sys /dev
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-mkdir -p /dev/pts /dev/shm /run /tmp /var /var/log/xen /var/lib/xen /var/lib/xenstored /var/lock /mnt/repo /opt/deno
+mkdir -p /dev/pts /dev/shm /run /tmp /var /var/log/xen/console /var/lib/xen /var/lib/xenstored /var/lock /mnt/repo /opt/deno
 mount -t devpts devpts /dev/pts
 mount -t tmpfs run /run
 mount -t tmpfs tmp /tmp
