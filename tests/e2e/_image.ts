@@ -8,7 +8,7 @@
 
 import { check } from "../_peers.ts";
 import { cpio, type CpioEntry } from "./_cpio.ts";
-import { BOOT_GUESTS, guestConfig } from "./_guests.ts";
+import { bootGuests, type E2eGuestType, guestConfig } from "./_guests.ts";
 
 /** Debian packages the run needs; the kernel is resolved from linux-image-amd64. */
 const PACKAGES = [
@@ -211,12 +211,13 @@ async function guestInitrd(root: string, cache: string, here: string): Promise<U
 
 /**
  * Builds the boot files into `<cache>/boot` from the unpacked packages and
- * this checkout. `filter` is passed to `deno test --filter` inside dom0.
+ * this checkout. `filter` is passed to `deno test --filter` inside dom0;
+ * `kinds` says which guests dom0 creates (the device model only for HVM).
  */
 export async function buildImage(
   root: string,
   cache: string,
-  options: { deno: string; filter?: string },
+  options: { deno: string; filter?: string; kinds: E2eGuestType[] },
 ): Promise<E2eImage> {
   const here = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
   const boot = `${cache}/boot`;
@@ -241,11 +242,14 @@ export async function buildImage(
   ];
 
   const libs = new Map<string, string>();
-  for (const tool of [...TOOLS, DEVICE_MODEL]) {
+  const hvm = options.kinds.includes("hvm");
+  for (const tool of hvm ? [...TOOLS, DEVICE_MODEL] : TOOLS) {
     entries.push(await file(tool, `${root}${tool}`));
     for (const [path, from] of await libraries(`${root}${tool}`, root)) libs.set(path, from);
   }
-  for (const path of HVM_FILES) entries.push(await file(path, `${root}${path}`, 0o644));
+  if (hvm) {
+    for (const path of HVM_FILES) entries.push(await file(path, `${root}${path}`, 0o644));
+  }
   for (const name of XENSTORE_LINKS) {
     entries.push({ type: "symlink", path: `usr/bin/xenstore-${name}`, target: "xenstore" });
   }
@@ -280,7 +284,12 @@ export async function buildImage(
   const encoder = new TextEncoder();
   entries.push({ type: "file", path: "etc/xpv-modules", data: encoder.encode(modules.join("\n")) });
   entries.push({ type: "file", path: "etc/xen/xl.conf", data: encoder.encode("# defaults\n") });
-  BOOT_GUESTS.forEach((guest, i) => {
+  entries.push({
+    type: "file",
+    path: "etc/xpv-kinds",
+    data: encoder.encode(options.kinds.join(",")),
+  });
+  bootGuests(options.kinds).forEach((guest, i) => {
     entries.push({
       type: "file",
       path: `etc/xpv-guests/${i}-${guest.name}.cfg`,

@@ -9,7 +9,12 @@
 // The QEMU serial log is printed on failure; every run leaves it in
 // .cache/e2e/out/serial.log.
 //
-//   deno task e2e [--filter <test name>] [--timeout <seconds>]
+//   deno task e2e [--kinds pv,pvh,hvm] [--filter <test name>] [--timeout <seconds>]
+//
+// --kinds: the guest kinds besides PV (always there) that the console tests
+// run on. Default pv: PVH and HVM guests die of triple faults at random
+// under QEMU's multi-threaded TCG here (docs/e2e.md), so CI cannot run them
+// yet; `--kinds pv,pvh,hvm` runs every kind.
 //
 // Needs root (apt-get download, 9p with security_model=none), qemu-system-x86
 // and gcc on the host; the Xen and kernel packages are fetched into
@@ -17,11 +22,13 @@
 
 import { parseArgs } from "node:util";
 import { buildImage, fetchPackages } from "./_image.ts";
+import { parseKinds } from "./_guests.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     filter: { type: "string" },
+    kinds: { type: "string", default: "pv" },
     // Measured here: about 7 minutes for the whole run. The cap leaves room
     // for a machine twice as slow; past it the run fails naming the test.
     timeout: { type: "string", default: "1080" },
@@ -45,7 +52,9 @@ async function main(): Promise<number> {
 
   const root = await fetchPackages(cache, log);
   const deno = Deno.execPath();
-  const image = await buildImage(root, cache, { deno, filter: values.filter });
+  const kinds = parseKinds(values.kinds);
+  log(`guest kinds: ${kinds.join(", ")}`);
+  const image = await buildImage(root, cache, { deno, filter: values.filter, kinds });
   log(
     `image built (dom0 initramfs ${(Deno.statSync(image.initrd).size / 2 ** 20).toFixed(1)} MiB)`,
   );

@@ -64,6 +64,7 @@ mkdir -p /run/xpv-guests
 ) &
 cd /mnt/repo
 export HOME=/root DENO_DIR=/tmp/deno NO_COLOR=1 XPV_E2E_OUT=$out
+export XPV_E2E_KINDS=$(cat /etc/xpv-kinds)
 filter=$(cat /etc/xpv-filter 2>/dev/null)
 set -o pipefail
 # a crash of deno leaves a core in the checkout for gdb on the host (deno
