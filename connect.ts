@@ -657,6 +657,17 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
         if (guest !== undefined) break;
       }
       if (guest === undefined || this.#closed) return;
+      // xenstored announces a new domain before the toolstack has written its
+      // console keys: wait for the one this mode needs (bounded by ttyTimeout;
+      // openTransport then says what is missing)
+      const { kind = "pv", index = 0, mode: wanted = "auto", ttyTimeout = 5000 } = this.#options;
+      const key = kind === "serial" || wanted === "pty" ? "tty" : "port";
+      await waitForValue(
+        this.#xs,
+        `${consolePath(guest.domid, kind, index)}/${key}`,
+        ttyTimeout,
+        this.#abort.signal,
+      );
       const { transport, mode, tty, mapMethod } = await openTransport(
         this.#host,
         this.#xs,

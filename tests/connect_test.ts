@@ -251,6 +251,28 @@ Deno.test("follow: the same stream continues across a reboot (new domid)", async
   await login(c);
 });
 
+Deno.test("follow: a new domain announced before its console keys are written is waited for", async () => {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({ name: "win1" });
+  const other = await host.createGuest({ name: "other" }); // lends its pty to the new domain
+  const otherTty = await other.startXenconsoled();
+  await using c = await connect("win1", { host, follow: true, mode: "pty" });
+  const reattached = new Promise<number>((resolve) =>
+    c.addEventListener("reattach", (e) => resolve((e as CustomEvent).detail.to), { once: true })
+  );
+  const failed = c.subscribe().pipeTo(new WritableStream()).then(() => -1, () => -2);
+  await guest.destroy();
+  // as libxl does: the domain is introduced, its console keys come a moment later
+  await using xs = host.xenstore.connectClient();
+  await xs.write("/local/domain/50/name", "win1");
+  host.xenstore.introduceDomain(50);
+  await new Promise((r) => setTimeout(r, 100));
+  await xs.write("/local/domain/50/console/tty", otherTty);
+  assert.equal(await Promise.race([reattached, failed]), 50);
+  assert.equal(c.domid, 50);
+  assert.equal(c.info.tty, otherTty);
+});
+
 Deno.test("fan-out: two readers see the same output", async () => {
   await using host = new SimulatedHost();
   await host.createGuest({ name: "deb1", program: "linux" });
