@@ -109,7 +109,7 @@ async function roundTrip(console: XenConsole) {
   await waitFor(console, `${tag}-42`);
 }
 
-Deno.test(`boot: the guests come up (${ON}; HVM with qemu-xen); info.guestType says which`, async () => {
+Deno.test(`boot: the guests come up (${ON}); info.guestType says which`, async () => {
   await bootGuestsCreated(AbortSignal.timeout(120_000));
   await forKinds(async (kind, name) => {
     await using console = await connect(name, { mode: "pty", ttyTimeout: 60_000 });
