@@ -270,7 +270,11 @@ interface ConsoleKeys {
   exists: boolean;
   /** The pty its backend (xenconsoled, or QEMU for a serial port) published. */
   tty: string | undefined;
-  /** The page: a grant ref or a guest frame number (ignored: libxl seeds grant 0). */
+  /**
+   * The page's guest frame number (PV, PVH and HVM alike; for HVM and PVH the
+   * special console frame): privcmd maps it; gntdev maps grant 0 instead,
+   * which libxl seeds for the console page.
+   */
   ringRef: bigint | undefined;
   /** The guest's event channel port, if it is a number. */
   port: number | undefined;
