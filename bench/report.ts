@@ -2,14 +2,14 @@
 // The performance table: runs every comparison in one go, each in its own
 // process (xenstore vs libxenstore and pyxs, ring vs a C reader, run() vs
 // pexpect, the 100 MiB flood, the idle cost) and prints one table of ratios
-// and targets. `--update-readme` writes it into README.md between the
+// and targets. `--update-docs` writes it into docs/performance.md between the
 // bench:summary markers. Part of `deno task bench`.
 
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { "update-readme": { type: "boolean", default: false } },
+  options: { "update-docs": { type: "boolean", default: false } },
 });
 const here = new URL(".", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -131,17 +131,19 @@ const table = [
 ].join("\n");
 console.log(table);
 
-if (values["update-readme"]) {
-  const readme = new URL("../README.md", import.meta.url);
+if (values["update-docs"]) {
+  const readme = new URL("../docs/performance.md", import.meta.url);
   const text = await Deno.readTextFile(readme);
   const marked = /<!-- bench:summary:start -->[\s\S]*<!-- bench:summary:end -->/;
-  if (!marked.test(text)) throw new Error("README.md has no bench:summary markers");
+  if (!marked.test(text)) throw new Error("docs/performance.md has no bench:summary markers");
   await Deno.writeTextFile(
     readme,
     text.replace(marked, `<!-- bench:summary:start -->\n\n${table}\n\n<!-- bench:summary:end -->`),
   );
   // as `deno fmt --check` (part of `deno task ok`) wants it
   const fmt = await new Deno.Command(Deno.execPath(), { args: ["fmt", readme.pathname] }).output();
-  if (!fmt.success) throw new Error(`deno fmt README.md failed: ${dec.decode(fmt.stderr)}`);
-  console.log("README.md updated");
+  if (!fmt.success) {
+    throw new Error(`deno fmt docs/performance.md failed: ${dec.decode(fmt.stderr)}`);
+  }
+  console.log("docs/performance.md updated");
 }
