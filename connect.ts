@@ -3,7 +3,7 @@
 import type { XenstoreClient, XenstoreWatch } from "./xenstore/client.ts";
 import { XenstoreClosedError, XenstoreError } from "./xenstore/errors.ts";
 import { ConsoleRing } from "./ring/console_ring.ts";
-import { RingEndpoint } from "./ring/_endpoint.ts";
+import { RingEndpoint } from "./ring/endpoint.ts";
 import type { EventChannel } from "./evtchn/event_channel.ts";
 import { SystemError } from "./_sys/errno.ts";
 import { type ByteStream, type ConsolePage, type HostLock, type XenHost, xenHost } from "./host.ts";

@@ -22,6 +22,7 @@
  */
 
 export * from "./console_ring.ts";
+export * from "./endpoint.ts";
 export * from "./layout.ts";
 export * from "./mapping.ts";
 export { SystemError } from "../_sys/errno.ts";

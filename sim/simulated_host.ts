@@ -4,7 +4,7 @@ import { XenstoreServer } from "../xenstore/server.ts";
 import type { XenstoreClient } from "../xenstore/client.ts";
 import { ConsoleRing } from "../ring/console_ring.ts";
 import { CONSOLE_LAYOUT } from "../ring/layout.ts";
-import { RingEndpoint } from "../ring/_endpoint.ts";
+import { RingEndpoint } from "../ring/endpoint.ts";
 import { createEventChannelPair, type EventChannel } from "../evtchn/event_channel.ts";
 import { SystemError } from "../_sys/errno.ts";
 import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";

@@ -5,7 +5,18 @@
 // xenconsoled).
 
 import type { ConsoleRing } from "./console_ring.ts";
-import type { EventChannel } from "../evtchn/event_channel.ts";
+
+/**
+ * What a {@linkcode RingEndpoint} needs from its event channel. The channels
+ * of `@xenpv/console/evtchn` (`/dev/xen/evtchn` bindings and in-process pairs)
+ * are such.
+ */
+export interface RingNotifier {
+  /** Tells the peer that the ring changed. */
+  notify(): void;
+  /** Resolves at the peer's next notification; rejects when the channel fails. */
+  wait(): Promise<unknown>;
+}
 
 interface Waiter {
   resolve: () => void;
@@ -22,11 +33,11 @@ class Waker {
   generation = 0;
   #waiters: Waiter[] = [];
   #running = false;
-  #channel: EventChannel;
+  #channel: RingNotifier;
   #error: unknown;
   #listening = new WeakSet<AbortSignal>();
 
-  constructor(channel: EventChannel) {
+  constructor(channel: RingNotifier) {
     this.#channel = channel;
   }
 
@@ -71,12 +82,38 @@ class Waker {
   }
 }
 
+/**
+ * One side of a console ring with its event channel: reads wait for the
+ * peer's notification when the ring is empty, writes wait for room, and each
+ * tells the peer what it did. Any number of readers and writers may wait at
+ * once; nothing polls.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleRing, RingEndpoint } from "@xenpv/console/ring";
+ * import assert from "node:assert/strict";
+ *
+ * const page = new ArrayBuffer(4096);
+ * const guest = new ConsoleRing(page, { role: "frontend" });
+ * let notified = 0;
+ * const dom0 = new RingEndpoint(new ConsoleRing(page, { role: "backend" }), {
+ *   notify: () => void notified++,
+ *   wait: () => Promise.reject(new Error("not needed: the output is there")),
+ * });
+ * guest.write(new TextEncoder().encode("C:\\>"));
+ * assert.equal(new TextDecoder().decode(await dom0.read()), "C:\\>");
+ * assert.equal(notified, 1); // the guest may write again
+ * ```
+ */
 export class RingEndpoint {
+  /** The ring. */
   readonly ring: ConsoleRing;
-  readonly channel: EventChannel;
+  /** Its event channel. */
+  readonly channel: RingNotifier;
   #waker: Waker;
 
-  constructor(ring: ConsoleRing, channel: EventChannel) {
+  /** An endpoint over `ring`, notified through `channel`. */
+  constructor(ring: ConsoleRing, channel: RingNotifier) {
     this.ring = ring;
     this.channel = channel;
     this.#waker = new Waker(channel);
