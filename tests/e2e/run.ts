@@ -1,9 +1,10 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // `deno task e2e`: boots Xen 4.17 with a Debian PV dom0 under QEMU (TCG, no
-// KVM needed), where dom0 creates a PV, a PVH and an HVM guest (qemu-xen),
-// runs tests/e2e/dom0/ (then tests/e2e/dom0_last/, which kills xenstored)
-// inside dom0 with this deno binary against the real hypervisor, drivers,
-// xenstored, xenconsoled and device model, and fails when a test fails or
+// KVM needed), where dom0 creates the guests of the kinds asked for (PV
+// always; PVH; HVM with the qemu-xen device model), runs the dom0 suite
+// (tests/e2e/dom0/suite.ts: the console and xenstore tests, last the one that
+// kills xenstored) in one deno process with this deno binary against the real
+// hypervisor, drivers, xenstored, xenconsoled and device model, and fails when a test fails or
 // the run does not finish in time (saying which test was running and how
 // long each took). Each result is printed as it comes, with its duration.
 // The QEMU serial log is printed on failure; every run leaves it in
@@ -29,8 +30,9 @@ const { values } = parseArgs({
   options: {
     filter: { type: "string" },
     kinds: { type: "string", default: "pv" },
-    // Measured here: about 7 minutes for the whole run. The cap leaves room
-    // for a machine twice as slow; past it the run fails naming the test.
+    // Measured here: 322 s with PV guests, 544 s with every kind. The cap
+    // leaves room for a machine twice as slow; past it the run fails naming
+    // the test that was running.
     timeout: { type: "string", default: "1080" },
     "boot-timeout": { type: "string", default: "180" },
   },
