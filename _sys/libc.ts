@@ -49,7 +49,10 @@ export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 // Linux x86-64 / aarch64 constants.
 export const O_RDONLY = 0;
+export const O_WRONLY = 1;
 export const O_RDWR = 2;
+export const O_APPEND = 0o2000;
+export const O_NOFOLLOW = 0o400000;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 export const AF_UNIX = 1;

@@ -10,9 +10,13 @@ import {
   errno,
   lastError,
   type Libc,
+  O_APPEND,
   O_CLOEXEC,
+  O_CREAT,
+  O_NOFOLLOW,
   O_NONBLOCK,
   O_RDWR,
+  O_WRONLY,
   POLLIN,
   releaseLibc,
   SOCK_CLOEXEC,
@@ -88,10 +92,16 @@ export async function connectUnix(path: string): Promise<FdStream> {
   return new FdStream(libc, fd, { path, socket: true });
 }
 
-/** Opens a file for appending (created 0600 if missing), as a stream. */
+/**
+ * Opens a file for appending (created 0600 if missing), as a stream; refuses
+ * a symlink (ELOOP) and a FIFO without a reader (ENXIO).
+ */
 export function openAppend(path: string): FdStream {
   const libc = acquireLibc();
-  const fd = libc.open(cString(path), 0o1 | 0o100 | 0o2000 | O_CLOEXEC, 0o600);
+  // No symlink is followed (a planted one in a world-writable directory would
+  // make root append elsewhere), and a FIFO fails instead of blocking the open.
+  const flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+  const fd = libc.open(cString(path), flags, 0o600);
   if (fd < 0) {
     const code = errno();
     releaseLibc();

@@ -1,17 +1,13 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Shared by run.ts and netsh.ts: connect to a real guest, or to a simulated
-// one with --simulate, and log in from flags or environment variables.
+// one with --simulate, and log in from --user and the environment.
 
-import { connect, ConsoleBusyError, GuestNotFoundError, SystemError } from "../mod.ts";
+import { connect, SystemError } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
-import {
-  CommandAbortedError,
-  ConsoleSession,
-  LoginError,
-  SessionEndedError,
-} from "../xencons/mod.ts";
+import { ConsoleSession, credentialsFromEnv } from "../xencons/mod.ts";
+import { EXIT, parseSeconds, UsageError } from "./_cli.ts";
 
-/** The parseArgs options both examples take. */
+/** The parseArgs options both CLIs take. */
 export const GUEST_FLAGS = {
   user: { type: "string", short: "u" },
   elevate: { type: "boolean" },
@@ -20,80 +16,95 @@ export const GUEST_FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-export interface GuestFlags {
+/** What openSession needs, checked by the CLI's own parsing. */
+export interface GuestTarget {
+  /** A guest name or domid; undefined with `simulate`. */
   domain?: string;
-  simulate?: string | boolean;
-  dialect?: string;
+  /** Run a built-in simulated guest of this dialect instead. */
+  simulate?: "windows" | "linux";
+  dialect: "windows" | "linux";
   user?: string;
   elevate?: boolean;
-  timeout?: string;
+  /** Milliseconds for login and for the command. */
+  timeout: number;
 }
 
-/** Connects and logs in; the caller disposes the returned session (and the simulated host). */
+/** --timeout in milliseconds (default 60 s). */
+export function timeoutFlag(text: string | undefined): number {
+  return text === undefined ? 60_000 : parseSeconds("--timeout", text) * 1000;
+}
+
+/** --simulate's dialect when the first positional names one ("--simulate linux"). */
+export function simulatedDialect(word: string | undefined): "windows" | "linux" | undefined {
+  return word === "windows" || word === "linux" ? word : undefined;
+}
+
+/**
+ * Connects and logs in; the caller disposes the returned session (and the
+ * simulated host). The guest is reached before the credentials are looked
+ * at, so "no Xen here" or "no such guest" comes first.
+ */
 export async function openSession(
-  flags: GuestFlags,
-): Promise<{ session: ConsoleSession; host?: SimulatedHost; timeout: number }> {
-  const timeout = Number(flags.timeout ?? 60) * 1000;
-  if (!(timeout > 0)) throw new TypeError(`--timeout must be seconds > 0, got ${flags.timeout}`);
+  target: GuestTarget,
+  signal: AbortSignal,
+): Promise<{ session: ConsoleSession; host?: SimulatedHost }> {
   let host: SimulatedHost | undefined;
-  let domain = flags.domain;
-  let dialect = flags.dialect ?? "windows";
-  if (flags.simulate !== undefined && flags.simulate !== false) {
-    const flavour = flags.simulate === true || flags.simulate === "" ? dialect : flags.simulate;
-    if (flavour !== "windows" && flavour !== "linux") {
-      throw new TypeError("--simulate takes windows or linux");
-    }
-    dialect = flavour;
+  let domain = target.domain;
+  if (target.simulate) {
     host = new SimulatedHost();
-    const guest = await host.createGuest({ name: `sim-${flavour}`, program: flavour });
+    const guest = await host.createGuest({
+      name: `sim-${target.simulate}`,
+      program: target.simulate,
+    });
     domain = guest.name;
   }
-  if (dialect !== "windows" && dialect !== "linux") {
-    throw new TypeError("--dialect takes windows or linux");
-  }
   if (domain === undefined) {
-    throw new TypeError("which guest? give a name or a domid (or --simulate)");
-  }
-  // Credentials: flags or XENPV_USER / XENPV_PASSWORD (never a password flag:
-  // it would show in `ps`). The simulated guests' defaults otherwise.
-  const user = flags.user ?? Deno.env.get("XENPV_USER") ??
-    (host ? (dialect === "windows" ? "Administrator" : "root") : undefined);
-  const password = Deno.env.get("XENPV_PASSWORD") ?? (host ? "xenpv" : undefined);
-  if (user === undefined || password === undefined) {
-    throw new TypeError("set XENPV_USER (or --user) and XENPV_PASSWORD to log in");
+    throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
   try {
     const console = await connect(domain, { host });
     const session = new ConsoleSession(console, {
-      dialect: dialect as "windows" | "linux",
+      dialect: target.dialect,
       ownsConsole: true,
-      timeout,
+      timeout: target.timeout,
     });
     try {
-      await session.login({ user, password, elevate: flags.elevate });
+      // Never a password flag: it would show in `ps`. The simulated guests'
+      // accounts otherwise.
+      const env = credentialsFromEnv();
+      const user = target.user ?? env.user ??
+        (host ? (target.dialect === "windows" ? "Administrator" : "root") : undefined);
+      const password = env.password ?? (host ? "xenpv" : undefined);
+      if (user === undefined || password === undefined) {
+        throw new UsageError("set XENPV_USER (or --user) and XENPV_PASSWORD to log in");
+      }
+      await session.login({ user, password, elevate: target.elevate, signal });
     } catch (err) {
       await session.close();
       throw err;
     }
-    return { session, host, timeout };
+    return { session, host };
   } catch (err) {
     await host?.close();
     throw err;
   }
 }
 
-/** Prints a one-line reason for a failure and returns the exit status to use. */
+/**
+ * Prints a one-line reason for a failure of the tool itself (never the
+ * command's) and returns {@linkcode EXIT}.failed.
+ */
 export function explain(program: string, err: unknown): number {
-  const known = err instanceof LoginError || err instanceof SessionEndedError ||
-    err instanceof CommandAbortedError || err instanceof GuestNotFoundError ||
-    err instanceof ConsoleBusyError || err instanceof TypeError || err instanceof RangeError;
-  if (err instanceof SystemError && err.code === "ENOENT") {
-    console.error(
-      `${program}: no Xen here (${err.message}).\n` +
-        `Run it in dom0 of a Xen host, or try the simulated guest: add --simulate`,
-    );
-    return 2;
+  if (err instanceof UsageError) {
+    console.error(`${program}: ${err.message} (try --help)`);
+  } else if (err instanceof SystemError && (err.code === "EACCES" || err.code === "EPERM")) {
+    console.error(`${program}: ${err.message}\n${program}: run it as root in dom0.`);
+  } else if (err instanceof SystemError && err.code === "ENOENT") {
+    console.error(`${program}: no Xen here: ${err.message}`);
+  } else if (err instanceof Error) {
+    console.error(`${program}: ${err.message}`);
+  } else {
+    console.error(`${program}: ${String(err)}`);
   }
-  console.error(`${program}: ${known || err instanceof Error ? (err as Error).message : err}`);
-  return known ? 2 : 1;
+  return EXIT.failed;
 }

@@ -1,31 +1,34 @@
 // Copyright 2026 the xenpv authors. MIT license.
 /**
- * Interactive attach to a guest's console, like `xl console` and better:
+ * Interactive attach to a guest's console, like `xl console` and better; and
+ * pipe mode for scripts:
  *
  * ```sh
  * deno run --allow-ffi examples/attach.ts win-guest          # in dom0, as root
  * deno run --allow-ffi examples/attach.ts --simulate windows  # anywhere
+ * printf 'Administrator\npassword\nver\n' | deno run --allow-ffi examples/attach.ts win-guest
  * ```
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   connect,
-  ConsoleBusyError,
+  type ConsoleKind,
+  type ConsoleMode,
   GuestGoneError,
-  GuestNotFoundError,
-  SystemError,
+  type XenConsole,
+  type XenHost,
 } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
-import type { XenHost } from "../host.ts";
-import { openAppend } from "../_sys/unix_socket.ts";
-import { LogMask } from "./_log_mask.ts";
+import { ConsoleLog } from "../xencons/mod.ts";
+import { EXIT, EXIT_HELP, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import { explain } from "./_guest.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/attach.ts [options] <domain>
 
-Attach to a Xen guest's console (by name or domid) from dom0.
+Attach to a Xen guest's console (by name or domid) from dom0. In a terminal it
+is interactive; with stdin or stdout not a terminal it is in pipe mode.
 
   -t, --type pv|serial   console type (default pv)
   -n, --num N            console number (default 0; N > 0: secondary PV consoles)
@@ -40,23 +43,40 @@ Attach to a Xen guest's console (by name or domid) from dom0.
       --timestamps       prefix each logged line with the time
       --sanitize         show escape sequences from the guest as text (^[),
                          so they cannot reach your terminal
-      --linger MS        pipe mode: after stdin ends, wait this long for output
-                         (default 1000); lines are typed one at a time, each
-                         after the guest echoed the previous one
       --simulate [windows|linux]
                          attach to a built-in simulated guest instead (no Xen needed)
-  -h, --help             this text`;
+  -h, --help             this text
+
+pipe mode (for scripts):
+  Input is typed a line at a time, each after the guest echoed the previous one,
+  and each line's end (LF or CRLF) is sent as CR, the Enter key of a terminal.
+  When the input ends, attach waits for the guest to finish: until it shows a
+  prompt (its last line ends in ">", "$", "#", "%" or ":") and stays quiet for
+  0.3 s, at most --linger.
+      --linger MS        the longest wait after the input ends (default 30000)
+      --binary           send the input's bytes untouched: no CR for line ends,
+                         no waiting for echoes
+
+${EXIT_HELP}
+  (attach exits 0 when you detach or its input is done.)`;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 function parseEscape(text: string): Uint8Array {
   if (/^\^[@-_a-z?]$/.test(text)) {
     const c = text[1].toUpperCase();
     return new Uint8Array([c === "?" ? 0x7f : c.charCodeAt(0) - 0x40]);
   }
-  if (text.length === 0) throw new TypeError("--escape must not be empty");
+  if (text.length === 0) throw new UsageError("--escape must not be empty");
   return encoder.encode(text);
+}
+
+/** Text from a guest or from xenstore, safe to print in a status line. */
+function printable(text: string): string {
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `<U+${c.charCodeAt(0).toString(16).padStart(4, "0")}>`,
+  );
 }
 
 /**
@@ -113,127 +133,279 @@ class EscapeScanner {
   }
 }
 
-async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      options: {
-        type: { type: "string", short: "t", default: "pv" },
-        num: { type: "string", short: "n", default: "0" },
-        escape: { type: "string", short: "e", default: "^]" },
-        mode: { type: "string", short: "m", default: "auto" },
-        follow: { type: "boolean", default: false },
-        log: { type: "string" },
-        timestamps: { type: "boolean", default: false },
-        sanitize: { type: "boolean", default: false },
-        linger: { type: "string", default: "1000" },
-        simulate: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`attach: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const v = args.values;
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const kind = v.type;
-  const mode = v.mode;
-  const index = Number(v.num);
-  if (kind !== "pv" && kind !== "serial") return usage(`--type must be pv or serial`);
-  if (mode !== "auto" && mode !== "pty" && mode !== "ring") {
-    return usage(`--mode must be auto, pty or ring`);
-  }
-  if (!Number.isInteger(index) || index < 0) return usage(`--num must be a whole number`);
-  let escape: Uint8Array;
-  try {
-    escape = parseEscape(v.escape!);
-  } catch (err) {
-    return usage((err as Error).message);
-  }
-  const linger = Number(v.linger);
+/** Pipe mode: each line's end (LF, CRLF or CR) becomes one CR; the input split into lines. */
+class LineTyper {
+  #afterCR = false;
 
+  /** The chunk's lines, each ending in CR, and what follows the last line end. */
+  lines(chunk: Uint8Array): Uint8Array[] {
+    const lines: Uint8Array[] = [];
+    let line: number[] = [];
+    for (const b of chunk) {
+      if (b === 0x0a && this.#afterCR) {
+        this.#afterCR = false; // the LF of a CRLF: its CR was the line end
+        continue;
+      }
+      this.#afterCR = b === 0x0d;
+      if (b === 0x0a || b === 0x0d) {
+        line.push(0x0d);
+        lines.push(Uint8Array.from(line));
+        line = [];
+      } else line.push(b);
+    }
+    if (line.length > 0) lines.push(Uint8Array.from(line));
+    return lines;
+  }
+}
+
+/** The guest's last line looks like a prompt (cmd's "C:\\>", "$ ", "# ", "login: "). */
+const PROMPT = /[>$#%:] ?$/;
+/** How long the guest must be quiet at a prompt before pipe mode ends. */
+const QUIET_MS = 300;
+/** How long pipe mode waits for a typed line's echo before typing the next. */
+const ECHO_MS = 2000;
+
+/** What pipe mode watches of the guest's output: its last line, and each newline. */
+class OutputWatch {
+  #line = "";
+  #decoder = new TextDecoder();
+  #onNewline: (() => void) | undefined;
+  #onOutput: (() => void) | undefined;
+
+  seen(chunk: Uint8Array): void {
+    const text = this.#decoder.decode(chunk, { stream: true })
+      .replace(/\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)/g, "");
+    const lines = text.split(/\r?\n|\r(?!$)/);
+    this.#line = lines.length > 1 ? lines.at(-1)! : (this.#line + lines[0]).slice(-256);
+    if (lines.length > 1) this.#onNewline?.();
+    this.#onOutput?.();
+  }
+
+  /** Resolves at the guest's next newline (a typed line's echo), or after ECHO_MS. */
+  echo(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ECHO_MS);
+      const watch = this;
+      function done() {
+        clearTimeout(timer);
+        watch.#onNewline = undefined;
+        resolve();
+      }
+      this.#onNewline = done;
+    });
+  }
+
+  /**
+   * Resolves when the guest shows a prompt and stays quiet for QUIET_MS
+   * ("prompt"), or after `linger` ms in all ("linger").
+   */
+  settled(linger: number): Promise<"prompt" | "linger"> {
+    return new Promise((resolve) => {
+      let quiet: ReturnType<typeof setTimeout> | undefined;
+      const done = (why: "prompt" | "linger") => {
+        clearTimeout(quiet);
+        clearTimeout(longest);
+        this.#onOutput = undefined;
+        resolve(why);
+      };
+      const arm = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => PROMPT.test(this.#line) && done("prompt"), QUIET_MS);
+      };
+      const longest = setTimeout(() => done("linger"), linger);
+      this.#onOutput = arm;
+      arm();
+    });
+  }
+}
+
+/** The command line, checked. */
+interface AttachPlan {
+  domain?: string;
+  simulate?: "windows" | "linux";
+  kind: ConsoleKind;
+  index: number;
+  mode: ConsoleMode;
+  follow: boolean;
+  escape: Uint8Array;
+  escapeText: string;
+  log?: string;
+  timestamps: boolean;
+  sanitize: boolean;
+  linger: number;
+  binary: boolean;
+}
+
+function parse(args: string[]): AttachPlan | "help" {
+  const { values: v, positionals } = parseFlags({
+    args,
+    allowPositionals: true,
+    options: {
+      type: { type: "string", short: "t", default: "pv" },
+      num: { type: "string", short: "n", default: "0" },
+      escape: { type: "string", short: "e", default: "^]" },
+      mode: { type: "string", short: "m", default: "auto" },
+      follow: { type: "boolean", default: false },
+      log: { type: "string" },
+      timestamps: { type: "boolean", default: false },
+      sanitize: { type: "boolean", default: false },
+      linger: { type: "string", default: "30000" },
+      binary: { type: "boolean", default: false },
+      simulate: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (v.help) return "help";
+  if (v.type !== "pv" && v.type !== "serial") throw new UsageError("--type must be pv or serial");
+  if (v.mode !== "auto" && v.mode !== "pty" && v.mode !== "ring") {
+    throw new UsageError("--mode must be auto, pty or ring");
+  }
+  if (positionals.length > 1) throw new UsageError(`one guest only, got ${positionals.join(" ")}`);
+  const [word] = positionals;
+  if (v.simulate && word !== undefined && word !== "windows" && word !== "linux") {
+    throw new UsageError(`--simulate takes windows or linux, got "${word}"`);
+  }
+  if (!v.simulate && word === undefined) {
+    throw new UsageError("which guest? give a name or a domid (or --simulate)");
+  }
+  if (v.log === "") throw new UsageError("--log needs a file name");
+  return {
+    domain: v.simulate ? undefined : word,
+    simulate: v.simulate ? (word === "linux" ? "linux" : "windows") : undefined,
+    kind: v.type,
+    index: parseCount("--num", v.num, 0, 65535),
+    mode: v.mode,
+    follow: v.follow,
+    escape: parseEscape(v.escape),
+    escapeText: v.escape,
+    log: v.log,
+    timestamps: v.timestamps,
+    sanitize: v.sanitize,
+    linger: parseCount("--linger", v.linger, 0, 86_400_000),
+    binary: v.binary,
+  };
+}
+
+/** Connects to the guest, or to a new simulated one. */
+async function open(plan: AttachPlan): Promise<{ console: XenConsole; sim?: SimulatedHost }> {
   let host: XenHost | undefined;
   let sim: SimulatedHost | undefined;
-  let domain: string | undefined = args.positionals[0];
-  if (v.simulate) {
-    const flavour = args.positionals[0] === "linux" ? "linux" : "windows";
-    if (args.positionals[0] !== undefined && !["linux", "windows"].includes(args.positionals[0])) {
-      return usage("--simulate takes windows or linux");
-    }
+  let domain = plan.domain!;
+  if (plan.simulate) {
     sim = new SimulatedHost();
     const guest = await sim.createGuest({
-      name: flavour === "windows" ? "win1" : "deb1",
-      program: flavour,
+      name: plan.simulate === "windows" ? "win1" : "deb1",
+      program: plan.simulate,
     });
-    if (mode === "ring") await guest.stopXenconsoled();
+    if (plan.mode === "ring") await guest.stopXenconsoled();
     host = sim;
     domain = guest.name;
     console.error(
-      `[simulated ${flavour} guest "${guest.name}" (domain ${guest.domid}); ` +
-        (flavour === "windows"
+      `[simulated ${plan.simulate} guest "${guest.name}" (domain ${guest.domid}); ` +
+        (plan.simulate === "windows"
           ? "log in as Administrator / xenpv, or User / user"
           : "log in as root / xenpv") +
         "]",
     );
   }
-  if (domain === undefined) return usage("which guest? give a name or a domid (or --simulate)");
-
-  let console_;
   try {
-    console_ = await connect(domain, {
-      host,
-      kind,
-      index,
-      mode,
-      follow: v.follow,
-    });
+    const { kind, index, mode, follow } = plan;
+    return { console: await connect(domain, { host, kind, index, mode, follow }), sim };
   } catch (err) {
     await sim?.close();
-    return explain(err);
+    throw err;
+  }
+}
+
+/** Copies guest output to stdout (and the log) until the console ends; throws if it fails. */
+async function showOutput(
+  console_: XenConsole,
+  plan: AttachPlan,
+  watch: OutputWatch,
+  log: ConsoleLog | undefined,
+): Promise<void> {
+  const sanitize = plan.sanitize ? sanitizer() : undefined;
+  for await (const chunk of console_.readable) {
+    const logged = log?.output(chunk); // the mask sees a prompt before anything typed at it
+    watch.seen(chunk);
+    await writeAll(sanitize ? sanitize(chunk) : chunk);
+    await logged;
+  }
+}
+
+/**
+ * Types stdin into the console until it ends or the escape is typed; in pipe
+ * mode, then waits for the guest to settle. Returns why it stopped.
+ */
+async function typeInput(
+  console_: XenConsole,
+  plan: AttachPlan,
+  interactive: boolean,
+  watch: OutputWatch,
+  log: ConsoleLog | undefined,
+): Promise<"escape" | "prompt" | "linger"> {
+  const scanner = new EscapeScanner(plan.escape);
+  const typer = new LineTyper();
+  const writer = console_.writable.getWriter();
+  const send = (data: Uint8Array) => {
+    log?.input(data);
+    return writer.write(data);
+  };
+  try {
+    for await (const chunk of Deno.stdin.readable) {
+      const [forward, escaped] = scanner.scan(chunk);
+      if (interactive || plan.binary) {
+        if (forward.length > 0) await send(forward.slice());
+      } else {
+        // A guest's line editor may drop what follows Enter in the same read
+        // (the XENCONS helper does): each line waits for the previous one's echo.
+        for (const line of typer.lines(forward)) {
+          const echoed = watch.echo();
+          await send(line);
+          if (line.at(-1) === 0x0d) await echoed;
+        }
+      }
+      if (escaped) return "escape";
+    }
+  } finally {
+    writer.releaseLock();
+  }
+  return interactive ? "escape" : await watch.settled(plan.linger);
+}
+
+async function main(args: string[]): Promise<number> {
+  using stop = new StopSignals();
+  let plan: AttachPlan | "help";
+  let opened: Awaited<ReturnType<typeof open>>;
+  try {
+    plan = parse(args);
+    if (plan === "help") {
+      console.log(USAGE);
+      return EXIT.ok;
+    }
+    opened = await open(plan);
+  } catch (err) {
+    return explain("attach", err);
+  }
+  const { console: console_, sim } = opened;
+  let log: ConsoleLog | undefined;
+  try {
+    log = plan.log === undefined
+      ? undefined
+      : ConsoleLog.open(plan.log, { timestamps: plan.timestamps });
+  } catch (err) {
+    await console_.close();
+    await sim?.close();
+    return explain("attach", err);
   }
 
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
-  const log = v.log === undefined ? undefined : openAppend(v.log);
-  const mask = new LogMask();
-  let atLineStart = true;
-  const stamp = (data: Uint8Array): Uint8Array => {
-    if (!v.timestamps) return data;
-    let out = "";
-    for (const ch of decoder.decode(data, { stream: true })) {
-      if (atLineStart) out += `[${new Date().toISOString()}] `;
-      out += ch;
-      atLineStart = ch === "\n";
-    }
-    return encoder.encode(out);
-  };
-
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    if (interactive) {
-      try {
-        Deno.stdin.setRaw(false);
-      } catch { /* not a tty any more */ }
-    }
-  };
-  let finish!: (code: number) => void;
-  const finished = new Promise<number>((resolve) => finish = resolve);
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-  const onSignal = () => finish(130);
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
   if (interactive) {
     Deno.stdin.setRaw(true);
+    const { name, tty } = console_.info;
     console.error(
-      `[attached to ${console_.info.name ?? "domain"} (domain ${console_.domid}, ` +
-        `${console_.mode}${console_.info.tty ? ` ${console_.info.tty}` : ""}); ` +
-        `detach with ${v.escape}]\r`,
+      `[attached to ${printable(name ?? "domain")} (domain ${console_.domid}, ` +
+        `${console_.mode}${tty ? ` ${printable(tty)}` : ""}); detach with ${plan.escapeText}]\r`,
     );
   }
   console_.addEventListener("reattach", (e) => {
@@ -241,95 +413,39 @@ async function main(): Promise<number> {
     console.error(`\r\n[guest rebooted: domain ${from} -> ${to}]\r`);
   });
 
-  // Pipe mode types one line at a time: a guest's line editor may drop what
-  // follows Enter in the same read (the XENCONS helper does), so each line
-  // waits until the guest has printed a newline (its echo), up to 2 s.
-  let newline: (() => void) | undefined;
-  const echoed = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => resolve(), 2000);
-      newline = () => {
-        clearTimeout(timer);
-        newline = undefined;
-        resolve();
-      };
-    });
+  const watch = new OutputWatch();
+  const stopped = new Promise<number>((resolve) =>
+    stop.signal.addEventListener("abort", () => resolve(stop.code!), { once: true })
+  );
+  const output = showOutput(console_, plan, watch, log).then(
+    () => EXIT.ok,
+    (err) => {
+      const why = err instanceof GuestGoneError ? err.message : `console error: ${err.message}`;
+      console.error(`\r\n[${printable(why)}]\r`);
+      return EXIT.failed;
+    },
+  );
+  const input = typeInput(console_, plan, interactive, watch, log).then(
+    (why) => {
+      if (why === "linger") {
+        console.error(`attach: the guest showed no prompt within --linger ${plan.linger} ms`);
+      }
+      return EXIT.ok;
+    },
+    () => EXIT.failed,
+  );
+  const code = await Promise.race([output, input, stopped]);
 
-  // guest -> terminal (and log)
-  const sanitize = v.sanitize ? sanitizer() : undefined;
-  const output = (async () => {
+  if (interactive) {
     try {
-      for await (const chunk of console_.readable) {
-        const logged = log ? mask.output(chunk) : undefined; // before typing on (pipe mode)
-        if (newline && chunk.includes(0x0a)) newline();
-        const shown = sanitize ? sanitize(chunk) : chunk;
-        await writeAll(shown);
-        if (log) await logWrite(log, stamp(logged!));
-      }
-      finish(0);
-    } catch (err) {
-      if (err instanceof GuestGoneError) {
-        console.error(`\r\n[${err.message}]\r`);
-        finish(1);
-      } else {
-        console.error(`\r\n[console error: ${(err as Error).message}]\r`);
-        finish(1);
-      }
-    }
-  })();
-
-  // keyboard -> guest
-  const input = (async () => {
-    const scanner = new EscapeScanner(escape);
-    const writer = console_.writable.getWriter();
-    try {
-      for await (const chunk of Deno.stdin.readable) {
-        const [forward, escaped] = scanner.scan(chunk);
-        /** Sends input, seen by the log's mask as the guest gets it. */
-        const send = (data: Uint8Array) => {
-          if (log) mask.input(data);
-          return writer.write(data);
-        };
-        if (interactive) {
-          if (forward.length > 0) await send(forward.slice());
-        } else {
-          let start = 0;
-          for (let i = 0; i < forward.length; i++) {
-            if (forward[i] !== 0x0d && forward[i] !== 0x0a) continue;
-            const seen = echoed();
-            await send(forward.slice(start, i + 1));
-            await seen;
-            start = i + 1;
-          }
-          if (start < forward.length) await send(forward.slice(start));
-        }
-        if (escaped) return finish(0);
-      }
-      // stdin ended (pipe mode): give the guest a moment to answer
-      await new Promise((r) => setTimeout(r, linger));
-      finish(0);
-    } catch {
-      finish(1);
-    } finally {
-      writer.releaseLock();
-    }
-  })();
-
-  const code = await finished;
-  restore();
-  for (const s of signals) Deno.removeSignalListener(s, onSignal);
-  if (interactive) console.error("\r\n[detached]");
+      Deno.stdin.setRaw(false);
+    } catch { /* not a tty any more */ }
+    console.error("\r\n[detached]");
+  }
   await console_.close();
-  if (log) await logWrite(log, stamp(mask.end()));
   await log?.close();
   await sim?.close();
-  void output;
-  void input;
   return code;
-}
-
-async function logWrite(log: { write(data: Uint8Array): Promise<unknown> }, data: Uint8Array) {
-  if (data.length > 0) await log.write(data);
 }
 
 async function writeAll(data: Uint8Array): Promise<void> {
@@ -337,38 +453,4 @@ async function writeAll(data: Uint8Array): Promise<void> {
   while (offset < data.length) offset += await Deno.stdout.write(data.subarray(offset));
 }
 
-function usage(message: string): number {
-  console.error(`attach: ${message}\n\n${USAGE}`);
-  return 2;
-}
-
-function explain(err: unknown): number {
-  if (err instanceof GuestNotFoundError || err instanceof ConsoleBusyError) {
-    console.error(`attach: ${err.message}`);
-    return 1;
-  }
-  if (err instanceof SystemError) {
-    if (err.code === "EACCES" || err.code === "EPERM") {
-      console.error(`attach: ${err.message}\nattach: run as root in dom0.`);
-    } else if (
-      err.path === "/var/run/xenstored/socket" || err.path?.startsWith("/dev/xen") ||
-      err.code === "ENOENT"
-    ) {
-      console.error(
-        `attach: no Xen host here (${err.message}).\n` +
-          "attach: run this in dom0 of a Xen host, or try the built-in simulated guest:\n" +
-          "  deno run --allow-ffi examples/attach.ts --simulate windows",
-      );
-    } else {
-      console.error(`attach: ${err.message}`);
-    }
-    return 1;
-  }
-  if (err instanceof Deno.errors.NotCapable) {
-    console.error(`attach: ${err.message}`);
-    return 1;
-  }
-  throw err;
-}
-
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) Deno.exit(await main(Deno.args));

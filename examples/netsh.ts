@@ -5,26 +5,29 @@
  * JSON key/values:
  *
  * ```sh
- * XENPV_USER=Administrator XENPV_PASSWORD=... deno run --allow-ffi --allow-env examples/netsh.ts win10
- * deno run --allow-ffi --allow-env examples/netsh.ts --simulate
+ * XENPV_USER=Administrator XENPV_PASSWORD=... deno run --allow-ffi examples/netsh.ts win10
+ * deno run --allow-ffi examples/netsh.ts --simulate
  * ```
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { explain, GUEST_FLAGS, openSession } from "./_guest.ts";
+import { EXIT, EXIT_HELP, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import { explain, GUEST_FLAGS, type GuestTarget, openSession, timeoutFlag } from "./_guest.ts";
 
-const USAGE = `usage: examples/netsh.ts [options] <domain>
+const USAGE = `usage: deno run --allow-ffi examples/netsh.ts [options] <domain>
 
 Print "netsh interface ipv4 show global" of a Windows guest as JSON.
-Credentials come from XENPV_USER / XENPV_PASSWORD.
+Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
 
   -u, --user NAME          user name (default: $XENPV_USER)
       --elevate            answer yes to "Run Elevated" (UAC-limited accounts)
       --timeout SECONDS    give up after this long (default 60)
-      --simulate           use the built-in simulated Windows guest
-  -h, --help               this text`;
+      --simulate [windows] use the built-in simulated Windows guest
+  -h, --help               this text
+
+${EXIT_HELP}
+  (netsh.ts runs no command of yours: it exits 0 or 255.)`;
 
 /** Turns netsh's `Name      : value` lines into an object. */
 export function parseNetshTable(text: string): Record<string, string> {
@@ -36,39 +39,67 @@ export function parseNetshTable(text: string): Record<string, string> {
   return table;
 }
 
-async function main(args: string[]): Promise<number> {
-  const { values: v, positionals } = parseArgs({
+/** The command line as a target, or "help". */
+function parse(args: string[]): GuestTarget | "help" {
+  const { values: v, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: GUEST_FLAGS,
   });
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
+  if (v.help) return "help";
+  if (positionals.length > 1) throw new UsageError(`one guest only, got ${positionals.join(" ")}`);
+  const [domain] = positionals;
+  if (v.simulate && domain !== undefined && domain !== "windows") {
+    throw new UsageError(`netsh is a Windows command: --simulate takes windows, got "${domain}"`);
   }
+  if (!v.simulate && domain === undefined) {
+    throw new UsageError("which guest? give a name or a domid (or --simulate)");
+  }
+  return {
+    domain: v.simulate ? undefined : domain,
+    simulate: v.simulate ? "windows" : undefined,
+    dialect: "windows",
+    user: v.user,
+    elevate: v.elevate,
+    timeout: timeoutFlag(v.timeout),
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  using stop = new StopSignals();
   try {
-    const { session, host, timeout } = await openSession({
-      ...v,
-      domain: positionals[0],
-      simulate: v.simulate ? "windows" : undefined,
-    });
+    const target = parse(args);
+    if (target === "help") {
+      console.log(USAGE);
+      return EXIT.ok;
+    }
+    const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
+    const { session, host } = await openSession(target, signal);
     try {
-      const signal = AbortSignal.timeout(timeout);
       const netsh = await session.nested("netsh", { prompt: /netsh>$/, signal });
       const text = await netsh.run("interface ipv4 show global", { signal });
       await netsh.close({ signal });
       const table = parseNetshTable(text);
       if (Object.keys(table).length === 0) {
-        console.error(`netsh: no table in the output:\n${text}`);
-        return 1;
+        console.error(`netsh: no table in netsh's output:\n${text}`);
+        return EXIT.failed;
       }
       console.log(JSON.stringify(table, null, 2));
-      return 0;
+      return EXIT.ok;
     } finally {
+      if (session.state !== "logged-out") {
+        await session.logout({ signal: AbortSignal.timeout(10_000) }).catch((err) => {
+          console.error(`netsh: logging out failed (${err.message ?? err}): log out by hand`);
+        });
+      }
       await session.close();
       await host?.close();
     }
   } catch (err) {
+    if (stop.code !== undefined) {
+      console.error(`netsh: stopped (${stop.signal.reason?.message ?? "signal"})`);
+      return stop.code;
+    }
     return explain("netsh", err);
   }
 }

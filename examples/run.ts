@@ -5,67 +5,140 @@
  *
  * ```sh
  * XENPV_USER=Administrator XENPV_PASSWORD=... \
- *   deno run --allow-ffi --allow-env examples/run.ts win10 -- ipconfig /all
- * deno run --allow-ffi --allow-env examples/run.ts --simulate windows -- ver
+ *   deno run --allow-ffi examples/run.ts win10 -- ipconfig /all
+ * deno run --allow-ffi examples/run.ts --simulate windows -- ver
  * ```
+ *
+ * Exit status: the command's own in 1-253, 254 for any other failing status
+ * (printed on stderr), 255 when xenpv itself failed (see `--help`).
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { explain, GUEST_FLAGS, openSession } from "./_guest.ts";
+import { commandExit, EXIT, EXIT_HELP, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import {
+  explain,
+  GUEST_FLAGS,
+  type GuestTarget,
+  openSession,
+  simulatedDialect,
+  timeoutFlag,
+} from "./_guest.ts";
 
-const USAGE = `usage: examples/run.ts [options] <domain> -- <command...>
+const USAGE = `usage: deno run --allow-ffi examples/run.ts [options] <domain> [--] <command...>
 
 Log in to a guest's PV console, run one command, log out; print its output and
-exit with its status. Credentials come from XENPV_USER / XENPV_PASSWORD.
+exit with its status. The command starts at "--" or at the first word after the
+domain. Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
 
   -d, --dialect windows|linux   the guest's console dialect (default windows)
   -u, --user NAME               user name (default: $XENPV_USER)
       --elevate                 answer yes to "Run Elevated" (UAC-limited accounts)
-      --timeout SECONDS         give up on the command after this long (default 60)
+      --timeout SECONDS         give up on login and on the command after this
+                                long (default 60)
       --simulate [windows|linux]
                                 use a built-in simulated guest (no Xen needed)
-  -h, --help                    this text`;
+  -h, --help                    this text
 
-async function main(args: string[]): Promise<number> {
-  const dash = args.indexOf("--");
-  const own = dash < 0 ? args : args.slice(0, dash);
-  const command = dash < 0 ? [] : args.slice(dash + 1);
-  const { values: v, positionals } = parseArgs({
+${EXIT_HELP}`;
+
+/** Options that take a value: the word after them is not the domain. */
+const VALUE_FLAGS = new Set(["-d", "--dialect", "-u", "--user", "--timeout"]);
+
+/** The options, and the command: from "--", or from the first word after the domain. */
+function splitCommand(args: string[]): { own: string[]; command: string[] } {
+  let positionals = 0;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return { own: args.slice(0, i), command: args.slice(i + 1) };
+    if (arg.startsWith("-") && arg !== "-") {
+      if (VALUE_FLAGS.has(arg)) i++;
+      continue;
+    }
+    // The domain, or with --simulate perhaps its dialect; the word after it
+    // starts the command.
+    const simulating = args.slice(0, i).includes("--simulate");
+    if (positionals === 0 && !(simulating && simulatedDialect(arg) === undefined)) {
+      positionals++;
+      continue;
+    }
+    return { own: args.slice(0, i), command: args.slice(i) };
+  }
+  return { own: args, command: [] };
+}
+
+/** The command line as a plan, or "help". */
+function parse(args: string[]): { target: GuestTarget; command: string } | "help" {
+  const { own, command } = splitCommand(args);
+  const { values: v, positionals } = parseFlags({
     args: own,
     allowPositionals: true,
     options: { dialect: { type: "string", short: "d" }, ...GUEST_FLAGS },
   });
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
+  if (v.help) return "help";
+  if (v.dialect !== undefined && v.dialect !== "windows" && v.dialect !== "linux") {
+    throw new UsageError(`--dialect takes windows or linux, got "${v.dialect}"`);
   }
-  let simulate: string | boolean | undefined = v.simulate;
+  let simulate: "windows" | "linux" | undefined;
   let domain: string | undefined = positionals[0];
-  if (simulate && (domain === "windows" || domain === "linux")) {
-    simulate = domain;
+  if (v.simulate) {
+    simulate = simulatedDialect(domain) ?? v.dialect ?? "windows";
+    if (domain !== undefined && simulatedDialect(domain) === undefined) {
+      throw new UsageError(`--simulate takes windows or linux, got "${domain}"`);
+    }
     domain = undefined;
+  } else if (domain === undefined) {
+    throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
-  if (command.length === 0) {
-    console.error(USAGE);
-    return 2;
-  }
+  if (command.length === 0) throw new UsageError("which command? give it after the domain");
+  return {
+    target: {
+      domain,
+      simulate,
+      dialect: simulate ?? (v.dialect as "windows" | "linux" | undefined) ?? "windows",
+      user: v.user,
+      elevate: v.elevate,
+      timeout: timeoutFlag(v.timeout),
+    },
+    command: command.join(" "),
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  using stop = new StopSignals();
   try {
-    const { session, host, timeout } = await openSession({ ...v, domain, simulate });
+    const plan = parse(args);
+    if (plan === "help") {
+      console.log(USAGE);
+      return EXIT.ok;
+    }
+    const { target, command } = plan;
+    const within = () => AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
+    const { session, host } = await openSession(target, within());
     try {
-      const result = await session.run(command.join(" "), { signal: AbortSignal.timeout(timeout) });
+      const result = await session.run(command, { signal: within() });
       await Deno.stdout.write(new TextEncoder().encode(result.output));
-      // Never leave a logged-in shell on a console: the next person to attach would get it.
-      await session.logout({ signal: AbortSignal.timeout(10_000) }).catch((err) => {
-        console.error(`run: the command ran, but logging out failed (${err}): log out by hand`);
-      });
-      return result.exitCode & 0xff;
+      const code = commandExit(result.exitCode);
+      if (code === EXIT.outOfRange) {
+        console.error(`run: the command exited with status ${result.exitCode}`);
+      }
+      return code;
     } finally {
+      // Never leave a logged-in shell on a console (also after a timeout or a
+      // signal): the next person to attach would get it.
+      if (session.state !== "logged-out") {
+        await session.logout({ signal: AbortSignal.timeout(10_000) }).catch((err) => {
+          console.error(`run: logging out failed (${err.message ?? err}): log out by hand`);
+        });
+      }
       await session.close();
       await host?.close();
     }
   } catch (err) {
+    if (stop.code !== undefined) {
+      console.error(`run: stopped (${stop.signal.reason?.message ?? "signal"})`);
+      return stop.code;
+    }
     return explain("run", err);
   }
 }

@@ -74,18 +74,31 @@ for (const [flavour, login] of [["windows", "Administrator"], ["linux", "root"]]
   });
 }
 
-Deno.test("no Xen host: says so and points at --simulate", async () => {
+Deno.test("no Xen host: says so and points at --simulate, exit 255", async () => {
   const r = await attachPiped(["win1"], "");
-  assert.equal(r.code, 1);
-  assert.match(r.err, /no Xen host here/);
-  assert.match(r.err, /--simulate windows/);
+  assert.equal(r.code, 255);
+  assert.match(r.err, /no Xen here/);
+  assert.match(r.err, /--simulate/);
 });
 
-Deno.test("bad flags are usage errors", async () => {
-  for (const args of [["--mode", "fast", "x"], ["--type", "hvc", "x"], ["--num", "-1", "x"], []]) {
+Deno.test("bad flags are one-line usage errors, exit 255", async () => {
+  for (
+    const args of [
+      ["--mode", "fast", "x"],
+      ["--type", "hvc", "x"],
+      ["--num", "-1", "x"],
+      ["--num", "1e3", "x"],
+      ["--num", "", "x"],
+      ["--linger", "soon", "x"],
+      ["--bogus", "x"],
+      ["--simulate", "solaris"],
+      ["a", "b"],
+      [],
+    ]
+  ) {
     const r = await attachPiped(args, "");
-    assert.equal(r.code, 2, `${args}: ${r.err}`);
-    assert.match(r.err, /usage:/);
+    assert.equal(r.code, 255, `${args}: ${r.err}`);
+    assert.match(r.err, /^attach: .*\(try --help\)\n$/, `${args}`);
   }
 });
 
@@ -142,3 +155,60 @@ Deno.test(
     }
   },
 );
+
+Deno.test("pipe mode presses Enter on Windows: LF and CRLF line ends are sent as one CR", async () => {
+  for (const eol of ["\n", "\r\n"]) {
+    const r = await attachPiped(
+      ["--simulate", "windows"],
+      ["Administrator", "xenpv", "ver", ""].join(eol),
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /C:\\Users\\Administrator>ver\r\n\r\nMicrosoft Windows \[Version/);
+    // one Enter per line: a CRLF sent as two would show an extra prompt
+    assert.equal(r.out.match(/C:\\Users\\Administrator>/g)?.length, 2, JSON.stringify(r.out));
+  }
+});
+
+Deno.test("pipe mode --binary sends the input untouched", async () => {
+  const r = await attachPiped(["--simulate", "windows", "--binary", "--linger", "600"], "ver\n");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /WIN1 login: ver\^J/); // the XENCONS helper got a bare LF, and waits for CR
+  assert.doesNotMatch(r.out, /Password:/);
+  assert.match(r.err, /no prompt within --linger 600 ms/);
+});
+
+Deno.test("pipe mode waits for slow output: until the guest shows its prompt again", async () => {
+  const r = await attachPiped(["--simulate", "linux"], "root\nxenpv\nsleep 3; echo done\n");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /\ndone\r\nroot@deb1:~# $/);
+});
+
+/** Starts attach.ts with its stdin held open; resolves once `ready` shows in its output. */
+async function startAttach(args: string[], ready: RegExp) {
+  const child = new Deno.Command(deno, {
+    args: ["run", "--allow-ffi", attach, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let out = "";
+  const decoder = new TextDecoder();
+  while (!ready.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += decoder.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  return child;
+}
+
+Deno.test("a stop signal detaches with 128 + its number (SIGTERM 143, SIGHUP 129)", async () => {
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGINT", 130]] as const) {
+    const child = await startAttach(["--simulate", "linux"], /login: $/);
+    child.kill(signal);
+    await child.stdin.close();
+    const status = await child.output();
+    assert.equal(status.code, code, signal);
+  }
+});

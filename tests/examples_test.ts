@@ -6,7 +6,8 @@ import { runDeno } from "./_peers.ts";
 
 const RUN = new URL("../examples/run.ts", import.meta.url).pathname;
 const NETSH = new URL("../examples/netsh.ts", import.meta.url).pathname;
-const PERMS = ["--allow-ffi", "--allow-env"];
+/** All the CLIs need: the credentials in the environment are read through libc. */
+const PERMS = ["--allow-ffi"];
 
 Deno.test("run.ts: prints the output and exits with the command's status", async () => {
   const win = await runDeno([
@@ -29,13 +30,13 @@ Deno.test("run.ts: prints the output and exits with the command's status", async
   assert.equal(linux.code, 1, linux.err);
 });
 
-Deno.test("run.ts: no Xen host, no credentials, no command: clear messages, status 2", async () => {
+Deno.test("run.ts: no Xen host, no command: clear messages, status 255", async () => {
   const noXen = await runDeno([...PERMS, RUN, "win10", "--", "ver"], "");
-  assert.equal(noXen.code, 2);
-  assert.match(noXen.err, /XENPV_USER|no Xen here/);
+  assert.equal(noXen.code, 255);
+  assert.match(noXen.err, /^run: no Xen here/); // before asking for credentials
   const usage = await runDeno([...PERMS, RUN, "--simulate", "windows"], "");
-  assert.equal(usage.code, 2);
-  assert.match(usage.err, /usage: examples\/run\.ts/);
+  assert.equal(usage.code, 255);
+  assert.match(usage.err, /^run: which command\?.*\(try --help\)$/m);
 });
 
 Deno.test("netsh.ts: the simulated guest's global IPv4 parameters as JSON", async () => {
@@ -46,4 +47,69 @@ Deno.test("netsh.ts: the simulated guest's global IPv4 parameters as JSON", asyn
   assert.equal(table["Reassembly Limit"], "33420160 bytes");
   assert.equal(table["Source Routing Behavior"], "dontforward");
   assert.equal(Object.keys(table).length, 16);
+});
+
+Deno.test("run.ts: a failing status never becomes 0: outside 1-253 it is 254, the real one on stderr", async () => {
+  for (const [command, status] of [["cmd /c exit 256", "256"], ["nosuchcommand", "9009"]]) {
+    const r = await runDeno([...PERMS, RUN, "--simulate", "windows", "--", command], "");
+    assert.equal(r.code, 254, `${command}: ${r.err}`);
+    assert.match(r.err, new RegExp(`^run: the command exited with status ${status}$`, "m"));
+  }
+  const own = await runDeno([...PERMS, RUN, "--simulate", "windows", "--", "cmd /c exit 253"], "");
+  assert.equal(own.code, 253, own.err);
+});
+
+Deno.test("run.ts: the command may follow the domain without --", async () => {
+  const r = await runDeno([...PERMS, RUN, "--simulate", "windows", "ver"], "");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /Microsoft Windows \[Version/);
+  // after the domain, words starting with "-" are the command's
+  const dashes = await runDeno([...PERMS, RUN, "--simulate", "windows", "echo", "-n", "--x"], "");
+  assert.equal(dashes.code, 0, dashes.err);
+  assert.equal(dashes.out, "-n --x\n");
+});
+
+Deno.test("run.ts, netsh.ts: bad options are one-line errors with status 255, no stack trace", async () => {
+  for (
+    const args of [
+      [RUN, "--bogus", "--", "ver"],
+      [RUN, "--timeout", "1e3", "--simulate", "--", "ver"],
+      [RUN, "--timeout", "", "--simulate", "--", "ver"],
+      [RUN, "--dialect", "vms", "--simulate", "--", "ver"],
+      [NETSH, "--bogus"],
+      [NETSH, "--simulate", "linux"],
+      [NETSH, "a", "b"],
+    ]
+  ) {
+    const r = await runDeno([...PERMS, ...args], "");
+    assert.equal(r.code, 255, `${args.slice(1)}: ${r.err}`);
+    assert.match(r.err, /^(run|netsh): .*\(try --help\)\n$/, `${args.slice(1)}`);
+  }
+});
+
+Deno.test("netsh.ts: no Xen host is said before credentials are asked for", async () => {
+  const r = await runDeno([...PERMS, NETSH, "3"], "");
+  assert.equal(r.code, 255);
+  assert.match(r.err, /^netsh: no Xen here/);
+  assert.doesNotMatch(r.err, /XENPV_USER/);
+});
+
+Deno.test("run.ts: credentials come from the environment with --allow-ffi alone", async () => {
+  const bad = await runDeno([...PERMS, RUN, "--simulate", "windows", "--", "ver"], "", {
+    XENPV_USER: "Administrator",
+    XENPV_PASSWORD: "not-the-password",
+  });
+  assert.equal(bad.code, 255, bad.err);
+  assert.match(bad.err, /^run: login as "Administrator" failed/);
+  assert.doesNotMatch(bad.err, /not-the-password/);
+  const user = await runDeno(
+    [...PERMS, RUN, "--simulate", "windows", "--", "echo", "%USERNAME%"],
+    "",
+    {
+      XENPV_USER: "User",
+      XENPV_PASSWORD: "user",
+    },
+  );
+  assert.equal(user.code, 0, user.err);
+  assert.equal(user.out, "User\n");
 });

@@ -30,3 +30,5 @@ export * from "./strip_ansi.ts";
 export * from "./transcript.ts";
 export * from "./windows_dialect.ts";
 export * from "./windows_guest.ts";
+export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
+export { credentialsFromEnv, type EnvCredentials } from "./credentials.ts";

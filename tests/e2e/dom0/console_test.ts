@@ -227,7 +227,6 @@ Deno.test(`attach.ts (pipe mode) and run.ts as a user runs them, exit status inc
     const run = await runDeno(
       [
         "--allow-ffi",
-        "--allow-env",
         "--no-check",
         "examples/run.ts",
         "--dialect",

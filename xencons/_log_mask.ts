@@ -2,7 +2,7 @@
 // attach.ts --log: what is logged of a console, with the passwords typed at it
 // masked.
 
-import { Transcript } from "../xencons/mod.ts";
+import { Transcript } from "./transcript.ts";
 
 /** A guest line asking for a password (Windows' and Linux's "Password: ", ssh-style prompts). */
 const PASSWORD_PROMPT = /pass(word|phrase)[^\n]*:\s*$/i;
