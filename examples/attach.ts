@@ -21,7 +21,7 @@ import {
   type XenHost,
 } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
-import { ConsoleLog } from "../xencons/mod.ts";
+import { ConsoleLog, stripAnsi } from "../xencons/mod.ts";
 import { EXIT, EXIT_HELP, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
 
@@ -71,12 +71,14 @@ function parseEscape(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Text from a guest or from xenstore, safe to print in a status line. */
+/** Text from a guest or from xenstore, safe to print in a status line: no control characters. */
 function printable(text: string): string {
-  return text.replace(
-    /[\x00-\x1f\x7f-\x9f]/g,
-    (c) => `<U+${c.charCodeAt(0).toString(16).padStart(4, "0")}>`,
-  );
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `<U+${c.toString(16).padStart(4, "0")}>` : ch;
+  }
+  return out;
 }
 
 /**
@@ -173,8 +175,7 @@ class OutputWatch {
   #onOutput: (() => void) | undefined;
 
   seen(chunk: Uint8Array): void {
-    const text = this.#decoder.decode(chunk, { stream: true })
-      .replace(/\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)/g, "");
+    const text = stripAnsi(this.#decoder.decode(chunk, { stream: true }));
     const lines = text.split(/\r?\n|\r(?!$)/);
     this.#line = lines.length > 1 ? lines.at(-1)! : (this.#line + lines[0]).slice(-256);
     if (lines.length > 1) this.#onNewline?.();
@@ -184,13 +185,12 @@ class OutputWatch {
   /** Resolves at the guest's next newline (a typed line's echo), or after ECHO_MS. */
   echo(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ECHO_MS);
-      const watch = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        watch.#onNewline = undefined;
+        this.#onNewline = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ECHO_MS);
       this.#onNewline = done;
     });
   }
