@@ -212,3 +212,9 @@ Deno.test("a stop signal detaches with 128 + its number (SIGTERM 143, SIGHUP 129
     assert.equal(status.code, code, signal);
   }
 });
+
+Deno.test("-t serial on a guest without one says so at once, exit 255", async () => {
+  const r = await attachPiped(["--simulate", "linux", "-t", "serial"], "");
+  assert.equal(r.code, 255);
+  assert.match(r.err, /has no serial console.*only HVM guests/);
+});
