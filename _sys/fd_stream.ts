@@ -27,6 +27,8 @@ export interface FdStreamOptions {
   path: string;
   /** Use send(MSG_NOSIGNAL) instead of write (sockets). */
   socket?: boolean;
+  /** Called with the fd just before it is closed (e.g. to restore a tty's termios). */
+  beforeClose?: (libc: Libc, fd: number) => void;
 }
 
 /** Thrown by pending operations when the stream is closed under them. */
@@ -46,6 +48,7 @@ export class FdStream {
   #fd: number;
   #path: string;
   #socket: boolean;
+  #beforeClose: ((libc: Libc, fd: number) => void) | undefined;
   #poller: Poller | undefined;
   #pumping = false;
   /** The events the poll in flight waits for (0: none). */
@@ -62,6 +65,7 @@ export class FdStream {
     this.#fd = fd;
     this.#path = options.path;
     this.#socket = options.socket ?? false;
+    this.#beforeClose = options.beforeClose;
   }
 
   /** The poller, made on the first wait (devices used only for ioctl never need one). */
@@ -284,9 +288,17 @@ export class FdStream {
     }
     this.#closed = true;
     this.#closing = Promise.resolve();
-    this.#libc.close(this.#fd);
+    this.#closeFd();
     this.#fd = -1;
     releaseLibc();
+  }
+
+  #closeFd(): void {
+    try {
+      this.#beforeClose?.(this.#libc, this.#fd);
+    } finally {
+      this.#libc.close(this.#fd);
+    }
   }
 
   /** Wakes every waiter (reads resolve `null`), then closes the fd. */
@@ -297,7 +309,7 @@ export class FdStream {
       await this.#poller?.close(); // waits for an in-flight poll to return
       this.#release("read");
       this.#release("write");
-      this.#libc.close(this.#fd);
+      this.#closeFd();
       this.#fd = -1;
       releaseLibc();
     })();

@@ -32,6 +32,7 @@ const SYMBOLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   getenv: { parameters: ["buffer"], result: "pointer" },
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   posix_openpt: { parameters: ["i32"], result: "i32" },
   grantpt: { parameters: ["i32"], result: "i32" },
   unlockpt: { parameters: ["i32"], result: "i32" },
@@ -81,6 +82,8 @@ export const TCSANOW = 0;
 export const TERMIOS_SIZE = 60;
 export const EINTR = 4;
 export const EAGAIN = 11;
+export const ENOTTY = 25;
+export const EINVAL = 22;
 export const EINPROGRESS = 115;
 
 let library: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;

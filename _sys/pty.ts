@@ -6,11 +6,13 @@
 import {
   acquireLibc,
   cString,
+  ENOTTY,
   errno,
   lastError,
   type Libc,
   O_CLOEXEC,
   O_NOCTTY,
+  O_NOFOLLOW,
   O_NONBLOCK,
   O_RDWR,
   releaseLibc,
@@ -19,6 +21,7 @@ import {
 } from "./libc.ts";
 import { errnoName, SystemError } from "./errno.ts";
 import { FdStream } from "./fd_stream.ts";
+import { fstatFd, isPtySlave, lstatPath, sameFile } from "./stat.ts";
 
 /** Puts a terminal fd in raw mode (cfmakeraw), returning the old settings. */
 export function makeRaw(libc: Libc, fd: number, path: string): Uint8Array<ArrayBuffer> {
@@ -71,29 +74,50 @@ export function openPtyPair(): PtyPair {
   }
 }
 
-/** Opens an existing pty (e.g. xenconsoled's /dev/pts/N) raw and nonblocking. */
+/** What a pty named in xenstore must look like. */
+const PTY_SLAVE_PATH = /^\/dev\/pts\/\d{1,9}$/;
+
+/**
+ * Opens an existing pty slave (xenconsoled's /dev/pts/N, named in xenstore)
+ * raw and nonblocking; its termios is restored on close. Anything else is
+ * refused before it is opened (opening a device can have effects of its own):
+ * the path must be /dev/pts/N, and the file there a pty slave (checked
+ * without following a symlink, and again on the opened fd).
+ */
 export function openPty(path: string): FdStream {
   const libc = acquireLibc();
-  const fd = libc.open(cString(path), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
-  if (fd < 0) {
-    const code = errno();
-    releaseLibc();
-    const name = errnoName(code);
-    throw new SystemError(code, "open", {
-      path,
-      hint: name === "EACCES" || name === "EPERM"
-        ? "permission denied: run as root in dom0"
-        : name === "ENOENT"
-        ? "the console's pty is gone (did xenconsoled restart or the guest die?)"
-        : undefined,
-    });
-  }
+  let fd = -1;
   try {
-    makeRaw(libc, fd, path);
+    const refuse = (what: string) =>
+      new SystemError(ENOTTY, "open", {
+        path,
+        hint: `${what}: a console's tty must be a pty slave (/dev/pts/N); not opened`,
+      });
+    if (!PTY_SLAVE_PATH.test(path)) throw refuse("not a /dev/pts/N path");
+    const before = lstatPath(libc, path);
+    if (!isPtySlave(before)) throw refuse("not a pty slave");
+    fd = libc.open(cString(path), O_RDWR | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) {
+      const code = errno();
+      const name = errnoName(code);
+      throw new SystemError(code, "open", {
+        path,
+        hint: name === "EACCES" || name === "EPERM"
+          ? "permission denied: run as root in dom0"
+          : name === "ENOENT"
+          ? "the console's pty is gone (did xenconsoled restart or the guest die?)"
+          : undefined,
+      });
+    }
+    if (!sameFile(before, fstatFd(libc, fd, path))) throw refuse("replaced while opening");
+    const saved = makeRaw(libc, fd, path);
+    return new FdStream(libc, fd, {
+      path,
+      beforeClose: (libc, fd) => void libc.tcsetattr(fd, TCSANOW, saved),
+    });
   } catch (err) {
-    libc.close(fd);
+    if (fd >= 0) libc.close(fd);
     releaseLibc();
     throw err;
   }
-  return new FdStream(libc, fd, { path });
 }

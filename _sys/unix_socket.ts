@@ -7,6 +7,7 @@ import {
   cString,
   EAGAIN,
   EINTR,
+  EINVAL,
   errno,
   lastError,
   type Libc,
@@ -26,6 +27,7 @@ import {
 import { errnoName, SystemError } from "./errno.ts";
 import { FdStream } from "./fd_stream.ts";
 import { Poller } from "./poller.ts";
+import { fstatFd, S_IFMT, S_IFREG } from "./stat.ts";
 
 const SUN_PATH_MAX = 108;
 
@@ -93,8 +95,9 @@ export async function connectUnix(path: string): Promise<FdStream> {
 }
 
 /**
- * Opens a file for appending (created 0600 if missing), as a stream; refuses
- * a symlink (ELOOP) and a FIFO without a reader (ENXIO).
+ * Opens a regular file for appending (created 0600 if missing), as a stream;
+ * refuses a symlink (ELOOP), a FIFO (ENXIO without a reader, EINVAL with one)
+ * and any other non-regular file (EINVAL).
  */
 export function openAppend(path: string): FdStream {
   const libc = acquireLibc();
@@ -105,7 +108,19 @@ export function openAppend(path: string): FdStream {
   if (fd < 0) {
     const code = errno();
     releaseLibc();
-    throw new SystemError(code, "open", { path });
+    throw new SystemError(code, "open", {
+      path,
+      hint: errnoName(code) === "ELOOP" ? "it is a symlink (planted?): not followed" : undefined,
+    });
+  }
+  try {
+    if ((fstatFd(libc, fd, path).mode & S_IFMT) !== S_IFREG) {
+      throw new SystemError(EINVAL, "open", { path, hint: "not a regular file: not written to" });
+    }
+  } catch (err) {
+    libc.close(fd);
+    releaseLibc();
+    throw err;
   }
   return new FdStream(libc, fd, { path });
 }

@@ -1,0 +1,147 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// Files a hostile user or guest may plant, written as the attack: a symlink or
+// a FIFO where root creates its lock or log file (world-writable /var/lock,
+// /tmp), and a console tty in xenstore that is not xenconsoled's pty.
+
+import assert from "node:assert/strict";
+import { SystemError } from "./errno.ts";
+import { FileLock } from "./flock.ts";
+import { acquireLibc, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
+import { openPty, openPtyPair } from "./pty.ts";
+import { lstatPath } from "./stat.ts";
+import { openAppend } from "./unix_socket.ts";
+
+async function mkfifo(path: string): Promise<void> {
+  const r = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+Deno.test("lock file: a planted symlink is refused and its target never created", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.symlink(`${dir}/target`, `${dir}/xenconsole.7`);
+    assert.throws(
+      () => FileLock.acquire(`${dir}/xenconsole.7`, "domain 7"),
+      (e) => e instanceof SystemError && e.code === "ELOOP",
+    );
+    assert.equal(await exists(`${dir}/target`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock file: a planted FIFO is not taken as the lock", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await mkfifo(`${dir}/xenconsole.7`);
+    assert.throws(
+      () => FileLock.acquire(`${dir}/xenconsole.7`, "domain 7"),
+      (e) => e instanceof SystemError && /not a regular file/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock file: two holders exclude each other; released, it can be taken again", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lock = FileLock.acquire(`${dir}/xenconsole.7`, "domain 7", { unlinkOnRelease: true });
+    assert.throws(
+      () => FileLock.acquire(`${dir}/xenconsole.7`, "domain 7"),
+      (e) => e instanceof SystemError && e.code === "EAGAIN",
+    );
+    lock.release();
+    FileLock.acquire(`${dir}/xenconsole.7`, "domain 7", { unlinkOnRelease: true }).release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("log file: a planted symlink is not followed; a FIFO with a reader is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/victim`, "keep\n");
+    await Deno.symlink(`${dir}/victim`, `${dir}/console.log`);
+    assert.throws(
+      () => openAppend(`${dir}/console.log`),
+      (e) => e instanceof SystemError && e.code === "ELOOP",
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/victim`), "keep\n");
+
+    await mkfifo(`${dir}/fifo.log`);
+    const reader = await Deno.open(`${dir}/fifo.log`, { read: true, write: true }); // a reader holds it open
+    try {
+      assert.throws(
+        () => openAppend(`${dir}/fifo.log`),
+        (e) => e instanceof SystemError && /not a regular file/.test(e.message),
+      );
+    } finally {
+      reader.close();
+    }
+    const log = openAppend(`${dir}/new.log`);
+    await log.write(new TextEncoder().encode("ok\n"));
+    await log.close();
+    assert.equal((await Deno.stat(`${dir}/new.log`)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("console tty: only a pty slave at /dev/pts/N is opened", async () => {
+  const pair = openPtyPair();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.symlink(pair.slavePath, `${dir}/tty`);
+    for (const path of [`${dir}/tty`, "/dev/null", "/dev/tty", `${dir}`, "/dev/pts/../pts/0"]) {
+      assert.throws(
+        () => openPty(path),
+        (e) => e instanceof SystemError && e.code === "ENOTTY" && /not opened/.test(e.message),
+        path,
+      );
+    }
+    const libc = acquireLibc();
+    try {
+      const stat = lstatPath(libc, pair.slavePath);
+      assert.ok(stat.rdevMajor >= 136 && stat.rdevMajor <= 143, `major ${stat.rdevMajor}`);
+    } finally {
+      releaseLibc();
+    }
+    const tty = openPty(pair.slavePath);
+    await tty.close();
+  } finally {
+    await pair.slave.close();
+    await pair.master.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("console tty: the termios it changed is restored on close", async () => {
+  const pair = openPtyPair(); // its slave starts raw; make it a cooked terminal
+  const libc = acquireLibc();
+  try {
+    const ICANON = 0o2, ECHO = 0o10;
+    const termios = new Uint8Array(TERMIOS_SIZE);
+    assert.equal(libc.tcgetattr(pair.slave.fd, termios), 0);
+    const view = new DataView(termios.buffer);
+    view.setUint32(12, view.getUint32(12, true) | ICANON | ECHO, true); // c_lflag
+    assert.equal(libc.tcsetattr(pair.slave.fd, TCSANOW, termios), 0);
+
+    const tty = openPty(pair.slavePath);
+    const during = new Uint8Array(TERMIOS_SIZE);
+    libc.tcgetattr(pair.slave.fd, during);
+    assert.equal(new DataView(during.buffer).getUint32(12, true) & ICANON, 0); // raw while attached
+    await tty.close();
+    const after = new Uint8Array(TERMIOS_SIZE);
+    libc.tcgetattr(pair.slave.fd, after);
+    assert.deepEqual(after, termios);
+  } finally {
+    releaseLibc();
+    await pair.slave.close();
+    await pair.master.close();
+  }
+});
