@@ -12,6 +12,7 @@
 //         prints one JSON line ({ pid, pageFd }) once it is ready, then floods.
 
 import { parseArgs } from "node:util";
+import { setImmediate } from "node:timers";
 import { ConsoleRing } from "../ring/mod.ts";
 import { EventChannelClosedError } from "../evtchn/mod.ts";
 import type { EventChannel } from "../evtchn/mod.ts";
@@ -73,11 +74,25 @@ export interface ProcessGuest extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Starts a guest process that writes `total` bytes of `expected()` as fast as its ring takes. */
-export async function processGuest(total: number): Promise<ProcessGuest> {
+/**
+ * Starts a guest process that writes `total` bytes of `expected()` as fast as
+ * its ring takes; or, with `storm`, one that writes nothing and notifies as
+ * fast as it can for that many seconds (a hostile guest keeping dom0 busy).
+ */
+export async function processGuest(total: number, storm = 0): Promise<ProcessGuest> {
   const dir = await Deno.makeTempDir({ prefix: "xenpv-flood-" });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--dir", dir, "--bytes", String(total)],
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--dir",
+      dir,
+      "--bytes",
+      String(total),
+      "--storm",
+      String(storm),
+    ],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -125,7 +140,7 @@ export async function processGuest(total: number): Promise<ProcessGuest> {
   return { host, domid: DOMID, close, [Symbol.asyncDispose]: close };
 }
 
-async function guestMain(dir: string, total: number): Promise<void> {
+async function guestMain(dir: string, total: number, storm: number): Promise<void> {
   await using server = new XenstoreServer();
   await using _listener = server.listen(`${dir}/xenstored.sock`);
   await using xs = server.connectClient();
@@ -151,6 +166,11 @@ async function guestMain(dir: string, total: number): Promise<void> {
 
   const chunk = new Uint8Array(64 * 1024);
   try {
+    const stormEnd = performance.now() + storm * 1000;
+    while (performance.now() < stormEnd) {
+      channel.notify(); // nothing written: only to wake the backend
+      await new Promise((r) => setImmediate(r));
+    }
     for (let at = 0; at < total; at += chunk.length) {
       const n = Math.min(chunk.length, total - at);
       for (let i = 0; i < n; i++) chunk[i] = expected(at + i);
@@ -177,11 +197,12 @@ async function guestMain(dir: string, total: number): Promise<void> {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { dir: { type: "string" }, bytes: { type: "string" } },
+    options: { dir: { type: "string" }, bytes: { type: "string" }, storm: { type: "string" } },
   });
   const total = Number(values.bytes);
-  if (values.dir === undefined || !Number.isInteger(total) || total <= 0) {
-    throw new TypeError("usage: _flood_guest.ts --dir DIR --bytes N");
+  const storm = Number(values.storm ?? 0);
+  if (values.dir === undefined || !Number.isInteger(total) || total <= 0 || !(storm >= 0)) {
+    throw new TypeError("usage: _flood_guest.ts --dir DIR --bytes N [--storm SECONDS]");
   }
-  await guestMain(values.dir, total);
+  await guestMain(values.dir, total, storm);
 }

@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The performance table: runs every comparison in one go, each in its own
 // process (xenstore vs libxenstore and pyxs, ring vs a C reader, run() vs
-// pexpect, the 100 MiB flood, the idle cost) and prints one table of ratios
+// pexpect, the 100 MiB flood, the idle cost, a notification storm) and prints one table of ratios
 // and targets. `--update-docs` writes it into docs/performance.md between the
 // bench:summary markers. Part of `deno task bench`.
 
@@ -48,6 +48,8 @@ const [floodInline] = await run(
   "default",
 );
 const idle = await run("idle.ts");
+// A hostile guest notifying without writing, in its own process, for 5 s.
+const [storm] = await run("storm.ts", "--seconds", "5");
 const idleOf = (mode: string) => idle.find((r) => (r.mode as unknown) === mode)!.cpuMsPerMinute;
 
 const x = (v: number) => `${v.toFixed(2)}x`;
@@ -115,6 +117,15 @@ const rows: string[][] = [
     "-",
     "< 10 ms",
     met(idleOf("ring") < 10 && idleOf("pty") < 10),
+  ],
+  [
+    "guest notifying without writing for 5 s (ring mode), reader's CPU",
+    `${n(storm.readerCpuMs, 1)} ms (${n(storm.readerCpuPercent, 1)}% of a core; the ${
+      n(storm.bytesAfter)
+    } bytes after it arrived)`,
+    "-",
+    "-",
+    "-",
   ],
 ];
 const table = [

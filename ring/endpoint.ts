@@ -25,20 +25,39 @@ interface Waiter {
 }
 
 /**
+ * Notifications that moved none of the peer's indices, taken per window
+ * before the waker pauses until the window ends: xenconsoled's own bound on
+ * the events it takes from a guest (30 per 200 ms, tools/console/daemon/io.c).
+ */
+const EMPTY_WAKES = 30;
+const WINDOW_MS = 200;
+
+/**
  * Wakes any number of waiters per notification, without losing one. A
  * signal gets one abort listener for as long as it lives, not one per wait:
  * a console waits on the same signal once per ring's worth of data.
+ *
+ * A hostile peer may notify without writing or reading anything, to keep us
+ * busy: past {@linkcode EMPTY_WAKES} such notifications in a window, the
+ * waker sleeps until the window ends. A peer that moves its indices is never
+ * slowed.
  */
 class Waker {
   generation = 0;
   #waiters: Waiter[] = [];
   #running = false;
   #channel: RingNotifier;
+  #moved: () => boolean;
   #error: unknown;
   #listening = new WeakSet<AbortSignal>();
+  #windowStart = 0;
+  #emptyWakes = 0;
+  #pause: { timer: ReturnType<typeof setTimeout>; end: () => void } | undefined;
 
-  constructor(channel: RingNotifier) {
+  /** `moved()` says whether the peer moved an index since it was last asked. */
+  constructor(channel: RingNotifier, moved: () => boolean) {
     this.#channel = channel;
+    this.#moved = moved;
   }
 
   /** Resolves once a notification newer than `generation` has arrived. */
@@ -63,6 +82,26 @@ class Waker {
       else kept.push(w);
     }
     this.#waiters = kept;
+    if (kept.length === 0) this.#pause?.end(); // nobody waits: no timer left behind
+  }
+
+  /** Counts a notification that brought nothing; past the bound, sleeps out the window. */
+  async #throttle(): Promise<void> {
+    const now = performance.now();
+    if (now - this.#windowStart >= WINDOW_MS) {
+      this.#windowStart = now;
+      this.#emptyWakes = 0;
+    }
+    if (++this.#emptyWakes <= EMPTY_WAKES) return;
+    await new Promise<void>((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.#pause = undefined;
+        resolve();
+      };
+      const timer = setTimeout(end, this.#windowStart + WINDOW_MS - now);
+      this.#pause = { timer, end };
+    });
   }
 
   async #loop(): Promise<void> {
@@ -70,6 +109,7 @@ class Waker {
     try {
       while (this.#waiters.length > 0) {
         await this.#channel.wait();
+        if (!this.#moved()) await this.#throttle();
         this.generation++;
         for (const w of this.#waiters.splice(0)) w.resolve();
       }
@@ -116,7 +156,24 @@ export class RingEndpoint {
   constructor(ring: ConsoleRing, channel: RingNotifier) {
     this.ring = ring;
     this.channel = channel;
-    this.#waker = new Waker(channel);
+    let mark = "";
+    this.#waker = new Waker(channel, () => {
+      let seen;
+      try {
+        seen = this.#peerMark();
+      } catch {
+        return true; // unmapped: the reader finds out itself
+      }
+      const moved = seen !== mark;
+      mark = seen;
+      return moved;
+    });
+  }
+
+  /** The indices the peer moves: what it produced and what it consumed. */
+  #peerMark(): string {
+    const i = this.ring.indices();
+    return this.ring.role === "backend" ? `${i.outProd}/${i.inCons}` : `${i.inProd}/${i.outCons}`;
   }
 
   /** What the peer produced, waiting for a notification when nothing is there. */
