@@ -1,51 +1,62 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// attach.ts --log: what is logged of a console, with the passwords typed at it
-// masked.
+// ConsoleLog's mask: what is logged of a console, with the passwords typed at
+// it masked.
 
+import { stripAnsi } from "./strip_ansi.ts";
 import { Transcript } from "./transcript.ts";
 
-/** A guest line asking for a password (Windows' and Linux's "Password: ", ssh-style prompts). */
-const PASSWORD_PROMPT = /pass(word|phrase)[^\n]*:\s*$/i;
+/**
+ * A guest line asking for a secret: "Password: ", "Password for root: ",
+ * "Enter passphrase", "Enter PIN ", with or without colours (matched on the
+ * line with ANSI sequences removed).
+ */
+const PASSWORD_PROMPT = /\b(pass(word|phrase|code)|PIN)\b[^\n]*$/i;
+
+/** Lines typed ahead (not at a password prompt) that may turn out to be a password. */
+const CANDIDATES = 4;
 
 /** Bytes as latin1 text and back: 1:1, so what is logged stays the guest's raw bytes. */
 const latin1 = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 const fromLatin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 /**
- * What goes to --log: the guest's raw output, with every password masked
- * wherever the guest prints it later (an echoing guest, a command line
+ * What goes to a console log: the guest's raw output, with every password
+ * masked wherever the guest prints it later (an echoing guest, a command line
  * repeating it), even split across reads (Transcript holds the possible start
- * of one back). A password is a line typed while a password prompt shows, or
- * the line typed just before one appears if the guest has not echoed it (a
- * script typing ahead of the prompt).
+ * of one back). A password is:
+ * - a line typed while a password prompt shows; the guest's echo of its keys
+ *   as they are typed is never logged;
+ * - the last line typed before a password prompt appears (a script typing
+ *   ahead), unless it answered the prompt showing then (the user name at
+ *   "login: "). Its echo by the tty before the prompt (login has not turned
+ *   echo off yet) is held back until the next line shows whether it was one.
  */
 export class LogMask {
   #out = "";
   #masker = new Transcript({ limit: 0, sink: (e) => this.#out += e.text });
-  /** The guest's current line, to see a password prompt. */
+  /** The guest's current line, to see prompts and echoes. */
   #line = "";
   /** The line being typed, and whether it started at a password prompt. */
   #typing = "";
   #atPrompt = false;
-  /** The last line typed, until the guest echoes a line or asks for a password. */
-  #typedAhead: string | undefined;
+  /** Keys typed at the password prompt that the guest has not echoed yet. */
+  #echo = "";
+  /** Lines typed ahead, newest last. */
+  #candidates: string[] = [];
+  /** The guest shows a prompt (a line without its newline) that no typed line has answered yet. */
+  #unanswered = false;
+  /** Output held back: echoes of typed-ahead lines, until a prompt settles what they were. */
+  #held = "";
 
   /** Guest output; returns what may be logged now. Call it before acting on the output. */
   output(chunk: Uint8Array): Uint8Array {
     for (let at = 0; at < chunk.length; at += 4096) {
-      const text = latin1(chunk.subarray(at, at + 4096));
-      const lines = text.split(/[\r\n]/);
-      let line = this.#line + lines[0];
-      for (let i = 1; i < lines.length; i++) {
-        if (line.trim() !== "") this.#typedAhead = undefined; // a line came back: an echo
-        line = lines[i];
+      let text = latin1(chunk.subarray(at, at + 4096));
+      if (this.#echo !== "") text = this.#dropEcho(text);
+      for (const piece of text.split(/(?<=[\r\n])/)) {
+        if (piece.endsWith("\n") || piece.endsWith("\r")) this.#lineEnd(piece);
+        else if (piece !== "") this.#partial(piece);
       }
-      this.#line = line.slice(-256);
-      if (this.#typedAhead !== undefined && PASSWORD_PROMPT.test(this.#line)) {
-        this.#masker.addSecret(this.#typedAhead);
-        this.#typedAhead = undefined;
-      }
-      this.#masker.record("out", text);
     }
     return this.#take();
   }
@@ -53,22 +64,100 @@ export class LogMask {
   /** Keyboard input, as it is sent to the guest. */
   input(chunk: Uint8Array): void {
     for (const b of chunk) {
-      if (this.#typing === "" && !this.#atPrompt) this.#atPrompt = PASSWORD_PROMPT.test(this.#line);
+      if (this.#typing === "" && !this.#atPrompt) this.#atPrompt = this.#promptShows();
       if (b === 0x0d || b === 0x0a) {
         if (this.#atPrompt) this.#masker.addSecret(this.#typing);
-        else if (this.#typing !== "") this.#typedAhead = this.#typing;
+        else if (this.#unanswered) this.#candidates = []; // it answers the prompt showing
+        else if (this.#typing.trim() !== "") {
+          // not the answer to the prompt showing: typed ahead of one to come
+          this.#candidates.push(this.#typing);
+          this.#candidates.splice(0, this.#candidates.length - CANDIDATES);
+        }
+        this.#unanswered = false;
         this.#typing = "";
         this.#atPrompt = false;
-      } else if (b === 0x7f || b === 0x08) this.#typing = this.#typing.slice(0, -1);
-      else if (b === 0x03 || b === 0x15) this.#typing = ""; // ^C, ^U
-      else this.#typing += String.fromCharCode(b);
+        this.#echo = "";
+      } else if (b === 0x7f || b === 0x08) {
+        this.#typing = this.#typing.slice(0, -1);
+      } else if (b === 0x03 || b === 0x15) { // ^C, ^U
+        this.#typing = "";
+        this.#echo = "";
+      } else {
+        const ch = String.fromCharCode(b);
+        this.#typing += ch;
+        if (this.#atPrompt) this.#echo += ch;
+      }
     }
   }
 
   /** The console is done: what is still held back (as [redacted] if it could start a password). */
   end(): Uint8Array {
+    this.#release();
     this.#masker.flush();
     return this.#take();
+  }
+
+  #promptShows(): boolean {
+    return PASSWORD_PROMPT.test(stripAnsi(this.#line));
+  }
+
+  /** Removes the guest's echo of password keys, in order. */
+  #dropEcho(text: string): string {
+    let kept = "";
+    for (const ch of text) {
+      if (this.#echo !== "" && ch === this.#echo[0]) this.#echo = this.#echo.slice(1);
+      else kept += ch;
+    }
+    return kept;
+  }
+
+  /**
+   * Could the current line still become the echo of a typed-ahead line (after
+   * a prompt: the line ends with the start of one)?
+   */
+  #maybeEcho(line: string): boolean {
+    const seen = stripAnsi(line);
+    return this.#candidates.some((c) => {
+      for (let k = Math.min(c.length, seen.length); k > 0; k--) {
+        if (seen.endsWith(c.slice(0, k))) return true;
+      }
+      return false;
+    });
+  }
+
+  #partial(piece: string): void {
+    this.#line = (this.#line + piece).slice(-256);
+    this.#unanswered = true;
+    if (this.#candidates.length > 0 && this.#maybeEcho(this.#line)) {
+      this.#held += piece;
+      return;
+    }
+    if (this.#candidates.length > 0 && this.#promptShows()) {
+      // the typed-ahead line just before the prompt was the password
+      this.#masker.addSecret(this.#candidates.at(-1)!);
+      this.#candidates = [];
+    }
+    this.#release();
+    this.#masker.record("out", piece);
+  }
+
+  #lineEnd(piece: string): void {
+    const line = stripAnsi(this.#line + piece).trim();
+    this.#line = "";
+    this.#unanswered = false;
+    const echo = this.#candidates.some((c) => line.endsWith(c.trim()));
+    if (echo || (line === "" && this.#held !== "")) {
+      this.#held += piece; // an echo of a typed-ahead line (or the blank line after one)
+      return;
+    }
+    this.#release();
+    this.#masker.record("out", piece);
+  }
+
+  #release(): void {
+    if (this.#held === "") return;
+    this.#masker.record("out", this.#held);
+    this.#held = "";
   }
 
   #take(): Uint8Array {
