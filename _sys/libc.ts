@@ -32,6 +32,7 @@ const SYMBOLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   getenv: { parameters: ["buffer"], result: "pointer" },
+  umask: { parameters: ["u32"], result: "u32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   posix_openpt: { parameters: ["i32"], result: "i32" },
   grantpt: { parameters: ["i32"], result: "i32" },

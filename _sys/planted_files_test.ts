@@ -9,7 +9,7 @@ import { FileLock } from "./flock.ts";
 import { acquireLibc, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
 import { openPty, openPtyPair } from "./pty.ts";
 import { lstatPath } from "./stat.ts";
-import { openAppend } from "./unix_socket.ts";
+import { openAppend, UnixListener } from "./unix_socket.ts";
 
 async function mkfifo(path: string): Promise<void> {
   const r = await new Deno.Command("mkfifo", { args: [path] }).output();
@@ -143,5 +143,29 @@ Deno.test("console tty: the termios it changed is restored on close", async () =
     releaseLibc();
     await pair.slave.close();
     await pair.master.close();
+  }
+});
+
+Deno.test("socket: made 0600 whatever the umask; a file that is not a socket is never removed", async () => {
+  const dir = await Deno.makeTempDir();
+  const libc = acquireLibc();
+  const old = libc.umask(0);
+  try {
+    const listener = UnixListener.listen(`${dir}/xenstored.sock`);
+    try {
+      assert.equal((await Deno.stat(`${dir}/xenstored.sock`)).mode! & 0o777, 0o600);
+    } finally {
+      await listener.close();
+    }
+    await Deno.writeTextFile(`${dir}/data`, "precious\n");
+    assert.throws(
+      () => UnixListener.listen(`${dir}/data`),
+      (e) => e instanceof SystemError && e.code === "EADDRINUSE" && /not removed/.test(e.message),
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/data`), "precious\n");
+  } finally {
+    libc.umask(old);
+    releaseLibc();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -16,6 +16,7 @@ export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFCHR = 0o020000;
 export const S_IFLNK = 0o120000;
+export const S_IFSOCK = 0o140000;
 
 /** The fields of struct statx xenpv looks at. */
 export interface FileStat {

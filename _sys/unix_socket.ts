@@ -27,7 +27,9 @@ import {
 import { errnoName, SystemError } from "./errno.ts";
 import { FdStream } from "./fd_stream.ts";
 import { Poller } from "./poller.ts";
-import { fstatFd, S_IFMT, S_IFREG } from "./stat.ts";
+import { fstatFd, lstatPath, S_IFMT, S_IFREG, S_IFSOCK } from "./stat.ts";
+
+const EADDRINUSE = 98;
 
 const SUN_PATH_MAX = 108;
 
@@ -156,26 +158,38 @@ export class UnixListener {
     this.#poller = poller;
   }
 
-  /** Binds and listens on `path`, replacing a stale socket file. */
+  /**
+   * Binds and listens on `path`, replacing a stale socket file (never
+   * anything else). The socket file is made 0600 whatever the umask, as
+   * xenstored's is: connecting needs write permission on it.
+   */
   static listen(path: string, backlog = 128): UnixListener {
     const addr = sockaddrUn(path);
     const libc = acquireLibc();
     let fd = -1;
+    const bind = () => {
+      const old = libc.umask(0o177); // bind creates the file: 0777 & ~umask
+      try {
+        return libc.bind(fd, addr, addr.length) === 0 ? 0 : errno();
+      } finally {
+        libc.umask(old);
+      }
+    };
     try {
       fd = newSocket(libc, path);
-      if (libc.bind(fd, addr, addr.length) !== 0) {
-        let code = errno();
-        if (code === 98 /* EADDRINUSE */ && staleSocket(libc, path)) {
-          libc.unlink(cString(path));
-          if (libc.bind(fd, addr, addr.length) === 0) code = 0;
-          else code = errno();
-        }
-        if (code !== 0) {
-          throw new SystemError(code, "bind", {
-            path,
-            hint: code === 98 ? "another server listens there" : undefined,
-          });
-        }
+      let code = bind();
+      if (code === EADDRINUSE && staleSocket(libc, path)) {
+        libc.unlink(cString(path));
+        code = bind();
+      }
+      if (code !== 0) {
+        throw new SystemError(code, "bind", {
+          path,
+          hint: code === EADDRINUSE
+            ? "something is there: another server's socket, or a file that is not a socket " +
+              "(not removed)"
+            : undefined,
+        });
       }
       if (libc.listen(fd, backlog) !== 0) throw lastError("listen", { path });
       return new UnixListener(libc, fd, path, new Poller());
@@ -223,6 +237,13 @@ export class UnixListener {
 
 /** True when nothing answers on an existing socket file. */
 function staleSocket(libc: Libc, path: string): boolean {
+  let stat;
+  try {
+    stat = lstatPath(libc, path);
+  } catch {
+    return false;
+  }
+  if ((stat.mode & S_IFMT) !== S_IFSOCK) return false; // a file, a symlink: never removed
   const addr = sockaddrUn(path);
   const probe = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (probe < 0) return false;
