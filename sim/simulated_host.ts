@@ -420,7 +420,23 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
     const domid = this.#nextDomid++;
     const guest = new SimulatedGuest(this, domid, options);
     const home = `/local/domain/${domid}`;
+    // libxl's permissions (libxl__domain_make): the guest reads its home and
+    // its console keys but cannot write them, nor create nodes under device/
+    // (a console of its own making); data/, drivers/, feature/, attr/ and
+    // error/ are its own.
+    const readOnly = [{ domid: 0, access: "none" as const }, { domid, access: "read" as const }];
+    const ownedByGuest = [{ domid, access: "none" as const }];
     await this.#xs.transaction(async (tx) => {
+      await tx.mkdir(home);
+      await tx.setPerms(home, readOnly);
+      for (const dir of ["device", "control"]) {
+        await tx.mkdir(`${home}/${dir}`);
+        await tx.setPerms(`${home}/${dir}`, readOnly);
+      }
+      for (const dir of ["data", "drivers", "feature", "attr", "error"]) {
+        await tx.mkdir(`${home}/${dir}`);
+        await tx.setPerms(`${home}/${dir}`, ownedByGuest);
+      }
       await tx.write(`${home}/name`, options.name);
       await tx.write(`${home}/domid`, String(domid));
       await tx.write(`${home}/console/type`, "xenconsoled");
@@ -429,7 +445,6 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
       await tx.write(`${home}/console/port`, String(GUEST_CONSOLE_PORT));
       await tx.write(`${home}/console/ring-ref`, String(0x6f800 + domid));
       await tx.write(`${home}/console/backend-id`, "0");
-      await tx.setPerms(home, [{ domid, access: "none" }]);
       await tx.write(`/libxl/${domid}/type`, type); // dom0's own: the guest cannot read it
     });
     this.#guests.set(domid, guest);
