@@ -30,7 +30,14 @@ export interface XenstoreQuotas {
   "node-size": number;
   /** Entries in one node's permission list (beyond the owner). */
   permissions: number;
+  /** Nodes one transaction may read or write (each distinct path counts once). */
+  "transaction-nodes": number;
+  /** Bytes one connection's open transactions may hold (paths and values kept). */
+  memory: number;
 }
+
+/** What a kept path or op costs beyond its bytes, for the memory quota. */
+const OP_OVERHEAD = 64;
 
 /** The defaults of Xen 4.17's C xenstored. */
 export const DEFAULT_QUOTAS: Readonly<XenstoreQuotas> = Object.freeze({
@@ -39,6 +46,8 @@ export const DEFAULT_QUOTAS: Readonly<XenstoreQuotas> = Object.freeze({
   transactions: 10,
   "node-size": 2048,
   permissions: 5,
+  "transaction-nodes": 1024,
+  memory: 2.5 * 1024 * 1024,
 });
 
 /** Options for {@linkcode XenstoreServer}. */
@@ -105,6 +114,8 @@ interface WorkState {
   events: [string, Node, boolean][];
   /** Paths read or written (transactions only). */
   accessed: Set<string> | undefined;
+  /** Bytes this transaction keeps: its accessed paths and its ops. */
+  memory: number;
 }
 
 type Op =
@@ -514,7 +525,7 @@ export class XenstoreServer implements AsyncDisposable {
   #read(conn: ServerConnection, tx: Transaction | undefined, rawPath: string): Node {
     const path = this.#canonical(conn, rawPath);
     const root = tx?.state.root ?? this.#root;
-    tx?.state.accessed?.add(path);
+    if (tx !== undefined) this.#access(conn, tx.state, path);
     const node = lookup(root, path);
     if (node === undefined) throw this.#missing(conn, root, path);
     if (!this.#canRead(conn, node)) throw new Refusal("EACCES");
@@ -524,12 +535,15 @@ export class XenstoreServer implements AsyncDisposable {
   // ---- changes -----------------------------------------------------------
 
   #freshState(): WorkState {
-    return { root: this.#root, delta: new Map(), events: [], accessed: undefined };
+    return { root: this.#root, delta: new Map(), events: [], accessed: undefined, memory: 0 };
   }
 
   #change(conn: ServerConnection, tx: Transaction | undefined, op: Op): void {
     if (tx !== undefined) {
       this.#apply(conn, tx.state, op);
+      const size = op.path.length + (op.kind === "write" ? op.value.length : 0) +
+        (op.kind === "perms" ? op.perms.length * 8 : 0) + OP_OVERHEAD;
+      this.#charge(conn, tx.state, size);
       tx.ops.push(op);
       return;
     }
@@ -542,7 +556,7 @@ export class XenstoreServer implements AsyncDisposable {
   #apply(conn: ServerConnection, state: WorkState, op: Op): void {
     const { path } = op;
     const existing = lookup(state.root, path);
-    state.accessed?.add(path);
+    this.#access(conn, state, path);
     switch (op.kind) {
       case "write":
       case "mkdir": {
@@ -571,7 +585,7 @@ export class XenstoreServer implements AsyncDisposable {
           return;
         }
         if (!this.#canWrite(conn, existing)) throw new Refusal("EACCES");
-        state.accessed?.add(parentPath(path));
+        this.#access(conn, state, parentPath(path));
         const removed = new Map<number, number>();
         countByOwner(existing, removed);
         for (const [owner, n] of removed) addTo(state.delta, owner, -n);
@@ -583,12 +597,11 @@ export class XenstoreServer implements AsyncDisposable {
         if (existing === undefined) throw this.#missing(conn, state.root, path);
         if (!this.#canWrite(conn, existing)) throw new Refusal("EACCES");
         if (conn.domid !== 0) {
-          // An unprivileged domain may not give its node away.
-          if (
-            existing.perms[0].domid !== conn.domid && !permits(existing.perms, conn.domid, "write")
-          ) {
-            throw new Refusal("EPERM");
-          }
+          // Only the owner sets a node's permissions, and an unprivileged
+          // owner may not give the node away (to dom0, to escape its node
+          // quota, or to another guest, to fill that one's).
+          if (existing.perms[0].domid !== conn.domid) throw new Refusal("EACCES");
+          if (op.perms[0].domid !== conn.domid) throw new Refusal("EPERM");
           const limit = this.#quota(conn.domid, "permissions");
           if (limit > 0 && op.perms.length - 1 > limit) throw new Refusal("ENOSPC");
         }
@@ -630,11 +643,38 @@ export class XenstoreServer implements AsyncDisposable {
     const owner = perms[0].domid;
     if (conn.domid !== 0) this.#checkNodeQuota(state, owner, missing.length);
     addTo(state.delta, owner, missing.length);
-    for (const p of missing) state.accessed?.add(p);
-    state.accessed?.add(ancestorPath);
+    for (const p of missing) this.#access(conn, state, p);
+    this.#access(conn, state, ancestorPath);
     const newNode = makeNode(value, perms);
     state.root = update(state.root, components(path), () => newNode, () => makeNode(EMPTY, perms));
     state.events.push([path, newNode, false]);
+  }
+
+  /**
+   * Records that a transaction read or wrote `path` (for its conflict check),
+   * within the transaction-nodes and memory quotas, as xenstored bounds them:
+   * ENOSPC past the nodes, ENOMEM past the memory.
+   */
+  #access(conn: ServerConnection, state: WorkState, path: string): void {
+    const accessed = state.accessed;
+    if (accessed === undefined || accessed.has(path)) return;
+    if (conn.domid !== 0) {
+      const limit = this.#quota(conn.domid, "transaction-nodes");
+      if (limit > 0 && accessed.size >= limit) throw new Refusal("ENOSPC");
+    }
+    this.#charge(conn, state, path.length + OP_OVERHEAD);
+    accessed.add(path);
+  }
+
+  /** Adds to what a transaction keeps; ENOMEM past the connection's memory quota. */
+  #charge(conn: ServerConnection, state: WorkState, bytes: number): void {
+    if (conn.domid !== 0) {
+      const limit = this.#quota(conn.domid, "memory");
+      let held = bytes;
+      for (const tx of conn.transactions.values()) held += tx.state.memory;
+      if (limit > 0 && held > limit) throw new Refusal("ENOMEM");
+    }
+    state.memory += bytes;
   }
 
   #checkSize(conn: ServerConnection, size: number): void {
@@ -735,6 +775,9 @@ export class XenstoreServer implements AsyncDisposable {
 
   #fireSpecial(name: string): void {
     for (const conn of this.#connections) {
+      // Only connections that may read the special node hear of it: dom0, as
+      // in xenstored (its specials are owned by dom0, readable by none else).
+      if (conn.domid !== 0) continue;
       for (const w of conn.watches.values()) {
         if (w.abs === name) conn.sendEvent(name, w.token);
       }

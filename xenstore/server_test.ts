@@ -114,9 +114,11 @@ Deno.test("quotas: nodes, value size, watches, transactions, permissions (dom0 e
     assert.equal(await dom0.getQuota("nodes", { domid: 5 }), 10);
     await domU.write("d", "1");
     assert.deepEqual((await dom0.quotaNames()).sort(), [
+      "memory",
       "node-size",
       "nodes",
       "permissions",
+      "transaction-nodes",
       "transactions",
       "watches",
     ]);
@@ -249,3 +251,53 @@ Deno.test("reply-only and unknown message types get ENOSYS, the connection lives
   }
   await t.close();
 });
+
+Deno.test("SET_PERMS: only the owner, and an unprivileged owner cannot give a node away", () =>
+  withDomain(async (dom0, domU) => {
+    await dom0.write("/shared", "x");
+    await dom0.setPerms("/shared", [{ domid: 0, access: "none" }, { domid: 5, access: "write" }]);
+    // a write ACL is not ownership
+    await rejectsWith(domU.setPerms("/shared", [{ domid: 5, access: "none" }]), "EACCES");
+    await domU.write("mine", "1");
+    const home = "/local/domain/5";
+    await rejectsWith(domU.setPerms(`${home}/mine`, [{ domid: 0, access: "none" }]), "EPERM");
+    await rejectsWith(domU.setPerms(`${home}/mine`, [{ domid: 7, access: "none" }]), "EPERM");
+    // its own node, its own ACL: fine
+    await domU.setPerms(`${home}/mine`, [{ domid: 5, access: "read" }]);
+    assert.deepEqual(await dom0.getPerms(`${home}/mine`), [{ domid: 5, access: "read" }]);
+  }));
+
+Deno.test("transactions are bounded: distinct nodes touched (ENOSPC) and memory held (ENOMEM)", () =>
+  withDomain(async (_dom0, domU) => {
+    const tx = await domU.startTransaction();
+    for (let i = 0; i < 20; i++) await tx.tryRead(`nope${i}`).catch(() => {}); // refused reads count
+    await rejectsWith(tx.tryRead("nope20"), "ENOSPC");
+    await tx.tryRead("nope3"); // already touched: free
+    await tx.abort();
+    const big = await domU.startTransaction();
+    const value = "v".repeat(1000);
+    for (let i = 0; i < 3; i++) await big.write("same", value); // one node, but each write is kept
+    await rejectsWith(big.write("same", value), "ENOMEM");
+    await big.abort();
+  }, { "transaction-nodes": 20, memory: 4000 }));
+
+Deno.test("@introduceDomain and @releaseDomain reach dom0's watches only", () =>
+  withDomain(async (dom0, domU, server) => {
+    const watches = [];
+    for (const special of ["@introduceDomain", "@releaseDomain"]) {
+      const guest = await domU.watch(special);
+      const host = await dom0.watch(special);
+      await guest.next(); // the initial events
+      await host.next();
+      watches.push({ guest, host });
+    }
+    server.introduceDomain(9);
+    server.releaseDomain(9);
+    for (const { guest, host } of watches) {
+      assert.equal((await host.next()).done, false);
+      await domU.write("ping", "1"); // a round trip: an event would have come before its reply
+      assert.equal(guest.queued, 0, guest.path);
+      await guest.close();
+      await host.close();
+    }
+  }));
