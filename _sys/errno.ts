@@ -155,7 +155,10 @@ export class SystemError extends Error {
   constructor(errno: number, syscall: string, options: SystemErrorOptions = {}) {
     const code = errnoName(errno);
     const desc = DESCRIPTIONS[code] ?? `errno ${errno}`;
-    const where = options.path === undefined ? syscall : `${syscall} ${options.path}`;
+    // A path may come from xenstore (a guest's, or a hostile toolstack's): no
+    // control character of it reaches a terminal through this message.
+    const path = options.path === undefined ? undefined : printablePath(options.path);
+    const where = path === undefined ? syscall : `${syscall} ${path}`;
     const hint = options.hint === undefined ? "" : `: ${options.hint}`;
     super(`${where}: ${code} (${desc})${hint}`, { cause: options.cause });
     this.name = "SystemError";
@@ -165,4 +168,14 @@ export class SystemError extends Error {
     this.path = options.path;
     this.hint = options.hint;
   }
+}
+
+/** A path with its control characters (C0, DEL, C1) shown as escapes. */
+function printablePath(path: string): string {
+  let out = "";
+  for (const ch of path) {
+    const c = ch.codePointAt(0)!;
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\x${c.toString(16).padStart(2, "0")}` : ch;
+  }
+  return out;
 }

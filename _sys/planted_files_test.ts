@@ -169,3 +169,10 @@ Deno.test("socket: made 0600 whatever the umask; a file that is not a socket is 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a path's control characters never reach an error message", () => {
+  assert.throws(
+    () => openPty("/dev/pts/\x1b]0;pwned\x07\u009b"),
+    (e) => e instanceof SystemError && !/[\x00-\x1f\x7f-\x9f]/.test(e.message),
+  );
+});

@@ -84,7 +84,13 @@ async function main(args: string[]): Promise<number> {
         console.error(`netsh: no table in netsh's output:\n${text}`);
         return EXIT.failed;
       }
-      console.log(JSON.stringify(table, null, 2));
+      // JSON leaves C1 controls (which terminals may obey) as they are: escape them too.
+      console.log(
+        JSON.stringify(table, null, 2).replace(
+          /[\u0080-\u009f\u2028\u2029]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+        ),
+      );
       return EXIT.ok;
     } finally {
       if (session.state !== "logged-out") {

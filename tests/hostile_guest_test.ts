@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { connect, ConsoleNotFoundError } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
+import { SimulatedGuest, type SimulatedGuestOptions, SimulatedHost } from "../sim/mod.ts";
+import { ConsoleSession, type GuestConsole } from "../xencons/mod.ts";
 import { XenstoreError } from "../xenstore/mod.ts";
 
 const isEacces = (e: unknown) => e instanceof XenstoreError && e.code === "EACCES";
@@ -22,3 +23,52 @@ Deno.test("a guest cannot plant a console of its own or rewrite its console keys
   await xs.write(`${home}/data/hello`, "mine"); // its own corner
   await assert.rejects(connect("evil", { host, index: 1 }), ConsoleNotFoundError);
 });
+
+/** Every message in an error's cause chain. */
+function messages(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err; e instanceof Error; e = e.cause) out.push(`${e.name}: ${e.message}`);
+  return out.join("\n");
+}
+
+/** A login prompt that echoes the password back, then does `then`. */
+function echoingLogin(then: "end" | "hang"): SimulatedGuestOptions["program"] {
+  return () => {
+    let console_: GuestConsole;
+    let stage = 0;
+    return {
+      start(c) {
+        console_ = c;
+        c.write("\r\nhost login: ");
+      },
+      input(data) {
+        const text = new TextDecoder().decode(data);
+        if (!/[\r\n]/.test(text)) return;
+        if (stage++ === 0) return console_.write("\r\nPassword: ");
+        console_.write(`\r\n${text.trim()}\r\n\x1b]0;pwned\x07\u009b31m`); // the password, echoed
+        if (then === "end") setTimeout(() => guest?.destroy(), 200);
+      },
+      stop() {},
+    };
+  };
+}
+
+let guest: SimulatedGuest | undefined;
+
+for (const then of ["end", "hang"] as const) {
+  Deno.test(`a guest that echoes the password then ${then}s: no error message carries it (or its escapes)`, async () => {
+    await using host = new SimulatedHost();
+    guest = await host.createGuest({ name: "echo", program: echoingLogin(then) });
+    await using session = new ConsoleSession(await connect("echo", { host }), {
+      dialect: "linux",
+      ownsConsole: true,
+      timeout: 1500,
+    });
+    const err = await session.login({ user: "root", password: "Tr0ub4dor&3" }).catch((e) => e);
+    assert.ok(err instanceof Error, String(err));
+    const text = messages(err);
+    assert.doesNotMatch(text, /Tr0ub4dor|ub4dor&3/, text);
+    assert.doesNotMatch(text, /[\x1b\x07\u0080-\u009f]/, JSON.stringify(text));
+    assert.match(text, /\[redacted\]/);
+  });
+}

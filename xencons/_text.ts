@@ -8,3 +8,15 @@ export function hasControl(text: string, allow = ""): boolean {
   }
   return false;
 }
+
+/**
+ * `text` as a JSON string, with the C1 controls (U+0080-U+009F, which
+ * terminals may obey as CSI, OSC...) and U+2028/U+2029 escaped too: safe to
+ * print, whatever a guest sent.
+ */
+export function quote(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u0080-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

@@ -1,5 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { quote } from "./_text.ts";
+
 /** Keeps the last `n` characters of console text for an error message. */
 function tailOf(text: string, n = 200): string {
   return text.length <= n ? text : `…${text.slice(-n)}`;
@@ -27,7 +29,7 @@ export class ExpectTimeoutError extends Error {
   constructor(patterns: string[], tail: string, options?: ErrorOptions) {
     super(
       `timed out waiting for ${patterns.join(" or ")}; the console last printed ${
-        JSON.stringify(tailOf(tail))
+        quote(tailOf(tail))
       }`,
       options,
     );
@@ -56,7 +58,7 @@ export class ConsoleEndedError extends Error {
   constructor(tail: string, options?: ErrorOptions) {
     super(
       `the console ended (guest destroyed or console closed); it last printed ${
-        JSON.stringify(tailOf(tail))
+        quote(tailOf(tail))
       }`,
       options,
     );

@@ -305,7 +305,7 @@ export class Expect implements AsyncDisposable {
     } catch (err) {
       // The console's stream failed (guest gone, console closed): the same
       // typed end as a read sees.
-      throw new ConsoleEndedError(this.buffer, { cause: err });
+      throw new ConsoleEndedError(this.#redact(this.buffer), { cause: err });
     }
   }
 
@@ -346,7 +346,7 @@ export class Expect implements AsyncDisposable {
     const w = this.#waiter;
     if (w && !this.#closed) {
       this.#waiter = undefined;
-      w.reject(new ConsoleEndedError(this.buffer, { cause: this.#failure }));
+      w.reject(new ConsoleEndedError(this.#redact(this.buffer), { cause: this.#failure }));
     }
   }
 
@@ -433,7 +433,7 @@ export class Expect implements AsyncDisposable {
       w.scanFrom = text.length;
       if (this.#ended) {
         this.#waiter = undefined;
-        w.reject(new ConsoleEndedError(text, { cause: this.#failure }));
+        w.reject(new ConsoleEndedError(this.#redact(text), { cause: this.#failure }));
       }
       return;
     }
@@ -460,10 +460,17 @@ export class Expect implements AsyncDisposable {
     });
   }
 
+  /** Console text for an error: the transcript's secrets masked (a guest may echo a password). */
+  #redact(text: string): string {
+    return this.#transcript.redact(text);
+  }
+
   #abortError(patterns: Pattern[], signal: AbortSignal): unknown {
     const reason = signal.reason;
     if (reason instanceof DOMException && reason.name === "TimeoutError") {
-      return new ExpectTimeoutError(patterns.map(describe), this.#pending, { cause: reason });
+      return new ExpectTimeoutError(patterns.map(describe), this.#redact(this.#pending), {
+        cause: reason,
+      });
     }
     return reason;
   }

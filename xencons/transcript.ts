@@ -1,5 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { quote } from "./_text.ts";
+
 /** One piece of console traffic. */
 export interface TranscriptEntry {
   /** When it was sent or received (ms since the epoch). */
@@ -19,6 +21,8 @@ export interface TranscriptOptions {
 }
 
 const REDACTED = "[redacted]";
+/** The shortest piece of a secret that redact() masks at the ends of a text. */
+const MIN_PIECE = 3;
 
 /**
  * A timestamped record of what went over a console, bounded in size, in which
@@ -152,6 +156,31 @@ export class Transcript {
     return text;
   }
 
+  /**
+   * `text` with every secret masked, also a piece of one cut off at either
+   * end (a tail of console output may begin in the middle of a password):
+   * for text that leaves the transcript, such as an error's message.
+   */
+  redact(text: string): string {
+    text = this.#mask(text);
+    for (const s of this.#secrets) {
+      const shortest = Math.min(s.length, MIN_PIECE);
+      for (let k = s.length - 1; k >= shortest; k--) {
+        if (text.startsWith(s.slice(s.length - k))) {
+          text = REDACTED + text.slice(k);
+          break;
+        }
+      }
+      for (let k = s.length - 1; k >= shortest; k--) {
+        if (text.endsWith(s.slice(0, k))) {
+          text = text.slice(0, text.length - k) + REDACTED;
+          break;
+        }
+      }
+    }
+    return text;
+  }
+
   /** Drops every entry (secrets stay registered). */
   clear(): void {
     this.#entries = [];
@@ -160,13 +189,14 @@ export class Transcript {
 
   /**
    * One line per entry: UTC time, `<` (guest output), `>` (typed) or `#`
-   * (note), and the text as a JSON string so control characters show.
+   * (note), and the text quoted so that control characters (C0 and C1)
+   * show as escapes and never reach a terminal.
    */
   toString(): string {
     return this.#entries.map((e) =>
       `${new Date(e.time).toISOString().slice(11, 23)} ${
         e.direction === "out" ? "<" : e.direction === "in" ? ">" : "#"
-      } ${JSON.stringify(e.text)}`
+      } ${quote(e.text)}`
     ).join("\n");
   }
 }

@@ -76,3 +76,19 @@ Deno.test("transcript: a secret split anywhere in guest output never reaches the
     for (const s of secrets) assert.ok(!joined.includes(s) && !t.toString().includes(s));
   }
 });
+
+Deno.test("redact() masks secrets, and pieces of one cut off at either end of a text", () => {
+  const t = new Transcript();
+  t.addSecret("Tr0ub4dor&3");
+  assert.equal(t.redact("a Tr0ub4dor&3 b"), "a [redacted] b");
+  assert.equal(t.redact("ub4dor&3\r\n$ "), "[redacted]\r\n$ "); // a tail starting mid-secret
+  assert.equal(t.redact("$ echo Tr0u"), "$ echo [redacted]");
+  assert.equal(t.redact("3 apples"), "3 apples"); // too short a piece to be sure
+});
+
+Deno.test("toString() escapes C0 and C1 controls", () => {
+  const t = new Transcript();
+  t.record("out", "\x1b]0;pwned\x07\u009b31m\u2028");
+  assert.doesNotMatch(t.toString(), /[\x00-\x1f\x7f-\x9f\u2028]/);
+  assert.match(t.toString(), /\\u001b\]0;pwned\\u0007\\u009b31m\\u2028/);
+});
