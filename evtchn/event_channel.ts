@@ -170,8 +170,8 @@ class SimulatedEventChannel implements EventChannel {
     this.localPort = port;
   }
 
-  /** @internal the peer notified us */
-  _signal(): void {
+  /** The peer notified us. */
+  #signal(): void {
     if (this.#closed) return;
     const waiter = this.#waiter;
     this.#waiter = undefined;
@@ -181,7 +181,7 @@ class SimulatedEventChannel implements EventChannel {
 
   notify(): void {
     if (this.#closed) throw new EventChannelClosedError(this.localPort);
-    this.peer._signal();
+    this.peer.#signal();
   }
 
   wait(signal?: AbortSignal): Promise<void> {

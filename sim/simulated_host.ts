@@ -276,6 +276,17 @@ class ConsoleDaemon {
   }
 }
 
+// Module-private access between SimulatedHost and SimulatedGuest (set in
+// their static blocks): nothing of it shows on the public classes.
+let guestOps: (guest: SimulatedGuest) => {
+  slot(): PortSlot;
+  boot(xs: XenstoreClient): Promise<void>;
+};
+let hostOps: (host: SimulatedHost) => {
+  xs: XenstoreClient;
+  destroyed(guest: SimulatedGuest): Promise<void>;
+};
+
 /** A guest of the {@linkcode SimulatedHost}. */
 export class SimulatedGuest {
   /** The guest's domain id. */
@@ -301,9 +312,11 @@ export class SimulatedGuest {
     new Uint8Array(this.page)[CONSOLE_LAYOUT.CONNECTION] = 1; // no backend yet
   }
 
-  /** @internal */
-  get slot(): PortSlot {
-    return this.#slot;
+  static {
+    guestOps = (guest) => ({
+      slot: () => guest.#slot,
+      boot: (xs) => guest.#boot(xs),
+    });
   }
 
   /** Whether the guest runs. */
@@ -311,8 +324,8 @@ export class SimulatedGuest {
     return this.#alive;
   }
 
-  /** @internal Boots the guest: console program, then xenconsoled if asked. */
-  async _boot(xs: XenstoreClient): Promise<void> {
+  /** Boots the guest: console program, then xenconsoled if asked. */
+  async #boot(xs: XenstoreClient): Promise<void> {
     const program = this.#options.program ?? "windows";
     const factory: GuestProgramFactory = program === "windows"
       ? windowsGuest
@@ -328,7 +341,7 @@ export class SimulatedGuest {
     if (this.#daemon !== undefined) return this.#daemon.ttyPath;
     const channel = this.#slot.bind(this.domid, GUEST_CONSOLE_PORT);
     this.#daemon = new ConsoleDaemon(this.page, channel);
-    const client = xs ?? this.#host._xs;
+    const client = xs ?? hostOps(this.#host).xs;
     await client.write(`/local/domain/${this.domid}/console/tty`, this.#daemon.ttyPath);
     return this.#daemon.ttyPath;
   }
@@ -338,7 +351,7 @@ export class SimulatedGuest {
     const daemon = this.#daemon;
     this.#daemon = undefined;
     await daemon?.close();
-    if (this.#alive) await this.#host._xs.rm(`/local/domain/${this.domid}/console/tty`);
+    if (this.#alive) await hostOps(this.#host).xs.rm(`/local/domain/${this.domid}/console/tty`);
   }
 
   /** Destroys the guest: console gone, xenstore entries removed, @releaseDomain fired. */
@@ -348,7 +361,7 @@ export class SimulatedGuest {
     await this.#daemon?.close();
     this.#daemon = undefined;
     await this.#runtime?.stop();
-    await this.#host._destroyed(this);
+    await hostOps(this.#host).destroyed(this);
   }
 
   /** Reboots: destroys this domain and creates a new one with the same name and options. */
@@ -395,9 +408,11 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
     this.#lockDir = options.lockDir;
   }
 
-  /** @internal the toolstack's xenstore connection */
-  get _xs(): XenstoreClient {
-    return this.#xs;
+  static {
+    hostOps = (host) => ({
+      xs: host.#xs,
+      destroyed: (guest) => host.#destroyed(guest),
+    });
   }
 
   /** Running guests. */
@@ -449,7 +464,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
     });
     this.#guests.set(domid, guest);
     this.xenstore.introduceDomain(domid);
-    await guest._boot(this.#xs);
+    await guestOps(guest).boot(this.#xs);
     return guest;
   }
 
@@ -458,8 +473,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
     return this.guests.find((g) => g.domid === domain || g.name === domain);
   }
 
-  /** @internal */
-  async _destroyed(guest: SimulatedGuest): Promise<void> {
+  async #destroyed(guest: SimulatedGuest): Promise<void> {
     this.#guests.delete(guest.domid);
     await this.#xs.rm(`/local/domain/${guest.domid}`);
     await this.#xs.rm(`/libxl/${guest.domid}`);
@@ -489,7 +503,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
         hint: `domain ${domid} has no port ${remotePort}`,
       });
     }
-    return guest.slot.bind(domid, remotePort);
+    return guestOps(guest).slot().bind(domid, remotePort);
   }
 
   openPty(path: string): ByteStream {

@@ -104,6 +104,14 @@ function normalize(text: string): string {
 
 class Interrupted extends Error {}
 
+/** What a nested shell needs of its session (set in ConsoleSession's static block). */
+interface NestedOps {
+  typeLine(line: string): Promise<void>;
+  await(patterns: Pattern[], signal?: AbortSignal, maxBefore?: number): Promise<ExpectMatch>;
+  finish(plan: CommandPlan, command: string, signal?: AbortSignal): Promise<RunResult>;
+}
+let nestedOps: (session: ConsoleSession) => NestedOps;
+
 /**
  * A logged-in conversation with a guest's console shell: {@linkcode login},
  * {@linkcode run} a command and get its output and exit status,
@@ -313,23 +321,19 @@ export class ConsoleSession implements AsyncDisposable {
 
   // ---- internals shared with NestedShell ----
 
-  /** @internal */
-  _typeLine(line: string): Promise<void> {
-    return this.#typeLine(line);
-  }
-
-  /** @internal */
-  _await(patterns: Pattern[], signal?: AbortSignal, maxBefore?: number): Promise<ExpectMatch> {
-    return this.#await(patterns, this.#bound(signal), maxBefore);
-  }
-
-  /** @internal */
-  async _finish(plan: CommandPlan, command: string, signal?: AbortSignal): Promise<RunResult> {
-    try {
-      return await this.#finish(plan, this.#bound(signal), MAX_OUTPUT);
-    } catch (err) {
-      throw await this.#failed(command, err);
-    }
+  static {
+    nestedOps = (session) => ({
+      typeLine: (line) => session.#typeLine(line),
+      await: (patterns, signal, maxBefore) =>
+        session.#await(patterns, session.#bound(signal), maxBefore),
+      finish: async (plan, command, signal) => {
+        try {
+          return await session.#finish(plan, session.#bound(signal), MAX_OUTPUT);
+        } catch (err) {
+          throw await session.#failed(command, err);
+        }
+      },
+    });
   }
 
   // ---- internals ----
@@ -601,8 +605,9 @@ export class NestedShell {
     if (typeof line !== "string" || /[\r\n]/.test(line)) {
       throw new TypeError("NestedShell.run() takes one line");
     }
-    await this.#session._typeLine(line);
-    const m = await this.#session._await([this.#prompt], options.signal, MAX_OUTPUT);
+    const ops = nestedOps(this.#session);
+    await ops.typeLine(line);
+    const m = await ops.await([this.#prompt], options.signal, MAX_OUTPUT);
     let text = m.before;
     const echo = text.indexOf(line);
     const cut = text.indexOf("\n", echo >= 0 ? echo + line.length : 0);
@@ -615,8 +620,9 @@ export class NestedShell {
     if (this.#closed) throw new TypeError("this nested shell was closed");
     this.#closed = true;
     try {
-      await this.#session._typeLine(this.#exit);
-      const result = await this.#session._finish(this.#plan, this.#exit, options.signal);
+      const ops = nestedOps(this.#session);
+      await ops.typeLine(this.#exit);
+      const result = await ops.finish(this.#plan, this.#exit, options.signal);
       const echo = `${this.#exit}\n`;
       const at = result.output.indexOf(echo);
       if (at >= 0) result.output = result.output.slice(at + echo.length);

@@ -9,8 +9,8 @@ class PipeEnd implements XenstoreTransport {
   #ended = false;
   peer!: PipeEnd;
 
-  /** @internal bytes from the peer */
-  _push(chunk: Uint8Array): void {
+  /** Bytes from the peer. */
+  #push(chunk: Uint8Array): void {
     if (this.#ended) return;
     const reader = this.#reader;
     if (reader !== undefined) {
@@ -21,8 +21,8 @@ class PipeEnd implements XenstoreTransport {
     }
   }
 
-  /** @internal the peer closed */
-  _end(): void {
+  /** The peer closed. */
+  #end(): void {
     if (this.#ended) return;
     this.#ended = true;
     const reader = this.#reader;
@@ -40,14 +40,14 @@ class PipeEnd implements XenstoreTransport {
   write(data: Uint8Array): Promise<void> {
     if (this.#ended) return Promise.reject(new Error("pipe closed"));
     // Copy: the writer may reuse its buffer.
-    this.peer._push(data.slice());
+    this.peer.#push(data.slice());
     return Promise.resolve();
   }
 
   close(): Promise<void> {
     this.#inbox = [];
-    this._end();
-    this.peer._end();
+    this.#end();
+    this.peer.#end();
     return Promise.resolve();
   }
 }

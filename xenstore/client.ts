@@ -82,6 +82,12 @@ interface Pending {
 
 let tokenCounter = 0;
 
+// Module-private access between XenstoreClient and XenstoreWatch (set in
+// their static blocks): nothing of it shows on the public classes.
+let unwatch: (client: XenstoreClient, watch: XenstoreWatch) => Promise<void>;
+let deliver: (watch: XenstoreWatch, path: string, token: string) => void;
+let endWatch: (watch: XenstoreWatch, error: unknown) => void;
+
 /**
  * A xenstore client: many requests in flight at once (matched by req_id),
  * watches as async iterables, transactions with automatic retry.
@@ -289,7 +295,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     if (m.type === MessageType.WATCH_EVENT) {
       const [path, token] = splitPayload(m.payload);
       if (path === undefined || token === undefined) return; // malformed: ignore
-      for (const w of this.#watches) w._deliver(path, token);
+      for (const w of this.#watches) deliver(w, path, token);
       return;
     }
     const pending = this.#pending.get(m.reqId);
@@ -318,7 +324,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     if (this.#error !== undefined || this.#closed) return;
     this.#error = err;
     this.#rejectAll(err);
-    for (const w of [...this.#watches]) w._end(err);
+    for (const w of [...this.#watches]) endWatch(w, err);
     this.#watches.clear();
     this.#transport.close().catch(() => {});
   }
@@ -367,8 +373,12 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     return watch;
   }
 
-  /** @internal Called by a watch when it is closed. */
-  async _unwatch(watch: XenstoreWatch): Promise<void> {
+  static {
+    unwatch = (client, watch) => client.#unwatch(watch);
+  }
+
+  /** Called by a watch when it is closed. */
+  async #unwatch(watch: XenstoreWatch): Promise<void> {
     if (!this.#watches.delete(watch) || this.closed) return;
     try {
       await this.request(MessageType.UNWATCH, [watch.path, watch.token], { path: watch.path });
@@ -497,7 +507,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
   /** Drops all watches and transactions of this connection on the server. */
   async resetWatches(options: RequestOptions = {}): Promise<void> {
     await this.request(MessageType.RESET_WATCHES, [""], options);
-    for (const w of [...this.#watches]) w._end(undefined);
+    for (const w of [...this.#watches]) endWatch(w, undefined);
     this.#watches.clear();
   }
 
@@ -563,7 +573,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     this.#closed = true;
     const err = new XenstoreClosedError("xenstore client closed");
     this.#rejectAll(err);
-    for (const w of [...this.#watches]) w._end(undefined);
+    for (const w of [...this.#watches]) endWatch(w, undefined);
     this.#watches.clear();
     this.#closing = this.#transport.close();
     return this.#closing;
@@ -600,8 +610,13 @@ export class XenstoreWatch implements AsyncIterableIterator<WatchEvent>, AsyncDi
     this.#maxQueued = Math.max(1, maxQueued);
   }
 
-  /** @internal Delivers an event if it belongs to this watch. */
-  _deliver(path: string, token: string): void {
+  static {
+    deliver = (watch, path, token) => watch.#deliver(path, token);
+    endWatch = (watch, error) => watch.#end(error);
+  }
+
+  /** Delivers an event if it belongs to this watch. */
+  #deliver(path: string, token: string): void {
     if (this.#ended || token !== this.token) return;
     // Tokens may be shared between watches: keep only events under our path.
     if (!isPathWithin(path, this.path)) return;
@@ -618,8 +633,8 @@ export class XenstoreWatch implements AsyncIterableIterator<WatchEvent>, AsyncDi
     this.#queue.push(event);
   }
 
-  /** @internal Ends iteration: normally, or with the connection's error. */
-  _end(error: unknown): void {
+  /** Ends iteration: normally, or with the connection's error. */
+  #end(error: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
@@ -660,9 +675,9 @@ export class XenstoreWatch implements AsyncIterableIterator<WatchEvent>, AsyncDi
   /** Removes the watch from the server; pending `next()` calls finish. */
   async close(): Promise<void> {
     if (this.#ended) return;
-    this._end(undefined);
+    this.#end(undefined);
     this.#queue = [];
-    await this.#client._unwatch(this);
+    await unwatch(this.#client, this);
   }
 
   /** Same as {@linkcode XenstoreWatch.close}. */
