@@ -20,9 +20,44 @@
  * @module
  */
 
-export * from "./connect.ts";
-export * from "./console_errors.ts";
-export * from "./host.ts";
-export * from "./xenstore/mod.ts";
-export * from "./ring/mod.ts";
-export * from "./evtchn/mod.ts";
+// Attach
+export {
+  connect,
+  type ConnectOptions,
+  type ConsoleInfo,
+  type ConsoleKind,
+  type ConsoleMode,
+  type GuestType,
+  type ReattachDetail,
+  XenConsole,
+} from "./connect.ts";
+export type { ByteStream, ConsolePage, HostLock, XenHost } from "./host.ts";
+export {
+  ConsoleBusyError,
+  ConsoleClosedError,
+  type ConsoleClosedErrorOptions,
+  ConsoleNotFoundError,
+  GuestGoneError,
+  GuestNotFoundError,
+} from "./console_errors.ts";
+export { SystemError } from "./_sys/errno.ts";
+export { XenstoreClosedError, XenstoreError } from "./xenstore/mod.ts";
+
+// Log in and run commands
+export {
+  CommandAbortedError,
+  ConsoleEndedError,
+  ConsoleLog,
+  ConsoleSession,
+  type ConsoleSessionOptions,
+  credentialsFromEnv,
+  ExpectTimeoutError,
+  LoginError,
+  type LoginOptions,
+  type RunOptions,
+  type RunResult,
+  SessionEndedError,
+} from "./xencons/mod.ts";
+
+// Try it without Xen
+export { SimulatedHost } from "./sim/mod.ts";

@@ -2,14 +2,14 @@
 // `deno bench bench/`: the pure parts on the request path, and one
 // in-process request round trip (client + server, no system calls).
 
+import { XenstoreServer } from "../xenstore/mod.ts";
 import {
   encodeMessage,
   MessageDecoder,
   MessageType,
   payloadOf,
   splitPayload,
-  XenstoreServer,
-} from "../xenstore/mod.ts";
+} from "../xenstore/wire.ts";
 
 const read = encodeMessage({
   type: MessageType.READ,

@@ -20,5 +20,9 @@
  * @module
  */
 
-export * from "./event_channel.ts";
-export * from "./ioctl.ts";
+export {
+  createEventChannelPair,
+  type EventChannel,
+  EventChannelClosedError,
+  XenEventChannel,
+} from "./event_channel.ts";

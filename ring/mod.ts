@@ -21,9 +21,19 @@
  * @module
  */
 
-export * from "./console_ring.ts";
-export * from "./endpoint.ts";
-export * from "./layout.ts";
-export * from "./mapping.ts";
+export {
+  ConsoleRing,
+  type ConsoleRingOptions,
+  RingCorruptionError,
+  type RingIndices,
+  type RingRole,
+} from "./console_ring.ts";
+export { RingEndpoint, type RingNotifier } from "./endpoint.ts";
+export {
+  type ConsolePageMapping,
+  mapConsolePage,
+  type MapConsolePageOptions,
+  type MapMethod,
+} from "./mapping.ts";
+export { writeAll, type WriteAllOptions } from "./write_all.ts";
 export { SystemError } from "../_sys/errno.ts";
-export * from "./write_all.ts";

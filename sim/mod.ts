@@ -8,4 +8,9 @@
  * @module
  */
 
-export * from "./simulated_host.ts";
+export {
+  SimulatedGuest,
+  type SimulatedGuestOptions,
+  SimulatedHost,
+  type SimulatedHostOptions,
+} from "./simulated_host.ts";

@@ -8,6 +8,14 @@
 import assert from "node:assert/strict";
 import { prng } from "./_prng.ts";
 import {
+  XENSTORE_ERRORS,
+  XenstoreClient,
+  XenstoreClosedError,
+  XenstoreError,
+  XenstoreProtocolError,
+  XenstoreServer,
+} from "../xenstore/mod.ts";
+import {
   encodeMessage,
   type Message,
   MessageDecoder,
@@ -16,15 +24,9 @@ import {
   payloadOf,
   splitPayload,
   splitPayloadStrict,
-  XENSTORE_ERRORS,
-  XenstoreClient,
-  XenstoreClosedError,
-  XenstoreError,
-  XenstoreProtocolError,
-  XenstoreServer,
-} from "../xenstore/mod.ts";
+} from "../xenstore/wire.ts";
 import { createPipe } from "../xenstore/_pipe.ts";
-import type { XenstoreTransport } from "../xenstore/client.ts";
+import type { XenstoreTransport } from "../xenstore/transport.ts";
 
 const PACKETS = 100_000;
 const encoder = new TextEncoder();

@@ -19,16 +19,45 @@
  * @module
  */
 
-export * from "./console_session.ts";
-export * from "./dialect.ts";
-export * from "./errors.ts";
-export * from "./expect.ts";
-export * from "./guest_program.ts";
-export * from "./linux_dialect.ts";
-export * from "./linux_guest.ts";
-export * from "./strip_ansi.ts";
-export * from "./transcript.ts";
-export * from "./windows_dialect.ts";
-export * from "./windows_guest.ts";
+export {
+  ConsoleSession,
+  type ConsoleSessionOptions,
+  type LoginOptions,
+  type NestedOptions,
+  NestedShell,
+  type RunOptions,
+  type RunResult,
+  type SessionState,
+} from "./console_session.ts";
+export type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
+export {
+  CommandAbortedError,
+  ConsoleEndedError,
+  ExpectTimeoutError,
+  LoginError,
+  type LoginFailure,
+  SessionEndedError,
+  SessionStateError,
+} from "./errors.ts";
+export {
+  type ConsoleStreams,
+  Expect,
+  type ExpectCallOptions,
+  type ExpectMatch,
+  type ExpectOptions,
+  type Pattern,
+} from "./expect.ts";
+export type {
+  ConsoleConditions,
+  GuestConsole,
+  GuestProgram,
+  GuestProgramFactory,
+} from "./guest_program.ts";
+export { linuxDialect } from "./linux_dialect.ts";
+export { linuxGuest, type LinuxGuestOptions } from "./linux_guest.ts";
+export { stripAnsi } from "./strip_ansi.ts";
+export { Transcript, type TranscriptEntry, type TranscriptOptions } from "./transcript.ts";
+export { windowsDialect } from "./windows_dialect.ts";
+export { type WindowsAccount, windowsGuest, type WindowsGuestOptions } from "./windows_guest.ts";
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
 export { credentialsFromEnv, type EnvCredentials } from "./credentials.ts";

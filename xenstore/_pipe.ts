@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // An in-process byte pipe pair: what one end writes, the other reads.
 
-import type { XenstoreTransport } from "./client.ts";
+import type { XenstoreTransport } from "./transport.ts";
 
 class PipeEnd implements XenstoreTransport {
   #inbox: Uint8Array[] = [];

@@ -6,7 +6,7 @@ import { getenv } from "../_sys/libc.ts";
 import { SystemError } from "../_sys/errno.ts";
 import { connectUnix, openDevice } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";
-import type { XenstoreTransport } from "./client.ts";
+import type { XenstoreTransport } from "./transport.ts";
 import { XenbusTransport } from "./_xenbus_transport.ts";
 
 /** Where xenstored listens by default. */

@@ -17,7 +17,7 @@
 // protocol on both paths.
 
 import { SystemError } from "../_sys/errno.ts";
-import type { XenstoreTransport } from "./client.ts";
+import type { XenstoreTransport } from "./transport.ts";
 import { encodeMessage, HEADER_SIZE, MessageDecoder, MessageType } from "./wire.ts";
 
 /** Largest payload the xenbus device takes: its buffer holds the header too. */

@@ -13,25 +13,11 @@ import { assertPath, isPathWithin } from "./path.ts";
 import { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "./errors.ts";
 import { type RequestOptions, XenstoreOperations } from "./operations.ts";
 import { openXenstoreTransport } from "./_transports.ts";
+import type { XenstoreTransport } from "./transport.ts";
 
 export type { RequestOptions } from "./operations.ts";
 
 const decoder = new TextDecoder();
-
-/**
- * A byte stream to a xenstore server: a unix socket, `/dev/xen/xenbus`, or an
- * in-process connection to {@linkcode XenstoreServer}.
- */
-export interface XenstoreTransport {
-  /** The next bytes from the server; `null` at end of stream. */
-  read(): Promise<Uint8Array | null>;
-  /** Sends bytes (whole messages or parts of them). */
-  write(data: Uint8Array): Promise<void>;
-  /** Closes the stream; a pending `read()` resolves `null`. */
-  close(): Promise<void>;
-  /** The largest payload this path takes, when less than the protocol's 4096 bytes. */
-  readonly maxPayload?: number;
-}
 
 /** Options for {@linkcode XenstoreClient.connect}. */
 export interface XenstoreConnectOptions {

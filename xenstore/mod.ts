@@ -20,11 +20,33 @@
  * @module
  */
 
-export * from "./client.ts";
-export * from "./errors.ts";
-export * from "./operations.ts";
-export * from "./path.ts";
-export * from "./permissions.ts";
-export * from "./server.ts";
-export * from "./wire.ts";
+export {
+  type TransactionOptions,
+  type WatchEvent,
+  type WatchOptions,
+  XenstoreClient,
+  type XenstoreConnectOptions,
+  XenstoreTransaction,
+  XenstoreWatch,
+} from "./client.ts";
+export type { XenstoreTransport } from "./transport.ts";
+export { type RequestOptions, XenstoreOperations } from "./operations.ts";
+export {
+  XENSTORE_ERRORS,
+  XenstoreClosedError,
+  XenstoreError,
+  type XenstoreErrorOptions,
+  XenstoreProtocolError,
+} from "./errors.ts";
+export { childPath, isPathWithin, parentPath } from "./path.ts";
+export type { Access, Permission } from "./permissions.ts";
+export {
+  DEFAULT_QUOTAS,
+  type ServerConnectOptions,
+  type XenstoreListener,
+  type XenstoreQuotas,
+  XenstoreServer,
+  type XenstoreServerOptions,
+  type XenstoreServerStats,
+} from "./server.ts";
 export { SystemError } from "../_sys/errno.ts";

@@ -11,7 +11,8 @@ import {
 import { checkPath, isPathWithin, parentPath } from "./path.ts";
 import { formatPermission, parsePermission, type Permission, permits } from "./permissions.ts";
 import { components, countByOwner, lookup, makeNode, nextGen, type Node, update } from "./_tree.ts";
-import { XenstoreClient, type XenstoreTransport } from "./client.ts";
+import { XenstoreClient } from "./client.ts";
+import type { XenstoreTransport } from "./transport.ts";
 import { createPipe } from "./_pipe.ts";
 import { UnixListener } from "../_sys/unix_socket.ts";
 

@@ -1,0 +1,124 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// `deno task ok`'s import check. Fails (exit 1, one line per problem) on:
+// - an import cycle among the project's files;
+// - a private file (`_name.ts`) imported from outside its own folder;
+// - the private folder `_sys/` imported from examples/ (they are what a user
+//   of the published package copies: they use the public modules only).
+// Tests and benchmarks (`tests/`, `bench/`, `*_test.ts`) may import private
+// files: they test them. Only relative imports are followed.
+//
+//   deno run --allow-read tools/check_imports.ts [ROOT]
+
+/** A problem found, as one line. */
+export type Problem = string;
+
+/** Relative import and re-export specifiers of a module's source. */
+export function importsOf(source: string): string[] {
+  const specs: string[] = [];
+  const re = /(?:^|[\s;])(?:import|export)\s(?:[^"';]*?\sfrom\s)?["'](\.{1,2}\/[^"']+)["']/gm;
+  for (const m of source.matchAll(re)) specs.push(m[1]);
+  const dynamic = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
+  for (const m of source.matchAll(dynamic)) specs.push(m[1]);
+  return specs;
+}
+
+const dirOf = (path: string) => path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+const baseOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+
+/** `spec` imported from `from` (both relative to the root), normalized. */
+export function resolve(from: string, spec: string): string {
+  const parts = dirOf(from) === "" ? [] : dirOf(from).split("/");
+  for (const part of spec.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part !== ".") parts.push(part);
+  }
+  return parts.join("/");
+}
+
+/** Whether `path` is a test or benchmark, which may import anything. */
+function isTestOrBench(path: string): boolean {
+  return path.startsWith("tests/") || path.startsWith("bench/") || path.endsWith("_test.ts");
+}
+
+/** Checks a graph of files (path relative to the root -> its source). */
+export function check(files: Map<string, string>): Problem[] {
+  const problems: Problem[] = [];
+  const graph = new Map<string, string[]>();
+  for (const [path, source] of files) {
+    const targets = importsOf(source).map((spec) => resolve(path, spec))
+      .filter((t) => files.has(t));
+    graph.set(path, targets);
+    if (isTestOrBench(path)) continue;
+    for (const target of targets) {
+      if (baseOf(target).startsWith("_") && dirOf(target) !== dirOf(path)) {
+        problems.push(`${path}: imports ${target}, private to ${dirOf(target) || "the root"}/`);
+      }
+      if (path.startsWith("examples/") && target.startsWith("_sys/")) {
+        problems.push(`${path}: imports ${target}: examples use the public modules only`);
+      }
+    }
+  }
+  problems.push(...cycles(graph));
+  return problems;
+}
+
+/** Every import cycle, once each (Tarjan's strongly connected components). */
+function cycles(graph: Map<string, string[]>): Problem[] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: Problem[] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    const selfLoop = (graph.get(v) ?? []).includes(v);
+    if (component.length > 1 || selfLoop) {
+      found.push(`import cycle: ${component.sort().join(" <-> ")}`);
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+/** The project's .ts files under `root`, skipping caches and dependencies. */
+async function readTree(root: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(`${root}/${dir}`)) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory) {
+        if (!entry.name.startsWith(".") && entry.name !== "node_modules") await walk(path);
+      } else if (entry.isFile && path.endsWith(".ts")) {
+        files.set(path, await Deno.readTextFile(`${root}/${path}`));
+      }
+    }
+  };
+  await walk("");
+  return files;
+}
+
+if (import.meta.main) {
+  const root = Deno.args[0] ?? new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+  const problems = check(await readTree(root));
+  for (const p of problems) console.error(p);
+  if (problems.length > 0) Deno.exit(1);
+  console.log("imports: no cycle, no private file imported from another folder");
+}
