@@ -5,6 +5,8 @@
 // internal commands and programs, ERRORLEVEL as cmd keeps it (ECHO and a
 // successful SET or CD leave it alone), 9009 for unknown commands.
 
+import { machineOf, SimFiles, type SimMachine } from "./_sim_machine.ts";
+
 export interface CmdShellOptions {
   host: string;
   user: string;
@@ -16,6 +18,68 @@ export interface CmdShellOptions {
   pingInterval: number;
   /** A `cmd /c` child: no banner, no prompt. */
   child?: boolean;
+}
+
+/** The network adapter's name, as the Xen PV network driver registers it. */
+const NIC = "Xen PV Network Device #0";
+
+/** The date `dir` shows for everything (the simulated disk never changes by itself). */
+const FILE_DATE = "11/14/2017  09:12 AM";
+
+/** What `help` lists: the commands this simulated Windows knows. */
+const HELP = [
+  "The simulated Windows guest (xenpv) knows these commands:",
+  "CD       Displays the name of or changes the current directory.",
+  "CLS      Clears the screen.",
+  "CMD      Starts a new instance of the Windows command interpreter (/C runs one line).",
+  "DIR      Displays a list of files and subdirectories in a directory.",
+  "ECHO     Displays messages.",
+  "EXIT     Quits the CMD.EXE program (command interpreter).",
+  "FIND     Searches for a text string in piped output (also FINDSTR).",
+  "HOSTNAME, IPCONFIG [/ALL], NETSH, PING, SYSTEMINFO, TASKLIST, WAITFOR, WHOAMI",
+  "MKDIR    Creates a directory.",
+  "SET      Displays, sets, or removes Windows environment variables.",
+  "TYPE     Displays the contents of a text file.",
+  "VER      Displays the Windows version.",
+  "",
+].join("\r\n");
+
+/** What `tasklist` shows. */
+const TASKLIST = "\r\n" + [
+  ["Image Name", "PID", "Session Name", "Session#", "Mem Usage"],
+  ["System Idle Process", "0", "Services", "0", "8 K"],
+  ["System", "4", "Services", "0", "140 K"],
+  ["smss.exe", "312", "Services", "0", "1,024 K"],
+  ["csrss.exe", "416", "Services", "0", "4,388 K"],
+  ["wininit.exe", "488", "Services", "0", "5,132 K"],
+  ["services.exe", "564", "Services", "0", "7,496 K"],
+  ["lsass.exe", "572", "Services", "0", "12,744 K"],
+  ["svchost.exe", "668", "Services", "0", "18,212 K"],
+  ["xenagent.exe", "1432", "Services", "0", "6,108 K"],
+  ["cmd.exe", "2816", "Services", "0", "3,076 K"],
+  ["tasklist.exe", "3100", "Services", "0", "7,812 K"],
+].map(([image, pid, session, number, mem], i) =>
+  `${image.padEnd(25)} ${pid.padStart(8)} ${session.padEnd(16)} ${number.padStart(11)} ${
+    mem.padStart(12)
+  }\r\n` + (i === 0
+    ? `${"=".repeat(25)} ${"=".repeat(8)} ${"=".repeat(16)} ${"=".repeat(11)} ${"=".repeat(12)}\r\n`
+    : "")
+).join("");
+
+/** The simulated disk: the user's profile, a note, the hosts file. */
+function windowsFiles(user: string, m: SimMachine): SimFiles {
+  const home = `C:\\Users\\${user}`;
+  return new SimFiles("\\", {
+    [`${home}\\Desktop`]: null,
+    [`${home}\\Documents\\notes.txt`]:
+      `This Windows guest is simulated by xenpv.\r\nIts console is a XENCONS session, as on a real one.\r\n`,
+    "C:\\Temp": null,
+    "C:\\Windows\\win.ini": "; for 16-bit app support\r\n[fonts]\r\n[extensions]\r\n",
+    "C:\\Windows\\System32\\drivers\\etc\\hosts":
+      `# Copyright (c) 1993-2009 Microsoft Corp.\r\n127.0.0.1       localhost\r\n${
+        m.ip.padEnd(16)
+      }${m.host}\r\n`,
+  });
 }
 
 /** STATUS_CONTROL_C_EXIT, as ERRORLEVEL shows it. */
@@ -104,16 +168,16 @@ export class CmdShell {
   #exited = false;
   /** Ctrl-Break stopped a program: the rest of the line is abandoned. */
   #broken = false;
-  #dirs: Set<string>;
+  #fs: SimFiles;
+  #machine: SimMachine;
+  #commands: Map<string, (args: string) => Result | Promise<Result>>;
 
   constructor(options: CmdShellOptions) {
     this.#o = options;
     this.#cwd = `C:\\Users\\${options.user}`;
-    this.#dirs = new Set(
-      ["C:", "C:\\Users", this.#cwd, "C:\\Windows", "C:\\Windows\\System32", "C:\\Temp"].map((
-        d,
-      ) => d.toUpperCase()),
-    );
+    this.#machine = machineOf(options.host);
+    this.#fs = windowsFiles(options.user, this.#machine);
+    this.#commands = this.#table();
     for (
       const [k, v] of Object.entries({
         COMPUTERNAME: options.host,
@@ -243,101 +307,234 @@ export class CmdShell {
     const line = text.replace(/^[\s@]+/, "");
     if (line.trim() === "") return { code: this.#errorlevel, ok: true };
     const name = /^[^\s.\/]+|^\S+/.exec(line)![0];
-    const args = line.slice(name.length);
+    const handler = this.#commands.get(name.toLowerCase().replace(/\.exe$/, ""));
+    return handler ? await handler(line.slice(name.length)) : this.#notRecognized(name);
+  }
+
+  /** ERRORLEVEL as it was: what ECHO, a good SET or CD leave. */
+  #same(): Result {
+    return { code: this.#errorlevel, ok: true };
+  }
+
+  /** The commands cmd knows here: internal ones and the programs of this Windows. */
+  #table(): Map<string, (args: string) => Result | Promise<Result>> {
     const w = (t: string) => this.#o.write(t);
-    switch (name.toLowerCase()) {
-      case "echo": {
-        if (args.startsWith(".")) w(`${args.slice(1)}\r\n`);
-        else if (args.trim() === "") w("ECHO is off.\r\n");
-        else w(`${args.slice(1)}\r\n`);
-        return { code: this.#errorlevel, ok: true };
-      }
-      case "set": {
-        const a = args.trim();
-        if (a === "") {
-          for (const [k, v] of [...this.#env].sort()) w(`${k}=${v}\r\n`);
-          return { code: this.#errorlevel, ok: true };
-        }
-        const eq = args.indexOf("=");
-        if (eq < 0) {
-          const hits = [...this.#env].filter(([k]) => k.startsWith(a.toUpperCase())).sort();
-          if (hits.length === 0) {
-            w(`Environment variable ${a} not defined\r\n`);
-            return this.#set(1, false);
-          }
-          for (const [k, v] of hits) w(`${k}=${v}\r\n`);
-          return { code: this.#errorlevel, ok: true };
-        }
-        const key = args.slice(0, eq).trim().toUpperCase();
-        const value = args.slice(eq + 1);
-        if (value === "") this.#env.delete(key);
-        else this.#env.set(key, value);
-        return { code: this.#errorlevel, ok: true };
-      }
-      case "cd":
-      case "chdir": {
-        let a = args.trim().replace(/^\/d\s+/i, "").replace(/^"(.*)"$/, "$1");
-        if (a === "") {
-          w(`${this.#cwd}\r\n`);
-          return { code: this.#errorlevel, ok: true };
-        }
-        a = a.replace(/\\+$/, "");
-        let target: string;
-        if (a === "..") target = this.#cwd.replace(/\\[^\\]+$/, "");
-        else if (/^[a-zA-Z]:/.test(a)) target = a;
-        else target = `${this.#cwd}\\${a}`;
-        const known = [...this.#dirs].find((d) => d === target.toUpperCase());
-        if (!known) {
-          w("The system cannot find the path specified.\r\n");
-          return this.#set(1, false);
-        }
-        this.#cwd = target.length === 2 ? `${target}\\` : target;
-        if (this.#cwd.endsWith(":\\")) this.#cwd = this.#cwd.toUpperCase();
-        return { code: this.#errorlevel, ok: true };
-      }
-      case "mkdir":
-      case "md": {
-        const a = args.trim().replace(/^"(.*)"$/, "$1");
-        this.#dirs.add((/^[a-zA-Z]:/.test(a) ? a : `${this.#cwd}\\${a}`).toUpperCase());
-        return { code: this.#errorlevel, ok: true };
-      }
-      case "hostname":
-        w(`${this.#o.host}\r\n`);
-        return this.#set(0);
-      case "ver":
-        w(`\r\nMicrosoft Windows [Version ${this.#o.version}]\r\n`);
-        return this.#set(0); // hence the `ver >nul` idiom to clear ERRORLEVEL
-      case "whoami":
-        w(`${this.#o.host.toLowerCase()}\\${this.#o.user.toLowerCase()}\r\n`);
-        return this.#set(0);
-      case "exit": {
-        // Outside a batch script EXIT and EXIT /B both end cmd.exe.
-        const m = /^\s*(?:\/b\s*)?(-?\d+)?\s*$/i.exec(args);
-        const code = m?.[1] !== undefined ? Number(m[1]) : this.#errorlevel;
-        this.#exited = true;
-        this.#o.exit(code);
-        return this.#set(code);
-      }
-      case "cmd": {
-        const m = /^\s*\/[ck]\s+(.*)$/i.exec(args);
-        if (!m) {
-          w(`Microsoft Windows [Version ${this.#o.version}]\r\n(c) 2017 Microsoft Corporation. All rights reserved.\r\n`);
-          return this.#set(0);
-        }
-        return await this.#child(m[1].replace(/^"(.*)"$/, "$1"));
-      }
-      case "netsh":
-        return this.#netshCommand(args.trim());
-      case "ping":
-        return await this.#ping(args.trim());
-      case "waitfor":
-        return await this.#waitfor(args.trim());
-      case "timeout":
-        w("ERROR: Input redirection is not supported, exiting the process immediately.\r\n");
-        return this.#set(1);
-      default:
-        return this.#notRecognized(name);
+    return new Map<string, (args: string) => Result | Promise<Result>>([
+      ["echo", (args) => this.#echo(args)],
+      ["set", (args) => this.#setCommand(args)],
+      ["cd", (args) => this.#cd(args)],
+      ["chdir", (args) => this.#cd(args)],
+      ["mkdir", (args) => this.#mkdir(args)],
+      ["md", (args) => this.#mkdir(args)],
+      ["dir", (args) => this.#dir(args)],
+      ["type", (args) => this.#type(args)],
+      ["cls", () => (w("\f"), this.#same())],
+      ["help", () => (w(HELP), this.#set(0))],
+      ["hostname", () => (w(`${this.#o.host}\r\n`), this.#set(0))],
+      // hence the `ver >nul` idiom to clear ERRORLEVEL
+      ["ver", () => (w(`\r\nMicrosoft Windows [Version ${this.#o.version}]\r\n`), this.#set(0))],
+      [
+        "whoami",
+        () => (w(`${this.#o.host.toLowerCase()}\\${this.#o.user.toLowerCase()}\r\n`), this.#set(0)),
+      ],
+      ["ipconfig", (args) => this.#ipconfig(args)],
+      ["systeminfo", () => (w(this.#systeminfo()), this.#set(0))],
+      ["tasklist", () => (w(TASKLIST), this.#set(0))],
+      ["exit", (args) => this.#exit(args)],
+      ["cmd", (args) => this.#cmd(args)],
+      ["netsh", (args) => this.#netshCommand(args.trim())],
+      ["ping", (args) => this.#ping(args.trim())],
+      ["waitfor", (args) => this.#waitfor(args.trim())],
+      [
+        "timeout",
+        () => (
+          w("ERROR: Input redirection is not supported, exiting the process immediately.\r\n"),
+            this.#set(1)
+        ),
+      ],
+    ]);
+  }
+
+  #echo(args: string): Result {
+    if (args.startsWith(".")) this.#o.write(`${args.slice(1)}\r\n`);
+    else if (args.trim() === "") this.#o.write("ECHO is off.\r\n");
+    else this.#o.write(`${args.slice(1)}\r\n`);
+    return this.#same();
+  }
+
+  #setCommand(args: string): Result {
+    const w = (t: string) => this.#o.write(t);
+    const a = args.trim();
+    if (a === "") {
+      for (const [k, v] of [...this.#env].sort()) w(`${k}=${v}\r\n`);
+      return this.#same();
     }
+    const eq = args.indexOf("=");
+    if (eq < 0) {
+      const hits = [...this.#env].filter(([k]) => k.startsWith(a.toUpperCase())).sort();
+      if (hits.length === 0) {
+        w(`Environment variable ${a} not defined\r\n`);
+        return this.#set(1, false);
+      }
+      for (const [k, v] of hits) w(`${k}=${v}\r\n`);
+      return this.#same();
+    }
+    const key = args.slice(0, eq).trim().toUpperCase();
+    const value = args.slice(eq + 1);
+    if (value === "") this.#env.delete(key);
+    else this.#env.set(key, value);
+    return this.#same();
+  }
+
+  /** An absolute path for `arg` (relative to the current directory), without a trailing \\. */
+  #resolve(arg: string): string {
+    const a = arg.trim().replace(/^"(.*)"$/, "$1");
+    let path = /^[a-zA-Z]:/.test(a) ? a : a.startsWith("\\") ? `C:${a}` : `${this.#cwd}\\${a}`;
+    const out: string[] = [];
+    for (const part of path.split("\\")) {
+      if (part === "..") out.length > 1 && out.pop();
+      else if (part !== "." && part !== "") out.push(part);
+    }
+    path = out.join("\\");
+    return path.length === 2 ? `${path}\\` : path;
+  }
+
+  #cd(args: string): Result {
+    const a = args.trim().replace(/^\/d\s+/i, "").replace(/^"(.*)"$/, "$1");
+    if (a === "") {
+      this.#o.write(`${this.#cwd}\r\n`);
+      return this.#same();
+    }
+    const target = this.#resolve(a);
+    if (!this.#fs.isDir(target)) {
+      this.#o.write("The system cannot find the path specified.\r\n");
+      return this.#set(1, false);
+    }
+    this.#cwd = this.#fs.canonical(target) ?? target;
+    return this.#same();
+  }
+
+  #mkdir(args: string): Result {
+    const target = this.#resolve(args);
+    if (this.#fs.isDir(target) || this.#fs.read(target) !== undefined) {
+      this.#o.write(`A subdirectory or file ${args.trim()} already exists.\r\n`);
+      return this.#set(1, false);
+    }
+    this.#fs.mkdir(target);
+    return this.#same();
+  }
+
+  #dir(args: string): Result {
+    const w = (t: string) => this.#o.write(t);
+    const arg = args.replace(/\s\/\w+/g, "").trim(); // switches (/w, /b...) change nothing here
+    const path = arg === "" ? this.#cwd : this.#resolve(arg);
+    const file = this.#fs.read(path);
+    if (!this.#fs.isDir(path) && file === undefined) {
+      w(" Volume in drive C has no label.\r\n Volume Serial Number is 5A1F-3C2E\r\n\r\n");
+      w("File Not Found\r\n");
+      return this.#set(1, false);
+    }
+    const dir = file === undefined ? this.#fs.canonical(path)! : this.#fs.parent(path);
+    const entries: [string, number | "dir"][] = file === undefined
+      ? [[".", "dir"], ["..", "dir"], ...this.#fs.list(dir)]
+      : [[this.#fs.canonical(path)!.slice(dir.length).replace(/^\\/, ""), file.length]];
+    w(" Volume in drive C has no label.\r\n Volume Serial Number is 5A1F-3C2E\r\n\r\n");
+    w(` Directory of ${dir}\r\n\r\n`);
+    let files = 0, bytes = 0, dirs = 0;
+    for (const [name, size] of entries) {
+      if (size === "dir") dirs++;
+      else (files++, bytes += size);
+      const middle = size === "dir" ? "<DIR>         " : size.toLocaleString("en-US").padStart(14);
+      w(`${FILE_DATE}    ${middle} ${name}\r\n`);
+    }
+    w(`${String(files).padStart(16)} File(s) ${
+      bytes.toLocaleString("en-US").padStart(14)
+    } bytes\r\n`);
+    w(`${String(dirs).padStart(16)} Dir(s)  21,474,836,480 bytes free\r\n`);
+    return this.#set(0);
+  }
+
+  #type(args: string): Result {
+    const arg = args.trim();
+    if (arg === "") {
+      this.#o.write("The syntax of the command is incorrect.\r\n");
+      return this.#set(1, false);
+    }
+    const path = this.#resolve(arg);
+    const content = this.#fs.read(path);
+    if (content === undefined) {
+      this.#o.write(
+        this.#fs.isDir(path)
+          ? "Access is denied.\r\n"
+          : "The system cannot find the file specified.\r\n",
+      );
+      return this.#set(1, false);
+    }
+    this.#o.write(content);
+    return this.#set(0);
+  }
+
+  #ipconfig(args: string): Result {
+    const m = this.#machine;
+    const all = /\/all\b/i.test(args);
+    const row = (label: string, value: string) =>
+      `   ${label.padEnd(35, " .").replace(/ \.$/, "  ").slice(0, 35)}: ${value}\r\n`;
+    let out = "\r\nWindows IP Configuration\r\n\r\n";
+    if (all) {
+      out += row("Host Name", m.host) + row("Primary Dns Suffix", "") +
+        row("Node Type", "Hybrid") + row("IP Routing Enabled", "No") +
+        row("WINS Proxy Enabled", "No") + "\r\n";
+    }
+    out += "\r\nEthernet adapter Ethernet:\r\n\r\n";
+    out += row("Connection-specific DNS Suffix", "");
+    if (all) {
+      out += row("Description", NIC) +
+        row("Physical Address", m.mac.toUpperCase().replaceAll(":", "-")) +
+        row("DHCP Enabled", "No") + row("Autoconfiguration Enabled", "Yes");
+    }
+    out += row("IPv4 Address", all ? `${m.ip}(Preferred)` : m.ip) +
+      row("Subnet Mask", "255.255.255.0") + row("Default Gateway", m.gateway);
+    if (all) out += row("DNS Servers", m.gateway) + row("NetBIOS over Tcpip", "Enabled");
+    this.#o.write(out);
+    return this.#set(0);
+  }
+
+  #systeminfo(): string {
+    const m = this.#machine;
+    const row = (label: string, value: string) => `${`${label}:`.padEnd(27)}${value}\r\n`;
+    return "\r\n" + row("Host Name", m.host.toUpperCase()) +
+      row("OS Name", "Microsoft Windows 10 Pro") +
+      row("OS Version", `${this.#o.version} N/A Build ${this.#o.version.split(".").at(-1)}`) +
+      row("OS Manufacturer", "Microsoft Corporation") +
+      row("System Manufacturer", "Xen") + row("System Model", "HVM domU") +
+      row("System Type", "x64-based PC") + row("Windows Directory", "C:\\Windows") +
+      row("Total Physical Memory", "4,095 MB") + row("Domain", "WORKGROUP") +
+      row("Network Card(s)", "1 NIC(s) Installed.") +
+      `${"".padEnd(27)}[01]: ${NIC}\r\n` +
+      `${"".padEnd(27)}      Connection Name: Ethernet\r\n` +
+      `${"".padEnd(27)}      DHCP Enabled:    No\r\n` +
+      `${"".padEnd(27)}      IP address(es)\r\n` +
+      `${"".padEnd(27)}      [01]: ${m.ip}\r\n`;
+  }
+
+  #exit(args: string): Result {
+    // Outside a batch script EXIT and EXIT /B both end cmd.exe.
+    const m = /^\s*(?:\/b\s*)?(-?\d+)?\s*$/i.exec(args);
+    const code = m?.[1] !== undefined ? Number(m[1]) : this.#errorlevel;
+    this.#exited = true;
+    this.#o.exit(code);
+    return this.#set(code);
+  }
+
+  async #cmd(args: string): Promise<Result> {
+    const m = /^\s*\/[ck]\s+(.*)$/i.exec(args);
+    if (!m) {
+      this.#o.write(
+        `Microsoft Windows [Version ${this.#o.version}]\r\n(c) 2017 Microsoft Corporation. All rights reserved.\r\n`,
+      );
+      return this.#set(0);
+    }
+    return await this.#child(m[1].replace(/^"(.*)"$/, "$1"));
   }
 
   /** `cmd /c line`: a child cmd.exe; its exit code becomes ERRORLEVEL. */
@@ -350,6 +547,7 @@ export class CmdShell {
     });
     child.#env = new Map(this.#env);
     child.#cwd = this.#cwd;
+    child.#fs = this.#fs;
     child.#errorlevel = this.#errorlevel;
     this.#stop = () => child.break();
     await child.#line(line);

@@ -1,0 +1,116 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// What the simulated guests' everyday commands report, made from the guest's
+// name alone so that every command agrees with every other one, and the same
+// guest always looks the same: one network interface (a Xen MAC, an address
+// on a /24), and a small file system.
+
+/** The simulated machine behind a guest's name. */
+export interface SimMachine {
+  /** The hostname, as given. */
+  host: string;
+  /** IPv4 address of its one interface. */
+  ip: string;
+  /** The gateway (and DNS server) on that network. */
+  gateway: string;
+  /** The interface's MAC, in Xen's 00:16:3e range, lower case with colons. */
+  mac: string;
+}
+
+/** A 32-bit FNV-1a hash of `text`. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The machine of a guest named `host`. */
+export function machineOf(host: string): SimMachine {
+  const h = hash(host.toLowerCase());
+  const hex = (n: number) => n.toString(16).padStart(2, "0");
+  return {
+    host,
+    ip: `10.0.0.${10 + (h % 240)}`,
+    gateway: "10.0.0.1",
+    mac: `00:16:3e:${hex((h >>> 8) & 0x7f)}:${hex((h >>> 16) & 0xff)}:${hex(h >>> 24)}`,
+  };
+}
+
+/**
+ * A small tree of directories and text files. Paths are absolute, with `/`
+ * or `\` as the separator given at construction; Windows paths compare case
+ * blind, as NTFS does.
+ */
+export class SimFiles {
+  readonly #sep: string;
+  readonly #caseBlind: boolean;
+  /** Key (case-folded if blind) -> the path as written. */
+  #dirs = new Map<string, string>();
+  #files = new Map<string, { path: string; content: string }>();
+
+  constructor(sep: "/" | "\\", entries: Record<string, string | null>) {
+    this.#sep = sep;
+    this.#caseBlind = sep === "\\";
+    for (const [path, content] of Object.entries(entries)) {
+      if (content === null) this.mkdir(path);
+      else this.write(path, content);
+    }
+  }
+
+  #key(path: string): string {
+    return this.#caseBlind ? path.toUpperCase() : path;
+  }
+
+  /** The parent of an absolute path ("C:\\" and "/" are their own). */
+  parent(path: string): string {
+    const at = path.lastIndexOf(this.#sep);
+    if (this.#sep === "/") return at <= 0 ? "/" : path.slice(0, at);
+    return at <= 2 ? path.slice(0, 2) + "\\" : path.slice(0, at);
+  }
+
+  /** Makes a directory and its parents. */
+  mkdir(path: string): void {
+    for (let p = path; !this.#dirs.has(this.#key(p)); p = this.parent(p)) {
+      this.#dirs.set(this.#key(p), p);
+      if (this.parent(p) === p) break;
+    }
+  }
+
+  /** Writes a file (its directory is made too). */
+  write(path: string, content: string): void {
+    this.mkdir(this.parent(path));
+    this.#files.set(this.#key(path), { path, content });
+  }
+
+  isDir(path: string): boolean {
+    return this.#dirs.has(this.#key(path));
+  }
+
+  /** A file's content, or undefined. */
+  read(path: string): string | undefined {
+    return this.#files.get(this.#key(path))?.content;
+  }
+
+  /** The path as stored (its real case), for a directory or a file. */
+  canonical(path: string): string | undefined {
+    return this.#dirs.get(this.#key(path)) ?? this.#files.get(this.#key(path))?.path;
+  }
+
+  /** A directory's entries: [name, size or "dir"], sorted by name. */
+  list(dir: string): [string, number | "dir"][] {
+    const prefix = this.#key(dir.endsWith(this.#sep) ? dir : dir + this.#sep);
+    const out: [string, number | "dir"][] = [];
+    const direct = (key: string) =>
+      key.startsWith(prefix) && key.length > prefix.length &&
+      !key.slice(prefix.length).includes(this.#sep);
+    for (const [key, path] of this.#dirs) {
+      if (direct(key)) out.push([path.slice(prefix.length), "dir"]);
+    }
+    for (const [key, file] of this.#files) {
+      if (direct(key)) out.push([file.path.slice(prefix.length), file.content.length]);
+    }
+    return out.sort(([a], [b]) => a.toLowerCase() < b.toLowerCase() ? -1 : 1);
+  }
+}
