@@ -303,9 +303,9 @@ async function open(plan: AttachPlan): Promise<{ console: XenConsole; sim?: Simu
     console.error(
       `[simulated ${plan.simulate} guest "${guest.name}" (domain ${guest.domid}); ` +
         (plan.simulate === "windows"
-          ? "log in as Administrator / xenpv, or User / user"
-          : "log in as root / xenpv") +
-        "]",
+          ? "log in as Administrator / xenpv, or User / user; try dir, ipconfig /all, systeminfo"
+          : "log in as root / xenpv; try ls, cat notes.txt, ip addr") +
+        "; help lists the commands]",
     );
   }
   try {

@@ -3,6 +3,7 @@
 import { ConsoleOutput } from "./_console_output.ts";
 import { LineEditor } from "./_line_editor.ts";
 import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
+import { kernelLine, LinuxCommands, MOTD } from "./_linux_commands.ts";
 
 /** Options for {@linkcode linuxGuest}. */
 export interface LinuxGuestOptions extends ConsoleConditions {
@@ -85,8 +86,11 @@ function complete(text: string): boolean {
  * A simulated Linux guest on hvc0: a getty `login:` and `Password:` (wrong
  * credentials get `Login incorrect`), then a small POSIX-like shell: `echo`,
  * `$?`, `true`, `false`, `sleep`, `eval`, `exit`/`logout`, quoting, `;`,
- * `&&`, `||`, comments, continuation lines (`> `) while a quote is open;
- * anything else is "not found" with status 127. ^C stops `sleep` (status 130)
+ * `&&`, `||`, comments, continuation lines (`> `) while a quote is open, and
+ * the everyday commands over a small file system that agree with each other
+ * and with the guest's name: `ls`, `cat`, `cd`, `pwd`, `uname`, `hostname`,
+ * `id`, `whoami`, `ip addr`, `help`; anything else is "not found" with
+ * status 127. ^C stops `sleep` (status 130)
  * and drops the rest of the line. `noise` drops kernel messages anywhere in
  * the output, as printk does on a console.
  *
@@ -118,7 +122,9 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
   const write = (s: string) => out.write(s);
   const prompt = () =>
     write(
-      `${user}@${host}:~${user === "root" ? "#" : "$"} ${options.cursorQuery ? "\x1b[6n" : ""}`,
+      `${user}@${host}:${shell.where()}${user === "root" ? "#" : "$"} ${
+        options.cursorQuery ? "\x1b[6n" : ""
+      }`,
     );
   const login = () => {
     state = "user";
@@ -141,6 +147,8 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
       };
     });
 
+  const shell = new LinuxCommands(host, () => user, write, sleep);
+
   /** Runs a command list; "exit" ends the shell, "interrupted" drops the rest. */
   const execute = async (text: string): Promise<"exit" | "interrupted" | void> => {
     let skip = false;
@@ -150,35 +158,17 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
       rest = next;
       if (!skip && argv.length > 0) {
         const [cmd, ...args] = argv;
-        switch (cmd) {
-          case "echo":
-            write(`${args.join(" ")}\r\n`);
-            status = 0;
-            break;
-          case "true":
-            status = 0;
-            break;
-          case "false":
-            status = 1;
-            break;
-          case "sleep":
-            if (!(await sleep(Number(args[0]) || 0))) {
-              status = 130;
-              return "interrupted";
-            }
-            status = 0;
-            break;
-          case "eval": {
-            const r = await execute(args.join(" "));
-            if (r) return r;
-            break;
+        if (cmd === "exit" || cmd === "logout") return "exit";
+        if (cmd === "eval") {
+          const r = await execute(args.join(" "));
+          if (r) return r;
+        } else {
+          const r = await shell.run(cmd, args);
+          if (r === "interrupted") {
+            status = 130;
+            return r;
           }
-          case "exit":
-          case "logout":
-            return "exit";
-          default:
-            write(`-sh: ${cmd}: not found\r\n`);
-            status = 127;
+          status = r;
         }
       }
       skip = (op === "&&" && status !== 0) || (op === "||" && status === 0);
@@ -235,9 +225,8 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
         }
         state = "shell";
         status = 0;
-        write(
-          `Linux ${host} 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 x86_64\r\n\r\n`,
-        );
+        shell.home();
+        write(`${kernelLine(host)}\r\n\r\n${MOTD}`);
         prompt();
       } else {
         queue.push(line);
