@@ -631,7 +631,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     if (this.#closed) return;
     if (!gone) {
       this.#fail(
-        new ConsoleClosedError(this.#info.domid, this.#info.mode, {
+        new ConsoleClosedError(this.#info.domid, this.#info.mode, "transport", {
           cause: failure ?? undefined,
         }),
       );
@@ -718,7 +718,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
   #xenstoreLost(cause: unknown): void {
     if (this.#closed) return;
     this.#fail(
-      new ConsoleClosedError(this.#info.domid, this.#info.mode, { reason: "xenstore", cause }),
+      new ConsoleClosedError(this.#info.domid, this.#info.mode, "xenstore", { cause }),
     );
   }
 

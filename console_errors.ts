@@ -1,17 +1,19 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { XenpvError } from "./_sys/xenpv_error.ts";
+
 /** No guest by that name or domid. */
-export class GuestNotFoundError extends Error {
+export class GuestNotFoundError extends XenpvError {
   /** What was asked for. */
   readonly domain: number | string;
   /** Builds the error for `domain`. */
-  constructor(domain: number | string) {
+  constructor(domain: number | string, options?: ErrorOptions) {
     super(
       typeof domain === "number"
         ? `no domain ${domain} (see \`xl list\`)`
         : `no guest named ${JSON.stringify(domain)} (see \`xl list\`)`,
+      options,
     );
-    this.name = "GuestNotFoundError";
     this.domain = domain;
   }
 }
@@ -20,13 +22,12 @@ export class GuestNotFoundError extends Error {
  * The console cannot be attached the way asked: xenconsoled serves it (ring
  * mode), another client holds its lock (pty mode), or it has no pty.
  */
-export class ConsoleBusyError extends Error {
+export class ConsoleBusyError extends XenpvError {
   /** The guest. */
   readonly domid: number;
   /** Builds the error with what is in the way and what to do. */
   constructor(domid: number, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "ConsoleBusyError";
     this.domid = domid;
   }
 }
@@ -46,39 +47,34 @@ export class ConsoleBusyError extends Error {
  * assert.equal(err.name, "ConsoleNotFoundError");
  * ```
  */
-export class ConsoleNotFoundError extends Error {
+export class ConsoleNotFoundError extends XenpvError {
   /** The guest. */
   readonly domid: number;
   /** Builds the error with what is missing and what to attach instead. */
   constructor(domid: number, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "ConsoleNotFoundError";
     this.domid = domid;
   }
 }
 
 /** The guest went away (destroyed or shut down) while attached. */
-export class GuestGoneError extends Error {
+export class GuestGoneError extends XenpvError {
   /** The guest's domid. */
   readonly domid: number;
   /** Builds the error for `domid`. */
-  constructor(domid: number) {
-    super(`domain ${domid} is gone (destroyed or shut down)`);
-    this.name = "GuestGoneError";
+  constructor(domid: number, options?: ErrorOptions) {
+    super(`domain ${domid} is gone (destroyed or shut down)`, options);
     this.domid = domid;
   }
 }
 
-/** Options for {@linkcode ConsoleClosedError}. */
-export interface ConsoleClosedErrorOptions extends ErrorOptions {
-  /**
-   * What failed: the console's stream (`"transport"`, the default: the pty
-   * closed, or the ring's event channel or page failed), or its xenstore
-   * connection (`"xenstore"`: xenstored died or dropped it, so the guest's end
-   * could no longer be seen).
-   */
-  reason?: "transport" | "xenstore";
-}
+/**
+ * What failed in a {@linkcode ConsoleClosedError}: the console's stream
+ * (`"transport"`: the pty closed, or the ring's event channel or page failed),
+ * or its xenstore connection (`"xenstore"`: xenstored died or dropped it, so
+ * the guest's end could no longer be seen).
+ */
+export type ConsoleFailure = "transport" | "xenstore";
 
 /**
  * The console stopped working while the guest still runs: xenconsoled died or
@@ -93,19 +89,23 @@ export interface ConsoleClosedErrorOptions extends ErrorOptions {
  * const err = new ConsoleClosedError(7, "pty");
  * assert.match(err.message, /xenconsoled/);
  * assert.equal(err.reason, "transport");
- * assert.match(new ConsoleClosedError(7, "ring", { reason: "xenstore" }).message, /xenstored/);
+ * assert.match(new ConsoleClosedError(7, "ring", "xenstore").message, /xenstored/);
  * ```
  */
-export class ConsoleClosedError extends Error {
+export class ConsoleClosedError extends XenpvError {
   /** The guest's domid. */
   readonly domid: number;
   /** The mode the console was attached in. */
   readonly mode: "pty" | "ring";
   /** Which part failed: the console's stream, or its xenstore connection. */
-  readonly reason: "transport" | "xenstore";
+  readonly reason: ConsoleFailure;
   /** Builds the error for `domid` attached in `mode`. */
-  constructor(domid: number, mode: "pty" | "ring", options?: ConsoleClosedErrorOptions) {
-    const reason = options?.reason ?? "transport";
+  constructor(
+    domid: number,
+    mode: "pty" | "ring",
+    reason: ConsoleFailure = "transport",
+    options?: ErrorOptions,
+  ) {
     if (reason !== "transport" && reason !== "xenstore") {
       throw new TypeError(`reason must be "transport" or "xenstore", got ${String(reason)}`);
     }
@@ -121,7 +121,6 @@ export class ConsoleClosedError extends Error {
           `channel or page went away); attach again`,
       options,
     );
-    this.name = "ConsoleClosedError";
     this.domid = domid;
     this.mode = mode;
     this.reason = reason;

@@ -35,18 +35,18 @@ export type { ByteStream, ConsolePage, HostLock, XenHost } from "./host.ts";
 export {
   ConsoleBusyError,
   ConsoleClosedError,
-  type ConsoleClosedErrorOptions,
+  type ConsoleFailure,
   ConsoleNotFoundError,
   GuestGoneError,
   GuestNotFoundError,
 } from "./console_errors.ts";
-export { SystemError } from "./_sys/errno.ts";
+export { SystemError, type SystemErrorDetails } from "./_sys/errno.ts";
+export { XenpvError } from "./_sys/xenpv_error.ts";
 export { XenstoreClosedError, XenstoreError } from "./xenstore/mod.ts";
 
 // Log in and run commands
 export {
   CommandAbortedError,
-  ConsoleEndedError,
   ConsoleLog,
   ConsoleSession,
   type ConsoleSessionOptions,
@@ -57,6 +57,7 @@ export {
   type RunOptions,
   type RunResult,
   SessionEndedError,
+  StreamEndedError,
 } from "./xencons/mod.ts";
 
 // Try it without Xen

@@ -2,6 +2,8 @@
 // Linux errno numbers (x86-64 and every other Linux ABI we target share these
 // values for the names below) and the error class that carries them.
 
+import { XenpvError } from "./xenpv_error.ts";
+
 const NAMES: Record<number, string> = {
   1: "EPERM",
   2: "ENOENT",
@@ -112,14 +114,12 @@ export function errnoValue(name: string): number | undefined {
   return undefined;
 }
 
-/** Options for {@linkcode SystemError}. */
-export interface SystemErrorOptions {
+/** What a {@linkcode SystemError} was about. */
+export interface SystemErrorDetails {
   /** The file, device or socket path the call was about. */
   path?: string;
   /** What the user can do about it, e.g. "run as root in dom0". */
   hint?: string;
-  /** The underlying error, if any. */
-  cause?: unknown;
 }
 
 /**
@@ -139,7 +139,7 @@ export interface SystemErrorOptions {
  * assert.match(err.message, /open \/dev\/xen\/xenbus: ENOENT/);
  * ```
  */
-export class SystemError extends Error {
+export class SystemError extends XenpvError {
   /** The errno value, e.g. 2. */
   readonly errno: number;
   /** The errno name, e.g. "ENOENT". */
@@ -152,21 +152,25 @@ export class SystemError extends Error {
   readonly hint: string | undefined;
 
   /** Builds the error from an errno value and the failing call. */
-  constructor(errno: number, syscall: string, options: SystemErrorOptions = {}) {
+  constructor(
+    errno: number,
+    syscall: string,
+    details: SystemErrorDetails = {},
+    options?: ErrorOptions,
+  ) {
     const code = errnoName(errno);
     const desc = DESCRIPTIONS[code] ?? `errno ${errno}`;
     // A path may come from xenstore (a guest's, or a hostile toolstack's): no
     // control character of it reaches a terminal through this message.
-    const path = options.path === undefined ? undefined : printablePath(options.path);
+    const path = details.path === undefined ? undefined : printablePath(details.path);
     const where = path === undefined ? syscall : `${syscall} ${path}`;
-    const hint = options.hint === undefined ? "" : `: ${options.hint}`;
-    super(`${where}: ${code} (${desc})${hint}`, { cause: options.cause });
-    this.name = "SystemError";
+    const hint = details.hint === undefined ? "" : `: ${details.hint}`;
+    super(`${where}: ${code} (${desc})${hint}`, options);
     this.errno = errno;
     this.code = code;
     this.syscall = syscall;
-    this.path = options.path;
-    this.hint = options.hint;
+    this.path = details.path;
+    this.hint = details.hint;
   }
 }
 

@@ -3,6 +3,7 @@
 // pty): reads and writes are synchronous libc calls; waiting for readiness is
 // a Poller wait. A read and a write may wait at the same time.
 
+import { XenpvError } from "./xenpv_error.ts";
 import {
   EAGAIN,
   EINTR,
@@ -32,10 +33,9 @@ export interface FdStreamOptions {
 }
 
 /** Thrown by pending operations when the stream is closed under them. */
-export class StreamClosedError extends Error {
-  constructor(message = "stream closed") {
-    super(message);
-    this.name = "StreamClosedError";
+export class StreamClosedError extends XenpvError {
+  constructor(message = "stream closed", options?: ErrorOptions) {
+    super(message, options);
   }
 }
 

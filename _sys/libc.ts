@@ -4,7 +4,7 @@
 // on close, so a program (or a test with the resource sanitizer on) that closed
 // everything has no library left open.
 
-import { SystemError, type SystemErrorOptions } from "./errno.ts";
+import { SystemError, type SystemErrorDetails } from "./errno.ts";
 
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
@@ -157,7 +157,7 @@ export function errno(): number {
 /** Builds a {@linkcode SystemError} from the current errno. */
 export function lastError(
   syscall: string,
-  options?: SystemErrorOptions,
+  options?: SystemErrorDetails,
 ): SystemError {
   return new SystemError(errno(), syscall, options);
 }

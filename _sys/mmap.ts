@@ -12,7 +12,7 @@ import {
   PROT_WRITE,
   releaseLibc,
 } from "./libc.ts";
-import { SystemError, type SystemErrorOptions } from "./errno.ts";
+import { SystemError, type SystemErrorDetails } from "./errno.ts";
 
 const MAP_FAILED = 0xffffffffffffffffn;
 
@@ -41,7 +41,7 @@ export class Mapping {
     fd: number,
     length: number,
     offset: bigint,
-    errorOptions: SystemErrorOptions = {},
+    errorOptions: SystemErrorDetails = {},
   ): Mapping {
     const libc = acquireLibc();
     const ptr = libc.mmap(null, BigInt(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);

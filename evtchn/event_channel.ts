@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { XenpvError } from "../_sys/xenpv_error.ts";
 import { openDevice } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
@@ -26,11 +27,10 @@ export interface EventChannel extends AsyncDisposable {
 }
 
 /** The channel was closed while (or before) waiting on it. */
-export class EventChannelClosedError extends Error {
+export class EventChannelClosedError extends XenpvError {
   /** Builds the error for `port`. */
-  constructor(port: number) {
-    super(`event channel port ${port} is closed`);
-    this.name = "EventChannelClosedError";
+  constructor(port: number, options?: ErrorOptions) {
+    super(`event channel port ${port} is closed`, options);
   }
 }
 

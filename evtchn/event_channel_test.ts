@@ -1,13 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
-import {
-  createEventChannelPair,
-  EventChannelClosedError,
-  EVTCHN_IOCTL,
-  packU32,
-  unpackPorts,
-  XenEventChannel,
-} from "./mod.ts";
+import { createEventChannelPair, EventChannelClosedError, XenEventChannel } from "./mod.ts";
+import { EVTCHN_IOCTL, packU32, unpackPorts } from "./ioctl.ts";
 import { SystemError } from "../_sys/errno.ts";
 import { libcReferences } from "../_sys/libc.ts";
 

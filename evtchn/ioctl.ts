@@ -9,7 +9,7 @@ import { ioc, IOC_NONE } from "../_sys/ioctl.ts";
  *
  * @example
  * ```ts
- * import { EVTCHN_IOCTL } from "@xenpv/console/evtchn";
+ * import { EVTCHN_IOCTL } from "./ioctl.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(EVTCHN_IOCTL.BIND_INTERDOMAIN, 0x84501n);

@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { XenpvError } from "../_sys/xenpv_error.ts";
 import { CONNECTION_STATE, CONSOLE_LAYOUT as L } from "./layout.ts";
 
 /** Which side of the page we are. */
@@ -23,20 +24,20 @@ export interface RingIndices {
  * index changed under us. Nothing was read or written; call
  * {@linkcode ConsoleRing.resync} to adopt the peer's indices and go on.
  */
-export class RingCorruptionError extends Error {
+export class RingCorruptionError extends XenpvError {
   /** The ring that is corrupt: `in` (dom0 -> guest) or `out` (guest -> dom0). */
   readonly ring: "in" | "out";
   /** The indices as read when the corruption was found. */
   readonly indices: RingIndices;
 
   /** Builds the error with what was wrong and the indices seen. */
-  constructor(ring: "in" | "out", problem: string, indices: RingIndices) {
+  constructor(ring: "in" | "out", problem: string, indices: RingIndices, options?: ErrorOptions) {
     super(
       `console ring "${ring}" is corrupt: ${problem} ` +
         `(in_cons=${indices.inCons} in_prod=${indices.inProd} ` +
         `out_cons=${indices.outCons} out_prod=${indices.outProd})`,
+      options,
     );
-    this.name = "RingCorruptionError";
     this.ring = ring;
     this.indices = indices;
   }

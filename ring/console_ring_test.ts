@@ -1,7 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
 import { prng } from "../tests/_prng.ts";
-import { CONSOLE_LAYOUT as L, ConsoleRing, RingCorruptionError } from "./mod.ts";
+import { ConsoleRing, RingCorruptionError } from "./mod.ts";
+import { CONSOLE_LAYOUT as L } from "./layout.ts";
 
 function setIndices(
   page: ArrayBuffer,

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { CONSOLE_LAYOUT } from "@xenpv/console/ring";
+ * import { CONSOLE_LAYOUT } from "./layout.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(CONSOLE_LAYOUT.OUT_OFFSET, 1024);

@@ -241,8 +241,7 @@ export function mapConsolePage(
         hint: `${
           foreignError.hint ?? "privcmd failed"
         }; gntdev failed first: ${grantError.message}`,
-        cause: grantError,
-      });
+      }, { cause: grantError });
     }
   }
 }

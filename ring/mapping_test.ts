@@ -4,7 +4,8 @@
 // real gntdev/privcmd mapping on this non-Xen machine.
 
 import assert from "node:assert/strict";
-import { ConsoleRing, GNTDEV, mapConsolePage, PRIVCMD } from "./mod.ts";
+import { ConsoleRing, mapConsolePage } from "./mod.ts";
+import { GNTDEV, PRIVCMD } from "./mapping.ts";
 import { Mapping } from "../_sys/mmap.ts";
 import { acquireLibc, cString, libcReferences, MFD_CLOEXEC, releaseLibc } from "../_sys/libc.ts";
 import { SystemError } from "../_sys/errno.ts";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { connect, ConsoleClosedError, type XenHost } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
-import { ConsoleEndedError, ConsoleSession } from "../xencons/mod.ts";
+import { ConsoleSession, StreamEndedError } from "../xencons/mod.ts";
 import { SystemError } from "../_sys/errno.ts";
 import type { EventChannel } from "../evtchn/mod.ts";
 import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../xenstore/mod.ts";
@@ -196,7 +196,7 @@ Deno.test("the guest destroyed during login: a typed error within 1 s", async ()
   await using session = new ConsoleSession(await connect("g1", { host }));
   const login = session.login({ user: "Administrator", password: "xenpv" });
   setTimeout(() => guest.destroy(), 5);
-  await within(1000, assert.rejects(login, ConsoleEndedError));
+  await within(1000, assert.rejects(login, StreamEndedError));
   assert.equal(session.state, "broken");
 });
 

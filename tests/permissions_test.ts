@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { runDeno } from "./_peers.ts";
 
 Deno.env.set("XENSTORED_PATH", "/tmp/xenpv-env-probe.sock");
-const mod = new URL("../mod.ts", import.meta.url).href;
+const mod = new URL("../xenstore/mod.ts", import.meta.url).href;
+const wire = new URL("../xenstore/wire.ts", import.meta.url).href;
 
 async function runScript(code: string, flags: string[]): Promise<{ code: number; out: string }> {
   const r = await runDeno(["--no-prompt", "--no-config", ...flags, "-"], code);
@@ -16,7 +17,8 @@ async function runScript(code: string, flags: string[]): Promise<{ code: number;
 
 Deno.test("the in-memory server and codec run with no permissions at all", async () => {
   const r = await runScript(
-    `import { XenstoreServer, encodeMessage, MessageType } from "${mod}";
+    `import { XenstoreServer } from "${mod}";
+     import { encodeMessage, MessageType } from "${wire}";
      await using s = new XenstoreServer();
      await using c = s.connectClient();
      await c.write("/x", "1");

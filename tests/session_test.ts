@@ -277,13 +277,13 @@ Deno.test("linux: multi-line commands, comments and quotes cannot swallow the en
   });
 });
 
-Deno.test("the guest going away: ConsoleEndedError, and the session says it is broken", async () => {
+Deno.test("the guest going away: StreamEndedError, and the session says it is broken", async () => {
   await using env = await setup("windows");
   await using s = await env.open();
   await s.login(ADMIN.windows);
   const running = s.run("waitfor /t 30 never");
   await new Promise((r) => setTimeout(r, 50));
   await env.guest.destroy();
-  await assert.rejects(running, (e: unknown) => (e as Error).name === "ConsoleEndedError");
+  await assert.rejects(running, (e: unknown) => (e as Error).name === "StreamEndedError");
   assert.equal(s.state, "broken");
 });

@@ -14,6 +14,8 @@ export type Problem = string;
 
 /** Relative import and re-export specifiers of a module's source. */
 export function importsOf(source: string): string[] {
+  // Not those in comments (a doc example imports its own module).
+  source = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
   const specs: string[] = [];
   const re = /(?:^|[\s;])(?:import|export)\s(?:[^"';]*?\sfrom\s)?["'](\.{1,2}\/[^"']+)["']/gm;
   for (const m of source.matchAll(re)) specs.push(m[1]);

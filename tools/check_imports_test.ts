@@ -8,7 +8,13 @@ import type { B } from "../b/b.ts";
 export { c } from "./c.ts";
 export * from "./d.ts";
 const e = await import("./e.ts");
-import x from "jsr:@std/x"; // not followed`;
+import x from "jsr:@std/x"; // not followed
+/**
+ * \`\`\`ts
+ * import { f } from "./self.ts"; // a doc example: not an import
+ * \`\`\`
+ */
+// import { g } from "./commented.ts";`;
   assert.deepEqual(importsOf(source), ["./a.ts", "../b/b.ts", "./c.ts", "./d.ts", "./e.ts"]);
   assert.equal(resolve("ring/x.ts", "../_sys/libc.ts"), "_sys/libc.ts");
   assert.equal(resolve("mod.ts", "./ring/mod.ts"), "ring/mod.ts");

@@ -4,10 +4,10 @@ import { hasControl } from "./_text.ts";
 import type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
 import {
   CommandAbortedError,
-  ConsoleEndedError,
   LoginError,
   SessionEndedError,
   SessionStateError,
+  StreamEndedError,
 } from "./errors.ts";
 import { type ConsoleStreams, Expect, type ExpectMatch, type Pattern } from "./expect.ts";
 import { linuxDialect } from "./linux_dialect.ts";
@@ -222,7 +222,7 @@ export class ConsoleSession implements AsyncDisposable {
       try {
         await this.#login(options);
       } catch (err) {
-        if (err instanceof ConsoleEndedError) this.#state = "broken";
+        if (err instanceof StreamEndedError) this.#state = "broken";
         throw err;
       }
     });
@@ -427,7 +427,7 @@ export class ConsoleSession implements AsyncDisposable {
       try {
         m = await this.#ex.expect(patterns, { signal });
       } catch (err) {
-        if (!sawPrompt && !(err instanceof ConsoleEndedError)) {
+        if (!sawPrompt && !(err instanceof StreamEndedError)) {
           throw new LoginError("no-prompt", user, { cause: err });
         }
         throw err;
@@ -514,8 +514,8 @@ export class ConsoleSession implements AsyncDisposable {
 
   /** Turns a failure into the error to throw, recovering the shell after an abort. */
   async #failed(command: string, err: unknown, output = ""): Promise<unknown> {
-    if (err instanceof SessionEndedError || err instanceof ConsoleEndedError) {
-      if (err instanceof ConsoleEndedError) this.#state = "broken";
+    if (err instanceof SessionEndedError || err instanceof StreamEndedError) {
+      if (err instanceof StreamEndedError) this.#state = "broken";
       return err;
     }
     if (this.#state === "closed") return err;
@@ -541,14 +541,14 @@ export class ConsoleSession implements AsyncDisposable {
       await this.#ex.expect("\n", { signal: AbortSignal.timeout(bound / 4) });
       await this.#ex.quiet(50, { signal: AbortSignal.timeout(bound / 4) });
     } catch (err) {
-      if (err instanceof ConsoleEndedError) throw err;
+      if (err instanceof StreamEndedError) throw err;
     }
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.#acked(this.#dialect.probe(newTag()), AbortSignal.timeout(bound / 4));
         return true;
       } catch (err) {
-        if (err instanceof SessionEndedError || err instanceof ConsoleEndedError) throw err;
+        if (err instanceof SessionEndedError || err instanceof StreamEndedError) throw err;
       }
     }
     return false;

@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { XenpvError } from "../_sys/xenpv_error.ts";
 import { quote } from "./_text.ts";
 
 /** Keeps the last `n` characters of console text for an error message. */
@@ -20,7 +21,7 @@ function tailOf(text: string, n = 200): string {
  * assert.match(e.message, /login: /);
  * ```
  */
-export class ExpectTimeoutError extends Error {
+export class ExpectTimeoutError extends XenpvError {
   /** The patterns that were awaited, as text. */
   readonly patterns: string[];
   /** The last characters the console printed. */
@@ -33,25 +34,27 @@ export class ExpectTimeoutError extends Error {
       }`,
       options,
     );
-    this.name = "ExpectTimeoutError";
     this.patterns = patterns;
     this.tail = tail;
   }
 }
 
 /**
- * The console stream ended (the guest was destroyed, xenconsoled closed the
- * pty, or the console was closed) while a pattern was awaited.
+ * The stream an `Expect` or a `ConsoleSession` reads ended while a
+ * pattern was awaited or input was sent. Its `cause` says why: the console's
+ * own error (`GuestGoneError`: the guest was destroyed; `ConsoleClosedError`:
+ * the console broke while the guest runs), or none when the console was
+ * closed. `tail` is what the console printed last (passwords masked).
  *
  * @example
  * ```ts
- * import { ConsoleEndedError } from "@xenpv/console/xencons";
+ * import { StreamEndedError } from "@xenpv/console/xencons";
  * import assert from "node:assert/strict";
  *
- * assert.equal(new ConsoleEndedError("bye").name, "ConsoleEndedError");
+ * assert.equal(new StreamEndedError("bye").name, "StreamEndedError");
  * ```
  */
-export class ConsoleEndedError extends Error {
+export class StreamEndedError extends XenpvError {
   /** The last characters the console printed. */
   readonly tail: string;
   /** Makes the error. */
@@ -62,7 +65,6 @@ export class ConsoleEndedError extends Error {
       }`,
       options,
     );
-    this.name = "ConsoleEndedError";
     this.tail = tail;
   }
 }
@@ -85,7 +87,7 @@ export type LoginFailure = "bad-credentials" | "refused" | "no-prompt";
  * assert.equal(e.reason, "bad-credentials");
  * ```
  */
-export class LoginError extends Error {
+export class LoginError extends XenpvError {
   /** Why it failed. */
   readonly reason: LoginFailure;
   /** The user name tried. */
@@ -98,7 +100,6 @@ export class LoginError extends Error {
       ? "the guest ended the session right after the password (account disabled or not allowed to log on?)"
       : "no login prompt or shell appeared (is the XENCONS service or a getty running on this console?)";
     super(`login as ${JSON.stringify(user)} failed: ${why}`, options);
-    this.name = "LoginError";
     this.reason = reason;
     this.user = user;
   }
@@ -116,7 +117,7 @@ export class LoginError extends Error {
  * assert.equal(new SessionEndedError("the shell exited", false).rebooted, false);
  * ```
  */
-export class SessionEndedError extends Error {
+export class SessionEndedError extends XenpvError {
   /** Whether the guest rebooted or its console device was re-attached. */
   readonly rebooted: boolean;
   /** Output the command printed before the session ended. */
@@ -124,7 +125,6 @@ export class SessionEndedError extends Error {
   /** Makes the error. */
   constructor(what: string, rebooted: boolean, output = "", options?: ErrorOptions) {
     super(`${what}; the session is logged out: call login() again`, options);
-    this.name = "SessionEndedError";
     this.rebooted = rebooted;
     this.output = output;
   }
@@ -145,7 +145,7 @@ export class SessionEndedError extends Error {
  * assert.match(e.message, /session is usable/);
  * ```
  */
-export class CommandAbortedError extends Error {
+export class CommandAbortedError extends XenpvError {
   /** The command line. */
   readonly command: string;
   /** What it printed before it was stopped. */
@@ -162,7 +162,6 @@ export class CommandAbortedError extends Error {
       }`,
       options,
     );
-    this.name = "CommandAbortedError";
     this.command = command;
     this.output = output;
     this.recovered = recovered;
@@ -181,7 +180,7 @@ export class CommandAbortedError extends Error {
  * assert.equal(new SessionStateError("run", "logged-out").state, "logged-out");
  * ```
  */
-export class SessionStateError extends Error {
+export class SessionStateError extends XenpvError {
   /** The session state at the call. */
   readonly state: string;
   /** Makes the error. */
@@ -194,7 +193,6 @@ export class SessionStateError extends Error {
       ? "the session is closed: open a new one"
       : "wait for the current call";
     super(`${method}() is not possible while the session is ${state}: ${fix}`);
-    this.name = "SessionStateError";
     this.state = state;
   }
 }

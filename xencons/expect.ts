@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { ConsoleEndedError, ExpectTimeoutError } from "./errors.ts";
+import { ExpectTimeoutError, StreamEndedError } from "./errors.ts";
 import { stripAnsi as strip } from "./strip_ansi.ts";
 import { Transcript } from "./transcript.ts";
 
@@ -305,7 +305,7 @@ export class Expect implements AsyncDisposable {
     } catch (err) {
       // The console's stream failed (guest gone, console closed): the same
       // typed end as a read sees.
-      throw new ConsoleEndedError(this.#redact(this.buffer), { cause: err });
+      throw new StreamEndedError(this.#redact(this.buffer), { cause: err });
     }
   }
 
@@ -346,7 +346,7 @@ export class Expect implements AsyncDisposable {
     const w = this.#waiter;
     if (w && !this.#closed) {
       this.#waiter = undefined;
-      w.reject(new ConsoleEndedError(this.#redact(this.buffer), { cause: this.#failure }));
+      w.reject(new StreamEndedError(this.#redact(this.buffer), { cause: this.#failure }));
     }
   }
 
@@ -433,7 +433,7 @@ export class Expect implements AsyncDisposable {
       w.scanFrom = text.length;
       if (this.#ended) {
         this.#waiter = undefined;
-        w.reject(new ConsoleEndedError(this.#redact(text), { cause: this.#failure }));
+        w.reject(new StreamEndedError(this.#redact(text), { cause: this.#failure }));
       }
       return;
     }

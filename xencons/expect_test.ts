@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
-import { ConsoleEndedError, Expect, ExpectTimeoutError } from "./mod.ts";
+import { Expect, ExpectTimeoutError, StreamEndedError } from "./mod.ts";
 
 const enc = new TextEncoder();
 
@@ -63,7 +63,7 @@ Deno.test("expect: a timeout signal gives ExpectTimeoutError with the tail", asy
   await assert.rejects(p, RangeError);
 });
 
-Deno.test("expect: the end of the stream rejects with ConsoleEndedError", async () => {
+Deno.test("expect: the end of the stream rejects with StreamEndedError", async () => {
   const f = fakeConsole();
   await using ex = new Expect(f.console);
   const p = ex.expect("never");
@@ -71,10 +71,10 @@ Deno.test("expect: the end of the stream rejects with ConsoleEndedError", async 
   f.end();
   await assert.rejects(
     p,
-    (e: unknown) => e instanceof ConsoleEndedError && e.tail === "last words",
+    (e: unknown) => e instanceof StreamEndedError && e.tail === "last words",
   );
   assert.equal(ex.ended, true);
-  await assert.rejects(ex.expect("x"), ConsoleEndedError);
+  await assert.rejects(ex.expect("x"), StreamEndedError);
 });
 
 Deno.test("expect: memory stays bounded by the window with output nobody matches", async () => {

@@ -32,12 +32,12 @@ export {
 export type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
 export {
   CommandAbortedError,
-  ConsoleEndedError,
   ExpectTimeoutError,
   LoginError,
   type LoginFailure,
   SessionEndedError,
   SessionStateError,
+  StreamEndedError,
 } from "./errors.ts";
 export {
   type ConsoleStreams,

@@ -45,8 +45,7 @@ export async function openXenstoreTransport(path?: string): Promise<XenstoreTran
           path: DEFAULT_SOCKET,
           hint: `and ${XENBUS_DEVICE} does not exist: this is not a Xen control domain ` +
             "(run in dom0 as root; for a simulated host use --simulate)",
-          cause: deviceErr,
-        });
+        }, { cause: deviceErr });
       }
       throw deviceErr;
     }

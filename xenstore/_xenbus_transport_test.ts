@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { SystemError } from "../_sys/errno.ts";
 import { XenbusTransport } from "./_xenbus_transport.ts";
-import { XenstoreClient, type XenstoreTransport } from "./client.ts";
+import { XenstoreClient } from "./client.ts";
+import type { XenstoreTransport } from "./transport.ts";
 import { XenstoreError } from "./errors.ts";
 import { XenstoreServer } from "./server.ts";
 import { HEADER_SIZE, MessageType } from "./wire.ts";

@@ -435,10 +435,11 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
       } catch (err) {
         if (!isConflict(err)) throw err;
         if (attempt >= maxAttempts) {
-          throw new XenstoreError("EAGAIN", {
-            op: `TRANSACTION_END (gave up after ${attempt} conflicting attempts)`,
-            cause: err,
-          });
+          throw new XenstoreError(
+            "EAGAIN",
+            { op: `TRANSACTION_END (gave up after ${attempt} conflicting attempts)` },
+            { cause: err },
+          );
         }
         // Back off a little so that competing writers interleave.
         await new Promise((r) => setTimeout(r, Math.min(50, attempt * attempt)));

@@ -1,11 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
 import {
-  encodeMessage,
-  type Message,
-  MessageDecoder,
-  MessageType,
-  payloadOf,
   XenstoreClient,
   XenstoreClosedError,
   XenstoreError,
@@ -13,6 +8,7 @@ import {
   XenstoreServer,
   type XenstoreTransport,
 } from "./mod.ts";
+import { encodeMessage, type Message, MessageDecoder, MessageType, payloadOf } from "./wire.ts";
 
 /** A transport whose "server" is a function the test controls. */
 class ScriptedTransport implements XenstoreTransport {

@@ -1,5 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { XenpvError } from "../_sys/xenpv_error.ts";
+
 /**
  * The error names xenstored sends in ERROR replies, in the order of Xen's
  * `xsd_errors` table (io/xs_wire.h).
@@ -24,13 +26,11 @@ export const XENSTORE_ERRORS: readonly string[] = Object.freeze([
 ]);
 
 /** Options for {@linkcode XenstoreError}. */
-export interface XenstoreErrorOptions {
+export interface XenstoreRequestInfo {
   /** The request type name, e.g. "READ". */
   op?: string;
   /** The path the request was about. */
   path?: string;
-  /** The underlying error. */
-  cause?: unknown;
 }
 
 /**
@@ -49,7 +49,7 @@ export interface XenstoreErrorOptions {
  * assert.equal(err.code, "ENOENT");
  * ```
  */
-export class XenstoreError extends Error {
+export class XenstoreError extends XenpvError {
   /** The error name from the ERROR reply, e.g. "ENOENT". */
   readonly code: string;
   /** The request type name, e.g. "READ". */
@@ -58,15 +58,12 @@ export class XenstoreError extends Error {
   readonly path: string | undefined;
 
   /** Builds the error from the name xenstored sent. */
-  constructor(code: string, options: XenstoreErrorOptions = {}) {
-    const what = [options.op, options.path].filter((x) => x !== undefined).join(" ");
-    super(`xenstore ${what === "" ? "request" : what}: ${code}${describe(code)}`, {
-      cause: options.cause,
-    });
-    this.name = "XenstoreError";
+  constructor(code: string, request: XenstoreRequestInfo = {}, options?: ErrorOptions) {
+    const what = [request.op, request.path].filter((x) => x !== undefined).join(" ");
+    super(`xenstore ${what === "" ? "request" : what}: ${code}${describe(code)}`, options);
     this.code = code;
-    this.op = options.op;
-    this.path = options.path;
+    this.op = request.op;
+    this.path = request.path;
   }
 }
 
@@ -96,11 +93,10 @@ function describe(code: string): string {
  * The peer broke the wire protocol (bad header, oversized payload, malformed
  * reply). The connection cannot be trusted afterwards and is closed.
  */
-export class XenstoreProtocolError extends Error {
+export class XenstoreProtocolError extends XenpvError {
   /** Builds the error with a description of what was malformed. */
   constructor(message: string, options?: ErrorOptions) {
     super(`xenstore protocol error: ${message}`, options);
-    this.name = "XenstoreProtocolError";
   }
 }
 
@@ -108,10 +104,9 @@ export class XenstoreProtocolError extends Error {
  * The connection to xenstored is gone: closed by us, or by the peer (daemon
  * died, socket reset). Every pending request rejects with it.
  */
-export class XenstoreClosedError extends Error {
+export class XenstoreClosedError extends XenpvError {
   /** Builds the error with the reason the connection ended. */
   constructor(message = "xenstore connection closed", options?: ErrorOptions) {
     super(message, options);
-    this.name = "XenstoreClosedError";
   }
 }

@@ -35,8 +35,8 @@ export {
   XENSTORE_ERRORS,
   XenstoreClosedError,
   XenstoreError,
-  type XenstoreErrorOptions,
   XenstoreProtocolError,
+  type XenstoreRequestInfo,
 } from "./errors.ts";
 export { childPath, isPathWithin, parentPath } from "./path.ts";
 export type { Access, Permission } from "./permissions.ts";

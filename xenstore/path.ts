@@ -30,7 +30,7 @@ const VALID_CHARS = /^[A-Za-z0-9\-/_@]*$/;
  *
  * @example
  * ```ts
- * import { checkPath } from "@xenpv/console/xenstore";
+ * import { checkPath } from "./path.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(checkPath("/local/domain/1/console"), undefined);
@@ -94,7 +94,7 @@ export function childPath(parent: string, name: string): string {
  *
  * @example
  * ```ts
- * import { isPathWithin } from "@xenpv/console/xenstore";
+ * import { isPathWithin } from "./path.ts";
  * import assert from "node:assert/strict";
  *
  * assert.ok(isPathWithin("/a/b", "/a"));

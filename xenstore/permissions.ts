@@ -27,7 +27,7 @@ const DOMID_MAX = 0xffff;
  *
  * @example
  * ```ts
- * import { formatPermission } from "@xenpv/console/xenstore";
+ * import { formatPermission } from "./permissions.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(formatPermission({ domid: 0, access: "none" }), "n0");
@@ -55,7 +55,7 @@ export function formatPermission(permission: Permission): string {
  *
  * @example
  * ```ts
- * import { parsePermission } from "@xenpv/console/xenstore";
+ * import { parsePermission } from "./permissions.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parsePermission("r12"), { domid: 12, access: "read" });

@@ -4,16 +4,8 @@
 // transactions that merge with unrelated concurrent changes.
 
 import assert from "node:assert/strict";
-import {
-  encodeMessage,
-  MessageType,
-  payloadOf,
-  splitPayload,
-  type XenstoreClient,
-  XenstoreClosedError,
-  XenstoreError,
-  XenstoreServer,
-} from "./mod.ts";
+import { type XenstoreClient, XenstoreClosedError, XenstoreError, XenstoreServer } from "./mod.ts";
+import { encodeMessage, MessageType, payloadOf, splitPayload } from "./wire.ts";
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof XenstoreError && e.code === code);

@@ -10,7 +10,7 @@ import { XenstoreProtocolError } from "./errors.ts";
  *
  * @example
  * ```ts
- * import { MessageType, messageTypeName } from "@xenpv/console/xenstore";
+ * import { MessageType, messageTypeName } from "./wire.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(MessageType.WRITE, 11);
@@ -129,7 +129,7 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
- * import { encodeMessage, MessageType, payloadOf } from "@xenpv/console/xenstore";
+ * import { encodeMessage, MessageType, payloadOf } from "./wire.ts";
  * import assert from "node:assert/strict";
  *
  * const bytes = encodeMessage({
@@ -186,7 +186,7 @@ function putU32(out: Uint8Array, at: number, v: number): void {
  *
  * @example
  * ```ts
- * import { payloadOf } from "@xenpv/console/xenstore";
+ * import { payloadOf } from "./wire.ts";
  * import assert from "node:assert/strict";
  *
  * const p = payloadOf(["/a", new TextEncoder().encode("hi")]);
@@ -217,7 +217,7 @@ export function payloadOf(parts: readonly (string | Uint8Array)[]): Uint8Array<A
  *
  * @example
  * ```ts
- * import { splitPayload } from "@xenpv/console/xenstore";
+ * import { splitPayload } from "./wire.ts";
  * import assert from "node:assert/strict";
  *
  * const bytes = new TextEncoder().encode("a\0b\0");
@@ -266,7 +266,7 @@ export function splitPayloadStrict(payload: Uint8Array): string[] | undefined {
  *
  * @example
  * ```ts
- * import { encodeMessage, MessageDecoder, MessageType } from "@xenpv/console/xenstore";
+ * import { encodeMessage, MessageDecoder, MessageType } from "./wire.ts";
  * import assert from "node:assert/strict";
  *
  * const bytes = encodeMessage({
