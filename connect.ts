@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { assertDomid } from "./_sys/domid.ts";
 import type { XenstoreClient, XenstoreWatch } from "./xenstore/client.ts";
 import { XenstoreClosedError, XenstoreError } from "./xenstore/errors.ts";
 import { ConsoleRing } from "./ring/console_ring.ts";
@@ -189,10 +190,7 @@ async function describeGuest(xs: XenstoreClient, domid: number): Promise<Guest |
 
 async function resolveDomain(xs: XenstoreClient, domain: number | string): Promise<Guest> {
   if (typeof domain === "number" || /^[0-9]+$/.test(domain)) {
-    const domid = Number(domain);
-    if (!Number.isInteger(domid) || domid < 0 || domid > 0x7fef) {
-      throw new RangeError(`domid must be an integer in 0..32751, got ${domain}`);
-    }
+    const domid = assertDomid(Number(domain));
     if (domid === 0) throw new RangeError("dom0 has no PV console to attach to");
     return await describeGuest(xs, domid) ?? throwNotFound(domid);
   }

@@ -5,8 +5,6 @@
 
 import { XenpvError } from "./xenpv_error.ts";
 import {
-  EAGAIN,
-  EINTR,
   errno,
   type Libc,
   MSG_NOSIGNAL,
@@ -17,7 +15,7 @@ import {
   POLLOUT,
   releaseLibc,
 } from "./libc.ts";
-import { errnoName, SystemError } from "./errno.ts";
+import { EAGAIN, EINTR, EIO, errnoName, SystemError } from "./errno.ts";
 import { Poller } from "./poller.ts";
 
 const READ_CHUNK = 65536;
@@ -164,7 +162,7 @@ export class FdStream {
       if (code === EINTR) continue;
       if (code === EAGAIN) return undefined;
       // EIO on a pty whose other side closed is end of stream too.
-      if (code === 5) {
+      if (code === EIO) {
         this.#eof = true;
         return null;
       }

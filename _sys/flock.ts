@@ -5,8 +5,6 @@
 import {
   acquireLibc,
   cString,
-  EAGAIN,
-  EINVAL,
   errno,
   type Libc,
   LOCK_EX,
@@ -18,7 +16,7 @@ import {
   O_RDWR,
   releaseLibc,
 } from "./libc.ts";
-import { errnoName, SystemError } from "./errno.ts";
+import { EAGAIN, EINVAL, errnoName, SystemError } from "./errno.ts";
 import { fstatFd, lstatPath, S_IFMT, S_IFREG, sameFile } from "./stat.ts";
 
 /** A held flock; `release()` unlocks and closes once. */

@@ -81,11 +81,6 @@ export const LOCK_UN = 8;
 export const TCSANOW = 0;
 /** sizeof(struct termios) on Linux glibc (x86-64, arm64). */
 export const TERMIOS_SIZE = 60;
-export const EINTR = 4;
-export const EAGAIN = 11;
-export const ENOTTY = 25;
-export const EINVAL = 22;
-export const EINPROGRESS = 115;
 
 let library: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 let references = 0;

@@ -6,17 +6,15 @@
 
 import {
   acquireLibc,
-  EAGAIN,
   EFD_CLOEXEC,
   EFD_NONBLOCK,
-  EINTR,
   errno,
   lastError,
   type Libc,
   POLLIN,
   releaseLibc,
 } from "./libc.ts";
-import { SystemError } from "./errno.ts";
+import { EAGAIN, EINTR, SystemError } from "./errno.ts";
 
 const ONE = new BigUint64Array([1n]);
 const ONE_BYTES = new Uint8Array(ONE.buffer);

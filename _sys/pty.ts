@@ -6,7 +6,6 @@
 import {
   acquireLibc,
   cString,
-  ENOTTY,
   errno,
   lastError,
   type Libc,
@@ -19,7 +18,7 @@ import {
   TCSANOW,
   TERMIOS_SIZE,
 } from "./libc.ts";
-import { errnoName, SystemError } from "./errno.ts";
+import { ENOTTY, errnoName, SystemError } from "./errno.ts";
 import { FdStream } from "./fd_stream.ts";
 import { fstatFd, isPtySlave, lstatPath, sameFile } from "./stat.ts";
 

@@ -5,9 +5,6 @@ import {
   acquireLibc,
   AF_UNIX,
   cString,
-  EAGAIN,
-  EINTR,
-  EINVAL,
   errno,
   lastError,
   type Libc,
@@ -24,12 +21,19 @@ import {
   SOCK_NONBLOCK,
   SOCK_STREAM,
 } from "./libc.ts";
-import { errnoName, SystemError } from "./errno.ts";
+import {
+  EADDRINUSE,
+  EAGAIN,
+  ECONNABORTED,
+  ECONNREFUSED,
+  EINTR,
+  EINVAL,
+  errnoName,
+  SystemError,
+} from "./errno.ts";
 import { FdStream } from "./fd_stream.ts";
 import { Poller } from "./poller.ts";
 import { fstatFd, lstatPath, S_IFMT, S_IFREG, S_IFSOCK } from "./stat.ts";
-
-const EADDRINUSE = 98;
 
 const SUN_PATH_MAX = 108;
 
@@ -214,7 +218,7 @@ export class UnixListener {
         return new FdStream(this.#libc, fd, { path: this.#path, socket: true });
       }
       const code = errno();
-      if (code === EINTR || code === 103 /* ECONNABORTED */) continue;
+      if (code === EINTR || code === ECONNABORTED) continue;
       if (code !== EAGAIN) throw new SystemError(code, "accept", { path: this.#path });
       await this.#poller.wait(this.#fd, POLLIN);
     }
@@ -250,5 +254,5 @@ function staleSocket(libc: Libc, path: string): boolean {
   const rc = libc.connect(probe, addr, addr.length);
   const code = rc === 0 ? 0 : errno();
   libc.close(probe);
-  return code === 111; // ECONNREFUSED
+  return code === ECONNREFUSED;
 }

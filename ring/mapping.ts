@@ -3,6 +3,7 @@
 // grant reference 0 (GNTTAB_RESERVED_CONSOLE) through /dev/xen/gntdev, or a
 // foreign mapping of the `ring-ref` frame through /dev/xen/privcmd.
 
+import { assertDomid } from "../_sys/domid.ts";
 import { ioc, IOC_NONE } from "../_sys/ioctl.ts";
 import { Mapping } from "../_sys/mmap.ts";
 import { openDevice } from "../_sys/unix_socket.ts";
@@ -108,9 +109,7 @@ export class ConsolePageMapping implements Disposable {
 }
 
 function checkDomid(domid: number): void {
-  if (!Number.isInteger(domid) || domid <= 0 || domid >= 0x7ff0) {
-    throw new RangeError(`guest domid must be an integer in 1..32751, got ${domid}`);
-  }
+  assertDomid(domid, "guest domid", { guest: true });
 }
 
 /** Maps grant reference 0 of `domid` through gntdev. */

@@ -429,3 +429,15 @@ Deno.test("a BYOB reader that cancels mid-read takes nothing from the others", a
   assert.equal(dec.decode((await b.read()).value), "still here");
   await b.cancel();
 });
+
+Deno.test("one domid rule everywhere: 0..0x7FEF; 0x7FF0 up are Xen's reserved ids", async () => {
+  await using host = new SimulatedHost();
+  await using xs = await host.openXenstore();
+  for (const bad of [-1, 1.5, NaN, 0x7ff0, 0xffff]) {
+    await assert.rejects(connect(bad, { host }), RangeError, `connect ${bad}`);
+    await assert.rejects(xs.getDomainPath(bad), RangeError, `getDomainPath ${bad}`);
+    assert.throws(() => host.xenstore.connectClient({ domid: bad }), RangeError);
+  }
+  assert.equal(await xs.getDomainPath(0x7fef), "/local/domain/32751");
+  await assert.rejects(connect("32752", { host }), /0x7FF0 are Xen's reserved ones/);
+});

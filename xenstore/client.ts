@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { assertDomid } from "../_sys/domid.ts";
 import { Outbox } from "./_outbox.ts";
 import {
   type Message,
@@ -737,10 +738,7 @@ function isConflict(err: unknown): boolean {
 }
 
 function checkDomid(domid: number): number {
-  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
-    throw new RangeError(`domid must be an integer in 0..65535, got ${domid}`);
-  }
-  return domid;
+  return assertDomid(domid);
 }
 
 function parseNumber(reply: Uint8Array, op: string): number {

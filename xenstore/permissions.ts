@@ -4,6 +4,8 @@
 // specific access. Owners (and dom0) always have full access. On the wire each
 // entry is a letter and a domid: n (none), r (read), w (write), b (both).
 
+import { assertDomid, DOMID_FIRST_RESERVED } from "../_sys/domid.ts";
+
 /** The access a permission entry grants. */
 export type Access = "none" | "read" | "write" | "both";
 
@@ -17,9 +19,6 @@ export interface Permission {
 
 const LETTERS: Record<Access, string> = { none: "n", read: "r", write: "w", both: "b" };
 const ACCESS: Record<string, Access> = { n: "none", r: "read", w: "write", b: "both" };
-
-/** Largest domid a permission can name (xenstore stores any u16). */
-const DOMID_MAX = 0xffff;
 
 /**
  * Formats an entry the way xenstored sends it, e.g. `{domid: 3, access: "read"}`
@@ -43,11 +42,7 @@ export function formatPermission(permission: Permission): string {
       `xenstore permission access must be none, read, write or both, got ${permission.access}`,
     );
   }
-  const { domid } = permission;
-  if (!Number.isInteger(domid) || domid < 0 || domid > DOMID_MAX) {
-    throw new RangeError(`xenstore permission domid must be 0..${DOMID_MAX}, got ${domid}`);
-  }
-  return `${letter}${domid}`;
+  return `${letter}${assertDomid(permission.domid, "xenstore permission domid")}`;
 }
 
 /**
@@ -67,7 +62,7 @@ export function parsePermission(text: string): Permission | undefined {
   const digits = text.slice(1);
   if (access === undefined || !/^[0-9]{1,5}$/.test(digits)) return undefined;
   const domid = Number(digits);
-  if (domid > DOMID_MAX) return undefined;
+  if (domid >= DOMID_FIRST_RESERVED) return undefined; // not a domain's id
   return { domid, access };
 }
 

@@ -3,15 +3,16 @@ import assert from "node:assert/strict";
 import { formatPermission, parsePermission, type Permission, permits } from "./permissions.ts";
 
 Deno.test("permission strings round-trip", () => {
-  for (const text of ["n0", "r1", "w65535", "b7"]) {
+  for (const text of ["n0", "r1", "w32751", "b7"]) {
     assert.equal(formatPermission(parsePermission(text)!), text);
   }
-  for (const bad of ["", "x1", "r", "r-1", "r65536", "r1a", "R1", "r123456"]) {
+  for (const bad of ["", "x1", "r", "r-1", "r65536", "r32752", "r65535", "r1a", "R1", "r123456"]) {
     assert.equal(parsePermission(bad), undefined, bad);
   }
   assert.throws(() => formatPermission({ domid: 1, access: "all" as never }), TypeError);
   assert.throws(() => formatPermission({ domid: 70000, access: "read" }), RangeError);
   assert.throws(() => formatPermission({ domid: 1.5, access: "read" }), RangeError);
+  assert.throws(() => formatPermission({ domid: 0x7ff0, access: "read" }), RangeError);
 });
 
 Deno.test("permits follows owner, listed entry, then default", () => {

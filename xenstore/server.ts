@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { assertDomid } from "../_sys/domid.ts";
 import { Outbox } from "./_outbox.ts";
 import {
   type Message,
@@ -204,9 +205,7 @@ export class XenstoreServer implements AsyncDisposable {
   connectTransport(options: ServerConnectOptions = {}): XenstoreTransport {
     if (this.#closed) throw new Error("XenstoreServer is closed");
     const domid = options.domid ?? 0;
-    if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
-      throw new RangeError(`domid must be an integer in 0..65535, got ${domid}`);
-    }
+    assertDomid(domid);
     const [clientEnd, serverEnd] = createPipe();
     this.#serve(serverEnd, domid);
     return clientEnd;
