@@ -107,6 +107,19 @@ interface ServerWatch {
   token: string;
 }
 
+/** A request as its handler sees it. */
+interface Request {
+  conn: ServerConnection;
+  m: Message;
+  /** The request's transaction, if it names one. */
+  tx: Transaction | undefined;
+  /** The payload's NUL-separated arguments, between `min` and `max` of them (else EINVAL). */
+  args(min: number, max?: number): string[];
+}
+
+/** Answers one request type: the reply's payload, or a Refusal thrown. */
+type Handler = (request: Request) => Uint8Array;
+
 /** A pending change: the working root plus what the change will announce. */
 interface WorkState {
   root: Node;
@@ -172,6 +185,7 @@ export class XenstoreServer implements AsyncDisposable {
   #features = new Map<number, number>();
   #nextTxId = 1;
   #closed = false;
+  #handlers: Map<number, Handler> = this.#table();
 
   /** Makes an empty store: the root node, owned by dom0, readable by none. */
   constructor(options: XenstoreServerOptions = {}) {
@@ -320,6 +334,11 @@ export class XenstoreServer implements AsyncDisposable {
   }
 
   #dispatch(conn: ServerConnection, m: Message): Uint8Array {
+    const handler = this.#handlers.get(m.type);
+    // WATCH_EVENT and ERROR are replies only; 20 (RESTRICT) is gone. xenstored
+    // answers a type it has no handler for with ENOSYS (seen from Xen 4.17's
+    // in the e2e run).
+    if (handler === undefined) throw new Refusal("ENOSYS");
     const args = (min: number, max = min): string[] => {
       const parts = splitPayloadStrict(m.payload);
       if (parts === undefined || parts.length < min || parts.length > max) {
@@ -327,153 +346,152 @@ export class XenstoreServer implements AsyncDisposable {
       }
       return parts;
     };
-    const tx = this.#transactionFor(conn, m);
-    switch (m.type) {
-      case MessageType.READ: {
-        const [path] = args(1);
-        return this.#read(conn, tx, path).value;
-      }
-      case MessageType.WRITE: {
-        const nul = m.payload.indexOf(0);
-        if (nul < 0) throw new Refusal("EINVAL");
-        const path = strictPath(m.payload.subarray(0, nul));
-        const value = m.payload.slice(nul + 1);
-        this.#change(conn, tx, { kind: "write", path: this.#canonical(conn, path), value });
-        return OK;
-      }
-      case MessageType.MKDIR: {
-        const [path] = args(1);
-        this.#change(conn, tx, { kind: "mkdir", path: this.#canonical(conn, path) });
-        return OK;
-      }
-      case MessageType.RM: {
-        const [path] = args(1);
-        this.#change(conn, tx, { kind: "rm", path: this.#canonical(conn, path) });
-        return OK;
-      }
-      case MessageType.DIRECTORY: {
-        const [path] = args(1);
-        const node = this.#read(conn, tx, path);
-        const reply = payloadOf([...node.children.keys()]);
-        if (reply.length > 4096) throw new Refusal("E2BIG");
-        return reply;
-      }
-      case MessageType.DIRECTORY_PART: {
-        const [path, offsetText] = args(2);
-        const node = this.#read(conn, tx, path);
+    return handler({ conn, m, tx: this.#transactionFor(conn, m), args });
+  }
+
+  /** What each request type does: one handler per type, by the areas of the protocol. */
+  #table(): Map<number, Handler> {
+    const T = MessageType;
+    const ok = (f: (r: Request) => void): Handler => (r) => (f(r), OK);
+    const path = (r: Request, at = 0) => this.#canonical(r.conn, r.args(1)[at]);
+    return new Map<number, Handler>([
+      // nodes
+      [T.READ, (r) => this.#read(r.conn, r.tx, r.args(1)[0]).value],
+      [T.WRITE, ok((r) => this.#write(r))],
+      [T.MKDIR, ok((r) => this.#change(r.conn, r.tx, { kind: "mkdir", path: path(r) }))],
+      [T.RM, ok((r) => this.#change(r.conn, r.tx, { kind: "rm", path: path(r) }))],
+      [T.DIRECTORY, (r) => this.#directory(r)],
+      [T.DIRECTORY_PART, (r) => {
+        const [path, offsetText] = r.args(2);
         // xenstored reads the offset with atoi(): leading digits, else 0.
-        return directoryPart(node, Number(/^[0-9]*/.exec(offsetText)![0] || "0"));
-      }
-      case MessageType.GET_PERMS: {
-        const [path] = args(1);
-        return payloadOf(this.#read(conn, tx, path).perms.map(formatPermission));
-      }
-      case MessageType.SET_PERMS: {
-        const [path, ...texts] = args(2, 4096);
-        const perms = texts.map(parsePermission);
-        if (perms.some((p) => p === undefined)) throw new Refusal("EINVAL");
-        this.#change(conn, tx, {
-          kind: "perms",
-          path: this.#canonical(conn, path),
-          perms: perms as Permission[],
-        });
-        return OK;
-      }
-      case MessageType.WATCH:
-        return this.#watch(conn, args(2, 3));
-      case MessageType.UNWATCH: {
-        const [path, token] = args(2, 3);
-        if (!conn.watches.delete(`${path}\0${token}`)) throw new Refusal("ENOENT");
-        return OK;
-      }
-      case MessageType.TRANSACTION_START:
-        args(0, 1);
-        return this.#startTransaction(conn, m);
-      case MessageType.TRANSACTION_END: {
-        const [how] = args(1);
-        if (how !== "T" && how !== "F") throw new Refusal("EINVAL");
-        if (tx === undefined) throw new Refusal("ENOENT");
-        conn.transactions.delete(tx.id);
-        if (how === "T") this.#commit(conn, tx);
-        return OK;
-      }
-      case MessageType.GET_DOMAIN_PATH: {
-        const [domid] = args(1);
-        return payloadOf([`/local/domain/${parseDomid(domid)}`]);
-      }
-      case MessageType.IS_DOMAIN_INTRODUCED: {
-        const [domid] = args(1);
-        return payloadOf([this.#introduced.has(parseDomid(domid)) ? "T" : "F"]);
-      }
-      case MessageType.INTRODUCE: {
-        privileged(conn);
-        const [domid, mfn, port] = args(3, 4);
-        const id = parseDomid(domid);
-        if (id === 0 || !/^-?[0-9]+$/.test(mfn) || !/^[0-9]+$/.test(port)) {
-          throw new Refusal("EINVAL");
-        }
-        if (!this.#introduced.has(id)) this.introduceDomain(id);
-        return OK;
-      }
-      case MessageType.RELEASE: {
-        privileged(conn);
-        const id = parseDomid(args(1)[0]);
-        if (id === 0) throw new Refusal("EINVAL");
-        if (!this.#introduced.has(id)) throw new Refusal("ENOENT");
-        this.releaseDomain(id);
-        return OK;
-      }
-      case MessageType.RESUME: {
-        privileged(conn);
-        const id = parseDomid(args(1)[0]);
-        if (!this.#introduced.has(id)) throw new Refusal("ENOENT");
-        return OK;
-      }
-      case MessageType.SET_TARGET: {
-        privileged(conn);
-        const [domid, target] = args(2);
-        parseDomid(domid);
-        parseDomid(target);
-        return OK;
-      }
-      case MessageType.RESET_WATCHES:
-        conn.watches.clear();
-        conn.transactions.clear();
-        return OK;
-      case MessageType.CONTROL:
-        return this.#control(conn, args(1, 64));
-      case MessageType.GET_FEATURE: {
-        const parts = args(0, 1);
-        if (parts.length === 1) {
-          privileged(conn);
-          return payloadOf([String(this.#features.get(parseDomid(parts[0])) ?? 0)]);
-        }
-        return payloadOf([String(this.#features.get(conn.domid) ?? 0)]);
-      }
-      case MessageType.SET_FEATURE: {
-        privileged(conn);
-        const [domid, value] = args(2);
-        const id = parseDomid(domid);
-        if (!/^[0-9]+$/.test(value)) throw new Refusal("EINVAL");
-        // This server supports no ring features, so only 0 is settable.
-        if (Number(value) !== 0) throw new Refusal("EINVAL");
-        if (this.#introduced.has(id)) throw new Refusal("EBUSY");
-        this.#features.set(id, 0);
-        return OK;
-      }
-      case MessageType.GET_QUOTA:
-        privileged(conn);
-        return this.#getQuota(args(0, 2));
-      case MessageType.SET_QUOTA:
-        privileged(conn);
-        this.#setQuota(args(2, 3));
-        return OK;
-      default:
-        // WATCH_EVENT and ERROR are replies only; 20 (RESTRICT) is gone.
-        // xenstored answers a type it has no handler for with ENOSYS
-        // (seen from Xen 4.17's in the e2e run).
-        throw new Refusal("ENOSYS");
+        const offset = Number(/^[0-9]*/.exec(offsetText)![0] || "0");
+        return directoryPart(this.#read(r.conn, r.tx, path), offset);
+      }],
+      [
+        T.GET_PERMS,
+        (r) => payloadOf(this.#read(r.conn, r.tx, r.args(1)[0]).perms.map(formatPermission)),
+      ],
+      [T.SET_PERMS, ok((r) => this.#setPerms(r))],
+      // watches
+      [T.WATCH, (r) => this.#watch(r.conn, r.args(2, 3))],
+      [
+        T.UNWATCH,
+        ok((r) => {
+          const [path, token] = r.args(2, 3);
+          if (!r.conn.watches.delete(`${path}\0${token}`)) throw new Refusal("ENOENT");
+        }),
+      ],
+      [
+        T.RESET_WATCHES,
+        ok((r) => {
+          r.conn.watches.clear();
+          r.conn.transactions.clear();
+        }),
+      ],
+      // transactions
+      [T.TRANSACTION_START, (r) => (r.args(0, 1), this.#startTransaction(r.conn, r.m))],
+      [T.TRANSACTION_END, ok((r) => this.#endTransaction(r))],
+      // domains
+      [T.GET_DOMAIN_PATH, (r) => payloadOf([`/local/domain/${parseDomid(r.args(1)[0])}`])],
+      [
+        T.IS_DOMAIN_INTRODUCED,
+        (r) => payloadOf([this.#introduced.has(parseDomid(r.args(1)[0])) ? "T" : "F"]),
+      ],
+      [T.INTRODUCE, ok((r) => this.#introduce(r))],
+      [T.RELEASE, ok((r) => this.#release(r))],
+      [
+        T.RESUME,
+        ok((r) => {
+          privileged(r.conn);
+          if (!this.#introduced.has(parseDomid(r.args(1)[0]))) throw new Refusal("ENOENT");
+        }),
+      ],
+      [
+        T.SET_TARGET,
+        ok((r) => {
+          privileged(r.conn);
+          const [domid, target] = r.args(2);
+          parseDomid(domid);
+          parseDomid(target);
+        }),
+      ],
+      // the store itself
+      [T.CONTROL, (r) => this.#control(r.conn, r.args(1, 64))],
+      [T.GET_FEATURE, (r) => this.#getFeature(r)],
+      [T.SET_FEATURE, ok((r) => this.#setFeature(r))],
+      [T.GET_QUOTA, (r) => (privileged(r.conn), this.#getQuota(r.args(0, 2)))],
+      [T.SET_QUOTA, ok((r) => (privileged(r.conn), this.#setQuota(r.args(2, 3))))],
+    ]);
+  }
+
+  #write({ conn, m, tx }: Request): void {
+    const nul = m.payload.indexOf(0);
+    if (nul < 0) throw new Refusal("EINVAL");
+    const path = strictPath(m.payload.subarray(0, nul));
+    const value = m.payload.slice(nul + 1);
+    this.#change(conn, tx, { kind: "write", path: this.#canonical(conn, path), value });
+  }
+
+  #directory({ conn, tx, args }: Request): Uint8Array {
+    const node = this.#read(conn, tx, args(1)[0]);
+    const reply = payloadOf([...node.children.keys()]);
+    if (reply.length > 4096) throw new Refusal("E2BIG");
+    return reply;
+  }
+
+  #setPerms({ conn, tx, args }: Request): void {
+    const [path, ...texts] = args(2, 4096);
+    const perms = texts.map(parsePermission);
+    if (perms.some((p) => p === undefined)) throw new Refusal("EINVAL");
+    this.#change(conn, tx, {
+      kind: "perms",
+      path: this.#canonical(conn, path),
+      perms: perms as Permission[],
+    });
+  }
+
+  #endTransaction({ conn, tx, args }: Request): void {
+    const [how] = args(1);
+    if (how !== "T" && how !== "F") throw new Refusal("EINVAL");
+    if (tx === undefined) throw new Refusal("ENOENT");
+    conn.transactions.delete(tx.id);
+    if (how === "T") this.#commit(conn, tx);
+  }
+
+  #introduce({ conn, args }: Request): void {
+    privileged(conn);
+    const [domid, mfn, port] = args(3, 4);
+    const id = parseDomid(domid);
+    if (id === 0 || !/^-?[0-9]+$/.test(mfn) || !/^[0-9]+$/.test(port)) {
+      throw new Refusal("EINVAL");
     }
+    if (!this.#introduced.has(id)) this.introduceDomain(id);
+  }
+
+  #release({ conn, args }: Request): void {
+    privileged(conn);
+    const id = parseDomid(args(1)[0]);
+    if (id === 0) throw new Refusal("EINVAL");
+    if (!this.#introduced.has(id)) throw new Refusal("ENOENT");
+    this.releaseDomain(id);
+  }
+
+  #getFeature({ conn, args }: Request): Uint8Array {
+    const parts = args(0, 1);
+    if (parts.length === 0) return payloadOf([String(this.#features.get(conn.domid) ?? 0)]);
+    privileged(conn);
+    return payloadOf([String(this.#features.get(parseDomid(parts[0])) ?? 0)]);
+  }
+
+  #setFeature({ conn, args }: Request): void {
+    privileged(conn);
+    const [domid, value] = args(2);
+    const id = parseDomid(domid);
+    if (!/^[0-9]+$/.test(value)) throw new Refusal("EINVAL");
+    // This server supports no ring features, so only 0 is settable.
+    if (Number(value) !== 0) throw new Refusal("EINVAL");
+    if (this.#introduced.has(id)) throw new Refusal("EBUSY");
+    this.#features.set(id, 0);
   }
 
   #transactionFor(conn: ServerConnection, m: Message): Transaction | undefined {
