@@ -85,6 +85,12 @@ export interface NestedOptions {
 /** The default bound on a command's output, in characters. */
 const MAX_OUTPUT = 16 << 20;
 
+/** Where a login is: answering nothing yet, logging a left shell out, or past a prompt. */
+type LoginStage = "start" | "logging-out" | "user" | "password" | "elevate" | "done";
+
+/** What a prompt met during a login is. */
+type LoginPrompt = "login" | "password" | "elevate" | "incorrect" | "shell";
+
 /** How long the console must stay silent before login() looks at its prompt. */
 const SETTLE_MS = 150;
 
@@ -403,76 +409,111 @@ export class ConsoleSession implements AsyncDisposable {
   }
 
   async #login(options: LoginOptions): Promise<void> {
-    const d = this.#dialect;
     const signal = this.#bound(options.signal);
-    const { user, password } = options;
-    this.#ex.transcript.addSecret(password);
+    this.#ex.transcript.addSecret(options.password);
     this.#state = "logged-out";
-    const patterns: Pattern[] = [d.loginPrompt, d.passwordPrompt, d.shellReady];
-    if (d.elevatePrompt) patterns.push(d.elevatePrompt);
-    if (d.loginIncorrect) patterns.push(d.loginIncorrect);
-    type Stage = "start" | "logging-out" | "user" | "password" | "elevate";
-    let stage: Stage = "start";
+    const prompts = this.#loginPrompts();
+    await this.#wake(prompts, signal);
+    let stage: LoginStage = "start";
     let sawPrompt = false;
-    // Let the backlog and any output still on its way arrive, so that a
-    // prompt answered below is the current one. Wake the console with Enter
-    // unless it already shows a prompt.
-    await this.#ex.quiet(SETTLE_MS, { signal });
-    const tail = this.#ex.buffer;
-    if (!patterns.some((p) => p instanceof RegExp && new RegExp(p.source, p.flags).test(tail))) {
-      await this.#ex.send(d.enter);
-    }
-    while (true) {
-      let m: ExpectMatch;
-      try {
-        m = await this.#ex.expect(patterns, { signal });
-      } catch (err) {
-        if (!sawPrompt && !(err instanceof StreamEndedError)) {
-          throw new LoginError("no-prompt", user, { cause: err });
-        }
-        throw err;
-      }
+    while (stage !== "done") {
+      const kind = await this.#nextLoginPrompt(prompts, signal, sawPrompt, options.user);
       sawPrompt = true;
       // At the start, a prompt followed by more output is stale backlog.
       if (stage === "start" && this.#ex.buffer.trim() !== "") continue;
-      const p = m.pattern;
-      if (p === d.loginPrompt) {
-        if (stage === "password" || stage === "elevate") {
-          throw new LoginError(stage === "password" ? "bad-credentials" : "refused", user);
-        }
-        await this.#ex.send(user + d.enter);
-        stage = "user";
-      } else if (p === d.passwordPrompt) {
-        if (stage !== "user") {
-          await this.#ex.send(d.enter); // someone else's half-typed login: abandon it
-          stage = "start";
-          continue;
-        }
-        await this.#ex.send(password + d.enter, { secret: true });
-        stage = "password";
-      } else if (p === d.elevatePrompt) {
-        await this.#ex.send(d.elevateAnswer(options.elevate ?? false) + d.enter);
-        stage = "elevate";
-      } else if (p === d.loginIncorrect) {
-        if (stage === "password") throw new LoginError("bad-credentials", user);
-      } else if (p === d.shellReady) {
-        if (stage === "password" || stage === "elevate") break;
-        if (stage === "start") {
-          if (options.reuse) break;
-          await this.#typeLine(d.logout);
-          stage = "logging-out";
-        }
-      }
+      stage = await this.#answer(kind, stage, options);
     }
     // Prove the shell is there and skip the banner and stale output.
     try {
-      await this.#acked(d.probe(newTag()), signal);
+      await this.#acked(this.#dialect.probe(newTag()), signal);
     } catch (err) {
-      if (err instanceof SessionEndedError) throw new LoginError("refused", user, { cause: err });
+      if (err instanceof SessionEndedError) {
+        throw new LoginError("refused", options.user, { cause: err });
+      }
       throw err;
     }
-    this.#user = user;
+    this.#user = options.user;
     this.#state = "ready";
+  }
+
+  /** The prompts a login may meet, with what each one is. */
+  #loginPrompts(): [Pattern, LoginPrompt][] {
+    const d = this.#dialect;
+    const prompts: [Pattern, LoginPrompt][] = [
+      [d.loginPrompt, "login"],
+      [d.passwordPrompt, "password"],
+      [d.shellReady, "shell"],
+    ];
+    if (d.elevatePrompt) prompts.push([d.elevatePrompt, "elevate"]);
+    if (d.loginIncorrect) prompts.push([d.loginIncorrect, "incorrect"]);
+    return prompts;
+  }
+
+  /**
+   * Lets the backlog and any output still on its way arrive, so that a prompt
+   * answered next is the current one; wakes the console with Enter unless it
+   * already shows a prompt.
+   */
+  async #wake(prompts: [Pattern, LoginPrompt][], signal: AbortSignal): Promise<void> {
+    await this.#ex.quiet(SETTLE_MS, { signal });
+    const tail = this.#ex.buffer;
+    const showing = prompts.some(([p]) =>
+      p instanceof RegExp && new RegExp(p.source, p.flags).test(tail)
+    );
+    if (!showing) await this.#ex.send(this.#dialect.enter);
+  }
+
+  /** The next prompt; no prompt at all (a timeout) is LoginError "no-prompt". */
+  async #nextLoginPrompt(
+    prompts: [Pattern, LoginPrompt][],
+    signal: AbortSignal,
+    sawPrompt: boolean,
+    user: string,
+  ): Promise<LoginPrompt> {
+    try {
+      const m = await this.#ex.expect(prompts.map(([p]) => p), { signal });
+      return prompts[m.index][1];
+    } catch (err) {
+      if (!sawPrompt && !(err instanceof StreamEndedError)) {
+        throw new LoginError("no-prompt", user, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Answers a prompt met at a stage of the login; returns the next stage. */
+  async #answer(kind: LoginPrompt, stage: LoginStage, options: LoginOptions): Promise<LoginStage> {
+    const d = this.#dialect;
+    const { user } = options;
+    const answered = stage === "password" || stage === "elevate";
+    switch (kind) {
+      case "login":
+        // Asked again after the password: refused.
+        if (answered) {
+          throw new LoginError(stage === "password" ? "bad-credentials" : "refused", user);
+        }
+        await this.#ex.send(user + d.enter);
+        return "user";
+      case "password":
+        if (stage !== "user") {
+          await this.#ex.send(d.enter); // someone else's half-typed login: abandon it
+          return "start";
+        }
+        await this.#ex.send(options.password + d.enter, { secret: true });
+        return "password";
+      case "elevate":
+        await this.#ex.send(d.elevateAnswer(options.elevate ?? false) + d.enter);
+        return "elevate";
+      case "incorrect":
+        if (stage === "password") throw new LoginError("bad-credentials", user);
+        return stage;
+      case "shell":
+        if (answered) return "done";
+        if (stage !== "start") return stage;
+        if (options.reuse) return "done"; // a shell someone left logged in, used as it is
+        await this.#typeLine(d.logout);
+        return "logging-out";
+    }
   }
 
   async #run(
