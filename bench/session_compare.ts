@@ -16,6 +16,7 @@ const guest = await host.createGuest({ name: "bench", program: "windows" });
 
 async function xenpv(): Promise<number> {
   await using session = new ConsoleSession(await connect("bench", { host }), {
+    dialect: "windows",
     ownsConsole: true,
   });
   await session.login({ user: "Administrator", password: "xenpv" });

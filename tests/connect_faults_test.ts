@@ -193,7 +193,7 @@ Deno.test("close() after the console failed by itself waits until everything is 
 Deno.test("the guest destroyed during login: a typed error within 1 s", async () => {
   await using host = new SimulatedHost();
   const guest = await host.createGuest({ name: "g1" });
-  await using session = new ConsoleSession(await connect("g1", { host }));
+  await using session = new ConsoleSession(await connect("g1", { host }), { dialect: "windows" });
   const login = session.login({ user: "Administrator", password: "xenpv" });
   setTimeout(() => guest.destroy(), 5);
   await within(1000, assert.rejects(login, StreamEndedError));

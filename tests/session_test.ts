@@ -28,7 +28,7 @@ const ADMIN = {
 async function setup(
   flavour: Flavour,
   guestOptions: Partial<WindowsGuestOptions & LinuxGuestOptions> = {},
-  sessionOptions: ConsoleSessionOptions = {},
+  sessionOptions: Partial<ConsoleSessionOptions> = {},
   wrap: (p: GuestProgram) => GuestProgram = (p) => p,
 ) {
   const host = new SimulatedHost();
@@ -252,7 +252,9 @@ Deno.test("windows: typed errors for bad arguments, before anything is sent", as
   assert.throws(() => s.run('echo "open'), TypeError);
   assert.throws(() => s.run("echo " + "x".repeat(9000)), RangeError);
   assert.throws(() => s.run("echo x", { maxOutput: -1 }), RangeError);
-  assert.throws(() => new ConsoleSession({} as never), TypeError);
+  assert.throws(() => new ConsoleSession({} as never, {} as never), TypeError);
+  // no dialect: it is not guessed
+  assert.throws(() => new ConsoleSession({} as never, { ownsConsole: true } as never), /dialect/);
   assert.equal((await s.run("echo still fine")).output, "still fine\n");
 });
 

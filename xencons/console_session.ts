@@ -19,13 +19,19 @@ export type SessionState = "logged-out" | "ready" | "busy" | "broken" | "closed"
 
 /** Options for {@linkcode ConsoleSession}. */
 export interface ConsoleSessionOptions {
-  /** The guest's dialect. Default "windows". */
-  dialect?: "windows" | "linux" | Dialect;
+  /**
+   * The guest's dialect, always given: the Windows XENCONS service and a Linux
+   * getty differ in every prompt and in how a command's status is read.
+   */
+  dialect: "windows" | "linux" | Dialect;
   /** Bound in ms on login(), logout() and recovery after ^C when no signal is given. Default 30000. */
   timeout?: number;
   /** Noise to cut out of the output (default: the dialect's; null keeps everything). */
   noise?: RegExp | null;
-  /** Remove ANSI escape sequences from what is matched and returned. Default true. */
+  /**
+   * Remove ANSI escape sequences from what is matched and returned. Default
+   * true, as in {@linkcode Expect}: a prompt in colour still matches.
+   */
   stripAnsi?: boolean;
   /** Where traffic is recorded (passwords redacted). */
   transcript?: Transcript;
@@ -163,9 +169,9 @@ export class ConsoleSession implements AsyncDisposable {
   /** Starts reading the console (it is drained from now on, so the guest never stalls). */
   constructor(
     console: ConsoleStreams & { close?(): Promise<void> },
-    options: ConsoleSessionOptions = {},
+    options: ConsoleSessionOptions,
   ) {
-    const d = options.dialect ?? "windows";
+    const d = options?.dialect;
     this.#dialect = d === "windows" ? windowsDialect : d === "linux" ? linuxDialect : d;
     if (typeof this.#dialect?.command !== "function") {
       throw new TypeError(`dialect must be "windows", "linux" or a Dialect, got ${String(d)}`);
@@ -609,7 +615,10 @@ export class ConsoleSession implements AsyncDisposable {
  *
  * await using host = new SimulatedHost();
  * await host.createGuest({ name: "win1" });
- * await using session = new ConsoleSession(await connect("win1", { host }), { ownsConsole: true });
+ * await using session = new ConsoleSession(await connect("win1", { host }), {
+ *   dialect: "windows",
+ *   ownsConsole: true,
+ * });
  * await session.login({ user: "Administrator", password: "xenpv" });
  * const netsh = await session.nested("netsh", { prompt: /netsh>$/ });
  * const table = await netsh.run("interface ipv4 show global");

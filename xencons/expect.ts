@@ -22,7 +22,10 @@ export interface ExpectOptions {
    * is dropped and counted in {@linkcode ExpectMatch.dropped}). Default 65536.
    */
   window?: number;
-  /** Remove ANSI escape sequences before matching. Default false. */
+  /**
+   * Remove ANSI escape sequences before matching (a prompt in colour still
+   * matches). Default true, as in `ConsoleSession`; false matches the raw text.
+   */
   stripAnsi?: boolean;
   /**
    * Messages to cut out of the output before matching (kernel printk lines,
@@ -163,7 +166,7 @@ export class Expect implements AsyncDisposable {
       throw new TypeError("noise must be a global RegExp (with the g flag)");
     }
     this.#window = window;
-    this.#stripAnsi = options.stripAnsi ?? false;
+    this.#stripAnsi = options.stripAnsi ?? true;
     this.#noise = options.noise ?? null;
     this.#transcript = options.transcript ?? new Transcript();
     this.#decoder = new TextDecoder(options.encoding ?? "utf-8");

@@ -11,7 +11,10 @@
  * import { connect } from "@xenpv/console";
  * import { ConsoleSession } from "@xenpv/console/xencons";
  *
- * await using session = new ConsoleSession(await connect("win10"), { ownsConsole: true });
+ * await using session = new ConsoleSession(await connect("win10"), {
+ *   dialect: "windows",
+ *   ownsConsole: true,
+ * });
  * await session.login({ user: "Administrator", password: Deno.env.get("PW")! });
  * const { output, exitCode } = await session.run("ipconfig /all");
  * ```
