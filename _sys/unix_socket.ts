@@ -171,30 +171,9 @@ export class UnixListener {
     const addr = sockaddrUn(path);
     const libc = acquireLibc();
     let fd = -1;
-    const bind = () => {
-      const old = libc.umask(0o177); // bind creates the file: 0777 & ~umask
-      try {
-        return libc.bind(fd, addr, addr.length) === 0 ? 0 : errno();
-      } finally {
-        libc.umask(old);
-      }
-    };
     try {
       fd = newSocket(libc, path);
-      let code = bind();
-      if (code === EADDRINUSE && staleSocket(libc, path)) {
-        libc.unlink(cString(path));
-        code = bind();
-      }
-      if (code !== 0) {
-        throw new SystemError(code, "bind", {
-          path,
-          hint: code === EADDRINUSE
-            ? "something is there: another server's socket, or a file that is not a socket " +
-              "(not removed)"
-            : undefined,
-        });
-      }
+      bindSocketPath(path, () => libc.bind(fd, addr, addr.length) === 0 ? 0 : errno());
       if (libc.listen(fd, backlog) !== 0) throw lastError("listen", { path });
       return new UnixListener(libc, fd, path, new Poller());
     } catch (err) {
@@ -236,6 +215,44 @@ export class UnixListener {
       releaseLibc();
     })();
     return this.#closing;
+  }
+}
+
+/**
+ * Binds a unix socket at `path` by xenpv's rules, whoever makes the socket
+ * (libc here, or Deno's own listener): `bind()` runs under umask 0177 (the
+ * file is 0600 whatever the process umask, as xenstored's socket is), and a
+ * stale socket file left there is replaced, never anything else. `bind`
+ * returns 0 or the errno of its failure; the SystemError of a refusal names
+ * what is in the way.
+ */
+export function bindSocketPath(path: string, bind: () => number): void {
+  const libc = acquireLibc();
+  try {
+    const bound = () => {
+      const old = libc.umask(0o177); // bind creates the file: 0777 & ~umask
+      try {
+        return bind();
+      } finally {
+        libc.umask(old);
+      }
+    };
+    let code = bound();
+    if (code === EADDRINUSE && staleSocket(libc, path)) {
+      libc.unlink(cString(path));
+      code = bound();
+    }
+    if (code !== 0) {
+      throw new SystemError(code, "bind", {
+        path,
+        hint: code === EADDRINUSE
+          ? "something is there: another server's socket, or a file that is not a socket " +
+            "(not removed)"
+          : undefined,
+      });
+    }
+  } finally {
+    releaseLibc();
   }
 }
 

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The conformance suite against our server, in-process and over a unix
-// socket (through the libc FFI transport). Set XENPV_CONFORMANCE_PATH to run
+// socket through each transport (libc through FFI, and Deno's own sockets),
+// client and server alike. Set XENPV_CONFORMANCE_PATH to run
 // it against another server as well (the Xen-in-QEMU run points it at the
 // real xenstored).
 
@@ -16,15 +17,17 @@ conformanceSuite("in-process", () => {
 });
 
 let socketCounter = 0;
-conformanceSuite("unix socket", () => {
-  const server = new XenstoreServer();
-  const path = `/tmp/xenpv-conformance-${Deno.pid}-${++socketCounter}.sock`;
-  server.listen(path);
-  return Promise.resolve({
-    connect: () => XenstoreClient.connect({ path }),
-    close: () => server.close(),
+for (const transport of ["libc", "deno"] as const) {
+  conformanceSuite(`unix socket (${transport})`, () => {
+    const server = new XenstoreServer();
+    const path = `/tmp/xenpv-conformance-${Deno.pid}-${++socketCounter}.sock`;
+    server.listen(path, { transport });
+    return Promise.resolve({
+      connect: () => XenstoreClient.connect({ path, transport }),
+      close: () => server.close(),
+    });
   });
-});
+}
 
 const other = Deno.env.get("XENPV_CONFORMANCE_PATH");
 if (other) {

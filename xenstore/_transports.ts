@@ -4,10 +4,44 @@
 
 import { getenv } from "../_sys/libc.ts";
 import { SystemError } from "../_sys/errno.ts";
-import { connectUnix, openDevice } from "../_sys/unix_socket.ts";
+import { connectUnix, openDevice, UnixListener } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { XenstoreTransport } from "./transport.ts";
 import { XenbusTransport } from "./_xenbus_transport.ts";
+import { DenoSocketListener, denoSocketsAllowed, DenoSocketTransport } from "./_deno_socket.ts";
+
+/**
+ * How a unix socket to xenstored is reached: through libc (only `--allow-ffi`
+ * needed), through Deno's own sockets (faster waits; needs `--allow-read`
+ * and `--allow-write` for the path), or `"auto"`: Deno's when granted.
+ */
+export type SocketTransport = "auto" | "libc" | "deno";
+
+function useDeno(path: string, how: SocketTransport): boolean {
+  if (how !== "auto" && how !== "libc" && how !== "deno") {
+    throw new TypeError(`transport must be "auto", "libc" or "deno", got ${String(how)}`);
+  }
+  return how === "deno" || (how === "auto" && denoSocketsAllowed(path));
+}
+
+/** Connects to a xenstore socket the way chosen. */
+export function connectSocket(
+  path: string,
+  how: SocketTransport = "auto",
+): Promise<XenstoreTransport> {
+  return useDeno(path, how) ? DenoSocketTransport.connect(path) : connectUnix(path);
+}
+
+/** A listening xenstore socket, as `XenstoreServer.listen` serves it. */
+export interface SocketListener {
+  accept(): Promise<XenstoreTransport | null>;
+  close(): Promise<void>;
+}
+
+/** Listens on a xenstore socket the way chosen. */
+export function listenSocket(path: string, how: SocketTransport = "auto"): SocketListener {
+  return useDeno(path, how) ? new DenoSocketListener(path) : UnixListener.listen(path);
+}
 
 /** Where xenstored listens by default. */
 export const DEFAULT_SOCKET = "/var/run/xenstored/socket";
@@ -20,21 +54,27 @@ const xenbusHint = deviceHint(
 );
 
 /** Opens a path as libxenstore would: `/dev/...` as a device, else a socket. */
-export function openPath(path: string): Promise<XenstoreTransport> | XenstoreTransport {
+export function openPath(
+  path: string,
+  how: SocketTransport = "auto",
+): Promise<XenstoreTransport> | XenstoreTransport {
   return path.startsWith("/dev/")
     ? new XenbusTransport(openDevice(path, xenbusHint))
-    : connectUnix(path);
+    : connectSocket(path, how);
 }
 
 /**
  * `path`, else `$XENSTORED_PATH`, else the default socket, else the xenbus
  * device. An explicit path is the only one tried.
  */
-export async function openXenstoreTransport(path?: string): Promise<XenstoreTransport> {
+export async function openXenstoreTransport(
+  path?: string,
+  how: SocketTransport = "auto",
+): Promise<XenstoreTransport> {
   const explicit = path ?? getenv("XENSTORED_PATH");
-  if (explicit !== undefined && explicit !== "") return await openPath(explicit);
+  if (explicit !== undefined && explicit !== "") return await openPath(explicit, how);
   try {
-    return await connectUnix(DEFAULT_SOCKET);
+    return await connectSocket(DEFAULT_SOCKET, how);
   } catch (err) {
     if (!(err instanceof SystemError)) throw err;
     try {

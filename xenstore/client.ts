@@ -28,6 +28,13 @@ export interface XenstoreConnectOptions {
    * `/dev/xen/xenbus` (the order libxenstore uses).
    */
   path?: string;
+  /**
+   * How a socket is reached: through libc (`"libc"`: `--allow-ffi` is
+   * enough), through Deno's own unix sockets (`"deno"`: their waits are
+   * faster; they need `--allow-read` and `--allow-write` for the path), or
+   * `"auto"` (the default): Deno's when the program was granted them.
+   */
+  transport?: "auto" | "libc" | "deno";
 }
 
 /** Options for {@linkcode XenstoreClient.watch}. */
@@ -127,7 +134,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
    * is reachable (e.g. not in dom0, or not root).
    */
   static async connect(options: XenstoreConnectOptions = {}): Promise<XenstoreClient> {
-    return new XenstoreClient(await openXenstoreTransport(options.path));
+    return new XenstoreClient(await openXenstoreTransport(options.path, options.transport));
   }
 
   /**

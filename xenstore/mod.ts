@@ -42,6 +42,7 @@ export { childPath, isPathWithin, parentPath } from "./path.ts";
 export type { Access, Permission } from "./permissions.ts";
 export {
   DEFAULT_QUOTAS,
+  type ListenOptions,
   type ServerConnectOptions,
   type XenstoreListener,
   type XenstoreQuotas,

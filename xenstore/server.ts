@@ -15,7 +15,7 @@ import { components, countByOwner, lookup, makeNode, nextGen, type Node, update 
 import { XenstoreClient } from "./client.ts";
 import type { XenstoreTransport } from "./transport.ts";
 import { createPipe } from "./_pipe.ts";
-import { UnixListener } from "../_sys/unix_socket.ts";
+import { listenSocket } from "./_transports.ts";
 
 /**
  * Per-domain limits, named as xenstored's GET_QUOTA names them. 0 disables a
@@ -76,6 +76,18 @@ export interface XenstoreServerStats {
   nodes: number;
   /** Listening sockets. */
   listeners: number;
+}
+
+/** Options for {@linkcode XenstoreServer.listen}. */
+export interface ListenOptions {
+  /**
+   * How the socket is served: through libc (`"libc"`: `--allow-ffi` is
+   * enough), through Deno's own unix sockets (`"deno"`: faster waits; needs
+   * `--allow-read` and `--allow-write` for the path), or `"auto"` (the
+   * default): Deno's when the program was granted them. The socket is 0600
+   * either way, and only a stale socket file is ever replaced.
+   */
+  transport?: "auto" | "libc" | "deno";
 }
 
 /** A listening unix socket of a {@linkcode XenstoreServer}. */
@@ -236,9 +248,9 @@ export class XenstoreServer implements AsyncDisposable {
    *
    * @throws {SystemError} when the path cannot be bound.
    */
-  listen(path: string): XenstoreListener {
+  listen(path: string, options: ListenOptions = {}): XenstoreListener {
     if (this.#closed) throw new Error("XenstoreServer is closed");
-    const socket = UnixListener.listen(path);
+    const socket = listenSocket(path, options.transport);
     const listeners = this.#listeners;
     const listener: XenstoreListener = {
       path,
