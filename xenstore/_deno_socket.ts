@@ -2,17 +2,22 @@
 // The fast path to a xenstore socket: Deno's own unix sockets, which wake
 // the event loop directly instead of through the FFI poll helper thread
 // (about 40 µs a wait). Used only when the program was granted what they
-// need (read and write on the socket's path); `--allow-ffi` stays enough.
+// need (read, write and net on the socket's path: Deno 2.9 asks all three);
+// `--allow-ffi` stays enough.
 
 import { errnoValue, SystemError } from "../_sys/errno.ts";
 import { bindSocketPath } from "../_sys/unix_socket.ts";
 import type { XenstoreTransport } from "./transport.ts";
 
-/** Whether Deno's unix sockets may be used for `path`: read and write granted (never prompts). */
+/**
+ * Whether Deno's unix sockets may be used for `path`: read, write and net
+ * (`unix:<path>`) granted. Never prompts.
+ */
 export function denoSocketsAllowed(path: string): boolean {
   try {
     return Deno.permissions.querySync({ name: "read", path }).state === "granted" &&
-      Deno.permissions.querySync({ name: "write", path }).state === "granted";
+      Deno.permissions.querySync({ name: "write", path }).state === "granted" &&
+      Deno.permissions.querySync({ name: "net", host: `unix:${path}` }).state === "granted";
   } catch {
     return false;
   }

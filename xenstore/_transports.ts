@@ -12,8 +12,8 @@ import { DenoSocketListener, denoSocketsAllowed, DenoSocketTransport } from "./_
 
 /**
  * How a unix socket to xenstored is reached: through libc (only `--allow-ffi`
- * needed), through Deno's own sockets (faster waits; needs `--allow-read`
- * and `--allow-write` for the path), or `"auto"`: Deno's when granted.
+ * needed), through Deno's own sockets (faster waits; needs `--allow-read`,
+ * `--allow-write` and `--allow-net` for the path), or `"auto"`: Deno's when granted.
  */
 export type SocketTransport = "auto" | "libc" | "deno";
 

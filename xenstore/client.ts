@@ -31,7 +31,8 @@ export interface XenstoreConnectOptions {
   /**
    * How a socket is reached: through libc (`"libc"`: `--allow-ffi` is
    * enough), through Deno's own unix sockets (`"deno"`: their waits are
-   * faster; they need `--allow-read` and `--allow-write` for the path), or
+   * faster; they need `--allow-read`, `--allow-write` and `--allow-net` for
+   * the path), or
    * `"auto"` (the default): Deno's when the program was granted them.
    */
   transport?: "auto" | "libc" | "deno";

@@ -83,7 +83,7 @@ export interface ListenOptions {
   /**
    * How the socket is served: through libc (`"libc"`: `--allow-ffi` is
    * enough), through Deno's own unix sockets (`"deno"`: faster waits; needs
-   * `--allow-read` and `--allow-write` for the path), or `"auto"` (the
+   * `--allow-read`, `--allow-write` and `--allow-net` for the path), or `"auto"` (the
    * default): Deno's when the program was granted them. The socket is 0600
    * either way, and only a stale socket file is ever replaced.
    */
