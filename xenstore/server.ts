@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { assertDomid } from "../_sys/domid.ts";
+import { assertDomid, isDomid } from "../_sys/domid.ts";
 import { Outbox } from "./_outbox.ts";
 import {
   type Message,
@@ -273,6 +273,7 @@ export class XenstoreServer implements AsyncDisposable {
    * `@introduceDomain`.
    */
   introduceDomain(domid: number): void {
+    assertDomid(domid);
     this.#introduced.add(domid);
     this.#fireSpecial("@introduceDomain");
   }
@@ -282,6 +283,7 @@ export class XenstoreServer implements AsyncDisposable {
    * Its in-process connections are closed.
    */
   releaseDomain(domid: number): void {
+    assertDomid(domid);
     this.#introduced.delete(domid);
     for (const c of [...this.#connections]) {
       if (c.domid === domid && domid !== 0) c.close();
@@ -978,9 +980,11 @@ function privileged(conn: ServerConnection): void {
   if (conn.domid !== 0) throw new Refusal("EACCES");
 }
 
+/** A domid argument of a request: decimal digits naming a domain's id, else EINVAL. */
 function parseDomid(text: string): number {
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) > 0xffff) throw new Refusal("EINVAL");
-  return Number(text);
+  const domid = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!isDomid(domid)) throw new Refusal("EINVAL");
+  return domid;
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
