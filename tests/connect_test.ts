@@ -441,3 +441,12 @@ Deno.test("one domid rule everywhere: 0..0x7FEF; 0x7FF0 up are Xen's reserved id
   assert.equal(await xs.getDomainPath(0x7fef), "/local/domain/32751");
   await assert.rejects(connect("32752", { host }), /0x7FF0 are Xen's reserved ones/);
 });
+
+Deno.test("a guest name is looked up under guests' ids only (not dom0, reserved or stray keys)", async () => {
+  await using host = new SimulatedHost();
+  await using xs = await host.openXenstore();
+  for (const id of ["0", "32752", "65535", "x", "007a"]) {
+    await xs.write(`/local/domain/${id}/name`, "ghost");
+  }
+  await assert.rejects(connect("ghost", { host }), GuestNotFoundError);
+});
