@@ -15,6 +15,7 @@ import {
 import { SimulatedHost } from "../sim/mod.ts";
 import { within } from "./_within.ts";
 import { SystemError } from "../ring/mod.ts";
+import { ERRNO } from "../_sys/errno.ts";
 import type { ByteStream, XenHost } from "../mod.ts";
 
 const enc = new TextEncoder();
@@ -98,7 +99,7 @@ Deno.test("auto mode takes the pty when the page cannot be mapped (no gntdev/pri
     kind: "simulated without gntdev/privcmd",
     openXenstore: () => host.openXenstore(),
     mapConsolePage: () => {
-      throw new SystemError(13, "open", { path: "/dev/xen/gntdev" });
+      throw new SystemError(ERRNO.EACCES, "open", { path: "/dev/xen/gntdev" });
     },
     bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),
     openPty: (path) => host.openPty(path),
