@@ -13,6 +13,7 @@ import { checkPath, isPathWithin, parentPath } from "./path.ts";
 import { formatPermission, parsePermission, type Permission, permits } from "./permissions.ts";
 import { components, countByOwner, lookup, makeNode, nextGen, type Node, update } from "./_tree.ts";
 import { XenstoreClient } from "./client.ts";
+import { XenstoreClosedError } from "./errors.ts";
 import type { XenstoreTransport } from "./transport.ts";
 import { createPipe } from "./_pipe.ts";
 import { UnixListener } from "../_sys/unix_socket.ts";
@@ -215,9 +216,16 @@ export class XenstoreServer implements AsyncDisposable {
     };
   }
 
-  /** A new in-process connection's client end. */
+  /**
+   * A new in-process connection's client end.
+   *
+   * @throws {RangeError} for a `domid` that is not a domain's (0..0x7FEF).
+   * @throws {XenstoreClosedError} once the server is closed.
+   */
   connectTransport(options: ServerConnectOptions = {}): XenstoreTransport {
-    if (this.#closed) throw new Error("XenstoreServer is closed");
+    if (this.#closed) {
+      throw new XenstoreClosedError("this XenstoreServer is closed: make a new one");
+    }
     const domid = options.domid ?? 0;
     assertDomid(domid);
     const [clientEnd, serverEnd] = createPipe();
@@ -235,9 +243,12 @@ export class XenstoreServer implements AsyncDisposable {
    * `/var/run/xenstored/socket`). Socket clients are privileged (dom0).
    *
    * @throws {SystemError} when the path cannot be bound.
+   * @throws {XenstoreClosedError} once the server is closed.
    */
   listen(path: string): XenstoreListener {
-    if (this.#closed) throw new Error("XenstoreServer is closed");
+    if (this.#closed) {
+      throw new XenstoreClosedError("this XenstoreServer is closed: make a new one");
+    }
     const socket = UnixListener.listen(path);
     const listeners = this.#listeners;
     const listener: XenstoreListener = {

@@ -152,6 +152,13 @@ Deno.test("a domid argument on the wire is a domain's id (0..0x7fef) or EINVAL",
   assert.throws(() => server.releaseDomain(-1), RangeError);
 });
 
+Deno.test("a closed server refuses new connections with XenstoreClosedError", async () => {
+  const server = new XenstoreServer();
+  await server.close();
+  assert.throws(() => server.connectClient(), XenstoreClosedError);
+  assert.throws(() => server.listen("/tmp/xenpv-never.sock"), /closed: make a new one/);
+});
+
 Deno.test("watch events from a transaction come only at commit", async () => {
   await using server = new XenstoreServer();
   await using c = server.connectClient();
