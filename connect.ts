@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { assertDomid } from "./_sys/domid.ts";
+import { assertDomid, isDomid } from "./_sys/domid.ts";
 import type { XenstoreClient, XenstoreWatch } from "./xenstore/client.ts";
 import { XenstoreClosedError, XenstoreError } from "./xenstore/errors.ts";
 import { ConsoleRing } from "./ring/console_ring.ts";
@@ -213,8 +213,10 @@ async function findByName(xs: XenstoreClient, name: string): Promise<number | un
     throw err;
   });
   for (const id of ids) {
-    if (id === "0") continue;
-    if ((await xs.tryRead(`/local/domain/${id}/name`)) === name) return Number(id);
+    // Only a guest's id: not dom0, not Xen's reserved ids, not a stray key.
+    const domid = /^[0-9]{1,5}$/.test(id) ? Number(id) : NaN;
+    if (!isDomid(domid, { guest: true })) continue;
+    if ((await xs.tryRead(`/local/domain/${id}/name`)) === name) return domid;
   }
   return undefined;
 }

@@ -57,7 +57,10 @@ export class ConsoleNotFoundError extends XenpvError {
   }
 }
 
-/** The guest went away (destroyed or shut down) while attached. */
+/**
+ * The guest went away (destroyed or shut down) while attached: a
+ * `XenConsole`'s streams fail with it (unless `follow` re-attaches).
+ */
 export class GuestGoneError extends XenpvError {
   /** The guest's domid. */
   readonly domid: number;
@@ -80,6 +83,12 @@ export type ConsoleFailure = "transport" | "xenstore";
  * The console stopped working while the guest still runs: xenconsoled died or
  * closed the pty, the event channel failed, or xenstored went away. `reason`
  * says which part failed; `cause` holds what it reported, if anything.
+ *
+ * A `XenConsole`'s streams fail with it (with `GuestGoneError`
+ * when the guest itself went away instead). It is not `StreamEndedError`
+ * (`@xenpv/console/xencons`): that is what an `Expect` or `ConsoleSession`
+ * reading the console throws whenever its stream ends, for any reason, and
+ * it carries this error as its `cause` when this was the reason.
  *
  * @example
  * ```ts

@@ -30,9 +30,14 @@ export interface FdStreamOptions {
   beforeClose?: (libc: Libc, fd: number) => void;
 }
 
-/** Thrown by pending operations when the stream is closed under them. */
-export class StreamClosedError extends XenpvError {
-  constructor(message = "stream closed", options?: ErrorOptions) {
+/**
+ * An {@linkcode FdStream} was used after (or closed during) an operation: its
+ * fd is gone. Internal: the public layers end their streams instead (see
+ * `StreamEndedError` and `ConsoleClosedError` for what callers see).
+ */
+export class FdStreamClosedError extends XenpvError {
+  /** Builds the error with what was closed, e.g. "/dev/xen/evtchn: closed". */
+  constructor(message = "fd stream closed", options?: ErrorOptions) {
     super(message, options);
   }
 }
@@ -82,7 +87,7 @@ export class FdStream {
     arg: Uint8Array<ArrayBuffer>,
     hint?: (code: string) => string | undefined,
   ): number {
-    if (this.#closed) throw new StreamClosedError(`${this.#path}: closed`);
+    if (this.#closed) throw new FdStreamClosedError(`${this.#path}: closed`);
     for (;;) {
       const rc = this.#libc.ioctl(this.#fd, request, arg);
       if (rc >= 0) return rc;
@@ -174,7 +179,7 @@ export class FdStream {
   async write(data: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < data.length) {
-      if (this.#closed) throw new StreamClosedError(`${this.#path}: closed`);
+      if (this.#closed) throw new FdStreamClosedError(`${this.#path}: closed`);
       const n = this.#writeSome(data.subarray(offset));
       if (n > 0) {
         offset += n;
@@ -186,7 +191,7 @@ export class FdStream {
 
   /** One synchronous write: the bytes written, 0 when it would block. */
   tryWrite(data: Uint8Array): number {
-    if (this.#closed) throw new StreamClosedError(`${this.#path}: closed`);
+    if (this.#closed) throw new FdStreamClosedError(`${this.#path}: closed`);
     return this.#writeSome(data);
   }
 

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import { XenpvError } from "../_sys/xenpv_error.ts";
+import { assertDomid } from "../_sys/domid.ts";
 import { openDevice } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
@@ -96,9 +97,7 @@ export class XenEventChannel implements EventChannel {
    * port already bound by xenconsoled).
    */
   static bindInterdomain(remoteDomain: number, remotePort: number): XenEventChannel {
-    if (!Number.isInteger(remoteDomain) || remoteDomain < 0 || remoteDomain >= 0x7ff0) {
-      throw new RangeError(`remote domain must be an integer in 0..32751, got ${remoteDomain}`);
-    }
+    assertDomid(remoteDomain, "remote domain");
     if (!Number.isInteger(remotePort) || remotePort <= 0 || remotePort > 0xfffff) {
       throw new RangeError(`remote port must be a positive integer, got ${remotePort}`);
     }

@@ -63,5 +63,6 @@ Deno.test("without Xen, binding says what is missing and leaks nothing", () => {
   assert.match(err.message, /xen-evtchn|run as root/);
   assert.equal(libcReferences(), 0);
   assert.throws(() => XenEventChannel.bindInterdomain(-1, 2), RangeError);
+  assert.throws(() => XenEventChannel.bindInterdomain(0x7ff0, 2), /remote domain must be .*0x7FF0/);
   assert.throws(() => XenEventChannel.bindInterdomain(1, 0), RangeError);
 });

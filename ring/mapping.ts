@@ -108,13 +108,9 @@ export class ConsolePageMapping implements Disposable {
   }
 }
 
-function checkDomid(domid: number): void {
-  assertDomid(domid, "guest domid", { guest: true });
-}
-
 /** Maps grant reference 0 of `domid` through gntdev. */
 export function mapGrantPage(domid: number): ConsolePageMapping {
-  checkDomid(domid);
+  assertDomid(domid, "guest domid", { guest: true });
   const dev = openDevice(GNTDEV_PATH, hintFor(GNTDEV_PATH));
   try {
     const arg = new Uint8Array(24);
@@ -161,7 +157,7 @@ function unmapGrant(dev: FdStream, index: bigint): void {
 
 /** Maps the guest frame `ringRef` of `domid` through privcmd. */
 export function mapForeignPage(domid: number, ringRef: number | bigint): ConsolePageMapping {
-  checkDomid(domid);
+  assertDomid(domid, "guest domid", { guest: true });
   const frame = BigInt(ringRef);
   if (frame < 0n || frame >= 1n << 52n) {
     throw new RangeError(`ring-ref must be a guest frame number, got ${ringRef}`);

@@ -6,7 +6,7 @@ import { ConsoleRing } from "../ring/console_ring.ts";
 import { CONSOLE_LAYOUT } from "../ring/layout.ts";
 import { RingEndpoint } from "../ring/endpoint.ts";
 import { createEventChannelPair, type EventChannel } from "../evtchn/event_channel.ts";
-import { SystemError } from "../_sys/errno.ts";
+import { EINVAL, SystemError } from "../_sys/errno.ts";
 import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
 import { FileLock } from "../_sys/flock.ts";
 import type { ByteStream, ConsolePage, HostLock, XenHost } from "../host.ts";
@@ -60,7 +60,7 @@ class PortSlot {
   bind(domid: number, port: number): EventChannel {
     if (this.#guestEnd !== undefined) {
       // What IOCTL_EVTCHN_BIND_INTERDOMAIN answers when the port has a peer.
-      throw new SystemError(22, "ioctl", {
+      throw new SystemError(EINVAL, "ioctl", {
         path: "/dev/xen/evtchn",
         hint: `port ${port} of domain ${domid} is bound by another backend (xenconsoled?)`,
       });
@@ -487,7 +487,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
   mapConsolePage(domid: number, _options: MapConsolePageOptions): ConsolePage {
     const guest = this.#guests.get(domid);
     if (guest === undefined) {
-      throw new SystemError(22, "ioctl", {
+      throw new SystemError(EINVAL, "ioctl", {
         path: "/dev/xen/gntdev",
         hint: `domain ${domid} has no console grant (not running?)`,
       });
@@ -498,7 +498,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
   bindEventChannel(domid: number, remotePort: number): EventChannel {
     const guest = this.#guests.get(domid);
     if (guest === undefined || remotePort !== GUEST_CONSOLE_PORT) {
-      throw new SystemError(22, "ioctl", {
+      throw new SystemError(EINVAL, "ioctl", {
         path: "/dev/xen/evtchn",
         hint: `domain ${domid} has no port ${remotePort}`,
       });

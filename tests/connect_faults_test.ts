@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { connect, ConsoleClosedError, type XenHost } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
 import { ConsoleSession, StreamEndedError } from "../xencons/mod.ts";
-import { SystemError } from "../_sys/errno.ts";
+import { ERRNO, SystemError } from "../_sys/errno.ts";
 import type { EventChannel } from "../evtchn/mod.ts";
 import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../xenstore/mod.ts";
 import { within } from "./_within.ts";
@@ -89,7 +89,7 @@ Deno.test("ring mode: the event channel fails -> ConsoleClosedError within 1 s",
           Promise.race([
             channel.wait(signal),
             broken.promise.then(() => {
-              throw new SystemError(9, "read", { path: "/dev/xen/evtchn" });
+              throw new SystemError(ERRNO.EBADF, "read", { path: "/dev/xen/evtchn" });
             }),
           ]),
         close: () => channel.close(),

@@ -15,6 +15,7 @@ import {
 import { SimulatedHost } from "../sim/mod.ts";
 import { within } from "./_within.ts";
 import { SystemError } from "../ring/mod.ts";
+import { ERRNO } from "../_sys/errno.ts";
 import type { ByteStream, XenHost } from "../mod.ts";
 
 const enc = new TextEncoder();
@@ -98,7 +99,7 @@ Deno.test("auto mode takes the pty when the page cannot be mapped (no gntdev/pri
     kind: "simulated without gntdev/privcmd",
     openXenstore: () => host.openXenstore(),
     mapConsolePage: () => {
-      throw new SystemError(13, "open", { path: "/dev/xen/gntdev" });
+      throw new SystemError(ERRNO.EACCES, "open", { path: "/dev/xen/gntdev" });
     },
     bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),
     openPty: (path) => host.openPty(path),
@@ -440,4 +441,13 @@ Deno.test("one domid rule everywhere: 0..0x7FEF; 0x7FF0 up are Xen's reserved id
   }
   assert.equal(await xs.getDomainPath(0x7fef), "/local/domain/32751");
   await assert.rejects(connect("32752", { host }), /0x7FF0 are Xen's reserved ones/);
+});
+
+Deno.test("a guest name is looked up under guests' ids only (not dom0, reserved or stray keys)", async () => {
+  await using host = new SimulatedHost();
+  await using xs = await host.openXenstore();
+  for (const id of ["0", "32752", "65535", "x", "007a"]) {
+    await xs.write(`/local/domain/${id}/name`, "ghost");
+  }
+  await assert.rejects(connect("ghost", { host }), GuestNotFoundError);
 });

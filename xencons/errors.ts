@@ -46,6 +46,11 @@ export class ExpectTimeoutError extends XenpvError {
  * the console broke while the guest runs), or none when the console was
  * closed. `tail` is what the console printed last (passwords masked).
  *
+ * So one `instanceof StreamEndedError` catches every end of the console at
+ * this layer; `ConsoleClosedError` is the console's (the `connect()` layer's)
+ * own failure, found here as the `cause`. Not `SessionEndedError` either:
+ * that is the guest's shell ending while the console still works.
+ *
  * @example
  * ```ts
  * import { StreamEndedError } from "@xenpv/console/xencons";
@@ -183,8 +188,8 @@ export class CommandAbortedError extends XenpvError {
 export class SessionStateError extends XenpvError {
   /** The session state at the call. */
   readonly state: string;
-  /** Makes the error. */
-  constructor(method: string, state: string) {
+  /** Makes the error for `method` called in `state`. */
+  constructor(method: string, state: string, options?: ErrorOptions) {
     const fix = state === "logged-out"
       ? "call login() first"
       : state === "broken"
@@ -192,7 +197,7 @@ export class SessionStateError extends XenpvError {
       : state === "closed"
       ? "the session is closed: open a new one"
       : "wait for the current call";
-    super(`${method}() is not possible while the session is ${state}: ${fix}`);
+    super(`${method}() is not possible while the session is ${state}: ${fix}`, options);
     this.state = state;
   }
 }

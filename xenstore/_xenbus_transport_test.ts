@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
-import { SystemError } from "../_sys/errno.ts";
+import { ERRNO, SystemError } from "../_sys/errno.ts";
 import { XenbusTransport } from "./_xenbus_transport.ts";
 import { XenstoreClient } from "./client.ts";
 import type { XenstoreTransport } from "./transport.ts";
@@ -21,12 +21,12 @@ function kernelDevice(server: XenstoreServer) {
   const load = { outstanding: 0, max: 0 };
   const device: XenstoreTransport = {
     write(data) {
-      if (data.length > 4096) return Promise.reject(new SystemError(22, "write"));
+      if (data.length > 4096) return Promise.reject(new SystemError(ERRNO.EINVAL, "write"));
       const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
       const len = view.getUint32(12, true);
       const type = view.getUint32(0, true);
       seen.push(type);
-      if (type === 999) return Promise.reject(new SystemError(7, "write")); // E2BIG-like refusal
+      if (type === 999) return Promise.reject(new SystemError(ERRNO.E2BIG, "write"));
       if (type === MessageType.TRANSACTION_END && !started.has(view.getUint32(8, true))) {
         return Promise.resolve(); // reply dropped
       }

@@ -458,14 +458,14 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
 
   /** The home path of a domain, e.g. `/local/domain/3`. */
   async getDomainPath(domid: number, options: RequestOptions = {}): Promise<string> {
-    checkDomid(domid);
+    assertDomid(domid);
     const reply = await this.request(MessageType.GET_DOMAIN_PATH, [String(domid)], options);
     return splitPayload(reply)[0] ?? "";
   }
 
   /** Whether xenstored has been introduced to (and not released) a domain. */
   async isDomainIntroduced(domid: number, options: RequestOptions = {}): Promise<boolean> {
-    checkDomid(domid);
+    assertDomid(domid);
     const reply = await this.request(MessageType.IS_DOMAIN_INTRODUCED, [String(domid)], options);
     return splitPayload(reply)[0] === "T";
   }
@@ -477,26 +477,26 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     port: number,
     options: RequestOptions = {},
   ): Promise<void> {
-    checkDomid(domid);
+    assertDomid(domid);
     await this.request(MessageType.INTRODUCE, [String(domid), String(mfn), String(port)], options);
   }
 
   /** Asks xenstored to drop its connection to a domain. */
   async release(domid: number, options: RequestOptions = {}): Promise<void> {
-    checkDomid(domid);
+    assertDomid(domid);
     await this.request(MessageType.RELEASE, [String(domid)], options);
   }
 
   /** Re-arms @releaseDomain for a domain that was shut down and restarted. */
   async resume(domid: number, options: RequestOptions = {}): Promise<void> {
-    checkDomid(domid);
+    assertDomid(domid);
     await this.request(MessageType.RESUME, [String(domid)], options);
   }
 
   /** Lets `domid` act for `target` (device model stub domains). */
   async setTarget(domid: number, target: number, options: RequestOptions = {}): Promise<void> {
-    checkDomid(domid);
-    checkDomid(target);
+    assertDomid(domid);
+    assertDomid(target);
     await this.request(MessageType.SET_TARGET, [String(domid), String(target)], options);
   }
 
@@ -519,14 +519,14 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
 
   /** The feature bits xenstored offers (for `domid`, or for this connection). */
   async getFeature(domid?: number, options: RequestOptions = {}): Promise<number> {
-    if (domid !== undefined) checkDomid(domid);
+    if (domid !== undefined) assertDomid(domid);
     const parts = domid === undefined ? [] : [String(domid)];
     return parseNumber(await this.request(MessageType.GET_FEATURE, parts, options), "GET_FEATURE");
   }
 
   /** Sets the feature bits for a domain (before it is introduced). */
   async setFeature(domid: number, value: number, options: RequestOptions = {}): Promise<void> {
-    checkDomid(domid);
+    assertDomid(domid);
     await this.request(MessageType.SET_FEATURE, [String(domid), String(value)], options);
   }
 
@@ -541,7 +541,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     name: string,
     options: RequestOptions & { domid?: number } = {},
   ): Promise<number> {
-    const parts = options.domid === undefined ? [name] : [String(checkDomid(options.domid)), name];
+    const parts = options.domid === undefined ? [name] : [String(assertDomid(options.domid)), name];
     return parseNumber(await this.request(MessageType.GET_QUOTA, parts, options), "GET_QUOTA");
   }
 
@@ -556,7 +556,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     }
     const parts = options.domid === undefined
       ? [name, String(value)]
-      : [String(checkDomid(options.domid)), name, String(value)];
+      : [String(assertDomid(options.domid)), name, String(value)];
     await this.request(MessageType.SET_QUOTA, parts, options);
   }
 
@@ -743,10 +743,6 @@ export class XenstoreTransaction extends XenstoreOperations implements AsyncDisp
 
 function isConflict(err: unknown): boolean {
   return err instanceof XenstoreError && err.code === "EAGAIN";
-}
-
-function checkDomid(domid: number): number {
-  return assertDomid(domid);
 }
 
 function parseNumber(reply: Uint8Array, op: string): number {

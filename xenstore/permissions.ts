@@ -4,7 +4,7 @@
 // specific access. Owners (and dom0) always have full access. On the wire each
 // entry is a letter and a domid: n (none), r (read), w (write), b (both).
 
-import { assertDomid, DOMID_FIRST_RESERVED } from "../_sys/domid.ts";
+import { assertDomid, isDomid } from "../_sys/domid.ts";
 
 /** The access a permission entry grants. */
 export type Access = "none" | "read" | "write" | "both";
@@ -33,7 +33,7 @@ const ACCESS: Record<string, Access> = { n: "none", r: "read", w: "write", b: "b
  * ```
  *
  * @throws {TypeError} on an unknown access value. @throws {RangeError} on a
- * domid that is not an integer in 0..65535.
+ * domid that is not a domain's (an integer in 0..0x7FEF).
  */
 export function formatPermission(permission: Permission): string {
   const letter = LETTERS[permission.access];
@@ -62,8 +62,7 @@ export function parsePermission(text: string): Permission | undefined {
   const digits = text.slice(1);
   if (access === undefined || !/^[0-9]{1,5}$/.test(digits)) return undefined;
   const domid = Number(digits);
-  if (domid >= DOMID_FIRST_RESERVED) return undefined; // not a domain's id
-  return { domid, access };
+  return isDomid(domid) ? { domid, access } : undefined; // not Xen's reserved ids
 }
 
 /**

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { assertDomid } from "../_sys/domid.ts";
+import { assertDomid, isDomid } from "../_sys/domid.ts";
 import { Outbox } from "./_outbox.ts";
 import {
   type Message,
@@ -13,6 +13,7 @@ import { checkPath, isPathWithin, parentPath } from "./path.ts";
 import { formatPermission, parsePermission, type Permission, permits } from "./permissions.ts";
 import { components, countByOwner, lookup, makeNode, nextGen, type Node, update } from "./_tree.ts";
 import { XenstoreClient } from "./client.ts";
+import { XenstoreClosedError } from "./errors.ts";
 import type { XenstoreTransport } from "./transport.ts";
 import { createPipe } from "./_pipe.ts";
 import { listenSocket } from "./_transports.ts";
@@ -227,9 +228,16 @@ export class XenstoreServer implements AsyncDisposable {
     };
   }
 
-  /** A new in-process connection's client end. */
+  /**
+   * A new in-process connection's client end.
+   *
+   * @throws {RangeError} for a `domid` that is not a domain's (0..0x7FEF).
+   * @throws {XenstoreClosedError} once the server is closed.
+   */
   connectTransport(options: ServerConnectOptions = {}): XenstoreTransport {
-    if (this.#closed) throw new Error("XenstoreServer is closed");
+    if (this.#closed) {
+      throw new XenstoreClosedError("this XenstoreServer is closed: make a new one");
+    }
     const domid = options.domid ?? 0;
     assertDomid(domid);
     const [clientEnd, serverEnd] = createPipe();
@@ -247,9 +255,12 @@ export class XenstoreServer implements AsyncDisposable {
    * `/var/run/xenstored/socket`). Socket clients are privileged (dom0).
    *
    * @throws {SystemError} when the path cannot be bound.
+   * @throws {XenstoreClosedError} once the server is closed.
    */
   listen(path: string, options: ListenOptions = {}): XenstoreListener {
-    if (this.#closed) throw new Error("XenstoreServer is closed");
+    if (this.#closed) {
+      throw new XenstoreClosedError("this XenstoreServer is closed: make a new one");
+    }
     const socket = listenSocket(path, options.transport);
     const listeners = this.#listeners;
     const listener: XenstoreListener = {
@@ -285,6 +296,7 @@ export class XenstoreServer implements AsyncDisposable {
    * `@introduceDomain`.
    */
   introduceDomain(domid: number): void {
+    assertDomid(domid);
     this.#introduced.add(domid);
     this.#fireSpecial("@introduceDomain");
   }
@@ -294,6 +306,7 @@ export class XenstoreServer implements AsyncDisposable {
    * Its in-process connections are closed.
    */
   releaseDomain(domid: number): void {
+    assertDomid(domid);
     this.#introduced.delete(domid);
     for (const c of [...this.#connections]) {
       if (c.domid === domid && domid !== 0) c.close();
@@ -990,9 +1003,11 @@ function privileged(conn: ServerConnection): void {
   if (conn.domid !== 0) throw new Refusal("EACCES");
 }
 
+/** A domid argument of a request: decimal digits naming a domain's id, else EINVAL. */
 function parseDomid(text: string): number {
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) > 0xffff) throw new Refusal("EINVAL");
-  return Number(text);
+  const domid = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!isDomid(domid)) throw new Refusal("EINVAL");
+  return domid;
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });

@@ -137,6 +137,28 @@ Deno.test("@introduceDomain and @releaseDomain fire; release closes the domain's
   await rejectsWith(dom0.introduce(0, 1, 1), "EINVAL");
 });
 
+Deno.test("a domid argument on the wire is a domain's id (0..0x7fef) or EINVAL", async () => {
+  await using server = new XenstoreServer();
+  await using c = server.connectClient();
+  const path = async (domid: string) =>
+    splitPayload(await c.requestIn(0, MessageType.GET_DOMAIN_PATH, [domid]))[0];
+  assert.equal(await path("0"), "/local/domain/0");
+  assert.equal(await path("32751"), "/local/domain/32751");
+  for (const bad of ["32752", "65535", "65536", "-1", "1.5", "", "x", "007x"]) {
+    await rejectsWith(c.requestIn(0, MessageType.GET_DOMAIN_PATH, [bad]), "EINVAL");
+  }
+  await rejectsWith(c.requestIn(0, MessageType.IS_DOMAIN_INTRODUCED, ["32752"]), "EINVAL");
+  assert.throws(() => server.introduceDomain(0x7ff0), RangeError);
+  assert.throws(() => server.releaseDomain(-1), RangeError);
+});
+
+Deno.test("a closed server refuses new connections with XenstoreClosedError", async () => {
+  const server = new XenstoreServer();
+  await server.close();
+  assert.throws(() => server.connectClient(), XenstoreClosedError);
+  assert.throws(() => server.listen("/tmp/xenpv-never.sock"), /closed: make a new one/);
+});
+
 Deno.test("watch events from a transaction come only at commit", async () => {
   await using server = new XenstoreServer();
   await using c = server.connectClient();
