@@ -233,9 +233,23 @@ export async function buildImage(
   const version = versions[0];
   const kernel = `${root}/boot/vmlinuz-${version}`;
 
+  // libxenstore's reference client (bench/xs_bench.c), static, against the real xenstored.
+  const xsBench = `${cache}/xs_bench`;
+  await sh([
+    "gcc",
+    "-static",
+    "-O2",
+    "-o",
+    xsBench,
+    `${here}/../../bench/xs_bench.c`,
+    "-lxenstore",
+    "-lxentoolcore",
+    "-lpthread",
+  ]);
   const entries: CpioEntry[] = [
     { type: "char", path: "dev/console", major: 5, minor: 1 },
     await file("bin/busybox", `${root}/bin/busybox`),
+    await file("bin/xs_bench", xsBench),
     await file("init", `${here}/dom0/init.sh`),
     await file("guest/vmlinuz", kernel, 0o644),
     { type: "file", path: "guest/initrd", data: await guestInitrd(root, cache, here), mode: 0o644 },

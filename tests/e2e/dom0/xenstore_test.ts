@@ -23,3 +23,52 @@ for (const [how, path] of Object.entries(PATHS)) {
       close: () => Promise.resolve(),
     }));
 }
+
+/** READs of one node per second: sequential, or with 64 in flight. */
+async function readRate(client: XenstoreClient, node: string, count: number, inFlight: number) {
+  for (let i = 0; i < 50; i++) await client.read(node);
+  const start = performance.now();
+  let issued = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (issued < count) {
+      issued++;
+      await client.read(node);
+    }
+  }));
+  return count / ((performance.now() - start) / 1000);
+}
+
+Deno.test("real xenstored: READ rates of our client (libc and Deno sockets) beside libxenstore's", async () => {
+  const path = PATHS.socket;
+  const node = "/xenpv-rate";
+  const count = 2000;
+  const rates: Record<string, number> = {};
+  for (const transport of ["libc", "deno"] as const) {
+    await using client = await XenstoreClient.connect({ path, transport });
+    await client.write(node, "x".repeat(32));
+    rates[`${transport} sequential`] = await readRate(client, node, count, 1);
+    rates[`${transport} 64 in flight`] = await readRate(client, node, count, 64);
+  }
+  const c = await new Deno.Command("/bin/xs_bench", {
+    args: [node, String(count)],
+    env: { XENSTORED_PATH: path },
+  }).output();
+  assert.ok(c.success, new TextDecoder().decode(c.stderr));
+  const [ops, secs] = new TextDecoder().decode(c.stdout).trim().split(/\s+/).map(Number);
+  rates["libxenstore sequential"] = ops / secs;
+  for (const value of Object.values(rates)) assert.ok(value > 0);
+  const ratios = Object.fromEntries(
+    Object.entries(rates).map((
+      [k, v],
+    ) => [k, Number((v / rates["libxenstore sequential"]).toFixed(2))]),
+  );
+  console.log(`READ rates against the real xenstored (ops/s): ${JSON.stringify(rates)}`);
+  console.log(`as ratios to libxenstore: ${JSON.stringify(ratios)}`);
+  const out = Deno.env.get("XPV_E2E_OUT");
+  if (out) {
+    await Deno.writeTextFile(
+      `${out}/xenstore-rates.json`,
+      JSON.stringify({ count, rates, ratios }, null, 2) + "\n",
+    );
+  }
+});
