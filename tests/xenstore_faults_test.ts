@@ -86,3 +86,26 @@ for (const transport of TRANSPORTS) {
     }
   });
 }
+
+/** This process's open fds, as /proc shows them. */
+function openFds(): string[] {
+  return [...Deno.readDirSync("/proc/self/fd")].map((e) => e.name).sort();
+}
+
+for (const transport of TRANSPORTS) {
+  Deno.test(`a closed client leaves no fd open, even with a read pending (${transport})`, async () => {
+    const path = socketPath(`fds-${transport}`);
+    const server = await startXenstored(path); // its own process: only our client's fds here
+    try {
+      const before = openFds();
+      const client = await XenstoreClient.connect({ path, transport });
+      await client.write("/x", "1");
+      const watch = await client.watch("/x"); // the client's read loop is waiting
+      await watch.next();
+      await client.close();
+      assert.deepEqual(openFds(), before);
+    } finally {
+      await killAndClean(server, path);
+    }
+  });
+}

@@ -43,6 +43,8 @@ export class DenoSocketTransport implements XenstoreTransport {
   #conn: Deno.UnixConn;
   #buffer = new Uint8Array(64 * 1024);
   #closed = false;
+  /** The read in flight: its end releases the socket (close() waits for it). */
+  #reading: Promise<unknown> | undefined;
 
   constructor(conn: Deno.UnixConn) {
     this.#conn = conn;
@@ -60,7 +62,9 @@ export class DenoSocketTransport implements XenstoreTransport {
   async read(): Promise<Uint8Array | null> {
     if (this.#closed) return null;
     try {
-      const n = await this.#conn.read(this.#buffer);
+      const reading = this.#conn.read(this.#buffer);
+      this.#reading = reading;
+      const n = await reading;
       return n === null ? null : this.#buffer.slice(0, n);
     } catch (err) {
       if (this.#closed || err instanceof Deno.errors.BadResource) return null;
@@ -74,14 +78,15 @@ export class DenoSocketTransport implements XenstoreTransport {
     while (offset < data.length) offset += await this.#conn.write(data.subarray(offset));
   }
 
-  close(): Promise<void> {
+  /** Closes the socket; resolves once its fd is released (a pending read ended). */
+  async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       try {
         this.#conn.close();
       } catch { /* already closed by the peer */ }
     }
-    return Promise.resolve();
+    await this.#reading?.catch(() => {});
   }
 }
 
@@ -94,6 +99,8 @@ export class DenoSocketListener {
   #listener!: Deno.UnixListener;
   #path: string;
   #closed = false;
+  /** The accept in flight: its end releases the socket (close() waits for it). */
+  #accepting: Promise<unknown> | undefined;
 
   constructor(path: string) {
     this.#path = path;
@@ -111,22 +118,26 @@ export class DenoSocketListener {
 
   async accept(): Promise<DenoSocketTransport | null> {
     try {
-      return new DenoSocketTransport(await this.#listener.accept());
+      const accepting = this.#listener.accept();
+      this.#accepting = accepting;
+      return new DenoSocketTransport(await accepting);
     } catch (err) {
       if (this.#closed || err instanceof Deno.errors.BadResource) return null;
       throw err;
     }
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    try {
-      this.#listener.close();
-    } catch { /* closed */ }
-    try {
-      Deno.removeSync(this.#path);
-    } catch { /* gone */ }
-    return Promise.resolve();
+  /** Stops listening and removes the socket file; resolves once the socket is released. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.#listener.close();
+      } catch { /* closed */ }
+      try {
+        Deno.removeSync(this.#path);
+      } catch { /* gone */ }
+    }
+    await this.#accepting?.catch(() => {});
   }
 }
