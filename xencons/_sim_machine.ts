@@ -102,6 +102,11 @@ export class SimFiles {
     else this.#files.set(this.#key(path), { path, content: text });
   }
 
+  /** Removes a file; false if there is none. */
+  remove(path: string): boolean {
+    return this.#files.delete(this.#key(path));
+  }
+
   isDir(path: string): boolean {
     return this.#dirs.has(this.#key(path));
   }
