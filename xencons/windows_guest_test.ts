@@ -252,6 +252,8 @@ Deno.test("windowsGuest: find and findstr read a pipe or files; programs answer 
     "\n---------- DOCUMENTS\\NOTES.TXT\nnone",
   );
   assert.equal(await run("hostname.exe"), "WIN1");
+  assert.equal(await run("cmd /c exit /b 5"), "");
+  assert.equal(await run("echo %ERRORLEVEL%"), "5");
   assert.match(await run("hostname.txt"), /^'hostname\.txt' is not recognized/);
   g.guest.stop();
 });
