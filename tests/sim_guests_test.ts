@@ -80,7 +80,7 @@ Deno.test("simulated Linux: uname, hostname, ip addr, ls, cat, cd, id agree", as
   assert.equal((await run("cat notes.txt")).length, size);
   await run("cd /etc");
   assert.equal(await run("pwd"), "/etc\n");
-  assert.equal(await run("ls"), "hostname  hosts  os-release\n");
+  assert.equal(await run("ls"), "debian_version  hostname  hosts  os-release  passwd\n");
   assert.equal(await run("cat nope", 1), "cat: nope: No such file or directory\n");
   assert.match(await run("ls /nope", 2), /No such file or directory/);
   assert.match(await run("cd /nope", 2), /can't cd to \/nope/);

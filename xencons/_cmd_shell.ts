@@ -1,17 +1,27 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // A small cmd.exe for the simulated Windows guest, as `cmd.exe /q /a` behaves
 // with its stdin and stdout on pipes: %VAR% expansion of the whole line
-// first, then ^ escapes, "quotes", & && || and | (to find/findstr), a few
-// internal commands and programs, ERRORLEVEL as cmd keeps it (ECHO and a
-// successful SET or CD leave it alone), 9009 for unknown commands.
+// first, then ^ escapes, "quotes", & && || and | (the right side reads what
+// the left printed), > >> 2> 2>&1 redirections (to files of the guest's disk
+// or nul), a table of internal commands and programs, ERRORLEVEL as cmd keeps
+// it (ECHO and a successful SET or CD leave it alone), 9009 for unknown
+// commands. Errors go to standard error, as cmd's do.
 
-import { machineOf, SimFiles, type SimMachine } from "./_sim_machine.ts";
+import { SimFiles, type SimMachine } from "./_sim_machine.ts";
 
 export interface CmdShellOptions {
   host: string;
+  /** The account's name as Windows spells it (its profile folder's name). */
   user: string;
   version: string;
+  /** The guest's disk (C:), shared by every cmd.exe of the guest. */
+  disk: SimFiles;
+  /** The guest's one network interface. */
+  machine: SimMachine;
+  /** Standard output (the console, or for a child its parent's output). */
   write(text: string): void;
+  /** Standard error. Default: `write`. */
+  writeError?(text: string): void;
   /** cmd.exe exited (the helper then ends and is restarted). */
   exit(code: number): void;
   /** Milliseconds between ping replies. */
@@ -23,26 +33,38 @@ export interface CmdShellOptions {
 /** The network adapter's name, as the Xen PV network driver registers it. */
 const NIC = "Xen PV Network Device #0";
 
-/** The date `dir` shows for everything (the simulated disk never changes by itself). */
+/** The date `dir` shows for everything (the simulated disk has no clock). */
 const FILE_DATE = "11/14/2017  09:12 AM";
 
-/** What `help` lists: the commands this simulated Windows knows. */
-const HELP = [
-  "The simulated Windows guest (xenpv) knows these commands:",
-  "CD       Displays the name of or changes the current directory.",
-  "CLS      Clears the screen.",
-  "CMD      Starts a new instance of the Windows command interpreter (/C runs one line).",
-  "DIR      Displays a list of files and subdirectories in a directory.",
-  "ECHO     Displays messages.",
-  "EXIT     Quits the CMD.EXE program (command interpreter).",
-  "FIND     Searches for a text string in piped output (also FINDSTR).",
-  "HOSTNAME, IPCONFIG [/ALL], NETSH, PING, SYSTEMINFO, TASKLIST, WAITFOR, WHOAMI",
-  "MKDIR    Creates a directory.",
-  "SET      Displays, sets, or removes Windows environment variables.",
-  "TYPE     Displays the contents of a text file.",
-  "VER      Displays the Windows version.",
-  "",
-].join("\r\n");
+const VOLUME = " Volume in drive C has no label.\r\n Volume Serial Number is 5A1F-3C2E\r\n";
+
+/** What `help` lists: the commands this simulated cmd.exe knows. */
+const HELP: [string, string][] = [
+  ["CD", "Displays the name of or changes the current directory."],
+  ["CHDIR", "Displays the name of or changes the current directory."],
+  ["CLS", "Clears the screen."],
+  ["CMD", "Starts a new instance of the command interpreter (/C runs a line)."],
+  ["DIR", "Displays a list of files and subdirectories (/B: names only)."],
+  ["ECHO", "Displays messages."],
+  ["EXIT", "Quits the CMD.EXE program (EXIT /B n: with exit code n)."],
+  ["FIND", "Searches for a text string in a file or in piped output."],
+  ["FINDSTR", "Searches for strings in files or in piped output."],
+  ["HELP", "Provides Help information for Windows commands."],
+  ["HOSTNAME", "Prints the name of this computer."],
+  ["IPCONFIG", "Displays the IP configuration (/ALL for every detail)."],
+  ["MD", "Creates a directory."],
+  ["MKDIR", "Creates a directory."],
+  ["MORE", "Displays a file or piped output."],
+  ["NETSH", "Network shell: interface ipv4 show global."],
+  ["PING", "Sends echo requests (-n count, -t until Ctrl+C)."],
+  ["SET", "Displays, sets, or removes Windows environment variables."],
+  ["SYSTEMINFO", "Displays this computer's configuration."],
+  ["TASKLIST", "Displays the running processes."],
+  ["TYPE", "Displays the contents of a text file."],
+  ["VER", "Displays the Windows version."],
+  ["WAITFOR", "Waits for a signal (/T seconds)."],
+  ["WHOAMI", "Prints the domain and user name."],
+];
 
 /** What `tasklist` shows. */
 const TASKLIST = "\r\n" + [
@@ -66,20 +88,69 @@ const TASKLIST = "\r\n" + [
     : "")
 ).join("");
 
-/** The simulated disk: the user's profile, a note, the hosts file. */
-function windowsFiles(user: string, m: SimMachine): SimFiles {
-  const home = `C:\\Users\\${user}`;
-  return new SimFiles("\\", {
-    [`${home}\\Desktop`]: null,
-    [`${home}\\Documents\\notes.txt`]:
-      `This Windows guest is simulated by xenpv.\r\nIts console is a XENCONS session, as on a real one.\r\n`,
+/**
+ * The simulated disk of a Windows guest: a profile for each account (with a
+ * note to read), the hosts file, a few of Windows' own folders.
+ */
+export function windowsDisk(users: string[], m: SimMachine): SimFiles {
+  const entries: Record<string, string | null> = {
+    "C:\\PerfLogs": null,
+    "C:\\Program Files\\Common Files": null,
+    "C:\\Program Files (x86)": null,
+    "C:\\ProgramData": null,
     "C:\\Temp": null,
+    "C:\\Users\\Public\\Documents": null,
     "C:\\Windows\\win.ini": "; for 16-bit app support\r\n[fonts]\r\n[extensions]\r\n",
+    "C:\\Windows\\System32\\Wbem": null,
     "C:\\Windows\\System32\\drivers\\etc\\hosts":
       `# Copyright (c) 1993-2009 Microsoft Corp.\r\n127.0.0.1       localhost\r\n${
         m.ip.padEnd(16)
       }${m.host}\r\n`,
-  });
+  };
+  for (const user of users) {
+    const home = `C:\\Users\\${user}`;
+    for (const dir of ["Desktop", "Downloads", "AppData\\Local\\Temp", "AppData\\Roaming"]) {
+      entries[`${home}\\${dir}`] = null;
+    }
+    entries[`${home}\\Documents\\notes.txt`] = `Notes on ${m.host}\r\n\r\n` +
+      "This Windows guest is simulated; its console is a XENCONS session, as on a real one.\r\n" +
+      "Try: ipconfig /all, systeminfo, tasklist, dir, cd, type, set, ver, whoami,\r\n" +
+      `echo hello> hello.txt, ping -n 2 ${m.host}, netsh interface ipv4 show global.\r\n`;
+  }
+  return new SimFiles("\\", entries);
+}
+
+/** The environment cmd.exe starts with, as Windows 10 sets it for `user`. */
+function windowsEnv(host: string, user: string): Record<string, string> {
+  const home = `C:\\Users\\${user}`;
+  return {
+    ALLUSERSPROFILE: "C:\\ProgramData",
+    APPDATA: `${home}\\AppData\\Roaming`,
+    CommonProgramFiles: "C:\\Program Files\\Common Files",
+    COMPUTERNAME: host,
+    ComSpec: "C:\\Windows\\system32\\cmd.exe",
+    HOMEDRIVE: "C:",
+    HOMEPATH: `\\Users\\${user}`,
+    LOCALAPPDATA: `${home}\\AppData\\Local`,
+    LOGONSERVER: `\\\\${host}`,
+    NUMBER_OF_PROCESSORS: "2",
+    OS: "Windows_NT",
+    Path: "C:\\Windows\\system32;C:\\Windows;C:\\Windows\\System32\\Wbem",
+    PATHEXT: ".COM;.EXE;.BAT;.CMD;.VBS;.VBE;.JS;.JSE;.WSF;.WSH;.MSC",
+    PROCESSOR_ARCHITECTURE: "AMD64",
+    ProgramData: "C:\\ProgramData",
+    ProgramFiles: "C:\\Program Files",
+    PROMPT: "$P$G",
+    PUBLIC: "C:\\Users\\Public",
+    SystemDrive: "C:",
+    SystemRoot: "C:\\Windows",
+    TEMP: `${home}\\AppData\\Local\\Temp`,
+    TMP: `${home}\\AppData\\Local\\Temp`,
+    USERDOMAIN: host,
+    USERNAME: user,
+    USERPROFILE: home,
+    windir: "C:\\Windows",
+  };
 }
 
 /** STATUS_CONTROL_C_EXIT, as ERRORLEVEL shows it. */
@@ -112,11 +183,19 @@ function globalTable(): string {
     GLOBAL_PARAMETERS.map(([k, v]) => `${k.padEnd(36)}: ${v}\r\n`).join("") + "\r\n";
 }
 
+/** `>file`, `>>file`, `2>nul`, `2>&1`: handle `fd` goes to `target`. */
+interface Redirect {
+  fd: number;
+  /** A path, `nul`, or `&1` / `&2` (another handle). */
+  target: string;
+  append: boolean;
+}
+
 interface Part {
   text: string;
+  /** What follows the command: "&", "&&", "||", "|" or "" at the end. */
   op: string;
-  /** Output redirected (`>nul`, `2>nul`, `>file`): the simulation has no files, it goes nowhere. */
-  redirected: boolean;
+  redirects: Redirect[];
 }
 
 /** Splits a line on unquoted, unescaped & && || | and > redirections, removing carets outside quotes. */
@@ -124,7 +203,7 @@ function parse(line: string): Part[] {
   const parts: Part[] = [];
   let text = "";
   let quoted = false;
-  let redirected = false;
+  let redirects: Redirect[] = [];
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (ch === '"') {
@@ -135,30 +214,87 @@ function parse(line: string): Part[] {
     } else if (ch === "^") {
       if (i + 1 < line.length) text += line[++i];
     } else if (ch === ">") {
-      redirected = true;
-      if (/\d$/.test(text)) text = text.slice(0, -1);
-      if (line[i + 1] === ">") i++;
+      // A digit right before > names the handle (hence `echo 1>x` echoing nothing).
+      let fd = 1;
+      if (/\d$/.test(text)) {
+        fd = Number(text.at(-1));
+        text = text.slice(0, -1);
+      }
+      const append = line[i + 1] === ">";
+      if (append) i++;
       while (line[i + 1] === " ") i++;
-      while (i + 1 < line.length && !" &|".includes(line[i + 1])) i++; // the target
+      let target = "";
+      if (line[i + 1] === "&" && /\d/.test(line[i + 2] ?? "")) {
+        target = `&${line[i + 2]}`;
+        i += 2;
+      } else {
+        let inQuotes = false;
+        while (i + 1 < line.length && (inQuotes || !" &|<>".includes(line[i + 1]))) {
+          const c = line[++i];
+          if (c === '"') inQuotes = !inQuotes;
+          else target += c;
+        }
+      }
+      redirects.push({ fd, target, append });
     } else if (ch === "&" || ch === "|") {
       let op = ch;
       if (line[i + 1] === ch) op += line[++i];
-      parts.push({ text, op, redirected });
+      parts.push({ text, op, redirects });
       text = "";
-      redirected = false;
+      redirects = [];
     } else {
       text += ch;
     }
   }
-  parts.push({ text, op: "", redirected });
+  parts.push({ text, op: "", redirects });
   return parts;
 }
 
+/** Arguments split on blanks outside "quotes", the quotes removed. */
+function splitArgs(args: string): string[] {
+  return [...args.matchAll(/(?:"[^"]*"?|[^\s"]+)+/g)].map((m) => m[0].replaceAll('"', ""));
+}
+
+/** A `*` / `?` wildcard as a case-blind RegExp. */
+function wildcard(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*")
+    .replaceAll("?", ".");
+  return new RegExp(`^${body}$`, "i");
+}
+
+/** Lines of a text (a final line end does not start another). */
+function lines(text: string): string[] {
+  const out = text.split(/\r?\n/);
+  if (out.at(-1) === "") out.pop();
+  return out;
+}
+
 type Result = { code: number; ok: boolean };
+type Handler = (args: string) => Result | Promise<Result>;
+type Sink = (text: string) => void;
+
+/** Programs (not cmd's internal commands): they may be typed with `.exe`. */
+const PROGRAMS = new Set([
+  "cmd",
+  "find",
+  "findstr",
+  "help",
+  "hostname",
+  "ipconfig",
+  "more",
+  "netsh",
+  "ping",
+  "systeminfo",
+  "tasklist",
+  "timeout",
+  "waitfor",
+  "whoami",
+]);
 
 export class CmdShell {
   #o: CmdShellOptions;
-  #env = new Map<string, string>();
+  /** Upper-cased name -> [name as set, value]: Windows keeps the case, compares without it. */
+  #env = new Map<string, [string, string]>();
   #cwd: string;
   #errorlevel = 0;
   #stdin: string[] = [];
@@ -170,34 +306,43 @@ export class CmdShell {
   #broken = false;
   #fs: SimFiles;
   #machine: SimMachine;
-  #commands: Map<string, (args: string) => Result | Promise<Result>>;
+  #commands: Map<string, Handler>;
+  /** Where the running command's standard output and error go. */
+  #out: Sink;
+  #err: Sink;
+  /** What the command before `|` printed: the running command's standard input. */
+  #input: string | undefined;
 
   constructor(options: CmdShellOptions) {
     this.#o = options;
+    this.#out = options.write;
+    this.#err = options.writeError ?? options.write;
     this.#cwd = `C:\\Users\\${options.user}`;
-    this.#machine = machineOf(options.host);
-    this.#fs = windowsFiles(options.user, this.#machine);
+    this.#machine = options.machine;
+    this.#fs = options.disk;
     this.#commands = this.#table();
-    for (
-      const [k, v] of Object.entries({
-        COMPUTERNAME: options.host,
-        USERNAME: options.user,
-        USERPROFILE: this.#cwd,
-        SYSTEMROOT: "C:\\Windows",
-        COMSPEC: "C:\\Windows\\system32\\cmd.exe",
-        OS: "Windows_NT",
-      })
-    ) this.#env.set(k, v);
+    for (const [k, v] of Object.entries(windowsEnv(options.host, options.user))) {
+      this.#env.set(k.toUpperCase(), [k, v]);
+    }
     if (options.child) return;
     this.#o.write(
       `Microsoft Windows [Version ${options.version}]\r\n` +
-        "(c) 2017 Microsoft Corporation. All rights reserved.\r\n\r\n",
+        "(c) 2017 Microsoft Corporation. All rights reserved.\r\n\r\n" +
+        "A simulated guest: HELP lists the commands it knows.\r\n\r\n",
     );
     this.#prompt();
   }
 
   #prompt(): void {
     this.#o.write(this.#netsh ? "netsh>" : `${this.#cwd}>`);
+  }
+
+  #print(text: string): void {
+    this.#out(text);
+  }
+
+  #error(text: string): void {
+    this.#err(text);
   }
 
   /** A line arrived on cmd's stdin (the helper adds the `\n`). */
@@ -236,66 +381,92 @@ export class CmdShell {
     this.#busy = false;
   }
 
+  #getenv(name: string): string | undefined {
+    return this.#env.get(name.toUpperCase())?.[1];
+  }
+
   #expand(line: string): string {
     return line.replace(/%([^%\r\n]+)%/g, (whole, name: string) => {
       const key = name.toUpperCase();
       if (key === "ERRORLEVEL" && !this.#env.has(key)) return String(this.#errorlevel);
       if (key === "CD" && !this.#env.has(key)) return this.#cwd;
-      return this.#env.get(key) ?? whole; // undefined stays as typed at the prompt
+      return this.#getenv(key) ?? whole; // undefined stays as typed at the prompt
     });
   }
 
   async #line(raw: string): Promise<void> {
     this.#broken = false;
-    const parts = parse(this.#expand(raw));
     let last: Result = { code: 0, ok: true };
     let skip = false;
-    for (let i = 0; i < parts.length; i++) {
-      const { text, redirected } = parts[i];
-      let op = parts[i].op;
-      if (op === "|") {
-        // left | right: right filters what left printed.
-        const right = parts[++i];
-        if (!skip) {
+    let input: string | undefined; // what the command before a | printed
+    for (const part of parse(this.#expand(raw))) {
+      if (!skip) {
+        if (part.op === "|") {
           let captured = "";
-          await this.#capture(text, (t) => captured += t);
-          last = this.#filter(right.text, captured);
+          await this.#run(part, (t) => captured += t, input);
+          input = captured;
+        } else {
+          last = await this.#run(part, this.#out, input);
+          input = undefined;
         }
-        op = right.op;
-      } else if (!skip) {
-        last = redirected ? await this.#capture(text, () => {}) : await this.#command(text);
+        if (this.#broken || this.#exited) return; // Ctrl-Break abandons the line
       }
-      if (this.#broken || this.#exited) return; // Ctrl-Break abandons the line
-      skip = op === "&&" ? !last.ok : op === "||" ? last.ok : false;
+      if (part.op === "|") continue; // a pipeline runs, or is skipped, as a whole
+      skip = part.op === "&&" ? !last.ok : part.op === "||" ? last.ok : false;
     }
   }
 
-  /** Runs one command with its output going to `sink` instead of the console. */
-  async #capture(text: string, sink: (text: string) => void): Promise<Result> {
-    const write = this.#o.write;
-    this.#o.write = sink;
-    try {
-      return await this.#command(text);
-    } finally {
-      this.#o.write = write;
+  /** Runs one command of a line with its redirections, `out` as its output. */
+  async #run(part: Part, out: Sink, input: string | undefined): Promise<Result> {
+    let err = this.#err;
+    for (const r of part.redirects) {
+      let sink: Sink;
+      if (r.target === "&1" || r.target === "&2") sink = r.target === "&1" ? out : err;
+      else if (/^nul:?$/i.test(r.target)) sink = () => {};
+      else {
+        const file = r.target === ""
+          ? "The syntax of the command is incorrect.\r\n"
+          : this.#open(r.target, r.append);
+        if (typeof file === "string") {
+          err(file);
+          return this.#set(1, false);
+        }
+        sink = file;
+      }
+      if (r.fd === 1) out = sink;
+      else if (r.fd === 2) err = sink;
     }
+    const saved = { out: this.#out, err: this.#err, input: this.#input };
+    this.#out = out;
+    this.#err = err;
+    this.#input = input;
+    try {
+      return await this.#command(part.text);
+    } finally {
+      ({ out: this.#out, err: this.#err, input: this.#input } = saved);
+    }
+  }
+
+  /** Opens a file for a redirection: a sink, or cmd's complaint. */
+  #open(target: string, append: boolean): Sink | string {
+    const path = this.#resolve(target);
+    if (this.#fs.isDir(path)) return "Access is denied.\r\n";
+    const dir = this.#fs.canonical(this.#fs.parent(path));
+    if (dir === undefined || !this.#fs.isDir(dir)) {
+      return "The system cannot find the path specified.\r\n";
+    }
+    const name = this.#fs.canonical(path) ??
+      `${dir.replace(/\\$/, "")}\\${path.slice(dir.length).replace(/^\\/, "")}`;
+    if (!append || !this.#fs.isFile(name)) this.#fs.write(name, "");
+    return (t) => this.#fs.append(name, t);
   }
 
   #notRecognized(name: string): Result {
-    this.#o.write(
+    this.#error(
       `'${name}' is not recognized as an internal or external command,\r\n` +
         "operable program or batch file.\r\n",
     );
     return this.#set(9009, false);
-  }
-
-  #filter(command: string, text: string): Result {
-    const m = /^\s*(findstr|find)\s+(?:\/i\s+)?"?([^"]*)"?\s*$/i.exec(command);
-    if (!m) return this.#notRecognized(command.trim().split(/\s+/)[0]);
-    const needle = m[2].toLowerCase();
-    const lines = text.split("\r\n").filter((l) => l.toLowerCase().includes(needle));
-    for (const l of lines) this.#o.write(`${l}\r\n`);
-    return this.#set(lines.length > 0 ? 0 : 1, lines.length > 0);
   }
 
   #set(code: number, ok = code === 0): Result {
@@ -305,10 +476,22 @@ export class CmdShell {
 
   async #command(text: string): Promise<Result> {
     const line = text.replace(/^[\s@]+/, "");
-    if (line.trim() === "") return { code: this.#errorlevel, ok: true };
-    const name = /^[^\s.\/]+|^\S+/.exec(line)![0];
-    const handler = this.#commands.get(name.toLowerCase().replace(/\.exe$/, ""));
-    return handler ? await handler(line.slice(name.length)) : this.#notRecognized(name);
+    if (line.trim() === "") return this.#same();
+    if (/^[a-zA-Z]:\s*$/.test(line)) {
+      // Changing drives: this machine has only C:.
+      if (/^c/i.test(line)) return this.#same();
+      this.#error("The system cannot find the drive specified.\r\n");
+      return this.#set(1, false);
+    }
+    // A command's name ends at a blank, a dot, a slash or a backslash: `echo.`, `dir/b`, `cd\`.
+    const name = /^[^\s.\/\\]+|^\S+/.exec(line)![0].toLowerCase();
+    let args = line.slice(name.length);
+    if (PROGRAMS.has(name) && /^\.exe(?=[\s\/]|$)/i.test(args)) args = args.slice(4);
+    const handler = this.#commands.get(name);
+    if (handler && (args === "" || !PROGRAMS.has(name) || /^[\s\/]/.test(args))) {
+      return await handler(args);
+    }
+    return this.#notRecognized(/^\S+/.exec(line)![0]);
   }
 
   /** ERRORLEVEL as it was: what ECHO, a good SET or CD leave. */
@@ -317,9 +500,9 @@ export class CmdShell {
   }
 
   /** The commands cmd knows here: internal ones and the programs of this Windows. */
-  #table(): Map<string, (args: string) => Result | Promise<Result>> {
-    const w = (t: string) => this.#o.write(t);
-    return new Map<string, (args: string) => Result | Promise<Result>>([
+  #table(): Map<string, Handler> {
+    const p = (t: string) => this.#print(t);
+    return new Map<string, Handler>([
       ["echo", (args) => this.#echo(args)],
       ["set", (args) => this.#setCommand(args)],
       ["cd", (args) => this.#cd(args)],
@@ -328,18 +511,21 @@ export class CmdShell {
       ["md", (args) => this.#mkdir(args)],
       ["dir", (args) => this.#dir(args)],
       ["type", (args) => this.#type(args)],
-      ["cls", () => (w("\f"), this.#same())],
-      ["help", () => (w(HELP), this.#set(0))],
-      ["hostname", () => (w(`${this.#o.host}\r\n`), this.#set(0))],
+      ["cls", () => (p("\f"), this.#same())], // on a pipe, CLS writes a form feed
+      ["help", (args) => this.#help(args)],
+      ["hostname", () => (p(`${this.#o.host}\r\n`), this.#set(0))],
       // hence the `ver >nul` idiom to clear ERRORLEVEL
-      ["ver", () => (w(`\r\nMicrosoft Windows [Version ${this.#o.version}]\r\n`), this.#set(0))],
+      ["ver", () => (p(`\r\nMicrosoft Windows [Version ${this.#o.version}]\r\n`), this.#set(0))],
       [
         "whoami",
-        () => (w(`${this.#o.host.toLowerCase()}\\${this.#o.user.toLowerCase()}\r\n`), this.#set(0)),
+        () => (p(`${this.#o.host.toLowerCase()}\\${this.#o.user.toLowerCase()}\r\n`), this.#set(0)),
       ],
       ["ipconfig", (args) => this.#ipconfig(args)],
-      ["systeminfo", () => (w(this.#systeminfo()), this.#set(0))],
-      ["tasklist", () => (w(TASKLIST), this.#set(0))],
+      ["systeminfo", (args) => this.#noArgs("SYSTEMINFO", args, () => this.#systeminfo())],
+      ["tasklist", (args) => this.#noArgs("TASKLIST", args, () => TASKLIST)],
+      ["find", (args) => this.#find(args, false)],
+      ["findstr", (args) => this.#find(args, true)],
+      ["more", (args) => this.#more(args)],
       ["exit", (args) => this.#exit(args)],
       ["cmd", (args) => this.#cmd(args)],
       ["netsh", (args) => this.#netshCommand(args.trim())],
@@ -348,48 +534,69 @@ export class CmdShell {
       [
         "timeout",
         () => (
-          w("ERROR: Input redirection is not supported, exiting the process immediately.\r\n"),
-            this.#set(1)
+          this.#error(
+            "ERROR: Input redirection is not supported, exiting the process immediately.\r\n",
+          ), this.#set(1)
         ),
       ],
     ]);
   }
 
+  /** A program that takes no arguments here (`systeminfo`, `tasklist`). */
+  #noArgs(name: string, args: string, output: () => string): Result {
+    const extra = args.trim();
+    if (extra !== "") {
+      this.#error(
+        `ERROR: Invalid argument/option - '${extra.split(/\s+/)[0]}'.\r\n` +
+          `Type "${name} /?" for usage.\r\n`,
+      );
+      return this.#set(1, false);
+    }
+    this.#print(output());
+    return this.#set(0);
+  }
+
   #echo(args: string): Result {
-    if (args.startsWith(".")) this.#o.write(`${args.slice(1)}\r\n`);
-    else if (args.trim() === "") this.#o.write("ECHO is off.\r\n");
-    else this.#o.write(`${args.slice(1)}\r\n`);
+    if (args.startsWith(".")) this.#print(`${args.slice(1)}\r\n`);
+    else if (args.trim() === "") this.#print("ECHO is off.\r\n");
+    else this.#print(`${args.slice(1)}\r\n`);
     return this.#same();
   }
 
   #setCommand(args: string): Result {
-    const w = (t: string) => this.#o.write(t);
     const a = args.trim();
+    const sorted = () => [...this.#env].sort(([a], [b]) => a < b ? -1 : 1);
     if (a === "") {
-      for (const [k, v] of [...this.#env].sort()) w(`${k}=${v}\r\n`);
+      for (const [, [k, v]] of sorted()) this.#print(`${k}=${v}\r\n`);
       return this.#same();
     }
     const eq = args.indexOf("=");
     if (eq < 0) {
-      const hits = [...this.#env].filter(([k]) => k.startsWith(a.toUpperCase())).sort();
+      const hits = sorted().filter(([k]) => k.startsWith(a.toUpperCase()));
       if (hits.length === 0) {
-        w(`Environment variable ${a} not defined\r\n`);
+        this.#error(`Environment variable ${a} not defined\r\n`);
         return this.#set(1, false);
       }
-      for (const [k, v] of hits) w(`${k}=${v}\r\n`);
+      for (const [, [k, v]] of hits) this.#print(`${k}=${v}\r\n`);
       return this.#same();
     }
-    const key = args.slice(0, eq).trim().toUpperCase();
+    const name = args.slice(0, eq).trim();
     const value = args.slice(eq + 1);
-    if (value === "") this.#env.delete(key);
-    else this.#env.set(key, value);
+    if (value === "") this.#env.delete(name.toUpperCase());
+    else this.#env.set(name.toUpperCase(), [this.#env.get(name.toUpperCase())?.[0] ?? name, value]);
     return this.#same();
   }
 
   /** An absolute path for `arg` (relative to the current directory), without a trailing \\. */
   #resolve(arg: string): string {
     const a = arg.trim().replace(/^"(.*)"$/, "$1");
-    let path = /^[a-zA-Z]:/.test(a) ? a : a.startsWith("\\") ? `C:${a}` : `${this.#cwd}\\${a}`;
+    let path = /^[a-zA-Z]:\\/.test(a) ? a : /^[cC]:/.test(a)
+      ? `${this.#cwd}\\${a.slice(2)}` // C:name is relative to C:'s current directory
+      : /^[a-zA-Z]:/.test(a)
+      ? a
+      : a.startsWith("\\")
+      ? `C:${a}`
+      : `${this.#cwd}\\${a}`;
     const out: string[] = [];
     for (const part of path.split("\\")) {
       if (part === "..") out.length > 1 && out.pop();
@@ -401,13 +608,17 @@ export class CmdShell {
 
   #cd(args: string): Result {
     const a = args.trim().replace(/^\/d\s+/i, "").replace(/^"(.*)"$/, "$1");
-    if (a === "") {
-      this.#o.write(`${this.#cwd}\r\n`);
+    if (a === "" || /^c:$/i.test(a)) {
+      this.#print(`${this.#cwd}\r\n`);
       return this.#same();
     }
     const target = this.#resolve(a);
     if (!this.#fs.isDir(target)) {
-      this.#o.write("The system cannot find the path specified.\r\n");
+      this.#error(
+        this.#fs.isFile(target)
+          ? "The directory name is invalid.\r\n"
+          : "The system cannot find the path specified.\r\n",
+      );
       return this.#set(1, false);
     }
     this.#cwd = this.#fs.canonical(target) ?? target;
@@ -415,70 +626,206 @@ export class CmdShell {
   }
 
   #mkdir(args: string): Result {
-    const target = this.#resolve(args);
-    if (this.#fs.isDir(target) || this.#fs.read(target) !== undefined) {
-      this.#o.write(`A subdirectory or file ${args.trim()} already exists.\r\n`);
+    const names = splitArgs(args);
+    if (names.length === 0) {
+      this.#error("The syntax of the command is incorrect.\r\n");
       return this.#set(1, false);
     }
-    this.#fs.mkdir(target);
-    return this.#same();
+    let result = this.#same();
+    for (const name of names) {
+      const target = this.#resolve(name);
+      if (this.#fs.isDir(target) || this.#fs.isFile(target)) {
+        this.#error(`A subdirectory or file ${name} already exists.\r\n`);
+        result = this.#set(1, false);
+      } else {
+        this.#fs.mkdir(target);
+      }
+    }
+    return result;
   }
 
   #dir(args: string): Result {
-    const w = (t: string) => this.#o.write(t);
-    const arg = args.replace(/\s\/\w+/g, "").trim(); // switches (/w, /b...) change nothing here
-    const path = arg === "" ? this.#cwd : this.#resolve(arg);
-    const file = this.#fs.read(path);
-    if (!this.#fs.isDir(path) && file === undefined) {
-      w(" Volume in drive C has no label.\r\n Volume Serial Number is 5A1F-3C2E\r\n\r\n");
-      w("File Not Found\r\n");
+    const words = splitArgs(args.replaceAll("/", " /"));
+    const bare = words.some((w) => /^\/b$/i.test(w)); // other switches change nothing here
+    const arg = words.find((w) => !w.startsWith("/")) ?? ".";
+    const path = this.#resolve(arg);
+    const name = path.slice(path.lastIndexOf("\\") + 1);
+    const notFound = (why: string, dir?: string) => {
+      if (!bare) this.#print(`${VOLUME}\r\n${dir ? ` Directory of ${dir}\r\n\r\n` : ""}`);
+      this.#error(why);
       return this.#set(1, false);
+    };
+    let dir: string;
+    let entries: [string, number | "dir"][];
+    if (this.#fs.isDir(path)) {
+      dir = this.#fs.canonical(path)!;
+      const dots: [string, "dir"][] = dir.endsWith(":\\") ? [] : [[".", "dir"], ["..", "dir"]];
+      entries = [...dots, ...this.#fs.list(dir)];
+    } else {
+      const parent = this.#fs.canonical(this.#fs.parent(path));
+      if (parent === undefined || !this.#fs.isDir(parent)) {
+        return notFound("The system cannot find the path specified.\r\n");
+      }
+      dir = parent;
+      const pattern = wildcard(name);
+      entries = this.#fs.list(dir).filter(([n]) => pattern.test(n));
+      if (entries.length === 0) return notFound("File Not Found\r\n", dir);
     }
-    const dir = file === undefined ? this.#fs.canonical(path)! : this.#fs.parent(path);
-    const entries: [string, number | "dir"][] = file === undefined
-      ? [[".", "dir"], ["..", "dir"], ...this.#fs.list(dir)]
-      : [[this.#fs.canonical(path)!.slice(dir.length).replace(/^\\/, ""), file.length]];
-    w(" Volume in drive C has no label.\r\n Volume Serial Number is 5A1F-3C2E\r\n\r\n");
-    w(` Directory of ${dir}\r\n\r\n`);
+    if (bare) {
+      for (const [n] of entries) if (n !== "." && n !== "..") this.#print(`${n}\r\n`);
+      return this.#set(0);
+    }
+    this.#print(`${VOLUME}\r\n Directory of ${dir}\r\n\r\n`);
     let files = 0, bytes = 0, dirs = 0;
-    for (const [name, size] of entries) {
+    for (const [n, size] of entries) {
       if (size === "dir") dirs++;
       else (files++, bytes += size);
       const middle = size === "dir" ? "<DIR>         " : size.toLocaleString("en-US").padStart(14);
-      w(`${FILE_DATE}    ${middle} ${name}\r\n`);
+      this.#print(`${FILE_DATE}    ${middle} ${n}\r\n`);
     }
-    w(`${String(files).padStart(16)} File(s) ${
-      bytes.toLocaleString("en-US").padStart(14)
-    } bytes\r\n`);
-    w(`${String(dirs).padStart(16)} Dir(s)  21,474,836,480 bytes free\r\n`);
+    this.#print(
+      `${String(files).padStart(16)} File(s) ${
+        bytes.toLocaleString("en-US").padStart(14)
+      } bytes\r\n` +
+        `${String(dirs).padStart(16)} Dir(s)  21,474,836,480 bytes free\r\n`,
+    );
     return this.#set(0);
   }
 
-  #type(args: string): Result {
-    const arg = args.trim();
-    if (arg === "") {
-      this.#o.write("The syntax of the command is incorrect.\r\n");
-      return this.#set(1, false);
-    }
+  /** A file's content, or (having said so) undefined. */
+  #read(arg: string, tool: "type" | "find" | "findstr" | "more"): string | undefined {
     const path = this.#resolve(arg);
     const content = this.#fs.read(path);
-    if (content === undefined) {
-      this.#o.write(
+    if (content !== undefined) return content;
+    if (tool === "find") this.#error(`File not found - ${arg.toUpperCase()}\r\n`);
+    else if (tool === "findstr") this.#error(`FINDSTR: Cannot open ${arg}\r\n`);
+    else if (tool === "more") this.#error(`Cannot access file ${path}\r\n`);
+    else {
+      this.#error(
         this.#fs.isDir(path)
           ? "Access is denied.\r\n"
           : "The system cannot find the file specified.\r\n",
       );
+    }
+    return undefined;
+  }
+
+  #type(args: string): Result {
+    const names = splitArgs(args);
+    if (names.length === 0) {
+      this.#error("The syntax of the command is incorrect.\r\n");
       return this.#set(1, false);
     }
-    this.#o.write(content);
+    let ok = true;
+    for (const name of names) {
+      if (names.length > 1) this.#error(`\r\n${name}\r\n\r\n\r\n`); // TYPE names each of several
+      const content = this.#read(name, "type");
+      if (content === undefined) {
+        if (names.length > 1) this.#error(`Error occurred while processing: ${name}.\r\n`);
+        ok = false;
+      } else {
+        this.#print(content);
+      }
+    }
+    return ok ? this.#set(0) : this.#set(1, false);
+  }
+
+  #more(args: string): Result {
+    const names = splitArgs(args).filter((a) => !a.startsWith("/"));
+    let text = names.length === 0 ? this.#input ?? "" : "";
+    for (const name of names) {
+      const content = this.#read(name, "more");
+      if (content === undefined) return this.#set(1, false);
+      text += content;
+    }
+    for (const l of lines(text)) this.#print(`${l}\r\n`);
+    return this.#set(0);
+  }
+
+  /**
+   * `find [/i] [/v] [/c] "text" [file...]` and `findstr [/i] [/v] words [file...]`
+   * (findstr matches any of the words), over files or the piped input.
+   */
+  #find(args: string, findstr: boolean): Result {
+    const words = args.trim().match(/"[^"]*"?|\S+/g) ?? [];
+    const flags = words.filter((w) => w.startsWith("/")).join("").toLowerCase();
+    const rest = words.filter((w) => !w.startsWith("/"));
+    if (rest.length === 0 || (!findstr && !rest[0].startsWith('"'))) {
+      this.#error(
+        findstr ? "FINDSTR: Bad command line\r\n" : "FIND: Parameter format not correct\r\n",
+      );
+      return this.#set(2, false);
+    }
+    const text = rest[0].replaceAll('"', "");
+    const blind = flags.includes("/i");
+    const needles = (findstr ? text.split(" ").filter(Boolean) : [text])
+      .map((n) => blind ? n.toLowerCase() : n);
+    const hit = (l: string) => {
+      const hay = blind ? l.toLowerCase() : l;
+      return needles.some((n) => hay.includes(n)) !== flags.includes("/v");
+    };
+    const count = flags.includes("/c") && !findstr;
+    const sources: [string | undefined, string | undefined][] = rest.length > 1
+      ? rest.slice(1).map((f) => [f, this.#read(f, findstr ? "findstr" : "find")])
+      : [[undefined, this.#input ?? ""]];
+    let found = 0;
+    let failed = false;
+    for (const [file, content] of sources) {
+      if (content === undefined) {
+        failed = true;
+        continue;
+      }
+      const matches = lines(content).filter(hit);
+      found += matches.length;
+      const label = file === undefined ? "" : `---------- ${file.toUpperCase()}`;
+      if (!findstr && file !== undefined) {
+        this.#print(count ? `\r\n${label}: ${matches.length}\r\n` : `\r\n${label}\r\n`);
+      } else if (count) this.#print(`${matches.length}\r\n`);
+      if (count) continue;
+      const prefix = findstr && sources.length > 1 ? `${file}:` : "";
+      for (const l of matches) this.#print(`${prefix}${l}\r\n`);
+    }
+    return found > 0 && !failed ? this.#set(0) : this.#set(1, false);
+  }
+
+  #help(args: string): Result {
+    const topic = args.trim().toUpperCase();
+    if (topic !== "") {
+      const row = HELP.find(([name]) => name === topic);
+      if (!row) {
+        this.#print(
+          `This command is not supported by the help utility.  Try "${topic.toLowerCase()} /?".\r\n`,
+        );
+        return this.#set(1, false);
+      }
+      this.#print(`${row[1]}\r\n`);
+      return this.#set(0);
+    }
+    this.#print(
+      "For more information on a specific command, type HELP command-name\r\n" +
+        HELP.map(([name, what]) => `${name.padEnd(15)}${what}\r\n`).join("") +
+        "\r\nThis simulated cmd.exe knows only these, and & && || | > >> 2> 2>&1 %VAR%.\r\n",
+    );
     return this.#set(0);
   }
 
   #ipconfig(args: string): Result {
     const m = this.#machine;
-    const all = /\/all\b/i.test(args);
-    const row = (label: string, value: string) =>
-      `   ${label.padEnd(35, " .").replace(/ \.$/, "  ").slice(0, 35)}: ${value}\r\n`;
+    const a = args.trim().toLowerCase();
+    if (a !== "" && a !== "/all") {
+      this.#error(
+        "Error: unrecognized or incomplete command line.\r\n\r\n" +
+          "USAGE:\r\n    ipconfig [/all]   (what this simulated guest knows)\r\n",
+      );
+      return this.#set(1, false);
+    }
+    const all = a === "/all";
+    // Dot leaders on every other column, the colon in column 37.
+    const row = (label: string, value: string) => {
+      let lead = label;
+      for (let col = label.length; col < 34; col++) lead += col % 2 === 0 ? "." : " ";
+      return `   ${lead}: ${value}\r\n`;
+    };
     let out = "\r\nWindows IP Configuration\r\n\r\n";
     if (all) {
       out += row("Host Name", m.host) + row("Primary Dns Suffix", "") +
@@ -492,29 +839,47 @@ export class CmdShell {
         row("Physical Address", m.mac.toUpperCase().replaceAll(":", "-")) +
         row("DHCP Enabled", "No") + row("Autoconfiguration Enabled", "Yes");
     }
-    out += row("IPv4 Address", all ? `${m.ip}(Preferred)` : m.ip) +
+    const preferred = all ? "(Preferred)" : "";
+    out += row("Link-local IPv6 Address", `${m.ipv6}%4${preferred}`) +
+      row("IPv4 Address", `${m.ip}${preferred}`) +
       row("Subnet Mask", "255.255.255.0") + row("Default Gateway", m.gateway);
     if (all) out += row("DNS Servers", m.gateway) + row("NetBIOS over Tcpip", "Enabled");
-    this.#o.write(out);
+    this.#print(out);
     return this.#set(0);
   }
 
   #systeminfo(): string {
     const m = this.#machine;
+    const version = this.#o.version;
     const row = (label: string, value: string) => `${`${label}:`.padEnd(27)}${value}\r\n`;
+    const more = (value: string) => `${"".padEnd(27)}${value}\r\n`;
     return "\r\n" + row("Host Name", m.host.toUpperCase()) +
       row("OS Name", "Microsoft Windows 10 Pro") +
-      row("OS Version", `${this.#o.version} N/A Build ${this.#o.version.split(".").at(-1)}`) +
+      row("OS Version", `${version} N/A Build ${version.split(".").at(-1)}`) +
       row("OS Manufacturer", "Microsoft Corporation") +
+      row("OS Configuration", "Standalone Workstation") +
+      row("OS Build Type", "Multiprocessor Free") +
+      row("Registered Owner", "Windows User") +
+      row("Registered Organization", "") +
+      row("Original Install Date", "11/14/2017, 9:12:04 AM") +
       row("System Manufacturer", "Xen") + row("System Model", "HVM domU") +
-      row("System Type", "x64-based PC") + row("Windows Directory", "C:\\Windows") +
+      row("System Type", "x64-based PC") +
+      row("Processor(s)", "1 Processor(s) Installed.") +
+      more("[01]: Intel64 Family 6 Model 85 Stepping 4 GenuineIntel ~2100 Mhz") +
+      row("BIOS Version", "Xen 4.17, 11/14/2017") +
+      row("Windows Directory", "C:\\Windows") +
+      row("System Directory", "C:\\Windows\\system32") +
+      row("System Locale", "en-us;English (United States)") +
+      row("Time Zone", "(UTC) Coordinated Universal Time") +
       row("Total Physical Memory", "4,095 MB") + row("Domain", "WORKGROUP") +
+      row("Logon Server", `\\\\${m.host.toUpperCase()}`) +
       row("Network Card(s)", "1 NIC(s) Installed.") +
-      `${"".padEnd(27)}[01]: ${NIC}\r\n` +
-      `${"".padEnd(27)}      Connection Name: Ethernet\r\n` +
-      `${"".padEnd(27)}      DHCP Enabled:    No\r\n` +
-      `${"".padEnd(27)}      IP address(es)\r\n` +
-      `${"".padEnd(27)}      [01]: ${m.ip}\r\n`;
+      more(`[01]: ${NIC}`) +
+      more("      Connection Name: Ethernet") +
+      more("      DHCP Enabled:    No") +
+      more("      IP address(es)") +
+      more(`      [01]: ${m.ip}`) +
+      more(`      [02]: ${m.ipv6}`);
   }
 
   #exit(args: string): Result {
@@ -529,7 +894,7 @@ export class CmdShell {
   async #cmd(args: string): Promise<Result> {
     const m = /^\s*\/[ck]\s+(.*)$/i.exec(args);
     if (!m) {
-      this.#o.write(
+      this.#print(
         `Microsoft Windows [Version ${this.#o.version}]\r\n(c) 2017 Microsoft Corporation. All rights reserved.\r\n`,
       );
       return this.#set(0);
@@ -541,13 +906,13 @@ export class CmdShell {
   async #child(line: string): Promise<Result> {
     const child = new CmdShell({
       ...this.#o,
-      write: (t) => this.#o.write(t),
+      write: this.#out,
+      writeError: this.#err,
       exit: () => {},
       child: true,
     });
     child.#env = new Map(this.#env);
     child.#cwd = this.#cwd;
-    child.#fs = this.#fs;
     child.#errorlevel = this.#errorlevel;
     this.#stop = () => child.break();
     await child.#line(line);
@@ -568,7 +933,7 @@ export class CmdShell {
           resolve(this.#set(code, code === 0));
         };
         this.#stop = () => {
-          this.#o.write("^C");
+          this.#print("^C");
           this.#broken = true;
           this.#netshDone?.(CONTROL_C_EXIT);
         };
@@ -589,10 +954,10 @@ export class CmdShell {
     const ok = (ref: string[]) =>
       words.length === ref.length && words.every((wd, i) => ref[i].startsWith(wd));
     if (ok(want) || ok(alt)) {
-      this.#o.write(globalTable());
+      this.#print(globalTable());
       return true;
     }
-    this.#o.write(`The following command was not found: ${command}.\r\n`);
+    this.#print(`The following command was not found: ${command}.\r\n`);
     return false;
   }
 
@@ -631,11 +996,18 @@ export class CmdShell {
       else if (wd === "-w" || wd === "/w") i++;
       else host = words[i];
     }
-    const w = (t: string) => this.#o.write(t);
+    const w = (t: string) => this.#print(t);
+    if (host === "") {
+      w("\r\nUsage: ping [-t] [-n count] [-w timeout] target_name\r\n");
+      return this.#set(1, false);
+    }
+    // The hosts file's names: localhost and this machine (its one address).
     const ip = /^\d+\.\d+\.\d+\.\d+$/.test(host)
       ? host
-      : ["localhost", this.#o.host.toLowerCase()].includes(host.toLowerCase())
+      : host.toLowerCase() === "localhost"
       ? "127.0.0.1"
+      : host.toLowerCase() === this.#machine.host.toLowerCase()
+      ? this.#machine.ip
       : undefined;
     if (!ip) {
       w(`Ping request could not find host ${host}. Please check the name and try again.\r\n`);
@@ -667,16 +1039,16 @@ export class CmdShell {
   async #waitfor(args: string): Promise<Result> {
     const m = /^(?:\/t\s+(\d+)\s+)?(\S+)$/i.exec(args);
     if (!m) {
-      this.#o.write('ERROR: Invalid syntax.\r\nType "WAITFOR /?" for usage.\r\n');
+      this.#error('ERROR: Invalid syntax.\r\nType "WAITFOR /?" for usage.\r\n');
       return this.#set(1, false);
     }
     const done = await this.#sleep(m[1] ? Number(m[1]) * 1000 : 2 ** 31 - 1);
     if (!done) {
-      this.#o.write("^C");
+      this.#print("^C");
       this.#broken = true;
       return this.#set(CONTROL_C_EXIT, false);
     }
-    this.#o.write(`ERROR: Timed out waiting for '${m[2]}'.\r\n`);
+    this.#error(`ERROR: Timed out waiting for '${m[2]}'.\r\n`);
     return this.#set(1, false);
   }
 }

@@ -14,6 +14,8 @@ export interface SimMachine {
   gateway: string;
   /** The interface's MAC, in Xen's 00:16:3e range, lower case with colons. */
   mac: string;
+  /** The interface's IPv6 link-local address, made from the MAC (EUI-64). */
+  ipv6: string;
 }
 
 /** A 32-bit FNV-1a hash of `text`. */
@@ -30,12 +32,21 @@ function hash(text: string): number {
 export function machineOf(host: string): SimMachine {
   const h = hash(host.toLowerCase());
   const hex = (n: number) => n.toString(16).padStart(2, "0");
+  const b = [0x00, 0x16, 0x3e, (h >>> 8) & 0x7f, (h >>> 16) & 0xff, h >>> 24];
+  // EUI-64: the universal/local bit flipped, ff:fe in the middle.
+  const groups = [(b[0] ^ 2) << 8 | b[1], b[2] << 8 | 0xff, 0xfe00 | b[3], b[4] << 8 | b[5]];
   return {
     host,
     ip: `10.0.0.${10 + (h % 240)}`,
     gateway: "10.0.0.1",
-    mac: `00:16:3e:${hex((h >>> 8) & 0x7f)}:${hex((h >>> 16) & 0xff)}:${hex(h >>> 24)}`,
+    mac: b.map(hex).join(":"),
+    ipv6: `fe80::${groups.map((g) => g.toString(16)).join(":")}`,
   };
+}
+
+/** Bytes of `text` in UTF-8 (what a file of it holds). */
+export function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
 }
 
 /**
@@ -84,8 +95,24 @@ export class SimFiles {
     this.#files.set(this.#key(path), { path, content });
   }
 
+  /** Appends to a file (made if missing; its directory must exist). */
+  append(path: string, text: string): void {
+    const file = this.#files.get(this.#key(path));
+    if (file) file.content += text;
+    else this.#files.set(this.#key(path), { path, content: text });
+  }
+
+  /** Removes a file; false if there is none. */
+  remove(path: string): boolean {
+    return this.#files.delete(this.#key(path));
+  }
+
   isDir(path: string): boolean {
     return this.#dirs.has(this.#key(path));
+  }
+
+  isFile(path: string): boolean {
+    return this.#files.has(this.#key(path));
   }
 
   /** A file's content, or undefined. */
@@ -98,7 +125,7 @@ export class SimFiles {
     return this.#dirs.get(this.#key(path)) ?? this.#files.get(this.#key(path))?.path;
   }
 
-  /** A directory's entries: [name, size or "dir"], sorted by name. */
+  /** A directory's entries: [name, size in bytes or "dir"], sorted by name. */
   list(dir: string): [string, number | "dir"][] {
     const prefix = this.#key(dir.endsWith(this.#sep) ? dir : dir + this.#sep);
     const out: [string, number | "dir"][] = [];
@@ -109,7 +136,7 @@ export class SimFiles {
       if (direct(key)) out.push([path.slice(prefix.length), "dir"]);
     }
     for (const [key, file] of this.#files) {
-      if (direct(key)) out.push([file.path.slice(prefix.length), file.content.length]);
+      if (direct(key)) out.push([file.path.slice(prefix.length), byteLength(file.content)]);
     }
     return out.sort(([a], [b]) => a.toLowerCase() < b.toLowerCase() ? -1 : 1);
   }

@@ -4,6 +4,7 @@ import { ConsoleOutput } from "./_console_output.ts";
 import { LineEditor } from "./_line_editor.ts";
 import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
 import { kernelLine, LinuxCommands, MOTD } from "./_linux_commands.ts";
+import { complete, LinuxShell } from "./_linux_shell.ts";
 
 /** Options for {@linkcode linuxGuest}. */
 export interface LinuxGuestOptions extends ConsoleConditions {
@@ -21,78 +22,22 @@ const NOISE = [
   "[   61.517883] random: crng reseeded\r\n",
 ];
 
-/** Splits shell words: '...' literal, "..." with $? expanded, \ escapes, # comments. */
-function words(text: string, status: number): { words: string[]; op: string; rest: string } {
-  const out: string[] = [];
-  let word: string | undefined;
-  let i = 0;
-  for (; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "'") {
-      let j = text.indexOf("'", i + 1);
-      if (j < 0) j = text.length; // unterminated: the rest (drain() waits for the quote)
-      word = (word ?? "") + text.slice(i + 1, j);
-      i = j;
-    } else if (ch === '"') {
-      let j = i + 1;
-      let s = "";
-      for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === "\\" && '"\\$'.includes(text[j + 1])) s += text[++j];
-        else s += text[j];
-      }
-      word = (word ?? "") + s.replaceAll("$?", String(status));
-      i = j;
-    } else if (ch === "\\") {
-      word = (word ?? "") + (text[++i] ?? "");
-    } else if (ch === "#" && word === undefined) {
-      i = text.indexOf("\n", i) < 0 ? text.length : text.indexOf("\n", i) - 1;
-    } else if (/\s/.test(ch) && ch !== "\n") {
-      if (word !== undefined) out.push(word);
-      word = undefined;
-    } else if (
-      ch === ";" || ch === "\n" || (ch === "&" && text[i + 1] === "&") ||
-      (ch === "|" && text[i + 1] === "|")
-    ) {
-      if (word !== undefined) out.push(word);
-      const op = ch === ";" || ch === "\n" ? ";" : ch + ch;
-      return { words: out, op, rest: text.slice(i + op.length) };
-    } else {
-      word = (word ?? "") + (ch === "$" && text[i + 1] === "?" ? (i++, String(status)) : ch);
-    }
-  }
-  if (word !== undefined) out.push(word);
-  return { words: out, op: "", rest: "" };
-}
-
-/** Whether `text` ends outside quotes (else the shell reads another line). */
-function complete(text: string): boolean {
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote === "'") {
-      if (ch === "'") quote = "";
-    } else if (ch === "\\") {
-      i++;
-    } else if (quote === '"') {
-      if (ch === '"') quote = "";
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-    }
-  }
-  return quote === "";
-}
-
 /**
  * A simulated Linux guest on hvc0: a getty `login:` and `Password:` (wrong
- * credentials get `Login incorrect`), then a small POSIX-like shell: `echo`,
- * `$?`, `true`, `false`, `sleep`, `eval`, `exit`/`logout`, quoting, `;`,
- * `&&`, `||`, comments, continuation lines (`> `) while a quote is open, and
- * the everyday commands over a small file system that agree with each other
- * and with the guest's name: `ls`, `cat`, `cd`, `pwd`, `uname`, `hostname`,
- * `id`, `whoami`, `ip addr`, `help`; anything else is "not found" with
- * status 127. ^C stops `sleep` (status 130)
- * and drops the rest of the line. `noise` drops kernel messages anywhere in
- * the output, as printk does on a console.
+ * credentials get `Login incorrect`), then a small POSIX-like shell (quoting,
+ * `$?`, `$NAME`, `~`, `;`, `&&`, `||`, `|`, `>`, `>>`, `2>`, `2>&1`, `<`,
+ * comments, continuation lines (`> `) while a quote is open) and the
+ * everyday commands, which agree with each other and with the guest's name:
+ * `uname`, `hostname`, `ip addr` and /etc/hosts show one machine with one
+ * network interface (a Xen MAC, an address on 10.0.0.0/24); `ls`, `cat`,
+ * `cd`, `pwd`, `mkdir`, `touch`, `rm` and redirections share one small disk
+ * (a home with a note for each account, /etc/passwd agreeing with `id`);
+ * `echo`, `true`, `false`, `sleep`, `eval`, `env`, `export`, `grep`, `head`,
+ * `tail`, `wc`, `ps`, `whoami`, `exit [N]`/`logout`, and `help`, which lists
+ * them all. Anything else is "not found" with status 127, errors are the
+ * real tools' with their status. ^C stops `sleep` (status 130) and drops the
+ * rest of the line. `noise` drops kernel messages anywhere in the output, as
+ * printk does on a console.
  *
  * @example
  * ```ts
@@ -113,7 +58,6 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
   const decoder = new TextDecoder();
   let state: "user" | "password" | "shell" = "user";
   let user = "";
-  let status = 0;
   let pending = ""; // an unfinished (quoted) command
   const queue: string[] = [];
   let busy = false;
@@ -122,7 +66,7 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
   const write = (s: string) => out.write(s);
   const prompt = () =>
     write(
-      `${user}@${host}:${shell.where()}${user === "root" ? "#" : "$"} ${
+      `${user}@${host}:${commands.where()}${user === "root" ? "#" : "$"} ${
         options.cursorQuery ? "\x1b[6n" : ""
       }`,
     );
@@ -147,33 +91,8 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
       };
     });
 
-  const shell = new LinuxCommands(host, () => user, write, sleep);
-
-  /** Runs a command list; "exit" ends the shell, "interrupted" drops the rest. */
-  const execute = async (text: string): Promise<"exit" | "interrupted" | void> => {
-    let skip = false;
-    let rest = text;
-    while (rest.trim() !== "") {
-      const { words: argv, op, rest: next } = words(rest, status);
-      rest = next;
-      if (!skip && argv.length > 0) {
-        const [cmd, ...args] = argv;
-        if (cmd === "exit" || cmd === "logout") return "exit";
-        if (cmd === "eval") {
-          const r = await execute(args.join(" "));
-          if (r) return r;
-        } else {
-          const r = await shell.run(cmd, args);
-          if (r === "interrupted") {
-            status = 130;
-            return r;
-          }
-          status = r;
-        }
-      }
-      skip = (op === "&&" && status !== 0) || (op === "||" && status === 0);
-    }
-  };
+  const commands = new LinuxCommands(host, Object.keys(accounts), () => user, sleep);
+  let shell = new LinuxShell(commands, write);
 
   const drain = async () => {
     busy = true;
@@ -186,7 +105,7 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
         continue;
       }
       pending = "";
-      const r = await execute(text);
+      const r = await shell.execute(text);
       if (r === "exit") {
         login();
         break;
@@ -224,8 +143,8 @@ export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
           return;
         }
         state = "shell";
-        status = 0;
-        shell.home();
+        commands.login();
+        shell = new LinuxShell(commands, write);
         write(`${kernelLine(host)}\r\n\r\n${MOTD}`);
         prompt();
       } else {

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { CmdShell } from "./_cmd_shell.ts";
+import { CmdShell, windowsDisk } from "./_cmd_shell.ts";
+import { machineOf } from "./_sim_machine.ts";
 import { ConsoleOutput } from "./_console_output.ts";
 import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
 
@@ -28,8 +29,8 @@ export interface WindowsGuestOptions extends ConsoleConditions {
 }
 
 const DEFAULT_ACCOUNTS: Record<string, WindowsAccount> = {
-  administrator: { password: "xenpv" },
-  user: { password: "user", limited: true },
+  Administrator: { password: "xenpv" },
+  User: { password: "user", limited: true },
 };
 
 /** The helper reads lines into 1024-character buffers (1023 for the shell, one kept for `\n`). */
@@ -59,11 +60,17 @@ type Stage = "user" | "password" | "elevate" | "shell";
  *   and DROPS whatever followed the CR in the same read, and drops a line
  *   that reaches 1023 characters without a CR; ^C becomes Ctrl-Break;
  * - behind it runs a small `cmd.exe /q /a` on pipes: the banner, prompts,
- *   `echo`, `set` and `%VAR%`, `cd`, `mkdir`, `hostname`, `ver`, `whoami`,
- *   `exit [/b] [N]`, `cmd /c`, `netsh` (with its `netsh>` prompt and
- *   `interface ipv4 show global`), `ping` (which, like the real one, only
- *   prints statistics on Ctrl-Break), `waitfor`, `| find[str]`, `&`, `&&`,
- *   `||`, and cmd's "is not recognized" with ERRORLEVEL 9009.
+ *   `echo`, `set` and `%VAR%`, `exit [/b] [N]`, `cmd /c`, `netsh` (with its
+ *   `netsh>` prompt and `interface ipv4 show global`), `ping` (which, like
+ *   the real one, only prints statistics on Ctrl-Break), `waitfor`, `&`,
+ *   `&&`, `||`, `|` (into `find`, `findstr`, `more`), `>`, `>>`, `2>`,
+ *   `2>&1`, and cmd's "is not recognized" with ERRORLEVEL 9009;
+ * - the everyday commands agree with each other and with the guest's name:
+ *   `hostname`, `whoami`, `ipconfig [/all]`, `systeminfo` and the hosts file
+ *   show one network interface (a Xen MAC, an address on 10.0.0.0/24), and
+ *   `dir`, `type`, `cd`, `mkdir` and redirections share one small disk (a
+ *   profile per account with a note in `Documents`), kept across logins;
+ *   `tasklist`, `cls`, `ver`, and `help`, which lists them all.
  *
  * `latency`, `chunk` and `noise` make the console slow, fragmented or noisy
  * (XENBUS-style driver log lines dropped anywhere in the output).
@@ -82,9 +89,15 @@ type Stage = "user" | "password" | "elevate" | "shell";
  */
 export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
   const host = options.hostname.toUpperCase();
+  // By lower-cased name: the account, and its name as Windows spells it.
   const accounts = Object.fromEntries(
-    Object.entries(options.accounts ?? DEFAULT_ACCOUNTS).map(([k, v]) => [k.toLowerCase(), v]),
+    Object.entries(options.accounts ?? DEFAULT_ACCOUNTS).map((
+      [k, v],
+    ) => [k.toLowerCase(), { ...v, name: k }]),
   );
+  const machine = machineOf(host);
+  // One disk for the guest's life: what one session makes, the next one sees.
+  const disk = windowsDisk(Object.values(accounts).map((a) => a.name), machine);
   const version = options.version ?? "10.0.15063";
   const out = new ConsoleOutput(options, NOISE);
   const decoder = new TextDecoder();
@@ -125,8 +138,10 @@ export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
     stage = "shell";
     const me = new CmdShell({
       host,
-      user,
+      user: accounts[user.toLowerCase()]?.name ?? user,
       version,
+      disk,
+      machine,
       write,
       pingInterval: options.pingInterval ?? 1000,
       exit: () => {

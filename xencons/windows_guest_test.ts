@@ -133,3 +133,177 @@ Deno.test("windowsGuest: cmd semantics the dialect relies on", async () => {
   assert.match(g.take(), /WIN1 login: $/);
   g.guest.stop();
 });
+
+/** Logs in (as `user`) and gives `run`, which types a line and returns what it printed. */
+async function shell(g: ReturnType<typeof boot>, user = "Administrator", password = "xenpv") {
+  g.type(`${user}\r`);
+  g.type(`${password}\r`);
+  if (user.toLowerCase() === "user") g.type("no\r");
+  await settle();
+  const banner = g.take();
+  const run = async (line: string) => {
+    g.type(line + "\r");
+    await settle();
+    return g.take().split("\r\n").slice(1, -2).join("\n");
+  };
+  return { banner, run };
+}
+
+Deno.test("windowsGuest: the banner points at HELP; HELP lists the commands and describes one", async () => {
+  const g = boot();
+  const { banner, run } = await shell(g);
+  assert.match(banner, /HELP lists the commands/);
+  const help = await run("help");
+  for (const name of ["DIR", "TYPE", "CD", "IPCONFIG", "SYSTEMINFO", "TASKLIST", "SET", "CLS"]) {
+    assert.match(help, new RegExp(`^${name} +\\S`, "m"), name);
+  }
+  assert.equal(await run("help type"), "Displays the contents of a text file.");
+  assert.match(await run("help frob"), /not supported by the help utility/);
+  assert.equal(await run("echo %ERRORLEVEL%"), "1");
+  g.guest.stop();
+});
+
+Deno.test("windowsGuest: dir, type and cd agree on the disk, with cmd's errors and ERRORLEVEL", async () => {
+  const g = boot();
+  const { run } = await shell(g, "administrator"); // the profile keeps Windows' spelling
+  assert.equal(await run("cd"), "C:\\Users\\Administrator");
+  const listing = await run("dir");
+  assert.match(listing, /^ Directory of C:\\Users\\Administrator$/m);
+  for (const name of [".", "..", "Desktop", "Documents", "Downloads"]) {
+    assert.match(listing, new RegExp(`^11/14/2017  09:12 AM    <DIR>          \\${name}$`, "m"));
+  }
+  const docs = await run("dir Documents");
+  const size = Number(/^.{20} +([\d,]+) notes\.txt$/m.exec(docs)?.[1]);
+  assert.match(docs, new RegExp(`^ +1 File\\(s\\) +${size} bytes$`, "m"));
+  assert.equal(await run("dir /b Documents"), "notes.txt");
+  assert.equal(await run("cd Documents & dir /b *.TXT"), "notes.txt"); // wildcards, case-blind
+  const notes = await run("type notes.txt");
+  assert.equal(new TextEncoder().encode(notes.replaceAll("\n", "\r\n") + "\r\n").length, size);
+  assert.match(notes, /^Notes on WIN1$/m); // the guest's name
+  assert.equal(await run("type ..\\Documents\\NOTES.TXT"), notes);
+
+  // Each failure sets ERRORLEVEL 1 (ver clears it first: %ERRORLEVEL% expands as a line is read).
+  const fails = async (line: string) => {
+    await run("ver");
+    const output = await run(line);
+    assert.equal(await run("echo %ERRORLEVEL%"), "1", line);
+    return output;
+  };
+  assert.equal(await fails("type missing.txt"), "The system cannot find the file specified.");
+  assert.equal(await fails("type ..\\Desktop"), "Access is denied.");
+  assert.equal(await fails("cd notes.txt"), "The directory name is invalid.");
+  assert.equal(await fails("cd C:\\nowhere"), "The system cannot find the path specified.");
+  assert.match(
+    await fails("dir missing.txt"),
+    /Directory of C:\\Users\\Administrator\\Documents\n\nFile Not Found$/,
+  );
+  assert.match(await fails("dir C:\\nowhere\\x"), /\nThe system cannot find the path specified\.$/);
+  assert.doesNotMatch(await run("cd \\ & dir"), /<DIR> +\.\.?$/m); // the root has no . or ..
+  assert.equal(await run("cd"), "C:\\");
+  assert.equal(await run("mkdir Temp"), "A subdirectory or file Temp already exists.");
+  assert.equal(
+    await run("mkdir Temp\\new\\deeper & cd Temp\\new\\deeper & cd"),
+    "C:\\Temp\\new\\deeper",
+  );
+  g.guest.stop();
+});
+
+Deno.test("windowsGuest: > >> 2> 2>&1 write the disk; errors go to standard error; files outlive the login", async () => {
+  const g = boot();
+  const { run } = await shell(g);
+  assert.equal(await run("echo hello> hello.txt"), "");
+  assert.equal(await run("echo world>>hello.txt"), "");
+  assert.equal(await run("type hello.txt"), "hello\nworld");
+  assert.match(await run("dir hello.txt"), /^.{20} +14 hello\.txt$/m);
+  assert.equal(await run("dir /b *.txt"), "hello.txt");
+  assert.equal(await run("type missing.txt >nul"), "The system cannot find the file specified.");
+  assert.equal(await run("type missing.txt 2>nul || echo failed"), "failed");
+  assert.equal(await run("type missing.txt 2>errors.txt"), "");
+  assert.equal(await run("type errors.txt"), "The system cannot find the file specified.");
+  assert.equal(await run("frob >out.txt 2>&1"), "");
+  assert.match(await run("type out.txt"), /^'frob' is not recognized/);
+  assert.equal(
+    await run("echo x> C:\\nowhere\\x.txt"),
+    "The system cannot find the path specified.",
+  );
+  assert.equal(await run("ver >nul"), "");
+  g.type("exit\r");
+  await settle();
+  g.take();
+  const other = await shell(g, "User", "user"); // another account, the same disk
+  assert.equal(await other.run("type C:\\Users\\Administrator\\hello.txt"), "hello\nworld");
+  g.guest.stop();
+});
+
+Deno.test("windowsGuest: find and findstr read a pipe or files; programs answer to NAME.exe", async () => {
+  const g = boot();
+  const { run } = await shell(g);
+  assert.equal(await run('type Documents\\notes.txt | find "Notes on"'), "Notes on WIN1");
+  assert.equal(
+    await run('find "Notes on" Documents\\notes.txt'),
+    "\n---------- DOCUMENTS\\NOTES.TXT\nNotes on WIN1",
+  );
+  assert.equal(
+    await run("findstr /i WIN1 Documents\\notes.txt"),
+    "Notes on WIN1\necho hello> hello.txt, ping -n 2 WIN1, netsh interface ipv4 show global.",
+  );
+  assert.equal(
+    await run('find "nothing" Documents\\notes.txt || echo none'),
+    "\n---------- DOCUMENTS\\NOTES.TXT\nnone",
+  );
+  assert.equal(await run("hostname.exe"), "WIN1");
+  assert.equal(await run("cmd /c exit /b 5"), "");
+  assert.equal(await run("echo %ERRORLEVEL%"), "5");
+  assert.match(await run("hostname.txt"), /^'hostname\.txt' is not recognized/);
+  g.guest.stop();
+});
+
+Deno.test("windowsGuest: hostname, whoami, set, ipconfig, systeminfo, the hosts file and ping show one machine", async () => {
+  const g = boot();
+  const { run } = await shell(g);
+  assert.equal(await run("hostname"), "WIN1");
+  assert.equal(await run("whoami"), "win1\\administrator");
+  const env = await run("set");
+  assert.match(env, /^COMPUTERNAME=WIN1$/m);
+  assert.match(env, /^USERPROFILE=C:\\Users\\Administrator$/m);
+  assert.match(env, /^ComSpec=C:\\Windows\\system32\\cmd\.exe$/m); // Windows' own spelling
+  assert.equal(await run("echo %comspec%"), "C:\\Windows\\system32\\cmd.exe");
+  assert.equal(await run("cd %TEMP% & cd"), "C:\\Users\\Administrator\\AppData\\Local\\Temp");
+
+  const all = await run("ipconfig /all");
+  const field = (text: string, label: string) =>
+    new RegExp(`^   ${label}[ .]*: (.*)$`, "m").exec(text)?.[1];
+  assert.equal(field(all, "Host Name"), "WIN1");
+  const ip = field(all, "IPv4 Address")!.replace("(Preferred)", "");
+  const mac = field(all, "Physical Address")!;
+  const ipv6 = field(all, "Link-local IPv6 Address")!.replace(/%\d+\(Preferred\)$/, "");
+  assert.match(ip, /^10\.0\.0\.\d+$/);
+  assert.match(mac, /^00-16-3E(-[0-9A-F]{2}){3}$/);
+  // The link-local address is the MAC's EUI-64.
+  const [, , , d, e, f] = mac.split("-").map((x) => parseInt(x, 16));
+  assert.equal(
+    ipv6,
+    `fe80::216:3eff:fe${d.toString(16).padStart(2, "0")}:${((e << 8) | f).toString(16)}`,
+  );
+  assert.equal(field(await run("ipconfig"), "IPv4 Address"), ip);
+  assert.match(await run("ipconfig /bogus || echo failed"), /^Error: unrecognized.*\nfailed$/s);
+
+  const info = await run("systeminfo");
+  assert.match(info, /^Host Name: +WIN1$/m);
+  assert.match(info, /^OS Version: +10\.0\.15063 N\/A Build 15063$/m);
+  assert.match(info, new RegExp(`^ +\\[01\\]: ${ip}$`, "m"));
+  assert.match(info, new RegExp(`^ +\\[02\\]: ${ipv6}$`, "m"));
+  assert.match(await run("ver"), /\[Version 10\.0\.15063\]/);
+  assert.match(
+    await run("type C:\\Windows\\System32\\drivers\\etc\\hosts"),
+    new RegExp(`^${ip.replaceAll(".", "\\.")} +WIN1$`, "m"),
+  );
+  assert.match(await run("ping -n 1 win1"), new RegExp(`^Reply from ${ip}: `, "m"));
+  const tasks = await run("tasklist");
+  assert.match(tasks, /^Image Name +PID Session Name +Session# +Mem Usage$/m);
+  assert.match(tasks, /^cmd\.exe +\d+ Services +0 +[\d,]+ K$/m);
+  g.type("cls\r");
+  await settle();
+  assert.match(g.take(), /^cls\r\n\f\r\nC:\\[^\r\n]*>$/); // a form feed, as CLS writes to a pipe
+  g.guest.stop();
+});

@@ -1,0 +1,242 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The simulated Linux guest's shell language, as much of sh as people type
+// at a console: '...', "..." and \ quoting; $? $$ $NAME ${NAME} and ~
+// expansion; # comments; NAME=value; ; && || and newlines; | pipelines;
+// > >> 2> 2>&1 and < redirections. A command list is read one pipeline at a
+// time, so `$?` expands to the status of the pipeline before. The commands
+// themselves are LinuxCommands'.
+
+import type { Io, LinuxCommands, Status } from "./_linux_commands.ts";
+
+/** `>file`, `2>>file`, `<file`, `2>&1`: handle `fd` reads or writes `target`. */
+interface Redirect {
+  fd: number;
+  /** A path, or `&1` / `&2` (another handle). */
+  target: string;
+  append: boolean;
+}
+
+interface Simple {
+  words: string[];
+  redirects: Redirect[];
+  /** A redirection without a target. */
+  syntaxError?: boolean;
+}
+
+/** The value of `$name` (`?` and `$` included): undefined if unset. */
+type Lookup = (name: string) => string | undefined;
+
+/** Reads one simple command off the front of `text`, expanding as it goes. */
+function next(text: string, lookup: Lookup): { command: Simple; op: string; rest: string } {
+  const words: string[] = [];
+  const redirects: Redirect[] = [];
+  let word = "";
+  let started = false; // a word is under way, even an empty one ("")
+  let quoted = false; // ...and part of it was quoted (so `2` before `>` is a word)
+  let pending: { fd: number; append: boolean } | undefined; // a redirection's target comes next
+  const finish = () => {
+    if (!started) return;
+    if (pending) redirects.push({ ...pending, target: word });
+    else words.push(word);
+    pending = undefined;
+    word = "";
+    started = quoted = false;
+  };
+  /** `$...` at `i`: its value and the index of its last character. */
+  const dollar = (i: number): [string, number] => {
+    const m = /^\{([A-Za-z_]\w*|[?$])\}/.exec(text.slice(i + 1)) ??
+      /^([A-Za-z_]\w*|[?$])/.exec(text.slice(i + 1));
+    return m ? [lookup(m[1]) ?? "", i + m[0].length] : ["$", i];
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'") {
+      let j = text.indexOf("'", i + 1);
+      if (j < 0) j = text.length; // unterminated: the rest (the caller waits for the quote)
+      word += text.slice(i + 1, j);
+      started = quoted = true;
+      i = j;
+    } else if (ch === '"') {
+      let j = i + 1;
+      for (; j < text.length && text[j] !== '"'; j++) {
+        if (text[j] === "\\" && '"\\$`'.includes(text[j + 1])) word += text[++j];
+        else if (text[j] === "$") {
+          const [value, end] = dollar(j);
+          word += value;
+          j = end;
+        } else word += text[j];
+      }
+      started = quoted = true;
+      i = j;
+    } else if (ch === "\\") {
+      if (text[i + 1] === "\n") i++; // a continued line
+      else {
+        word += text[++i] ?? "";
+        started = quoted = true;
+      }
+    } else if (ch === "$") {
+      const [value, end] = dollar(i);
+      word += value;
+      if (value !== "") started = true; // an empty expansion makes no word
+      i = end;
+    } else if (ch === "~" && !started && /^(?:$|[\/\s;|&<>])/.test(text.slice(i + 1))) {
+      word += lookup("HOME") ?? "~";
+      started = true;
+    } else if (ch === "#" && !started) {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end - 1;
+    } else if (ch === " " || ch === "\t") {
+      finish();
+    } else if (ch === ">" || ch === "<") {
+      let fd = ch === ">" ? 1 : 0;
+      if (started && !quoted && /^\d$/.test(word)) {
+        fd = Number(word);
+        word = "";
+        started = false;
+      } else finish();
+      if (pending) return { command: { words, redirects, syntaxError: true }, op: "", rest: "" };
+      const append = ch === ">" && text[i + 1] === ">";
+      if (append) i++;
+      if (text[i + 1] === "&" && /\d/.test(text[i + 2] ?? "")) {
+        redirects.push({ fd, target: `&${text[i + 2]}`, append });
+        i += 2;
+      } else pending = { fd, append };
+    } else if (ch === ";" || ch === "\n" || ch === "|" || (ch === "&" && text[i + 1] === "&")) {
+      finish();
+      const op = ch === "\n" ? ";" : ch !== ";" && text[i + 1] === ch ? ch + ch : ch;
+      return {
+        command: { words, redirects, syntaxError: !!pending },
+        op,
+        rest: text.slice(i + op.length),
+      };
+    } else {
+      word += ch;
+      started = true;
+    }
+  }
+  finish();
+  return { command: { words, redirects, syntaxError: !!pending }, op: "", rest: "" };
+}
+
+/** Whether `text` ends outside quotes (else the shell reads another line). */
+export function complete(text: string): boolean {
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote === "'") {
+      if (ch === "'") quote = "";
+    } else if (ch === "\\") {
+      i++;
+    } else if (quote === '"') {
+      if (ch === '"') quote = "";
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    }
+  }
+  return quote === "";
+}
+
+/** The shell of one login: runs command lists, keeps `$?`. */
+export class LinuxShell {
+  #commands: LinuxCommands;
+  #console: Io;
+  /** `$?`. */
+  status = 0;
+
+  /** `write` is the console: "\n" becomes "\r\n" there, as the tty's ONLCR does. */
+  constructor(commands: LinuxCommands, write: (text: string) => void) {
+    this.#commands = commands;
+    const tty = (text: string) => write(text.replaceAll("\n", "\r\n"));
+    this.#console = { out: tty, err: tty };
+  }
+
+  #lookup = (name: string): string | undefined =>
+    name === "?" ? String(this.status) : name === "$"
+      ? "612" // the login shell's pid, as ps shows it
+      : this.#commands.variable(name);
+
+  /** Runs a command list; "exit" ends the shell, "interrupted" (^C) drops the rest. */
+  async execute(text: string): Promise<"exit" | "interrupted" | void> {
+    let skip = false;
+    let rest = text;
+    while (rest.trim() !== "") {
+      const pipeline: Simple[] = [];
+      let op: string;
+      do {
+        const parsed = next(rest, this.#lookup);
+        pipeline.push(parsed.command);
+        op = parsed.op;
+        rest = parsed.rest;
+      } while (op === "|");
+      const empty = pipeline.length === 1 && pipeline[0].words.length === 0 &&
+        pipeline[0].redirects.length === 0 && !pipeline[0].syntaxError;
+      if (!skip && !empty) {
+        const r = await this.#pipeline(pipeline);
+        if (r === "interrupted") this.status = 130;
+        if (r) return r;
+      }
+      skip = (op === "&&" && this.status !== 0) || (op === "||" && this.status === 0);
+    }
+  }
+
+  /** `a | b | c`: each reads what the one before printed; the status is the last one's. */
+  async #pipeline(commands: Simple[]): Promise<"exit" | "interrupted" | void> {
+    let input: string | undefined;
+    for (let k = 0; k < commands.length; k++) {
+      let captured = "";
+      const last = k === commands.length - 1;
+      const out = last ? this.#console.out : (t: string) => captured += t;
+      const r = await this.#simple(commands[k], { out, err: this.#console.err, input });
+      if (r === "interrupted" || (r === "exit" && commands.length === 1)) return r;
+      this.status = r === "exit" ? 0 : r;
+      input = captured;
+    }
+  }
+
+  async #simple(command: Simple, io: Io): Promise<Status | "exit"> {
+    if (command.syntaxError) {
+      io.err("-sh: Syntax error: newline unexpected\n");
+      return 2;
+    }
+    for (const r of command.redirects) {
+      if (r.target === "&1" || r.target === "&2") {
+        const sink = r.target === "&1" ? io.out : io.err;
+        if (r.fd === 1) io.out = sink;
+        else if (r.fd === 2) io.err = sink;
+      } else if (r.fd === 0) {
+        const file = this.#commands.slurp(r.target);
+        if ("error" in file) return (io.err(file.error), 2);
+        io.input = file.content;
+      } else {
+        const sink = this.#commands.open(r.target, r.append);
+        if (typeof sink === "string") return (io.err(sink), 2);
+        if (r.fd === 1) io.out = sink;
+        else if (r.fd === 2) io.err = sink;
+      }
+    }
+    let words = command.words;
+    const assignments = words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w));
+    if (assignments < 0) {
+      // NAME=value alone sets a variable of the shell.
+      for (const w of words) {
+        this.#commands.assign(w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1));
+      }
+      return 0;
+    }
+    words = words.slice(assignments); // NAME=value before a command: for that command only
+    const [name, ...args] = words;
+    if (name === "exit" || name === "logout") {
+      if (args[0] !== undefined && !/^\d+$/.test(args[0])) {
+        io.err(`-sh: exit: Illegal number: ${args[0]}\n`);
+        return 2;
+      }
+      this.status = args[0] !== undefined ? Number(args[0]) & 0xff : this.status;
+      return "exit";
+    }
+    if (name === "eval") {
+      const r = await this.execute(args.join(" "));
+      return r === "exit" || r === "interrupted" ? r : this.status;
+    }
+    return await this.#commands.run(name, args, io);
+  }
+}
