@@ -15,7 +15,7 @@ function attachPiped(args: string[], input: string) {
 
 Deno.test("pipe mode: log in and run a command on the simulated Windows guest", async () => {
   const r = await attachPiped(
-    ["--simulate", "windows", "--linger", "300"],
+    ["--simulate", "windows"],
     "Administrator\rxenpv\rver\r",
   );
   assert.equal(r.code, 0, r.err);
@@ -38,7 +38,7 @@ Deno.test("--sanitize shows the guest's escape sequences as text; --log keeps ra
   try {
     const log = `${dir}/console.log`;
     const r = await attachPiped(
-      ["--simulate", "linux", "--sanitize", "--log", log, "--timestamps", "--linger", "300"],
+      ["--simulate", "linux", "--sanitize", "--log", log, "--timestamps"],
       "root\rxenpv\recho \x1b]0;pwned\x07 \u009d8;;x\u009c \u20ac\r",
     );
     assert.equal(r.code, 0, r.err);
@@ -59,7 +59,7 @@ for (const [flavour, login] of [["windows", "Administrator"], ["linux", "root"]]
     try {
       const log = `${dir}/console.log`;
       const r = await attachPiped(
-        ["--simulate", flavour, "--log", log, "--linger", "300"],
+        ["--simulate", flavour, "--log", log],
         `${login}\rxenpv\recho the password is xenpv.\r`,
       );
       assert.equal(r.code, 0, r.err);
