@@ -25,9 +25,11 @@ interface Waiter {
 }
 
 /**
- * Notifications that moved none of the peer's indices, taken per window
- * before the waker pauses until the window ends: xenconsoled's own bound on
- * the events it takes from a guest (30 per 200 ms, tools/console/daemon/io.c).
+ * Notifications in a row that moved none of the peer's indices, taken before
+ * the waker pauses until WINDOW_MS has passed since the first of them:
+ * xenconsoled's own bound on the events it takes from a guest (30 per 200
+ * ms, tools/console/daemon/io.c), counted only while nothing moves, so that
+ * a peer that writes or reads between its notifications is never slowed.
  */
 const EMPTY_WAKES = 30;
 const WINDOW_MS = 200;
@@ -38,8 +40,9 @@ const WINDOW_MS = 200;
  * a console waits on the same signal once per ring's worth of data.
  *
  * A hostile peer may notify without writing or reading anything, to keep us
- * busy: past {@linkcode EMPTY_WAKES} such notifications in a window, the
- * waker sleeps until the window ends. A peer that moves its indices is never
+ * busy: past {@linkcode EMPTY_WAKES} such notifications in a row, the waker
+ * sleeps until WINDOW_MS has passed since the first. A notification that
+ * moved an index resets the count: a peer that moves its indices is never
  * slowed.
  */
 class Waker {
@@ -88,18 +91,18 @@ class Waker {
   /** Counts a notification that brought nothing; past the bound, sleeps out the window. */
   async #throttle(): Promise<void> {
     const now = performance.now();
-    if (now - this.#windowStart >= WINDOW_MS) {
-      this.#windowStart = now;
-      this.#emptyWakes = 0;
-    }
+    if (this.#emptyWakes === 0) this.#windowStart = now;
     if (++this.#emptyWakes <= EMPTY_WAKES) return;
+    const wait = this.#windowStart + WINDOW_MS - now;
+    this.#emptyWakes = 0;
+    if (wait <= 0) return;
     await new Promise<void>((resolve) => {
       const end = () => {
         clearTimeout(timer);
         this.#pause = undefined;
         resolve();
       };
-      const timer = setTimeout(end, this.#windowStart + WINDOW_MS - now);
+      const timer = setTimeout(end, wait);
       this.#pause = { timer, end };
     });
   }
@@ -109,7 +112,8 @@ class Waker {
     try {
       while (this.#waiters.length > 0) {
         await this.#channel.wait();
-        if (!this.#moved()) await this.#throttle();
+        if (this.#moved()) this.#emptyWakes = 0;
+        else await this.#throttle();
         this.generation++;
         for (const w of this.#waiters.splice(0)) w.resolve();
       }
