@@ -7,49 +7,8 @@ import { GuestGoneError, GuestNotFoundError } from "../console_errors.ts";
 import type { XenHost } from "../host.ts";
 import { TypedLines } from "../xencons/mod.ts";
 import { Scrollback } from "./_scrollback.ts";
-import type { Viewer, ViewerInfo } from "./_viewer.ts";
-
-/** What an audit entry records. */
-export type AuditEvent = "join" | "leave" | "take" | "release" | "input" | "dropped";
-
-/** One line of the audit log: who did what on which console, when. */
-export interface AuditEntry {
-  /** When it happened (for `input`: when the line's Enter was pressed). */
-  time: Date;
-  /** What happened: a viewer joined or left, took or released the keyboard, typed a line, was dropped. */
-  event: AuditEvent;
-  /** The guest's domid. */
-  domid: number;
-  /** The guest's name, if it has one. */
-  guest: string | undefined;
-  /** Who. */
-  viewer: ViewerInfo;
-  /**
-   * `input`: the line typed, without its Enter key; `[redacted]` where it was
-   * a password (masked as `ConsoleLog` masks them). `dropped`: why.
-   */
-  text?: string;
-}
-
-/** Where a guest's console is. */
-export type GuestState = "attaching" | "live" | "unavailable" | "gone";
-
-/** A guest as `/api/guests` lists it. */
-export interface GuestSummary {
-  domid: number;
-  name: string | undefined;
-  guestType: GuestType | undefined;
-  /** The console mode in use (pty or ring), once attached. */
-  mode: "pty" | "ring" | undefined;
-  state: GuestState;
-  /** Why it is unavailable. */
-  reason: string | undefined;
-  viewers: ViewerInfo[];
-  /** Who holds the keyboard. */
-  writer: ViewerInfo | null;
-  /** Bytes of recent output kept. */
-  scrollback: number;
-}
+import type { Viewer } from "./_viewer.ts";
+import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
 
 /** What every guest console shares. */
 export interface GuestConsoleOptions {

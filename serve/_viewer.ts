@@ -2,16 +2,7 @@
 // One browser tab (or other WebSocket client) watching one console.
 
 import { RateLimit } from "./_rate.ts";
-
-/** Who a viewer is, as others see it and as the audit log says it. */
-export interface ViewerInfo {
-  /** Unique per server run. */
-  id: number;
-  /** The name the viewer gave itself (unverified: everyone holds the same token). */
-  name: string;
-  /** Its address and port. */
-  address: string;
-}
+import type { ViewerInfo } from "./types.ts";
 
 /** What the server tells a viewer (text frames; guest output goes in binary frames). */
 export type ServerMessage =
