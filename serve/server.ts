@@ -197,11 +197,8 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
   const hostAllowed = (host: string | null) =>
     host !== null && (allowedHosts === undefined || allowedHosts.has(host.toLowerCase()));
 
-  const socket = (request: Request, info: Deno.ServeHandlerInfo, guest: GuestConsole) => {
+  const socket = (request: Request, address: string, guest: GuestConsole) => {
     const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: IDLE_TIMEOUT_S });
-    const address = info.remoteAddr.transport === "tcp"
-      ? `${info.remoteAddr.hostname}:${info.remoteAddr.port}`
-      : "local";
     const viewer = new Viewer(
       socket,
       {
@@ -253,6 +250,8 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
   };
 
   const handler = async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+    const peer = info.remoteAddr;
+    const address = peer.transport === "tcp" ? `${peer.hostname}:${peer.port}` : "local";
     const url = new URL(request.url);
     const host = request.headers.get("host");
     if (!hostAllowed(host)) {
@@ -294,7 +293,7 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
       }
       const guest = directory.get(Number(ws[1]));
       if (guest === undefined) return respond(404, "404: no such guest\n");
-      return socket(request, info, guest);
+      return socket(request, address, guest);
     }
     return respond(404, "404: not found\n");
   };
