@@ -20,6 +20,13 @@ export interface GuestConsoleOptions {
 
 /** Input waiting for the guest beyond this is refused (a guest that does not read). */
 const MAX_PENDING_INPUT = 64 * 1024;
+/**
+ * Above this many unsent bytes at any viewer, the pump lets the event loop
+ * turn (a macrotask) before reading more: sockets flush, so a burst read in
+ * one go does not look like a slow viewer. A viewer that does not drain at
+ * all is dropped at its bound, after which the pump runs free again.
+ */
+const YIELD_ABOVE = 64 * 1024;
 /** Waits between attach attempts while the console is unavailable. */
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 
@@ -215,6 +222,7 @@ export class GuestConsole {
         const { value, done } = await reader.read();
         if (done) return;
         this.#output(value as Uint8Array<ArrayBuffer>);
+        if (this.#backlogged()) await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
       reader.releaseLock();
@@ -228,6 +236,12 @@ export class GuestConsole {
     for (const v of this.#viewers) {
       if (!v.output(data)) this.dropped(v, "too slow");
     }
+  }
+
+  /** Whether a viewer has more than {@linkcode YIELD_ABOVE} bytes unsent. */
+  #backlogged(): boolean {
+    for (const v of this.#viewers) if (v.buffered > YIELD_ABOVE) return true;
+    return false;
   }
 
   #setWriter(writer: Viewer | undefined, by: Viewer): void {

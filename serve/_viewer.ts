@@ -34,6 +34,11 @@ export class Viewer {
     this.#maxBuffered = maxBuffered;
   }
 
+  /** Output bytes sent but not yet on the wire. */
+  get buffered(): number {
+    return this.gone ? 0 : this.#socket.bufferedAmount;
+  }
+
   /** Whether it was dropped (or its socket is not open). */
   get gone(): boolean {
     return this.#dropped || this.#socket.readyState !== WebSocket.OPEN;
