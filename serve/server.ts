@@ -253,7 +253,8 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     const peer = info.remoteAddr;
     const address = peer.transport === "tcp" ? `${peer.hostname}:${peer.port}` : "local";
     const url = new URL(request.url);
-    const host = request.headers.get("host");
+    // HTTP/2 has no Host header: its :authority is the URL's host
+    const host = request.headers.get("host") ?? url.host;
     if (!hostAllowed(host)) {
       return respond(421, "this server answers to its own address only\n");
     }

@@ -410,3 +410,84 @@ Deno.test("serve: a viewer that stops reading is dropped; the others get every b
     await host.close();
   }
 });
+
+Deno.test("serve: input over the rate limit is refused with a notice, not queued", async () => {
+  const host = new SimulatedHost();
+  const deb = await host.createGuest({ name: "deb1", program: "linux" });
+  await using server = await serveConsoles({ host, inputRate: 64 });
+  try {
+    await using me = await viewer(server, deb.domid, "me");
+    await me.waitText(/login: $/);
+    me.send({ type: "take" });
+    me.type("x".repeat(65)); // more than a second's worth at once
+    await me.waitMessage((m) => m.type === "notice" && /rate limit/.test(String(m.message)));
+    me.type("root\r"); // within the rate: typed
+    await me.waitText(/Password: $/);
+    assert.doesNotMatch(me.text, /xxxxx/);
+  } finally {
+    await server.close();
+    await host.close();
+  }
+});
+
+Deno.test("serve: bad options are refused before anything starts", async () => {
+  await using host = new SimulatedHost();
+  await assert.rejects(serveConsoles({ host, token: "short" }), TypeError);
+  await assert.rejects(serveConsoles({ host, token: "x".repeat(20) + ";" }), TypeError);
+  await assert.rejects(serveConsoles({ host, port: 65536 }), RangeError);
+  await assert.rejects(serveConsoles({ host, mode: "fast" as never }), TypeError);
+  await assert.rejects(serveConsoles({ host, viewerBuffer: 0 }), RangeError);
+});
+
+Deno.test("serve: HTTPS with a certificate and key; the cookie is Secure", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-keyout",
+        `${dir}/key.pem`,
+        "-out",
+        `${dir}/cert.pem`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const cert = await Deno.readTextFile(`${dir}/cert.pem`);
+    const key = await Deno.readTextFile(`${dir}/key.pem`);
+    await using host = new SimulatedHost();
+    await host.createGuest({ name: "win1" });
+    await using server = await serveConsoles({ host, tls: { cert, key } });
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    using client = Deno.createHttpClient({ caCerts: [cert] });
+    const first = await fetch(`${server.url}?token=${server.token}`, {
+      client,
+      redirect: "manual",
+    });
+    assert.equal(first.status, 303);
+    assert.match(first.headers.get("set-cookie")!, /; Secure/);
+    await first.body?.cancel();
+    const list = await fetch(new URL("/api/guests", server.url), {
+      client,
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    assert.equal((await list.json())[0].name, "win1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
