@@ -15,6 +15,26 @@ const PASSWORD_PROMPT = /\b(pass(word|phrase|code)|PIN)\b[^\n]*$/i;
 /** Lines typed ahead (not at a password prompt) that may turn out to be a password. */
 const CANDIDATES = 4;
 
+/** What replaces a password in a typed line. */
+const REDACTED = "[redacted]";
+
+/** Passwords remembered to mask them in later typed lines. */
+const SECRETS_KEPT = 8;
+
+/** A line typed at the console, as {@linkcode LogMask} reports it. */
+export interface MaskedLine {
+  /** The line without its Enter key; `[redacted]` for a password (and any password in it). */
+  text: string;
+  /** Whether the line was a password. */
+  secret: boolean;
+}
+
+/** A typed line until it is known whether it was a password. */
+interface Typed {
+  text: string;
+  secret: boolean | undefined;
+}
+
 /** Bytes as latin1 text and back: 1:1, so what is logged stays the guest's raw bytes. */
 const latin1 = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 const fromLatin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -42,11 +62,22 @@ export class LogMask {
   /** Keys typed at the password prompt that the guest has not echoed yet. */
   #echo = "";
   /** Lines typed ahead, newest last. */
-  #candidates: string[] = [];
+  #candidates: Typed[] = [];
+  /** Where typed lines go, once settled (in the order typed); none: not reported. */
+  #lines: ((line: MaskedLine) => void) | undefined;
+  /** Typed lines not reported yet: the oldest waits to be settled. */
+  #typed: Typed[] = [];
+  /** The last passwords, masked in typed lines. */
+  #secrets: string[] = [];
   /** The guest shows a prompt (a line without its newline) that no typed line has answered yet. */
   #unanswered = false;
   /** Output held back: echoes of typed-ahead lines, until a prompt settles what they were. */
   #held = "";
+
+  /** `lines`: told every typed line (its Enter pressed), in order, once it is known whether it was a password. */
+  constructor(lines?: (line: MaskedLine) => void) {
+    this.#lines = lines;
+  }
 
   /** Guest output; returns what may be logged now. Call it before acting on the output. */
   output(chunk: Uint8Array): Uint8Array {
@@ -66,13 +97,17 @@ export class LogMask {
     for (const b of chunk) {
       if (this.#typing === "" && !this.#atPrompt) this.#atPrompt = this.#promptShows();
       if (b === 0x0d || b === 0x0a) {
-        if (this.#atPrompt) this.#masker.addSecret(this.#typing);
-        else if (this.#unanswered) this.#candidates = []; // it answers the prompt showing
-        else if (this.#typing.trim() !== "") {
+        if (this.#atPrompt) {
+          this.#secret(this.#typing);
+          this.#type(this.#typing, true);
+        } else if (this.#unanswered) {
+          this.#settle(this.#candidates.splice(0), undefined); // it answers the prompt showing
+          this.#type(this.#typing, false);
+        } else if (this.#typing.trim() !== "") {
           // not the answer to the prompt showing: typed ahead of one to come
-          this.#candidates.push(this.#typing);
-          this.#candidates.splice(0, this.#candidates.length - CANDIDATES);
-        }
+          this.#candidates.push(this.#type(this.#typing, undefined));
+          this.#settle(this.#candidates.splice(0, this.#candidates.length - CANDIDATES), undefined);
+        } else this.#type(this.#typing, false);
         this.#unanswered = false;
         this.#typing = "";
         this.#atPrompt = false;
@@ -92,6 +127,7 @@ export class LogMask {
 
   /** The console is done: what is still held back (as [redacted] if it could start a password). */
   end(): Uint8Array {
+    this.#settle(this.#candidates.splice(0), undefined);
     this.#release();
     this.#masker.flush();
     return this.#take();
@@ -117,7 +153,7 @@ export class LogMask {
    */
   #maybeEcho(line: string): boolean {
     const seen = stripAnsi(line);
-    return this.#candidates.some((c) => {
+    return this.#candidates.some(({ text: c }) => {
       for (let k = Math.min(c.length, seen.length); k > 0; k--) {
         if (seen.endsWith(c.slice(0, k))) return true;
       }
@@ -134,8 +170,9 @@ export class LogMask {
     }
     if (this.#candidates.length > 0 && this.#promptShows()) {
       // the typed-ahead line just before the prompt was the password
-      this.#masker.addSecret(this.#candidates.at(-1)!);
-      this.#candidates = [];
+      const candidates = this.#candidates.splice(0);
+      this.#secret(candidates.at(-1)!.text);
+      this.#settle(candidates, candidates.at(-1));
     }
     this.#release();
     this.#masker.record("out", piece);
@@ -145,13 +182,46 @@ export class LogMask {
     const line = stripAnsi(this.#line + piece).trim();
     this.#line = "";
     this.#unanswered = false;
-    const echo = this.#candidates.some((c) => line.endsWith(c.trim()));
+    const echo = this.#candidates.some(({ text: c }) => line.endsWith(c.trim()));
     if (echo || (line === "" && this.#held !== "")) {
       this.#held += piece; // an echo of a typed-ahead line (or the blank line after one)
       return;
     }
     this.#release();
     this.#masker.record("out", piece);
+  }
+
+  /** A password: masked in the log from now on. */
+  #secret(text: string): void {
+    this.#masker.addSecret(text);
+    if (text === "") return;
+    this.#secrets.push(text);
+    this.#secrets.splice(0, this.#secrets.length - SECRETS_KEPT);
+  }
+
+  /** A line typed (its Enter pressed); `secret` undefined until known. */
+  #type(text: string, secret: boolean | undefined): Typed {
+    const typed = { text, secret };
+    if (this.#lines === undefined) return typed;
+    this.#typed.push(typed);
+    this.#report();
+    return typed;
+  }
+
+  /** Typed-ahead lines settled: `secret` was the password, the others were not. */
+  #settle(lines: Typed[], secret: Typed | undefined): void {
+    for (const line of lines) line.secret = line === secret;
+    this.#report();
+  }
+
+  /** Reports the typed lines settled, in the order typed. */
+  #report(): void {
+    while (this.#typed.length > 0 && this.#typed[0].secret !== undefined) {
+      const { text, secret } = this.#typed.shift()!;
+      let shown = secret ? REDACTED : text;
+      for (const s of this.#secrets) shown = shown.replaceAll(s, REDACTED);
+      this.#lines!({ text: shown, secret: secret! });
+    }
   }
 
   #release(): void {

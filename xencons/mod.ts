@@ -64,3 +64,4 @@ export { windowsDialect } from "./windows_dialect.ts";
 export { type WindowsAccount, windowsGuest, type WindowsGuestOptions } from "./windows_guest.ts";
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
 export { credentialsFromEnv, type EnvCredentials } from "./credentials.ts";
+export { type TypedLine, TypedLines } from "./typed_lines.ts";

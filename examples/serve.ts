@@ -1,0 +1,203 @@
+// Copyright 2026 the xenpv authors. MIT license.
+/**
+ * Every guest's console in the browser: serves a page with a terminal per
+ * guest from dom0 (see `serveConsoles` in `@xenpv/console/serve`).
+ *
+ * ```sh
+ * deno run --allow-ffi --allow-net examples/serve.ts --simulate   # anywhere
+ * deno run --allow-ffi --allow-net examples/serve.ts --port 8023  # in dom0, as root
+ * ```
+ *
+ * @module
+ */
+
+import type { ConsoleMode } from "../mod.ts";
+import { SimulatedHost } from "../sim/mod.ts";
+import { type AuditEntry, serveConsoles } from "../serve/mod.ts";
+import { EXIT, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import { explain } from "./_guest.ts";
+
+const USAGE = `usage: deno run --allow-ffi --allow-net examples/serve.ts [options]
+
+Serve every Xen guest's console in the browser: a page listing the guests
+(found through xenstore, followed live) with a terminal per guest. Many can
+watch a console; one at a time holds the keyboard. Every request needs the
+token; the address to open (with it) is printed once at start.
+
+      --hostname ADDR    listen on ADDR (default 127.0.0.1: this machine only;
+                         anything else should have --cert and --key)
+      --port N           listen on port N (default 0: any free port)
+      --token-file FILE  read the token from FILE (needs --allow-read) instead
+                         of making a random one
+  -m, --mode auto|pty|ring
+                         how consoles are attached (default auto)
+      --scrollback BYTES recent output kept per guest (default 65536)
+      --cert FILE, --key FILE
+                         serve HTTPS with this PEM certificate chain and key
+                         (needs --allow-read)
+      --audit FILE       append the audit log (who joined, took the keyboard,
+                         typed which line, passwords masked) to FILE as JSON
+                         lines (needs --allow-write); default: stderr
+      --simulate         serve simulated Windows and Linux guests (no Xen needed)
+  -h, --help             this text
+
+Stop it with Ctrl-C (exit 130) or SIGTERM (exit 143).`;
+
+interface ServePlan {
+  hostname: string;
+  port: number;
+  tokenFile: string | undefined;
+  mode: ConsoleMode;
+  scrollback: number;
+  cert: string | undefined;
+  key: string | undefined;
+  audit: string | undefined;
+  simulate: boolean;
+}
+
+function parse(args: string[]): ServePlan | "help" {
+  const { values, positionals } = parseFlags({
+    args,
+    allowPositionals: true,
+    options: {
+      hostname: { type: "string" },
+      port: { type: "string" },
+      "token-file": { type: "string" },
+      mode: { type: "string", short: "m" },
+      scrollback: { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      audit: { type: "string" },
+      simulate: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const mode = values.mode ?? "auto";
+  if (mode !== "auto" && mode !== "pty" && mode !== "ring") {
+    throw new UsageError(`--mode takes auto, pty or ring, got "${mode}"`);
+  }
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError("--cert and --key go together");
+  }
+  if (values.hostname === "") throw new UsageError("--hostname needs an address");
+  return {
+    hostname: values.hostname ?? "127.0.0.1",
+    port: values.port === undefined ? 0 : parseCount("--port", values.port, 0, 65535),
+    tokenFile: values["token-file"],
+    mode,
+    scrollback: values.scrollback === undefined
+      ? 64 * 1024
+      : parseCount("--scrollback", values.scrollback, 0, 64 * 1024 * 1024),
+    cert: values.cert,
+    key: values.key,
+    audit: values.audit,
+    simulate: values.simulate ?? false,
+  };
+}
+
+/** The token in `path`: its first line; a file others can read earns a warning. */
+async function readToken(path: string): Promise<string> {
+  const info = await Deno.stat(path);
+  if (info.mode !== null && (info.mode & 0o077) !== 0) {
+    console.error(`serve: warning: ${path} can be read by others (chmod 600 it)`);
+  }
+  const token = (await Deno.readTextFile(path)).split(/\r?\n/)[0];
+  if (token === "") throw new UsageError(`${path} is empty: put the token on its first line`);
+  return token;
+}
+
+const encoder = new TextEncoder();
+
+/** Where audit entries go: JSON lines appended to a file (0600, not a symlink), or stderr. */
+async function auditSink(path: string | undefined): Promise<{
+  write(entry: AuditEntry): void;
+  close(): Promise<void>;
+}> {
+  if (path === undefined) {
+    return {
+      write: (e) => {
+        const who = `${e.viewer.name} #${e.viewer.id} (${e.viewer.address})`;
+        const guest = `domain ${e.domid}${e.guest === undefined ? "" : ` (${e.guest})`}`;
+        const text = e.text === undefined ? "" : ` ${JSON.stringify(e.text)}`;
+        console.error(`${e.time.toISOString()} ${guest} ${who} ${e.event}${text}`);
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+  const link = await Deno.lstat(path).catch(() => undefined);
+  if (link?.isSymlink) throw new UsageError(`--audit ${path} is a symlink: give the file itself`);
+  const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
+  let writes = Promise.resolve();
+  return {
+    write: (e) => {
+      const line = encoder.encode(JSON.stringify(e) + "\n");
+      writes = writes.then(async () => {
+        for (let at = 0; at < line.length;) at += await file.write(line.subarray(at));
+      }).catch((err) => console.error(`serve: audit log: ${err.message}`));
+    },
+    close: async () => {
+      await writes;
+      file.close();
+    },
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  using stop = new StopSignals();
+  let sim: SimulatedHost | undefined;
+  let audit: Awaited<ReturnType<typeof auditSink>> | undefined;
+  try {
+    const plan = parse(args);
+    if (plan === "help") {
+      console.log(USAGE);
+      return EXIT.ok;
+    }
+    const token = plan.tokenFile === undefined ? undefined : await readToken(plan.tokenFile);
+    const tls = plan.cert === undefined ? undefined : {
+      cert: await Deno.readTextFile(plan.cert),
+      key: await Deno.readTextFile(plan.key!),
+    };
+    audit = await auditSink(plan.audit);
+    if (plan.simulate) {
+      sim = new SimulatedHost();
+      await sim.createGuest({ name: "sim-windows", program: "windows" });
+      await sim.createGuest({ name: "sim-linux", program: "linux" });
+    }
+    await using server = await serveConsoles({
+      host: sim,
+      hostname: plan.hostname,
+      port: plan.port,
+      token,
+      mode: plan.mode,
+      scrollback: plan.scrollback,
+      tls,
+      audit: audit.write,
+    });
+    if (token === undefined) console.log(`${server.url}?token=${server.token}`);
+    else console.log(`${server.url} (open it with ?token= and the token in ${plan.tokenFile})`);
+    if (sim !== undefined) {
+      console.error(
+        "serve: simulated guests sim-windows (Administrator / xenpv) and sim-linux (root / xenpv)",
+      );
+    }
+    await new Promise<void>((resolve) =>
+      stop.signal.addEventListener("abort", () => resolve(), { once: true })
+    );
+    return stop.code!;
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      return explain("serve", new UsageError(`the port is taken: ${err.message}`));
+    }
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      return explain("serve", new Error(`${err.message} (see --help for the permissions)`));
+    }
+    return explain("serve", err);
+  } finally {
+    await audit?.close();
+    await sim?.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,300 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// One guest's console as the server keeps it: attached for as long as the
+// guest runs, its recent output, its viewers and the one keyboard holder.
+
+import { connect, type ConsoleMode, type GuestType, type XenConsole } from "../connect.ts";
+import { GuestGoneError, GuestNotFoundError } from "../console_errors.ts";
+import type { XenHost } from "../host.ts";
+import { TypedLines } from "../xencons/mod.ts";
+import { Scrollback } from "./_scrollback.ts";
+import type { Viewer } from "./_viewer.ts";
+import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
+
+/** What every guest console shares. */
+export interface GuestConsoleOptions {
+  host: XenHost | undefined;
+  mode: ConsoleMode;
+  scrollback: number;
+  audit: ((entry: AuditEntry) => void) | undefined;
+}
+
+/** Input waiting for the guest beyond this is refused (a guest that does not read). */
+const MAX_PENDING_INPUT = 64 * 1024;
+/**
+ * Above this many unsent bytes at any viewer, the pump lets the event loop
+ * turn (a macrotask) before reading more: sockets flush, so a burst read in
+ * one go does not look like a slow viewer. A viewer that does not drain at
+ * all is dropped at its bound, after which the pump runs free again.
+ */
+const YIELD_ABOVE = 64 * 1024;
+/** Waits between attach attempts while the console is unavailable. */
+const RETRY_MS = [250, 500, 1000, 2000, 5000];
+
+/** Guest text shown in a reason line: no control characters, bounded. */
+function printable(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "?").slice(0, 300);
+}
+
+/** One guest's console, shared by its viewers. */
+export class GuestConsole {
+  readonly domid: number;
+  readonly name: string | undefined;
+  readonly guestType: GuestType | undefined;
+  #options: GuestConsoleOptions;
+  #state: GuestState = "attaching";
+  #reason: string | undefined;
+  #mode: "pty" | "ring" | undefined;
+  #scrollback: Scrollback;
+  #viewers = new Set<Viewer>();
+  #writer: Viewer | undefined;
+  #console: XenConsole | undefined;
+  #input: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #pendingInput = 0;
+  #typed: TypedLines<{ viewer: ViewerInfo; time: Date }>;
+  #abort = new AbortController();
+  #task: Promise<void>;
+
+  constructor(
+    guest: { domid: number; name: string | undefined; guestType: GuestType | undefined },
+    options: GuestConsoleOptions,
+  ) {
+    this.domid = guest.domid;
+    this.name = guest.name;
+    this.guestType = guest.guestType;
+    this.#options = options;
+    this.#scrollback = new Scrollback(options.scrollback);
+    this.#typed = new TypedLines(({ text, by }) => this.#audit("input", by.viewer, text, by.time));
+    this.#task = this.#run();
+  }
+
+  get state(): GuestState {
+    return this.#state;
+  }
+
+  /** What `/api/guests` says of it. */
+  summary(): GuestSummary {
+    return {
+      domid: this.domid,
+      name: this.name,
+      guestType: this.guestType,
+      mode: this.#mode,
+      state: this.#state,
+      reason: this.#reason,
+      viewers: [...this.#viewers].map((v) => v.info),
+      writer: this.#writer?.info ?? null,
+      scrollback: this.#scrollback.size,
+    };
+  }
+
+  /** A viewer opens the console: the scrollback, then the stream, and who is here. */
+  join(viewer: Viewer): void {
+    viewer.send({ type: "hello", you: viewer.info, domid: this.domid, name: this.name });
+    viewer.send(this.#stateMessage());
+    const backlog = this.#scrollback.snapshot();
+    if (backlog.length > 0) viewer.output(backlog);
+    this.#viewers.add(viewer);
+    viewer.send({ type: "keyboard", holder: this.#writer?.info ?? null });
+    this.#tellViewers();
+    this.#audit("join", viewer.info);
+  }
+
+  /** A viewer left (closed its tab, or was dropped). */
+  leave(viewer: Viewer): void {
+    if (!this.#viewers.delete(viewer)) return;
+    if (this.#writer === viewer) this.#setWriter(undefined, viewer);
+    this.#tellViewers();
+    this.#audit("leave", viewer.info);
+  }
+
+  /** A viewer was dropped for not keeping up. */
+  dropped(viewer: Viewer, reason: string): void {
+    this.#audit("dropped", viewer.info, reason);
+    this.leave(viewer);
+  }
+
+  /** A viewer takes the keyboard (from whoever had it). */
+  take(viewer: Viewer): void {
+    if (!this.#viewers.has(viewer) || this.#writer === viewer) return;
+    if (this.#state === "gone") {
+      viewer.send({ type: "notice", message: "the guest is gone: there is no keyboard to take" });
+      return;
+    }
+    this.#setWriter(viewer, viewer);
+  }
+
+  /** A viewer gives the keyboard back. */
+  release(viewer: Viewer): void {
+    if (this.#writer === viewer) this.#setWriter(undefined, viewer);
+  }
+
+  /** Input from a viewer: only the keyboard holder's reaches the guest, within its rate. */
+  input(viewer: Viewer, data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.#writer !== viewer) {
+      viewer.send({
+        type: "notice",
+        message: "read-only: take the keyboard to type" +
+          (this.#writer ? ` (${this.#writer.info.name} #${this.#writer.info.id} has it)` : ""),
+      });
+      return;
+    }
+    const input = this.#input;
+    if (this.#state !== "live" || input === undefined) {
+      viewer.send({ type: "notice", message: `input dropped: the console is ${this.#state}` });
+      return;
+    }
+    if (!viewer.takeInput(data.length)) {
+      viewer.send({ type: "notice", message: "input dropped: over the input rate limit" });
+      return;
+    }
+    if (this.#pendingInput + data.length > MAX_PENDING_INPUT) {
+      viewer.send({ type: "notice", message: "input dropped: the guest is not reading its input" });
+      return;
+    }
+    this.#typed.input(data, { viewer: viewer.info, time: new Date() });
+    this.#pendingInput += data.length;
+    input.write(data).then(
+      () => this.#pendingInput -= data.length,
+      () => this.#pendingInput -= data.length,
+    );
+  }
+
+  /** A guest of the same name came back as a new domain (a reboot): tell the viewers. */
+  succeededBy(domid: number): void {
+    for (const v of this.#viewers) v.send({ type: "successor", domid });
+  }
+
+  /** The guest is gone (xenstore says so): the console stays readable, with no keyboard. */
+  markGone(): void {
+    if (this.#state === "gone") return;
+    this.#setState("gone", undefined);
+    this.#abort.abort();
+    if (this.#writer) this.#setWriter(undefined, this.#writer);
+  }
+
+  /** Detaches and closes every viewer. */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    for (const v of this.#viewers) v.drop("the server is closing", 1001);
+    this.#viewers.clear();
+    await this.#console?.close().catch(() => {});
+    await this.#task;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        this.#console = await connect(this.domid, {
+          host: this.#options.host,
+          mode: this.#options.mode,
+          signal,
+        });
+        attempt = 0;
+        this.#mode = this.#console.mode;
+        this.#input = this.#console.writable.getWriter();
+        this.#setState("live", undefined);
+        await this.#pump(this.#console);
+        if (!signal.aborted) this.#setState("unavailable", "the console closed");
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof GuestGoneError || err instanceof GuestNotFoundError) {
+          this.markGone();
+          break;
+        }
+        this.#setState("unavailable", printable(err instanceof Error ? err.message : String(err)));
+      } finally {
+        this.#input = undefined;
+        this.#pendingInput = 0;
+        await this.#console?.close().catch(() => {});
+        this.#console = undefined;
+      }
+      await delay(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)], signal);
+    }
+    this.#typed.end();
+  }
+
+  async #pump(console: XenConsole): Promise<void> {
+    const reader = console.readable.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        this.#output(value as Uint8Array<ArrayBuffer>);
+        if (this.#backlogged()) await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  /** Guest output: into the scrollback, to every viewer that keeps up, and to the audit's mask. */
+  #output(data: Uint8Array<ArrayBuffer>): void {
+    this.#scrollback.push(data);
+    if (this.#options.audit !== undefined) this.#typed.output(data);
+    for (const v of this.#viewers) {
+      if (!v.output(data)) this.dropped(v, "too slow");
+    }
+  }
+
+  /** Whether a viewer has more than {@linkcode YIELD_ABOVE} bytes unsent. */
+  #backlogged(): boolean {
+    for (const v of this.#viewers) if (v.buffered > YIELD_ABOVE) return true;
+    return false;
+  }
+
+  #setWriter(writer: Viewer | undefined, by: Viewer): void {
+    const before = this.#writer;
+    this.#writer = writer;
+    if (before !== undefined && before !== writer) this.#audit("release", before.info);
+    if (writer !== undefined) this.#audit("take", by.info);
+    for (const v of this.#viewers) v.send({ type: "keyboard", holder: writer?.info ?? null });
+  }
+
+  #setState(state: GuestState, reason: string | undefined): void {
+    if (this.#state === "gone") return;
+    this.#state = state;
+    this.#reason = reason;
+    const message = this.#stateMessage();
+    for (const v of this.#viewers) v.send(message);
+  }
+
+  #stateMessage() {
+    return {
+      type: "state" as const,
+      state: this.#state,
+      reason: this.#reason,
+      mode: this.#mode,
+    };
+  }
+
+  #tellViewers(): void {
+    const viewers = [...this.#viewers].map((v) => v.info);
+    for (const v of this.#viewers) v.send({ type: "viewers", viewers });
+  }
+
+  #audit(event: AuditEvent, viewer: ViewerInfo, text?: string, time = new Date()): void {
+    const audit = this.#options.audit;
+    if (audit === undefined) return;
+    const entry: AuditEntry = { time, event, domid: this.domid, guest: this.name, viewer };
+    if (text !== undefined) entry.text = text;
+    try {
+      audit(entry);
+    } catch { /* the audit sink's own failure must not stop the console */ }
+  }
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,22 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+/**
+ * Every guest's console in the browser: one process in dom0 that owns the
+ * consoles of every guest (found through xenstore, followed live), keeps
+ * their recent output, and serves a page with a terminal (xterm.js, served by
+ * the server itself: no CDN) per guest. Many viewers watch a console, one at
+ * a time types; every request needs a token, and an audit log says who typed
+ * what (passwords masked).
+ *
+ * ```ts ignore
+ * import { serveConsoles } from "@xenpv/console/serve";
+ *
+ * await using server = await serveConsoles();
+ * console.log(`open ${server.url}?token=${server.token}`);
+ * ```
+ *
+ * @module
+ */
+
+export { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./server.ts";
+export type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";

@@ -1,0 +1,493 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The console server against the simulated host, with plain WebSocket
+// clients (and raw TCP for what a WebSocket client cannot do: send no token,
+// a foreign Origin, or stop reading).
+
+import assert from "node:assert/strict";
+import { SimulatedHost } from "../sim/mod.ts";
+import type { GuestProgram, GuestProgramFactory } from "../xencons/mod.ts";
+import { type ConsoleServer, serveConsoles } from "./server.ts";
+import type { AuditEntry, GuestSummary } from "./types.ts";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** The server's origin (what the page's own WebSockets send as Origin). */
+const originOf = (server: ConsoleServer) => new URL(server.url).origin;
+
+/** A WebSocket viewer that records what it gets. */
+class Client implements AsyncDisposable {
+  readonly socket: WebSocket;
+  /** The last 64 KiB of guest output, decoded. */
+  text = "";
+  bytes = 0;
+  messages: Record<string, unknown>[] = [];
+  closed: Promise<CloseEvent>;
+  #changed: (() => void)[] = [];
+
+  constructor(server: ConsoleServer, domid: number, name: string) {
+    const url = new URL(`/ws/${domid}?name=${name}&token=${server.token}`, server.url);
+    url.protocol = "ws:";
+    this.socket = new WebSocket(url, { headers: { origin: originOf(server) } } as never);
+    this.socket.binaryType = "arraybuffer";
+    this.socket.onmessage = (e) => {
+      if (typeof e.data === "string") this.messages.push(JSON.parse(e.data));
+      else {
+        this.bytes += (e.data as ArrayBuffer).byteLength;
+        // the recent output only: the tests look at what just came
+        this.text = (this.text + decoder.decode(e.data as ArrayBuffer, { stream: true }))
+          .slice(-64 * 1024);
+      }
+      for (const f of this.#changed.splice(0)) f();
+    };
+    this.closed = new Promise((resolve) => {
+      this.socket.onclose = (e) => {
+        resolve(e);
+        for (const f of this.#changed.splice(0)) f();
+      };
+    });
+  }
+
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.onopen = () => resolve();
+      this.socket.onerror = (e) =>
+        reject(new Error(`WebSocket failed: ${(e as ErrorEvent).message}`));
+    });
+  }
+
+  /** Waits until `test` holds, or fails after `ms` with what was seen. */
+  async until(what: string, test: () => boolean, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!test()) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `timed out waiting for ${what}; output: ${JSON.stringify(this.text.slice(-400))}`,
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#changed.push(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  waitText(pattern: RegExp, ms?: number): Promise<void> {
+    return this.until(`output ${pattern}`, () => pattern.test(this.text), ms);
+  }
+
+  waitMessage(test: (m: Record<string, unknown>) => boolean, ms?: number): Promise<void> {
+    return this.until("a message", () => this.messages.some(test), ms);
+  }
+
+  send(message: unknown): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  type(data: string): void {
+    this.send({ type: "input", data });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.close();
+    await this.closed;
+  }
+}
+
+async function viewer(server: ConsoleServer, domid: number, name: string): Promise<Client> {
+  const client = new Client(server, domid, name);
+  await client.opened();
+  return client;
+}
+
+const holder = (c: Client) =>
+  (c.messages.findLast((m) => m.type === "keyboard")?.holder as { name: string } | null)?.name;
+
+async function guests(server: ConsoleServer): Promise<GuestSummary[]> {
+  const response = await fetch(new URL("/api/guests", server.url), {
+    headers: { authorization: `Bearer ${server.token}` },
+  });
+  assert.equal(response.status, 200);
+  return await response.json();
+}
+
+/** A raw HTTP/1.1 request (a WebSocket handshake, say): the status line and headers. */
+async function rawRequest(server: ConsoleServer, path: string, headers: Record<string, string>) {
+  const { port, host } = new URL(server.url);
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  const lines = [`GET ${path} HTTP/1.1`];
+  if (!("Host" in headers)) lines.push(`Host: ${host}`);
+  if (!("Connection" in headers)) lines.push("Connection: close");
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  await conn.write(encoder.encode(lines.join("\r\n") + "\r\n\r\n"));
+  const buf = new Uint8Array(4096);
+  const n = await conn.read(buf);
+  return decoder.decode(buf.subarray(0, n ?? 0));
+}
+
+const upgrade = {
+  Upgrade: "websocket",
+  Connection: "Upgrade",
+  "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+  "Sec-WebSocket-Version": "13",
+};
+
+async function setup(
+  options: { audit?: AuditEntry[]; viewerBuffer?: number; programs?: GuestProgramFactory } = {},
+) {
+  const host = new SimulatedHost();
+  const win = await host.createGuest({ name: "win1", program: "windows" });
+  const deb = await host.createGuest({ name: "deb1", program: "linux" });
+  const server = await serveConsoles({
+    host,
+    audit: options.audit ? (e) => options.audit!.push(e) : undefined,
+    viewerBuffer: options.viewerBuffer,
+  });
+  return {
+    host,
+    win,
+    deb,
+    server,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await host.close();
+    },
+  };
+}
+
+Deno.test("serve: no token or a wrong one is 401, on every path and the WebSocket", async () => {
+  await using t = await setup();
+  const { server } = t;
+  for (const path of ["/", "/api/guests", "/static/app.js", "/static/xterm.mjs", "/nope"]) {
+    const plain = await fetch(new URL(path, server.url));
+    assert.equal(plain.status, 401, path);
+    await plain.body?.cancel();
+    const wrong = await fetch(new URL(`${path}?token=${"0".repeat(64)}`, server.url));
+    assert.equal(wrong.status, 401, path);
+    await wrong.body?.cancel();
+  }
+  const ws = await rawRequest(t.server, "/ws/1", { ...upgrade, Origin: originOf(server) });
+  assert.match(ws, /^HTTP\/1.1 401/);
+  // the server does not say what the token is like, nor echo it
+  const text = await (await fetch(server.url)).text();
+  assert.doesNotMatch(text, new RegExp(server.token));
+});
+
+Deno.test("serve: ?token= sets an HttpOnly SameSite=Strict cookie and leaves the address bar", async () => {
+  await using t = await setup();
+  const { server } = t;
+  const first = await fetch(`${server.url}?token=${server.token}`, { redirect: "manual" });
+  assert.equal(first.status, 303);
+  assert.equal(first.headers.get("location"), "/");
+  const cookie = first.headers.get("set-cookie")!;
+  assert.match(cookie, /; HttpOnly/);
+  assert.match(cookie, /; SameSite=Strict/);
+  await first.body?.cancel();
+  const pair = cookie.split(";")[0];
+  const page = await fetch(server.url, { headers: { cookie: pair } });
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-security-policy")!, /script-src 'self'/);
+  const html = await page.text();
+  assert.match(html, /<script type="module" src="\/static\/app.js">/);
+  for (const path of ["/static/xterm.mjs", "/static/addon-fit.mjs", "/static/xterm.css"]) {
+    const asset = await fetch(new URL(path, server.url), { headers: { cookie: pair } });
+    assert.equal(asset.status, 200, path);
+    assert.ok((await asset.text()).length > 1000, path);
+  }
+});
+
+Deno.test("serve: a foreign or missing Origin and a foreign Host are refused", async () => {
+  await using t = await setup();
+  const { server } = t;
+  const path = `/ws/1?token=${server.token}`;
+  const evil = await rawRequest(server, path, { ...upgrade, Origin: "http://evil.example" });
+  assert.match(evil, /^HTTP\/1.1 403/);
+  const none = await rawRequest(server, path, upgrade);
+  assert.match(none, /^HTTP\/1.1 403/);
+  const own = await rawRequest(server, path, { ...upgrade, Origin: originOf(server) });
+  assert.match(own, /^HTTP\/1.1 101/);
+  // DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends its own Host
+  const { port } = new URL(server.url);
+  const rebound = await rawRequest(server, `/api/guests?token=${server.token}`, {
+    Host: `evil.example:${port}`,
+  });
+  assert.match(rebound, /^HTTP\/1.1 421/);
+  const local = await rawRequest(server, `/api/guests?token=${server.token}`, {
+    Host: `localhost:${port}`,
+  });
+  assert.match(local, /^HTTP\/1.1 200/);
+});
+
+Deno.test("serve: log in to Windows, run ver; a second viewer sees it and types only once it takes the keyboard", async () => {
+  const audit: AuditEntry[] = [];
+  await using t = await setup({ audit });
+  const { server, win } = t;
+  await using alice = await viewer(server, win.domid, "alice");
+  await using bob = await viewer(server, win.domid, "bob");
+  await alice.waitText(/WIN1 login: $/);
+  await bob.waitText(/WIN1 login: $/);
+  // nobody holds the keyboard: input is refused
+  alice.type("Administrator\r");
+  await alice.waitMessage((m) => m.type === "notice" && /read-only/.test(String(m.message)));
+  alice.send({ type: "take" });
+  await bob.until("alice holds the keyboard", () => holder(bob) === "alice");
+  alice.type("Administrator\r");
+  await alice.waitText(/Password: $/);
+  for (const key of "xenpv\r") alice.type(key); // a browser sends a key at a time
+  await alice.waitText(/C:\\Users\\Administrator>$/);
+  alice.type("ver\r");
+  await alice.waitText(
+    /ver\r\n\r\nMicrosoft Windows \[Version 10\.0\.15063\]\r\n\r\nC:\\Users\\Administrator>$/,
+  );
+  await bob.waitText(/Microsoft Windows \[Version 10\.0\.15063\]/);
+  // bob is read-only until he takes the keyboard
+  bob.type("hostname\r");
+  await bob.waitMessage((m) => m.type === "notice" && /alice #\d+ has it/.test(String(m.message)));
+  assert.doesNotMatch(alice.text, /hostname/);
+  bob.send({ type: "take" });
+  await alice.until("bob holds the keyboard", () => holder(alice) === "bob");
+  alice.type("whoami\r");
+  await alice.waitMessage((m) => m.type === "notice" && /bob #\d+ has it/.test(String(m.message)));
+  bob.type("hostname\r");
+  await alice.waitText(/hostname\r\nWIN1\r\n/);
+  assert.doesNotMatch(bob.text, /whoami/);
+  const listed = (await guests(server)).find((g) => g.domid === win.domid)!;
+  assert.equal(listed.writer?.name, "bob");
+  assert.deepEqual(listed.viewers.map((v) => v.name).sort(), ["alice", "bob"]);
+  // the audit: who typed which line, the password masked
+  const lines = audit.filter((e) => e.event === "input").map((e) => `${e.viewer.name}: ${e.text}`);
+  assert.deepEqual(lines, [
+    "alice: Administrator",
+    "alice: [redacted]",
+    "alice: ver",
+    "bob: hostname",
+  ]);
+  assert.doesNotMatch(JSON.stringify(audit), /xenpv/);
+  assert.ok(audit.some((e) => e.event === "take" && e.viewer.name === "bob"));
+});
+
+Deno.test("serve: a new viewer gets the scrollback first, then the stream", async () => {
+  await using t = await setup();
+  const { server, deb } = t;
+  {
+    await using first = await viewer(server, deb.domid, "first");
+    await first.waitText(/login: $/);
+    first.send({ type: "take" });
+    first.type("root\r");
+    await first.waitText(/Password: $/);
+    first.type("xenpv\r");
+    await first.waitText(/# $/);
+    first.type("echo marker-42\r");
+    await first.waitText(/\r\nmarker-42\r\n/);
+  }
+  await using late = await viewer(server, deb.domid, "late");
+  await late.waitText(/login: [\s\S]*\r\nmarker-42\r\n[\s\S]*# $/);
+  const listed = (await guests(server)).find((g) => g.domid === deb.domid)!;
+  assert.equal(listed.viewers.length, 1);
+  assert.equal(listed.writer, null); // the first viewer left: nobody holds the keyboard
+});
+
+Deno.test("serve: guests appear and go live as they are created; a destroyed one is marked gone", async () => {
+  await using t = await setup();
+  const { server, host, deb } = t;
+  await using watcher = await viewer(server, deb.domid, "watcher");
+  await watcher.waitMessage((m) => m.type === "state" && m.state === "live");
+  const extra = await host.createGuest({ name: "late1", program: "linux" });
+  const deadline = Date.now() + 5000;
+  let found: GuestSummary | undefined;
+  while (Date.now() < deadline) {
+    found = (await guests(server)).find((g) => g.domid === extra.domid);
+    if (found?.state === "live") break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(found?.name, "late1");
+  assert.equal(found?.state, "live");
+  assert.equal(found?.guestType, "pv");
+  assert.equal(found?.mode, "pty");
+  await deb.destroy();
+  await watcher.waitMessage((m) => m.type === "state" && m.state === "gone");
+  const gone = (await guests(server)).find((g) => g.domid === deb.domid);
+  assert.equal(gone?.state, "gone");
+  // still readable, but there is no keyboard to take
+  watcher.send({ type: "take" });
+  await watcher.waitMessage((m) => m.type === "notice" && /gone/.test(String(m.message)));
+  // a reboot: the same name comes back as a new domain, and its viewers are told
+  const win = t.win;
+  await using winViewer = await viewer(server, win.domid, "w");
+  await winViewer.waitMessage((m) => m.type === "state" && m.state === "live");
+  const reborn = await win.reboot();
+  await winViewer.waitMessage((m) => m.type === "successor" && m.domid === reborn.domid);
+});
+
+/** A guest that prints `size` bytes when it gets "flood\r", as fast as its console takes them. */
+function flooder(size: number): GuestProgramFactory {
+  return (): GuestProgram => {
+    let console: Parameters<GuestProgram["start"]>[0];
+    let running = true;
+    return {
+      start(c) {
+        console = c;
+        c.write("ready> ");
+      },
+      async input(data) {
+        if (!decoder.decode(data).includes("flood")) return;
+        const line = encoder.encode("0123456789abcdef".repeat(4).slice(0, 62) + "\r\n");
+        const chunk = new Uint8Array(16 * 1024);
+        for (let i = 0; i < chunk.length; i += 64) chunk.set(line, i);
+        for (let sent = 0; sent < size && running; sent += chunk.length) {
+          console.write(chunk);
+          await console.drained?.();
+        }
+        console.write("FLOOD-DONE\r\n");
+      },
+      stop() {
+        running = false;
+      },
+    };
+  };
+}
+
+Deno.test("serve: a viewer that stops reading is dropped; the others get every byte", async () => {
+  const audit: AuditEntry[] = [];
+  const size = 16 * 1024 * 1024;
+  const host = new SimulatedHost();
+  // ring mode: the guest's flow control reaches the server (xenconsoled drops what its
+  // pty reader does not take in time, as the real one does)
+  const guest = await host.createGuest({
+    name: "flood1",
+    program: flooder(size),
+    xenconsoled: false,
+  });
+  await using server = await serveConsoles({
+    host,
+    mode: "ring",
+    viewerBuffer: 256 * 1024,
+    audit: (e) => audit.push(e),
+  });
+  try {
+    await using fast = await viewer(server, guest.domid, "fast");
+    await fast.waitText(/ready> $/);
+    // the slow viewer: a raw socket that completes the handshake, then never reads
+    const { port } = new URL(server.url);
+    const slow = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    const handshake = [
+      `GET /ws/${guest.domid}?name=slow&token=${server.token} HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      `Origin: ${originOf(server)}`,
+      ...Object.entries(upgrade).map(([k, v]) => `${k}: ${v}`),
+    ].join("\r\n") + "\r\n\r\n";
+    await slow.write(encoder.encode(handshake));
+    const reply = new Uint8Array(256);
+    await slow.read(reply);
+    assert.match(decoder.decode(reply), /^HTTP\/1.1 101/);
+    await fast.until(
+      "two viewers",
+      () =>
+        fast.messages.some((m) => m.type === "viewers" && (m.viewers as unknown[]).length === 2),
+    );
+    const before = fast.bytes;
+    fast.send({ type: "take" });
+    fast.type("flood\r");
+    const started = performance.now();
+    await fast.waitText(/FLOOD-DONE\r\n$/, 60000);
+    const seconds = (performance.now() - started) / 1000;
+    // every byte, in order: the pattern and the count
+    assert.ok(fast.bytes - before >= size, `fast got ${fast.bytes - before} of ${size}`);
+    const dropped = audit.find((e) => e.event === "dropped");
+    assert.equal(dropped?.viewer.name, "slow");
+    const listed = (await guests(server))[0];
+    assert.deepEqual(listed.viewers.map((v) => v.name), ["fast"]);
+    console.log(
+      `  ${size >> 20} MiB through the server in ${seconds.toFixed(2)} s ` +
+        `(${(size / 1048576 / seconds).toFixed(1)} MiB/s) with a stalled viewer dropped`,
+    );
+    slow.close();
+  } finally {
+    await server.close();
+    await host.close();
+  }
+});
+
+Deno.test("serve: input over the rate limit is refused with a notice, not queued", async () => {
+  const host = new SimulatedHost();
+  const deb = await host.createGuest({ name: "deb1", program: "linux" });
+  await using server = await serveConsoles({ host, inputRate: 64 });
+  try {
+    await using me = await viewer(server, deb.domid, "me");
+    await me.waitText(/login: $/);
+    me.send({ type: "take" });
+    me.type("x".repeat(65)); // more than a second's worth at once
+    await me.waitMessage((m) => m.type === "notice" && /rate limit/.test(String(m.message)));
+    me.type("root\r"); // within the rate: typed
+    await me.waitText(/Password: $/);
+    assert.doesNotMatch(me.text, /xxxxx/);
+  } finally {
+    await server.close();
+    await host.close();
+  }
+});
+
+Deno.test("serve: bad options are refused before anything starts", async () => {
+  await using host = new SimulatedHost();
+  await assert.rejects(serveConsoles({ host, token: "short" }), TypeError);
+  await assert.rejects(serveConsoles({ host, token: "x".repeat(20) + ";" }), TypeError);
+  await assert.rejects(serveConsoles({ host, port: 65536 }), RangeError);
+  await assert.rejects(serveConsoles({ host, mode: "fast" as never }), TypeError);
+  await assert.rejects(serveConsoles({ host, viewerBuffer: 0 }), RangeError);
+});
+
+Deno.test("serve: HTTPS with a certificate and key; the cookie is Secure", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-keyout",
+        `${dir}/key.pem`,
+        "-out",
+        `${dir}/cert.pem`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const cert = await Deno.readTextFile(`${dir}/cert.pem`);
+    const key = await Deno.readTextFile(`${dir}/key.pem`);
+    await using host = new SimulatedHost();
+    await host.createGuest({ name: "win1" });
+    await using server = await serveConsoles({ host, tls: { cert, key } });
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    using client = Deno.createHttpClient({ caCerts: [cert] });
+    const first = await fetch(`${server.url}?token=${server.token}`, {
+      client,
+      redirect: "manual",
+    });
+    assert.equal(first.status, 303);
+    assert.match(first.headers.get("set-cookie")!, /; Secure/);
+    await first.body?.cancel();
+    const list = await fetch(new URL("/api/guests", server.url), {
+      client,
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    assert.equal((await list.json())[0].name, "win1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,61 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// What the console server says of guests and viewers: in /api/guests and the audit log.
+
+import type { GuestType } from "../connect.ts";
+
+/** Who a viewer is, as others see it and as the audit log says it. */
+export interface ViewerInfo {
+  /** Unique per server run. */
+  id: number;
+  /** The name the viewer gave itself (unverified: everyone holds the same token). */
+  name: string;
+  /** Its address and port. */
+  address: string;
+}
+
+/** What an audit entry records. */
+export type AuditEvent = "join" | "leave" | "take" | "release" | "input" | "dropped";
+
+/** One line of the audit log: who did what on which console, when. */
+export interface AuditEntry {
+  /** When it happened (for `input`: when the line's Enter was pressed). */
+  time: Date;
+  /** What happened: a viewer joined or left, took or released the keyboard, typed a line, was dropped. */
+  event: AuditEvent;
+  /** The guest's domid. */
+  domid: number;
+  /** The guest's name, if it has one. */
+  guest: string | undefined;
+  /** Who. */
+  viewer: ViewerInfo;
+  /**
+   * `input`: the line typed, without its Enter key; `[redacted]` where it was
+   * a password (masked as `ConsoleLog` masks them). `dropped`: why.
+   */
+  text?: string;
+}
+
+/** Where a guest's console is. */
+export type GuestState = "attaching" | "live" | "unavailable" | "gone";
+
+/** A guest as `/api/guests` lists it. */
+export interface GuestSummary {
+  /** The guest's domain id. */
+  domid: number;
+  /** Its name (from xenstore: control characters shown as `?`), if it has one. */
+  name: string | undefined;
+  /** Its kind (libxl's domain type), if the toolstack said. */
+  guestType: GuestType | undefined;
+  /** The console mode in use (pty or ring), once attached. */
+  mode: "pty" | "ring" | undefined;
+  /** Where its console is: attaching, live, unavailable (see `reason`) or gone. */
+  state: GuestState;
+  /** Why it is unavailable. */
+  reason: string | undefined;
+  /** Who is watching. */
+  viewers: ViewerInfo[];
+  /** Who holds the keyboard. */
+  writer: ViewerInfo | null;
+  /** Bytes of recent output kept. */
+  scrollback: number;
+}

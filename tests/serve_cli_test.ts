@@ -1,0 +1,79 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// examples/serve.ts as users run it: `deno task serve`'s command line, in a
+// subprocess with the permissions its docs name.
+import assert from "node:assert/strict";
+
+const SERVE = new URL("../examples/serve.ts", import.meta.url).pathname;
+const PERMS = ["--allow-ffi", "--allow-net"];
+
+async function output(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, SERVE, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+}
+
+Deno.test("serve.ts --simulate: prints the address with the token once, serves both guests, stops on SIGTERM", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, SERVE, "--simulate"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    first += value;
+  }
+  try {
+    const match = /^(http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{64})\n$/.exec(first);
+    assert.ok(match, `the first line: ${JSON.stringify(first)}`);
+    const [, url, token] = match;
+    const denied = await fetch(new URL("/api/guests", url));
+    assert.equal(denied.status, 401);
+    await denied.body?.cancel();
+    let names: string[] = [];
+    for (let i = 0; i < 100 && names.length < 2; i++) {
+      const r = await fetch(new URL(`/api/guests?token=${token}`, url));
+      const guests: { name: string; state: string }[] = await r.json();
+      names = guests.filter((g) => g.state === "live").map((g) => g.name).sort();
+      if (names.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(names, ["sim-linux", "sim-windows"]);
+  } finally {
+    child.kill("SIGTERM");
+    await lines.cancel();
+  }
+  const { code } = await child.status;
+  assert.equal(code, 143, await stderr);
+});
+
+Deno.test("serve.ts: --help, and bad options are one-line usage errors (255)", async () => {
+  const help = await output(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /--token-file FILE/);
+  for (
+    const [args, said] of [
+      [["--port", "70000"], /--port takes a whole number from 0 to 65535/],
+      [["--mode", "fast"], /--mode takes auto, pty or ring/],
+      [["--cert", "x.pem"], /--cert and --key go together/],
+      [["--bogus"], /unknown option --bogus/],
+    ] as const
+  ) {
+    const r = await output([...args]);
+    assert.equal(r.code, 255, r.err);
+    assert.match(r.err, said);
+    assert.equal(r.err.trim().split("\n").length, 1, r.err);
+  }
+});
+
+Deno.test("serve.ts: no Xen here is said plainly (255)", async () => {
+  const r = await output([]);
+  assert.equal(r.code, 255);
+  assert.match(r.err, /^serve: /);
+});
