@@ -10,6 +10,7 @@ import { EINVAL, SystemError } from "../_sys/errno.ts";
 import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
 import { FileLock } from "../_sys/flock.ts";
 import type { ByteStream, ConsolePage, HostLock, XenHost } from "../host.ts";
+import type { MapConsolePageOptions } from "../ring/mapping.ts";
 import type { GuestType } from "../connect.ts";
 import type { GuestProgram, GuestProgramFactory } from "../xencons/guest_program.ts";
 import { windowsGuest } from "../xencons/windows_guest.ts";
@@ -483,8 +484,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
     return Promise.resolve(this.xenstore.connectClient());
   }
 
-  /** The guest's console page, shared in memory (a mapping method's options do not apply). */
-  mapConsolePage(domid: number): ConsolePage {
+  mapConsolePage(domid: number, _options: MapConsolePageOptions): ConsolePage {
     const guest = this.#guests.get(domid);
     if (guest === undefined) {
       throw new SystemError(EINVAL, "ioctl", {
