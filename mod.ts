@@ -5,9 +5,30 @@
  *
  * `connect(domain)` attaches to a guest's console, through xenconsoled's pty
  * (as `xl console` does) or by being the ring's backend, and gives a
- * `{ readable, writable }` pair of Web Streams. The layers it is built from
- * are exported too: `@xenpv/console/xenstore`, `/ring`, `/evtchn`,
- * `/xencons`, and the simulated host in `/sim`.
+ * `{ readable, writable }` pair of Web Streams. `ConsoleSession` logs in on
+ * it and runs commands, with their output and exit status. This module
+ * exports what a script uses: those two, the errors to catch and
+ * `SimulatedHost`, a host to try it all without Xen. The layers they are built
+ * from are at `@xenpv/console/xenstore`, `/ring`, `/evtchn`, `/xencons` and
+ * `/sim`.
+ *
+ * @example Log in and run a command (on a simulated host)
+ * ```ts
+ * import { connect, ConsoleSession, SimulatedHost } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * await using host = new SimulatedHost(); // leave it out in dom0: connect() finds Xen
+ * await host.createGuest({ name: "web01", program: "windows" });
+ * await using session = new ConsoleSession(await connect("web01", { host }), {
+ *   dialect: "windows", // or "linux"
+ *   ownsConsole: true,
+ * });
+ * await session.login({ user: "Administrator", password: "xenpv" });
+ * const { output, exitCode } = await session.run("hostname");
+ * assert.equal(output, "WEB01\n");
+ * assert.equal(exitCode, 0);
+ * await session.logout();
+ * ```
  *
  * @example Attach in dom0
  * ```ts ignore

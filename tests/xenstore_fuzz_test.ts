@@ -7,8 +7,8 @@
 
 import assert from "node:assert/strict";
 import { prng } from "./_prng.ts";
+import { XENSTORE_ERRORS } from "../xenstore/errors.ts";
 import {
-  XENSTORE_ERRORS,
   XenstoreClient,
   XenstoreClosedError,
   XenstoreError,

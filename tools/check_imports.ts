@@ -1,11 +1,22 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// `deno task ok`'s import check. Fails (exit 1, one line per problem) on:
-// - an import cycle among the project's files;
-// - a private file (`_name.ts`) imported from outside its own folder;
-// - the private folder `_sys/` imported from examples/ (they are what a user
-//   of the published package copies: they use the public modules only).
-// Tests and benchmarks (`tests/`, `bench/`, `*_test.ts`) may import private
-// files: they test them. Only relative imports are followed.
+// `deno task ok`'s import check. Only relative imports (and re-exports and
+// dynamic imports) between the project's .ts files are followed; paths below
+// are relative to the root. It fails (exit 1, one line per problem) on:
+//
+// 1. An import cycle among the project's files (tests included).
+// 2. A private file, `D/_name.ts`, imported by a file outside folder D.
+//    Exceptions, for tests only:
+//    - files under `tests/` and `bench/` (cross-module tests and benchmarks)
+//      may import any file: they test internals directly;
+//    - a test beside the code (`D/name_test.ts`) is a file of D like any
+//      other (it may import D's private files, not another folder's), and it
+//      may also import the shared test helpers, `tests/_name.ts`.
+// 3. A file of the private top-level folder `_sys/` (system calls, libc,
+//    errno) imported from `examples/` or `tools/`. The library's own folders
+//    (the root, xenstore/, ring/, evtchn/, xencons/, sim/), `_sys/` itself,
+//    their tests, `tests/` and `bench/` may import it; examples are what a
+//    user of the published package copies, so they use the public modules
+//    only.
 //
 //   deno run --allow-read tools/check_imports.ts [ROOT]
 
@@ -14,10 +25,12 @@ export type Problem = string;
 
 /** Relative import and re-export specifiers of a module's source. */
 export function importsOf(source: string): string[] {
-  // Not those in comments (a doc example imports its own module).
+  // Not those in comments (a doc example imports its own module). A static
+  // import or export starts a line (deno fmt puts each statement on its own
+  // line), so text in a string that reads like one is not taken for one.
   source = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
   const specs: string[] = [];
-  const re = /(?:^|[\s;])(?:import|export)\s(?:[^"';]*?\sfrom\s)?["'](\.{1,2}\/[^"']+)["']/gm;
+  const re = /^[ \t]*(?:import|export)\s(?:[^"';]*?\sfrom\s)?["'](\.{1,2}\/[^"']+)["']/gm;
   for (const m of source.matchAll(re)) specs.push(m[1]);
   const dynamic = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
   for (const m of source.matchAll(dynamic)) specs.push(m[1]);
@@ -37,9 +50,23 @@ export function resolve(from: string, spec: string): string {
   return parts.join("/");
 }
 
-/** Whether `path` is a test or benchmark, which may import anything. */
-function isTestOrBench(path: string): boolean {
-  return path.startsWith("tests/") || path.startsWith("bench/") || path.endsWith("_test.ts");
+/** Whether `path` is a cross-module test or a benchmark, which may import anything. */
+function isCrossModule(path: string): boolean {
+  return path.startsWith("tests/") || path.startsWith("bench/");
+}
+
+/** Why `path` may not import `target`, or undefined if it may. */
+function forbidden(path: string, target: string): string | undefined {
+  if (isCrossModule(path)) return undefined;
+  const folder = dirOf(target);
+  if (baseOf(target).startsWith("_") && folder !== dirOf(path)) {
+    const testHelper = path.endsWith("_test.ts") && folder === "tests";
+    if (!testHelper) return `imports ${target}, private to ${folder || "the root"}/`;
+  }
+  if (target.startsWith("_sys/") && (path.startsWith("examples/") || path.startsWith("tools/"))) {
+    return `imports ${target}: ${dirOf(path).split("/")[0]}/ use the public modules only`;
+  }
+  return undefined;
 }
 
 /** Checks a graph of files (path relative to the root -> its source). */
@@ -50,14 +77,9 @@ export function check(files: Map<string, string>): Problem[] {
     const targets = importsOf(source).map((spec) => resolve(path, spec))
       .filter((t) => files.has(t));
     graph.set(path, targets);
-    if (isTestOrBench(path)) continue;
     for (const target of targets) {
-      if (baseOf(target).startsWith("_") && dirOf(target) !== dirOf(path)) {
-        problems.push(`${path}: imports ${target}, private to ${dirOf(target) || "the root"}/`);
-      }
-      if (path.startsWith("examples/") && target.startsWith("_sys/")) {
-        problems.push(`${path}: imports ${target}: examples use the public modules only`);
-      }
+      const why = forbidden(path, target);
+      if (why) problems.push(`${path}: ${why}`);
     }
   }
   problems.push(...cycles(graph));

@@ -32,7 +32,6 @@ export {
 export type { XenstoreTransport } from "./transport.ts";
 export { type RequestOptions, XenstoreOperations } from "./operations.ts";
 export {
-  XENSTORE_ERRORS,
   XenstoreClosedError,
   XenstoreError,
   XenstoreProtocolError,
