@@ -110,7 +110,9 @@ export async function processGuest(total: number, storm = 0): Promise<ProcessGue
   const evtchn = new SocketEventChannel(await connectUnix(`${dir}/evtchn.sock`));
   const host: XenHost = {
     kind: "process-guest",
-    openXenstore: () => XenstoreClient.connect({ path: `${dir}/xenstored.sock` }),
+    // libc sockets, as a dom0 tool run with --allow-ffi only reaches xenstored
+    openXenstore: () =>
+      XenstoreClient.connect({ path: `${dir}/xenstored.sock`, transport: "libc" }),
     mapConsolePage: (): ConsolePage => {
       const file = openDevice(`/proc/${pid}/fd/${pageFd}`);
       try {
