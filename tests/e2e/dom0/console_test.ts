@@ -26,6 +26,7 @@ import {
   windowsDialect,
 } from "../../../xencons/mod.ts";
 import { XenstoreClient } from "../../../xenstore/mod.ts";
+import { type ConsoleServer, type GuestSummary, serveConsoles } from "../../../serve/mod.ts";
 import {
   bootGuestsCreated,
   createdAt,
@@ -138,6 +139,138 @@ Deno.test(`pty mode: output, input round trip, info, nothing leaked (${ON})`, as
     assert.deepEqual(held(), before);
   });
 });
+
+/** A WebSocket viewer of the console server, as the page's script is: it records what it gets. */
+class WsViewer {
+  readonly socket: WebSocket;
+  text = "";
+  messages: Record<string, unknown>[] = [];
+  readonly opened: Promise<void>;
+  readonly closed: Promise<void>;
+  #decoder = new TextDecoder();
+
+  constructor(server: ConsoleServer, domid: number, name: string) {
+    const url = new URL(`/ws/${domid}?name=${name}&token=${server.token}`, server.url);
+    url.protocol = "ws:";
+    const origin = new URL(server.url).origin;
+    this.socket = new WebSocket(url, { headers: { origin } } as never);
+    this.socket.binaryType = "arraybuffer";
+    this.socket.onmessage = (e) => {
+      if (typeof e.data === "string") this.messages.push(JSON.parse(e.data));
+      else this.text += this.#decoder.decode(e.data as ArrayBuffer, { stream: true });
+    };
+    this.opened = new Promise((resolve, reject) => {
+      this.socket.onopen = () => resolve();
+      this.socket.onerror = () => reject(new Error(`WebSocket to ${url.pathname} failed`));
+    });
+    this.closed = new Promise((resolve) => this.socket.onclose = () => resolve());
+  }
+
+  /** Waits (polling every 20 ms, at most `ms`) until `test` holds. */
+  async until(what: string, test: () => boolean, ms = 30_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!test()) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.text.slice(-300))}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  send(message: unknown): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  async close(): Promise<void> {
+    this.socket.close();
+    await this.closed;
+  }
+}
+
+Deno.test(`serve: WebSocket viewers in dom0 reach real guests through the console server (${ON})`, async () => {
+  const before = held();
+  const started = performance.now();
+  {
+    await using server = await serveConsoles({ mode: "pty" });
+    // its own connection pool, closed with the test (held() counts sockets)
+    using client = Deno.createHttpClient({});
+    const listGuests = async (): Promise<GuestSummary[]> => {
+      const response = await fetch(new URL("/api/guests", server.url), {
+        client,
+        headers: { authorization: `Bearer ${server.token}` },
+      });
+      assert.equal(response.status, 200);
+      return await response.json();
+    };
+    const noToken = await fetch(new URL("/api/guests", server.url), { client });
+    assert.equal(noToken.status, 401);
+    await noToken.body?.cancel();
+    // every guest of the run is found through xenstore and attached through xenconsoled
+    let listed: GuestSummary[] = [];
+    const deadline = Date.now() + 60_000;
+    while (true) {
+      listed = await listGuests();
+      const live = KINDS.every((kind) =>
+        listed.some((g) => g.name === nameOf(kind) && g.state === "live")
+      );
+      if (live) break;
+      assert.ok(Date.now() < deadline, `guests not live: ${JSON.stringify(listed)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    results.serveAttachMs = Math.round(performance.now() - started);
+    await forKinds(async (kind, name) => {
+      const guest = listed.find((g) => g.name === name)!;
+      assert.equal(guest.guestType, kind);
+      assert.equal(guest.mode, "pty");
+      assert.equal(guest.domid, await domid(name));
+      const writer = new WsViewer(server, guest.domid, "writer");
+      const watcher = new WsViewer(server, guest.domid, "watcher");
+      try {
+        await Promise.all([writer.opened, watcher.opened]);
+        writer.send({ type: "take" });
+        await watcher.until(
+          "the writer holds the keyboard",
+          () =>
+            (watcher.messages.findLast((m) => m.type === "keyboard")?.holder as
+              | { name: string }
+              | null)?.name === "writer",
+        );
+        const tag = `ws${Math.floor(Math.random() * 1e9)}`;
+        const t0 = performance.now();
+        writer.send({ type: "input", data: `echo ${tag}-$((6*7))\r` });
+        await writer.until(`${tag}-42 on the writer`, () => writer.text.includes(`${tag}-42`));
+        (results.kinds[kind] as Record<string, unknown>).serveEchoMs = Math.round(
+          performance.now() - t0,
+        );
+        // the watcher sees the same output and cannot type
+        await watcher.until(`${tag}-42 on the watcher`, () => watcher.text.includes(`${tag}-42`));
+        watcher.send({ type: "input", data: `echo no${tag}\r` });
+        await watcher.until(
+          "the read-only notice",
+          () =>
+            watcher.messages.some((m) => m.type === "notice" && /has it/.test(String(m.message))),
+        );
+        await roundTripVia(writer, `after${tag}`);
+        assert.ok(!writer.text.includes(`no${tag}`), "the watcher's input reached the guest");
+      } finally {
+        await Promise.all([writer.close(), watcher.close()]);
+      }
+    });
+  }
+  // the server released every console, socket and fd: attach works again at once
+  assert.deepEqual(held(), before);
+  await eachKind(async (_kind, name) => {
+    await using console = await connect(name, { mode: "pty" });
+    await roundTrip(console);
+  });
+  await saveResults();
+});
+
+/** One more shell round trip through a viewer that holds the keyboard. */
+async function roundTripVia(viewer: WsViewer, tag: string): Promise<void> {
+  viewer.send({ type: "input", data: `echo ${tag}-$((6*7))\r` });
+  await viewer.until(`${tag}-42`, () => viewer.text.includes(`${tag}-42`));
+}
 
 /**
  * `xl console [-t type] <name>`; its stdin stays open (piped, nothing

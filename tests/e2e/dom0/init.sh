@@ -17,6 +17,8 @@ mount -t tmpfs run /run
 mount -t tmpfs tmp /tmp
 mount -t tmpfs shm /dev/shm
 ln -s /run /var/run
+# loopback: the console server test listens on 127.0.0.1
+ip link set lo up || ifconfig lo 127.0.0.1 up
 mkdir -p /run/xen /run/xenstored
 say() { echo "xpv-e2e: $*"; }
 finish() {
