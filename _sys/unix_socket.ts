@@ -13,6 +13,7 @@ import {
   O_CREAT,
   O_NOFOLLOW,
   O_NONBLOCK,
+  O_RDONLY,
   O_RDWR,
   O_WRONLY,
   POLLIN,
@@ -138,6 +139,46 @@ export function openAppendSized(path: string): { file: FdStream; size: number } 
     throw err;
   }
   return { file: new FdStream(libc, fd, { path }), size };
+}
+
+/**
+ * The last `max` bytes of the regular file `path` (a symlink is refused, not
+ * followed: what a token holder may read must be the file itself).
+ */
+export function readTail(path: string, max: number): Uint8Array<ArrayBuffer> {
+  const libc = acquireLibc();
+  try {
+    const fd = libc.open(cString(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+    if (fd < 0) {
+      const code = errno();
+      const hint = errnoName(code) === "ELOOP" ? "it is a symlink (planted?): not followed" : "";
+      throw new SystemError(code, "open", { path, hint: hint || undefined });
+    }
+    try {
+      if ((fstatFd(libc, fd, path).mode & S_IFMT) !== S_IFREG) {
+        throw new SystemError(EINVAL, "open", { path, hint: "not a regular file: not read" });
+      }
+      const chunks: Uint8Array<ArrayBuffer>[] = [];
+      let kept = 0;
+      for (;;) {
+        const buf = new Uint8Array(64 * 1024);
+        const n = Number(libc.read(fd, buf, BigInt(buf.length)));
+        if (n < 0) throw lastError("read", { path });
+        if (n === 0) break;
+        chunks.push(buf.subarray(0, n));
+        kept += n;
+        while (kept - chunks[0].length >= max) kept -= chunks.shift()!.length;
+      }
+      const out = new Uint8Array(kept);
+      let at = 0;
+      for (const c of chunks) out.set(c, (at += c.length) - c.length);
+      return out.subarray(Math.max(0, kept - max));
+    } finally {
+      libc.close(fd);
+    }
+  } finally {
+    releaseLibc();
+  }
 }
 
 /**
