@@ -184,6 +184,14 @@ export class GuestConsole {
     for (const v of this.#viewers) v.send({ type: "successor", domid });
   }
 
+  /**
+   * The server lost xenstore: a console not attached now cannot attach until
+   * it is back (one attached keeps streaming for as long as it lasts).
+   */
+  xenstoreLost(reason: string): void {
+    if (this.#state !== "live") this.#setState("unavailable", printable(reason));
+  }
+
   /** The guest is gone (xenstore says so): the console stays readable, with no keyboard. */
   markGone(): void {
     if (this.#state === "gone") return;
@@ -356,7 +364,7 @@ export class GuestConsole {
 }
 
 /** Waits `ms`, or less if `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+export function delay(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
