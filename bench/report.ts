@@ -1,8 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The performance table: runs every comparison in one go, each in its own
 // process (xenstore vs libxenstore and pyxs, ring vs a C reader, run() vs
-// pexpect, the 100 MiB flood, the idle cost, a notification storm, the console server) and prints
-// one table of ratios
+// pexpect, the 100 MiB flood, the idle cost, a notification storm) and prints one table of ratios
 // and targets. `--update-docs` writes it into docs/performance.md between the
 // bench:summary markers. Part of `deno task bench`.
 
