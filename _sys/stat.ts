@@ -8,13 +8,14 @@ import { cString, lastError, type Libc } from "./libc.ts";
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EMPTY_PATH = 0x1000;
-/** STATX_TYPE | STATX_MODE | STATX_UID | STATX_INO */
-const STATX_MASK = 0x1 | 0x2 | 0x8 | 0x100;
+/** STATX_TYPE | STATX_MODE | STATX_UID | STATX_INO | STATX_SIZE */
+const STATX_MASK = 0x1 | 0x2 | 0x8 | 0x100 | 0x200;
 const STATX_SIZE = 256;
 
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFCHR = 0o020000;
+export const S_IFDIR = 0o040000;
 export const S_IFLNK = 0o120000;
 export const S_IFSOCK = 0o140000;
 
@@ -24,6 +25,8 @@ export interface FileStat {
   mode: number;
   uid: number;
   ino: bigint;
+  /** Its size in bytes. */
+  size: number;
   /** The device the file is on. */
   dev: string;
   /** For a device node: its major and minor numbers. */
@@ -37,6 +40,7 @@ function decode(buf: Uint8Array<ArrayBuffer>): FileStat {
     mode: view.getUint16(28, true),
     uid: view.getUint32(20, true),
     ino: view.getBigUint64(32, true),
+    size: Number(view.getBigUint64(40, true)),
     dev: `${view.getUint32(136, true)}:${view.getUint32(140, true)}`,
     rdevMajor: view.getUint32(128, true),
     rdevMinor: view.getUint32(132, true),

@@ -155,6 +155,37 @@ const rows: string[][] = [
     "-",
   ],
 ];
+// The console server (issue 18, bench/serve.ts): echo through its WebSocket against connect() on
+// the same simulated guest; one guest flooding 64 MiB (ring mode) to 1 and to 50 viewers.
+const [serve] = await run("serve.ts", "--mb", "64", "--viewers", "50", "--keys", "300");
+rows.push(
+  [
+    "keystroke-to-echo through the console server (WebSocket client) vs connect() as attach.ts, same guest, median (p99)",
+    `${n(serve.echoServerMedianMs, 3)} (${n(serve.echoServerP99Ms, 2)}) / ${
+      n(serve.echoDirectMedianMs, 3)
+    } (${n(serve.echoDirectP99Ms, 2)}) ms`,
+    x(serve.echoRatio),
+    "-",
+    "-",
+  ],
+  [
+    `one guest flooding ${serve.floodMiB} MiB through the server: ${serve.manyViewers} viewers vs 1, guest throughput (viewers that got every byte)`,
+    `${n(serve.manyViewersMiBps, 1)} / ${
+      n(serve.oneViewerMiBps, 1)
+    } MiB/s (${serve.manyComplete}/${serve.manyViewers})`,
+    x(serve.throughputRatio),
+    "every byte to every viewer",
+    met(serve.manyComplete === serve.manyViewers),
+  ],
+  [
+    `same, server process's peak RSS (simulated host included), ${serve.manyViewers} viewers / 1`,
+    `${n(serve.manyViewersPeakRssMiB, 1)} / ${n(serve.oneViewerPeakRssMiB, 1)} MiB`,
+    "-",
+    "-",
+    "-",
+  ],
+);
+
 const table = [
   `One run of \`deno task bench\`, ${new Date().toISOString().slice(0, 10)}, this project's ` +
   "2-core machine (noisy: ratios move by 10-30% between runs).",

@@ -38,6 +38,13 @@ token; the address to open (with it) is printed once at start.
       --audit FILE       append the audit log (who joined, took the keyboard,
                          typed which line, passwords masked) to FILE as JSON
                          lines (needs --allow-write); default: stderr
+      --log-dir DIR      log every guest's console to DIR/guest-<name>.log
+                         (0600, each line stamped with the time, passwords
+                         masked; a rebooted guest keeps its file); readable
+                         from the page too. DIR must exist (not a symlink)
+      --log-size BYTES   rotate a guest's log at BYTES (default 1048576):
+                         .log -> .log.1 -> ... -> .log.N
+      --log-keep N       rotated logs kept per guest (default 4, at most 99)
       --simulate         serve simulated Windows and Linux guests (no Xen needed)
   -h, --help             this text
 
@@ -52,6 +59,9 @@ interface ServePlan {
   cert: string | undefined;
   key: string | undefined;
   audit: string | undefined;
+  logDir: string | undefined;
+  logSize: number;
+  logKeep: number;
   simulate: boolean;
 }
 
@@ -68,6 +78,9 @@ function parse(args: string[]): ServePlan | "help" {
       cert: { type: "string" },
       key: { type: "string" },
       audit: { type: "string" },
+      "log-dir": { type: "string" },
+      "log-size": { type: "string" },
+      "log-keep": { type: "string" },
       simulate: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -82,6 +95,12 @@ function parse(args: string[]): ServePlan | "help" {
     throw new UsageError("--cert and --key go together");
   }
   if (values.hostname === "") throw new UsageError("--hostname needs an address");
+  if (values["log-dir"] === "") throw new UsageError("--log-dir needs a directory");
+  if (values["log-dir"] === undefined) {
+    for (const flag of ["log-size", "log-keep"] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --log-dir`);
+    }
+  }
   return {
     hostname: values.hostname ?? "127.0.0.1",
     port: values.port === undefined ? 0 : parseCount("--port", values.port, 0, 65535),
@@ -93,6 +112,13 @@ function parse(args: string[]): ServePlan | "help" {
     cert: values.cert,
     key: values.key,
     audit: values.audit,
+    logDir: values["log-dir"],
+    logSize: values["log-size"] === undefined
+      ? 1024 * 1024
+      : parseCount("--log-size", values["log-size"], 1, 999_999_999),
+    logKeep: values["log-keep"] === undefined
+      ? 4
+      : parseCount("--log-keep", values["log-keep"], 1, 99),
     simulate: values.simulate ?? false,
   };
 }
@@ -174,6 +200,9 @@ async function main(args: string[]): Promise<number> {
       scrollback: plan.scrollback,
       tls,
       audit: audit.write,
+      logDir: plan.logDir,
+      logSize: plan.logSize,
+      logKeep: plan.logKeep,
     });
     if (token === undefined) console.log(`${server.url}?token=${server.token}`);
     else console.log(`${server.url} (open it with ?token= and the token in ${plan.tokenFile})`);

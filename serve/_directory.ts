@@ -6,13 +6,15 @@ import type { GuestType } from "../connect.ts";
 import type { XenHost } from "../host.ts";
 import { xenHost } from "../host.ts";
 import { type XenstoreClient, XenstoreError } from "../xenstore/mod.ts";
-import { GuestConsole, type GuestConsoleOptions } from "./_guest_console.ts";
+import { delay, GuestConsole, type GuestConsoleOptions } from "./_guest_console.ts";
 
 /** Gone guests kept listed (their scrollback readable), newest first. */
 const GONE_KEPT = 16;
 /** Domain ids a guest can have (Xen's reserved ids from 0x7FF0 are none). */
 const MAX_DOMID = 0x7fef;
 const GUEST_TYPES: readonly string[] = ["pv", "pvh", "hvm"] satisfies GuestType[];
+/** Waits between attempts to reach xenstore again after its connection broke (ms). */
+const RECONNECT_MS = [100, 250, 500, 1000, 2000, 5000];
 
 /** A name read from xenstore, fit to show: bounded, no control characters. */
 function guestName(text: string | undefined): string | undefined {
@@ -30,30 +32,78 @@ export class GuestDirectory {
   #abort = new AbortController();
   #scanning: Promise<void> | undefined;
   #again = false;
-  #tasks: Promise<void>[] = [];
+  #supervising: Promise<void> | undefined;
 
   constructor(options: GuestConsoleOptions) {
     this.#host = options.host ?? xenHost;
     this.#options = options;
   }
 
-  /** Opens xenstore, lists the guests and starts watching for more. */
+  /**
+   * Opens xenstore, lists the guests and starts watching for more. If the
+   * connection breaks later (xenstored restarted), the guests not attached are
+   * marked unavailable and xenstore is reached again with backoff (up to 5 s
+   * between attempts, until `close()`), then the guests are listed again.
+   */
   async start(): Promise<void> {
-    this.#xs = await this.#host.openXenstore();
+    let lost: Promise<unknown>;
     try {
-      await this.#scan();
-      const signal = this.#abort.signal;
-      for (const path of ["@introduceDomain", "@releaseDomain"]) {
-        const watch = await this.#xs.watch(path, { signal });
-        this.#tasks.push((async () => {
-          try {
-            for await (const _ of watch) await this.rescan().catch(() => {});
-          } catch { /* xenstore closed */ }
-        })());
-      }
+      ({ lost } = await this.#open());
     } catch (err) {
       await this.close();
       throw err;
+    }
+    this.#supervising = this.#supervise(lost);
+  }
+
+  /** Connects, watches, lists the guests; `lost` settles (with why) when the connection breaks. */
+  async #open(): Promise<{ lost: Promise<unknown> }> {
+    const xs = await this.#host.openXenstore();
+    this.#xs = xs;
+    try {
+      const signal = this.#abort.signal;
+      const ends: Promise<unknown>[] = [];
+      for (const path of ["@introduceDomain", "@releaseDomain"]) {
+        const watch = await xs.watch(path, { signal });
+        ends.push((async () => {
+          try {
+            for await (const _ of watch) await this.rescan().catch(() => {});
+            return new Error("the watch ended");
+          } catch (err) {
+            return err;
+          }
+        })());
+      }
+      await this.#scan();
+      return { lost: Promise.race(ends) };
+    } catch (err) {
+      this.#xs = undefined;
+      await xs.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Reconnects whenever the connection to xenstore is lost, until closed. */
+  async #supervise(lost: Promise<unknown>): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      const err = await lost;
+      if (signal.aborted) return;
+      const xs = this.#xs;
+      this.#xs = undefined;
+      await xs?.close().catch(() => {});
+      const why = err instanceof Error ? err.message : String(err);
+      for (const guest of this.#guests.values()) {
+        guest.xenstoreLost(`xenstore connection lost (${why}): reconnecting`);
+      }
+      for (let attempt = 0;; attempt++) {
+        await delay(RECONNECT_MS[Math.min(attempt, RECONNECT_MS.length - 1)], signal);
+        if (signal.aborted) return;
+        try {
+          ({ lost } = await this.#open());
+          break;
+        } catch { /* xenstored not back yet */ }
+      }
     }
   }
 
@@ -137,7 +187,8 @@ export class GuestDirectory {
   async close(): Promise<void> {
     this.#abort.abort();
     await this.#scanning?.catch(() => {});
-    await Promise.allSettled(this.#tasks);
+    await this.#xs?.close().catch(() => {}); // ends the watches
+    await this.#supervising;
     await Promise.allSettled([...this.#guests.values()].map((g) => g.close()));
     this.#guests.clear();
     await this.#xs?.close();

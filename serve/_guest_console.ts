@@ -6,6 +6,7 @@ import { connect, type ConsoleMode, type GuestType, type XenConsole } from "../c
 import { GuestGoneError, GuestNotFoundError } from "../console_errors.ts";
 import type { XenHost } from "../host.ts";
 import { TypedLines } from "../xencons/mod.ts";
+import type { GuestLog, GuestLogs } from "./_logs.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
 import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
@@ -16,6 +17,8 @@ export interface GuestConsoleOptions {
   mode: ConsoleMode;
   scrollback: number;
   audit: ((entry: AuditEntry) => void) | undefined;
+  /** Where guest logs go, if anywhere. */
+  logs: GuestLogs | undefined;
 }
 
 /** Input waiting for the guest beyond this is refused (a guest that does not read). */
@@ -29,6 +32,8 @@ const MAX_PENDING_INPUT = 64 * 1024;
 const YIELD_ABOVE = 64 * 1024;
 /** Waits between attach attempts while the console is unavailable. */
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
+/** Above this many bytes not yet written to the log, the pump waits for the disk. */
+const LOG_BEHIND = 1024 * 1024;
 
 /** Guest text shown in a reason line: no control characters, bounded. */
 function printable(text: string): string {
@@ -54,6 +59,11 @@ export class GuestConsole {
   #typed: TypedLines<{ viewer: ViewerInfo; time: Date }>;
   #abort = new AbortController();
   #task: Promise<void>;
+  #log: GuestLog | undefined;
+  #logError: string | undefined;
+  /** Settles when what was given to the log is written. */
+  #logWrites: Promise<void> = Promise.resolve();
+  #logBehind = 0;
 
   constructor(
     guest: { domid: number; name: string | undefined; guestType: GuestType | undefined },
@@ -84,12 +94,20 @@ export class GuestConsole {
       viewers: [...this.#viewers].map((v) => v.info),
       writer: this.#writer?.info ?? null,
       scrollback: this.#scrollback.size,
+      log: this.#log?.file,
+      logError: this.#logError,
     };
   }
 
   /** A viewer opens the console: the scrollback, then the stream, and who is here. */
   join(viewer: Viewer): void {
-    viewer.send({ type: "hello", you: viewer.info, domid: this.domid, name: this.name });
+    viewer.send({
+      type: "hello",
+      you: viewer.info,
+      domid: this.domid,
+      name: this.name,
+      log: this.#log !== undefined,
+    });
     viewer.send(this.#stateMessage());
     const backlog = this.#scrollback.snapshot();
     if (backlog.length > 0) viewer.output(backlog);
@@ -153,6 +171,7 @@ export class GuestConsole {
       return;
     }
     this.#typed.input(data, { viewer: viewer.info, time: new Date() });
+    this.#log?.log.input(data);
     this.#pendingInput += data.length;
     input.write(data).then(
       () => this.#pendingInput -= data.length,
@@ -163,6 +182,14 @@ export class GuestConsole {
   /** A guest of the same name came back as a new domain (a reboot): tell the viewers. */
   succeededBy(domid: number): void {
     for (const v of this.#viewers) v.send({ type: "successor", domid });
+  }
+
+  /**
+   * The server lost xenstore: a console not attached now cannot attach until
+   * it is back (one attached keeps streaming for as long as it lasts).
+   */
+  xenstoreLost(reason: string): void {
+    if (this.#state !== "live") this.#setState("unavailable", printable(reason));
   }
 
   /** The guest is gone (xenstore says so): the console stays readable, with no keyboard. */
@@ -182,7 +209,45 @@ export class GuestConsole {
     await this.#task;
   }
 
+  /** The log's current file, once what was logged so far is written; undefined: no log. */
+  async logFile(): Promise<string | undefined> {
+    await this.#logWrites;
+    return this.#log?.file;
+  }
+
+  async #openLog(): Promise<void> {
+    const logs = this.#options.logs;
+    if (logs === undefined) return;
+    try {
+      this.#log = await logs.open(this.domid, this.name, () => this.#state !== "gone");
+    } catch (err) {
+      this.#logError = printable(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Stops logging after a write failed (the disk is full, a file was replaced). */
+  #logFailed(err: unknown): void {
+    if (this.#logError !== undefined) return;
+    this.#logError = printable(err instanceof Error ? err.message : String(err));
+    const message = { type: "notice" as const, message: `the log stopped: ${this.#logError}` };
+    for (const v of this.#viewers) v.send(message);
+  }
+
+  async #closeLog(): Promise<void> {
+    await this.#logWrites;
+    await this.#log?.close().catch((err) => this.#logFailed(err));
+  }
+
   async #run(): Promise<void> {
+    await this.#openLog();
+    try {
+      await this.#attach();
+    } finally {
+      await this.#closeLog();
+    }
+  }
+
+  async #attach(): Promise<void> {
     const signal = this.#abort.signal;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
@@ -222,6 +287,7 @@ export class GuestConsole {
         const { value, done } = await reader.read();
         if (done) return;
         this.#output(value as Uint8Array<ArrayBuffer>);
+        if (this.#logBehind > LOG_BEHIND) await this.#logWrites;
         if (this.#backlogged()) await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
@@ -232,6 +298,18 @@ export class GuestConsole {
   /** Guest output: into the scrollback, to every viewer that keeps up, and to the audit's mask. */
   #output(data: Uint8Array<ArrayBuffer>): void {
     this.#scrollback.push(data);
+    const log = this.#log;
+    if (log !== undefined && this.#logError === undefined) {
+      const size = data.length;
+      this.#logBehind += size;
+      this.#logWrites = log.log.output(data).then(
+        () => void (this.#logBehind -= size),
+        (err) => {
+          this.#logBehind -= size;
+          this.#logFailed(err);
+        },
+      );
+    }
     if (this.#options.audit !== undefined) this.#typed.output(data);
     for (const v of this.#viewers) {
       if (!v.output(data)) this.dropped(v, "too slow");
@@ -286,7 +364,7 @@ export class GuestConsole {
 }
 
 /** Waits `ms`, or less if `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+export function delay(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

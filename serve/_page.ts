@@ -33,6 +33,7 @@ export const PAGE_HTML = `<!doctype html>
     <button id="take" type="button" disabled>Take keyboard</button>
     <button id="release" type="button" hidden>Release keyboard</button>
     <span id="viewers"></span>
+    <a id="log" hidden target="_blank" rel="noopener noreferrer">Log</a>
   </header>
   <div id="notice" role="status"></div>
   <div id="terminal"></div>
@@ -62,6 +63,7 @@ header { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; borde
 #viewers { color: #9aa4b2; font-size: 0.9em; }
 button { background: #2f6feb; color: white; border: 0; padding: 4px 10px; border-radius: 4px; cursor: pointer; }
 button:disabled { background: #3a404a; color: #8b949e; cursor: default; }
+#log { color: #79c0ff; }
 #notice { min-height: 1.4em; padding: 0 1em; color: #e3b341; }
 #terminal { flex: 1; min-height: 0; padding: 4px 8px; background: #000; }
 `;
@@ -157,6 +159,9 @@ function control(m) {
     case "hello":
       me = m.you;
       $("title").textContent = (m.name ?? "domain " + m.domid) + " (domain " + m.domid + ")";
+      // the log is served as text/plain (never HTML) by the server itself
+      $("log").href = "/api/guests/" + m.domid + "/log";
+      $("log").hidden = !m.log;
       break;
     case "state":
       $("state").textContent = m.state + (m.mode ? ", " + m.mode : "") + (m.reason ? ": " + m.reason : "");

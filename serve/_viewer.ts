@@ -6,7 +6,7 @@ import type { ViewerInfo } from "./types.ts";
 
 /** What the server tells a viewer (text frames; guest output goes in binary frames). */
 export type ServerMessage =
-  | { type: "hello"; you: ViewerInfo; domid: number; name: string | undefined }
+  | { type: "hello"; you: ViewerInfo; domid: number; name: string | undefined; log: boolean }
   | { type: "state"; state: string; reason: string | undefined; mode: string | undefined }
   | { type: "keyboard"; holder: ViewerInfo | null }
   | { type: "viewers"; viewers: ViewerInfo[] }

@@ -6,7 +6,10 @@
  * their recent output, and serves a page with a terminal (xterm.js, served by
  * the server itself: no CDN) per guest. Many viewers watch a console, one at
  * a time types; every request needs a token, and an audit log says who typed
- * what (passwords masked).
+ * what (passwords masked). With `logDir`, each guest's console is also logged
+ * to a file (timestamped, rotated by size, passwords masked), readable from
+ * the page. If xenstored restarts, the server reconnects and lists the guests
+ * again.
  *
  * ```ts ignore
  * import { serveConsoles } from "@xenpv/console/serve";

@@ -4,6 +4,7 @@ import type { ConsoleMode } from "../connect.ts";
 import type { XenHost } from "../host.ts";
 import { presentedToken, randomToken, sameSecret, TOKEN_SYNTAX } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
+import { GuestLogs } from "./_logs.ts";
 import type { GuestConsole } from "./_guest_console.ts";
 import type { AuditEntry, GuestSummary } from "./types.ts";
 import { APP_JS, PAGE_CSS, PAGE_HTML } from "./_page.ts";
@@ -45,6 +46,23 @@ export interface ServeConsolesOptions {
    * masked) or was dropped, on which console, when.
    */
   audit?: (entry: AuditEntry) => void;
+  /**
+   * Log every guest's console to a file in this directory (which must exist
+   * and be a directory itself, not a symlink): `guest-<name>.log` (the name
+   * made safe: letters, digits, `._-`, at most 64; `domain-<domid>.log`
+   * without one), created 0600, each line stamped with the time (UTC),
+   * passwords masked as `ConsoleLog` masks them, rotated at `logSize` bytes
+   * (`.log.1` ... `.log.<logKeep>`). A guest that reboots (same name, new
+   * domid) keeps appending to its file, as with xenconsoled. A planted
+   * symlink or FIFO in the directory is refused (that guest is not logged; its
+   * summary's `logError` says why). The page links each guest's log, served
+   * at `/api/guests/<domid>/log` as text/plain (the current file).
+   */
+  logDir?: string;
+  /** With `logDir`: rotate a guest's log at this many bytes. Default 1 MiB. */
+  logSize?: number;
+  /** With `logDir`: how many rotated files are kept per guest (1-99). Default 4. */
+  logKeep?: number;
   /** Closes the server when aborted. */
   signal?: AbortSignal;
 }
@@ -64,6 +82,8 @@ const KIB = 1024;
 const MAX_MESSAGE = 256 * KIB;
 /** A viewer's socket is closed when it answers no ping for this long (s). */
 const IDLE_TIMEOUT_S = 30;
+/** The most of a guest's log (its current file) one request returns: the newest bytes. */
+const LOG_SERVED = 8 * KIB * KIB;
 
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self' " +
@@ -150,7 +170,8 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  *
  * @throws {TypeError} a bad token, mode or hostname.
  * @throws {RangeError} a bad port or size.
- * @throws {SystemError} xenstore cannot be reached (no Xen here, not root).
+ * @throws {SystemError} xenstore cannot be reached (no Xen here, not root);
+ * `logDir` is missing, not a directory, or a symlink.
  */
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
   const hostname = options.hostname ?? "127.0.0.1";
@@ -177,13 +198,25 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
   }
   const inputRate = positiveInteger("inputRate", options.inputRate, 64 * KIB);
   const viewerBuffer = positiveInteger("viewerBuffer", options.viewerBuffer, KIB * KIB);
+  const logSize = positiveInteger("logSize", options.logSize, KIB * KIB);
+  const logKeep = positiveInteger("logKeep", options.logKeep, 4);
+  if (logKeep > 99) throw new RangeError(`logKeep must be 1-99, got ${logKeep}`);
+  if (
+    options.logDir !== undefined && (typeof options.logDir !== "string" || options.logDir === "")
+  ) {
+    throw new TypeError(`logDir must be a directory path, got ${options.logDir}`);
+  }
   options.signal?.throwIfAborted();
+  const logs = options.logDir === undefined
+    ? undefined
+    : new GuestLogs({ dir: options.logDir, maxSize: logSize, keep: logKeep });
 
   const directory = new GuestDirectory({
     host: options.host,
     mode,
     scrollback,
     audit: options.audit,
+    logs,
   });
   await directory.start();
 
@@ -283,6 +316,34 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     if (path === "/api/guests") {
       const guests: GuestSummary[] = directory.list().map((g) => g.summary());
       return respond(200, JSON.stringify(guests), "application/json");
+    }
+    const logPath = /^\/api\/guests\/([0-9]{1,5})\/log$/.exec(path);
+    if (logPath !== null) {
+      const guest = directory.get(Number(logPath[1]));
+      if (guest === undefined) return respond(404, "404: no such guest\n");
+      const file = await guest.logFile();
+      if (logs === undefined || file === undefined) {
+        return respond(
+          404,
+          "404: this guest is not logged (start the server with a log directory)\n",
+        );
+      }
+      let body: Uint8Array<ArrayBuffer>;
+      try {
+        body = logs.read(file, LOG_SERVED);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        // deno-lint-ignore no-control-regex
+        return respond(500, `500: ${reason.replace(/[\x00-\x1f\x7f]/g, "?")}\n`);
+      }
+      return new Response(request.method === "HEAD" ? null : body, {
+        headers: {
+          ...SECURITY_HEADERS,
+          "content-type": "text/plain; charset=utf-8",
+          "content-security-policy": "default-src 'none'; sandbox",
+          "content-disposition": `inline; filename="${file}"`,
+        },
+      });
     }
     const ws = /^\/ws\/([0-9]{1,5})$/.exec(path);
     if (ws !== null) {

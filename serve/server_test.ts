@@ -5,8 +5,10 @@
 
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../sim/mod.ts";
+import type { XenHost } from "../host.ts";
 import type { GuestProgram, GuestProgramFactory } from "../xencons/mod.ts";
-import { type ConsoleServer, serveConsoles } from "./server.ts";
+import { XenstoreClient, type XenstoreTransport } from "../xenstore/mod.ts";
+import { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./server.ts";
 import type { AuditEntry, GuestSummary } from "./types.ts";
 
 const decoder = new TextDecoder();
@@ -136,15 +138,23 @@ const upgrade = {
 };
 
 async function setup(
-  options: { audit?: AuditEntry[]; viewerBuffer?: number; programs?: GuestProgramFactory } = {},
+  options: {
+    audit?: AuditEntry[];
+    viewerBuffer?: number;
+    programs?: GuestProgramFactory;
+    serve?: ServeConsolesOptions;
+    before?: (host: SimulatedHost) => Promise<void>;
+  } = {},
 ) {
   const host = new SimulatedHost();
   const win = await host.createGuest({ name: "win1", program: "windows" });
   const deb = await host.createGuest({ name: "deb1", program: "linux" });
+  await options.before?.(host);
   const server = await serveConsoles({
     host,
     audit: options.audit ? (e) => options.audit!.push(e) : undefined,
     viewerBuffer: options.viewerBuffer,
+    ...options.serve,
   });
   return {
     host,
@@ -490,4 +500,316 @@ Deno.test("serve: HTTPS with a certificate and key; the cookie is Secure", async
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Every file in `dir`: name -> text. */
+async function filesIn(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of Deno.readDir(dir)) {
+    out[e.name] = e.isFile
+      ? await Deno.readTextFile(`${dir}/${e.name}`)
+      : `(${e.isSymlink ? "symlink" : "dir"})`;
+  }
+  return out;
+}
+
+/** GET with the token; the response's status, headers and text. */
+async function get(server: ConsoleServer, path: string, token: string | null = server.token) {
+  const response = await fetch(new URL(path, server.url), {
+    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+Deno.test("serve: logDir logs each guest to guest-<name>.log, stamped, the password typed through the server masked", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { logDir: dir } });
+    const { server, win } = t;
+    await using alice = await viewer(server, win.domid, "alice");
+    await alice.waitText(/WIN1 login: $/);
+    alice.send({ type: "take" });
+    await alice.until("alice holds the keyboard", () => holder(alice) === "alice");
+    alice.type("Administrator\r");
+    await alice.waitText(/Password: $/);
+    for (const key of "s3cret-pw\r") alice.type(key);
+    await alice.waitText(/Password: \r\n[\s\S]*login: $/);
+    alice.type("Administrator\r");
+    await alice.waitText(/Password: $/);
+    for (const key of "xenpv\r") alice.type(key);
+    await alice.waitText(/C:\\Users\\Administrator>$/);
+    alice.type("echo s3cret-pw log-marker\r");
+    await alice.waitText(/log-marker\r\n[\s\S]*>$/);
+    const listed = (await guests(server)).find((g) => g.domid === win.domid)!;
+    assert.equal(listed.log, "guest-win1.log");
+    assert.equal(listed.logError, undefined);
+    // the endpoint waits for what was logged so far to be written
+    const served = await get(server, `/api/guests/${win.domid}/log`);
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get("content-type"), "text/plain; charset=utf-8");
+    assert.equal(served.headers.get("x-content-type-options"), "nosniff");
+    assert.match(served.headers.get("content-security-policy")!, /sandbox/);
+    const text = await Deno.readTextFile(`${dir}/guest-win1.log`);
+    assert.equal(served.text, text);
+    assert.match(text, /log-marker/);
+    assert.doesNotMatch(text, /s3cret-pw|xenpv/);
+    assert.match(text, /\[redacted\] log-marker/);
+    for (const line of text.split("\n").filter((l) => l !== "")) {
+      assert.match(line, /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] /);
+    }
+    assert.equal((await Deno.stat(`${dir}/guest-win1.log`)).mode! & 0o777, 0o600);
+    assert.deepEqual(Object.keys(await filesIn(dir)).sort(), ["guest-deb1.log", "guest-win1.log"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: the log endpoint needs the token; unlogged guests and servers say 404", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    {
+      await using t = await setup({ serve: { logDir: dir } });
+      const path = `/api/guests/${t.deb.domid}/log`;
+      assert.equal((await get(t.server, path, null)).status, 401);
+      assert.equal((await get(t.server, path, "f".repeat(64))).status, 401);
+      assert.equal((await get(t.server, path)).status, 200);
+      assert.equal((await get(t.server, "/api/guests/999/log")).status, 404);
+    }
+    await using plain = await setup();
+    const none = await get(plain.server, `/api/guests/${plain.deb.domid}/log`);
+    assert.equal(none.status, 404);
+    assert.match(none.text, /not logged/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: logs rotate at logSize, keeping logKeep old files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { logDir: dir, logSize: 300, logKeep: 2 } });
+    const { server, deb } = t;
+    await using c = await viewer(server, deb.domid, "c");
+    await c.waitText(/login: $/);
+    c.send({ type: "take" });
+    await c.until("c holds the keyboard", () => holder(c) === "c");
+    // a wrong login answers with about 60 bytes, each line stamped (+27): over 1000 bytes
+    for (let i = 0; i < 8; i++) {
+      c.type(`user${i}\r`);
+      await c.waitText(/Password: $/);
+      c.type("wrong\r");
+      await c.waitText(new RegExp(`Login incorrect[\\s\\S]*login: $`));
+      c.text = "";
+    }
+    await get(server, `/api/guests/${deb.domid}/log`); // flushed
+    const files = await filesIn(dir);
+    const names = Object.keys(files).filter((n) => n.startsWith("guest-deb1")).sort();
+    assert.deepEqual(names, ["guest-deb1.log", "guest-deb1.log.1", "guest-deb1.log.2"]);
+    for (const name of names.slice(1)) {
+      assert.equal(new TextEncoder().encode(files[name]).length, 300, name);
+    }
+    // the newest bytes are in .log, the older in .log.1 then .log.2, in order
+    const joined = files["guest-deb1.log.2"] + files["guest-deb1.log.1"] + files["guest-deb1.log"];
+    assert.match(joined, /user6[\s\S]*user7[\s\S]*login: $/);
+    assert.doesNotMatch(joined, /wrong/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: a hostile guest name gives a safe log file name inside logDir", async () => {
+  const root = await Deno.makeTempDir();
+  const dir = `${root}/logs`;
+  await Deno.mkdir(dir);
+  const hostile = "../../etc/x\x1b[31m\n\x00" + "A".repeat(300);
+  try {
+    await using t = await setup({
+      serve: { logDir: dir },
+      before: async (host) => {
+        const g = await host.createGuest({ name: "evil", program: "linux" });
+        await using xs = await host.openXenstore();
+        await xs.write(`/local/domain/${g.domid}/name`, hostile);
+      },
+    });
+    const evil = t.host.guest("evil")!;
+    await get(t.server, `/api/guests/${evil.domid}/log`);
+    const listed = (await guests(t.server)).find((g) => g.domid === evil.domid)!;
+    // every character outside [A-Za-z0-9._-] made "_", 64 at most: no "/", no control character
+    assert.ok(listed.log!.startsWith("guest-.._.._etc_x__31m_"), listed.log);
+    assert.match(listed.log!, /^guest-[A-Za-z0-9._-]{64}\.log$/);
+    assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), ["logs"]);
+    const names = Object.keys(await filesIn(dir)).sort();
+    assert.deepEqual(names, ["guest-deb1.log", listed.log, "guest-win1.log"].sort());
+    for (const name of names) assert.match(name, /^[A-Za-z0-9._-]{1,80}$/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serve: a symlink planted in logDir is refused for that guest; the others are logged and served", async () => {
+  const dir = await Deno.makeTempDir();
+  const target = await Deno.makeTempFile();
+  try {
+    await Deno.symlink(target, `${dir}/guest-deb1.log`);
+    await using t = await setup({ serve: { logDir: dir } });
+    const { server, deb, win } = t;
+    const listed = await guests(server);
+    const debListed = listed.find((g) => g.domid === deb.domid)!;
+    assert.equal(debListed.log, undefined);
+    assert.match(debListed.logError!, /guest-deb1\.log: ELOOP .*symlink/);
+    assert.equal(listed.find((g) => g.domid === win.domid)!.log, "guest-win1.log");
+    await using c = await viewer(server, deb.domid, "c");
+    await c.waitText(/login: $/); // still served
+    assert.equal((await get(server, `/api/guests/${deb.domid}/log`)).status, 404);
+    assert.match((await get(server, `/api/guests/${win.domid}/log`)).text, /WIN1 login: /);
+    assert.equal(await Deno.readTextFile(target), "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(target);
+  }
+});
+
+Deno.test("serve: logDir must be a directory itself, not a symlink to one", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/real`);
+    await Deno.symlink(`${root}/real`, `${root}/link`);
+    await using host = new SimulatedHost();
+    await assert.rejects(
+      serveConsoles({ host, logDir: `${root}/link` }),
+      /ELOOP.*symlink: give the directory itself/,
+    );
+    await assert.rejects(serveConsoles({ host, logDir: `${root}/none` }), /ENOENT/);
+    await assert.rejects(serveConsoles({ host, logDir: `${root}/real`, logKeep: 100 }), RangeError);
+    await assert.rejects(serveConsoles({ host, logDir: `${root}/real`, logSize: 0 }), RangeError);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serve: a rebooted guest (same name, new domid) appends to the same log", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { logDir: dir } });
+    const { server, deb } = t;
+    await get(server, `/api/guests/${deb.domid}/log`);
+    const reborn = await deb.reboot();
+    const deadline = Date.now() + 5000;
+    let found: GuestSummary | undefined;
+    while (Date.now() < deadline) {
+      found = (await guests(server)).find((g) => g.domid === reborn.domid);
+      if (found?.log !== undefined) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(found?.log, "guest-deb1.log");
+    await using c = await viewer(server, reborn.domid, "c");
+    await c.waitText(/login: $/);
+    const text = (await get(server, `/api/guests/${reborn.domid}/log`)).text;
+    assert.equal(text.match(/login: /g)?.length, 2, text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * The simulated host behind a xenstored that can be killed (every connection
+ * cut) and kept down (new connections refused) until revived.
+ */
+function mortalXenstore(host: SimulatedHost) {
+  const links: XenstoreTransport[] = [];
+  let down = false;
+  const wrapped: XenHost = {
+    kind: host.kind,
+    openXenstore: () => {
+      if (down) {
+        return Promise.reject(new Error("connect /var/run/xenstored/socket: ECONNREFUSED"));
+      }
+      const link = host.xenstore.connectTransport();
+      links.push(link);
+      return Promise.resolve(new XenstoreClient(link));
+    },
+    mapConsolePage: (domid, options) => host.mapConsolePage(domid, options),
+    bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),
+    openPty: (path) => host.openPty(path),
+    lockConsole: (domid) => host.lockConsole(domid),
+  };
+  return {
+    host: wrapped,
+    kill: async () => {
+      down = true;
+      await Promise.all(links.splice(0).map((l) => l.close()));
+    },
+    revive: () => down = false,
+    get connections() {
+      return links.length;
+    },
+  };
+}
+
+/** Polls /api/guests until `test` holds (5 s at most). */
+async function listedUntil(
+  server: ConsoleServer,
+  what: string,
+  test: (guests: GuestSummary[]) => boolean,
+): Promise<GuestSummary[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const listed = await guests(server);
+    if (test(listed)) return listed;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(listed)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test("serve: xenstored restarts: guests marked unavailable, then rediscovered (new, gone, live again)", async () => {
+  await using sim = new SimulatedHost();
+  const win = await sim.createGuest({ name: "win1", program: "windows" });
+  const deb = await sim.createGuest({ name: "deb1", program: "linux" });
+  const xenstored = mortalXenstore(sim);
+  await using server = await serveConsoles({ host: xenstored.host });
+  await listedUntil(server, "both live", (l) => l.filter((g) => g.state === "live").length === 2);
+  await using watcher = await viewer(server, win.domid, "w");
+  await watcher.waitText(/login: $/);
+
+  await xenstored.kill();
+  const down = await listedUntil(
+    server,
+    "both unavailable",
+    (l) => l.every((g) => g.state === "unavailable"),
+  );
+  assert.ok(down.some((g) => /xenstore/.test(g.reason ?? "")), JSON.stringify(down));
+  // while it is down, a guest is destroyed and another created
+  await deb.destroy();
+  const late = await sim.createGuest({ name: "late1", program: "linux" });
+  await new Promise((r) => setTimeout(r, 300)); // a few reconnect attempts fail
+  xenstored.revive();
+  const back = await listedUntil(
+    server,
+    "rediscovered",
+    (l) =>
+      l.find((g) => g.domid === win.domid)?.state === "live" &&
+      l.find((g) => g.domid === deb.domid)?.state === "gone" &&
+      l.find((g) => g.domid === late.domid)?.state === "live",
+  );
+  assert.equal(back.find((g) => g.domid === late.domid)?.name, "late1");
+  // the viewer that stayed sees the console come back
+  await watcher.waitMessage((m) => m.type === "state" && m.state === "unavailable");
+  const states = () => watcher.messages.filter((m) => m.type === "state").map((m) => m.state);
+  await watcher.until("live again", () => states().at(-1) === "live");
+});
+
+Deno.test("serve: close() while xenstored is down ends the reconnecting at once", async () => {
+  await using sim = new SimulatedHost();
+  await sim.createGuest({ name: "win1", program: "windows" });
+  const xenstored = mortalXenstore(sim);
+  const server = await serveConsoles({ host: xenstored.host });
+  await listedUntil(server, "live", (l) => l[0]?.state === "live");
+  await xenstored.kill();
+  await listedUntil(server, "unavailable", (l) => l[0]?.state === "unavailable");
+  await new Promise((r) => setTimeout(r, 1200)); // the backoff has grown past 1 s
+  const started = performance.now();
+  await server.close();
+  assert.ok(performance.now() - started < 500, `close took ${performance.now() - started} ms`);
 });

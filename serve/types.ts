@@ -58,4 +58,11 @@ export interface GuestSummary {
   writer: ViewerInfo | null;
   /** Bytes of recent output kept. */
   scrollback: number;
+  /**
+   * Its log file's name in the log directory (`logDir`), when logged; read
+   * it at `/api/guests/<domid>/log`.
+   */
+  log: string | undefined;
+  /** Why it is not (or no longer) logged, if logging was asked for. */
+  logError: string | undefined;
 }

@@ -79,7 +79,8 @@ Deno.test({
   await using host = new SimulatedHost();
   const win = await host.createGuest({ name: "win1", program: "windows" });
   const deb = await host.createGuest({ name: "deb1", program: "linux" });
-  await using server = await serveConsoles({ host });
+  const logDir = await Deno.makeTempDir();
+  await using server = await serveConsoles({ host, logDir });
   // a second, foreign site on the same machine (same-site for cookies: only
   // the Origin check keeps its WebSockets out)
   await using foreign = Deno.serve(
@@ -122,6 +123,13 @@ Deno.test({
     await alice.keyboard.type("ver");
     await alice.keyboard.press("Enter");
     await terminalShows(alice, /Microsoft Windows \[Version 10\.0\.15063\]/);
+    // the page links the guest's log: plain text, the password masked
+    assert.equal(await alice.evaluate<boolean>(`document.querySelector("#log").hidden`), false);
+    const log = await alice.evaluate<string>(
+      `fetch(document.querySelector("#log").href).then((r) => r.text())`,
+    );
+    assert.match(log, /\] Microsoft Windows \[Version 10\.0\.15063\]/);
+    assert.doesNotMatch(log, /xenpv/);
 
     // a second page: the same output (replayed), read-only until it takes the keyboard
     const bob = await context.newPage();
@@ -172,5 +180,6 @@ Deno.test({
     await context.close();
   } finally {
     await browser.close();
+    await Deno.remove(logDir, { recursive: true });
   }
 });

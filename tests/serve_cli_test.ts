@@ -63,6 +63,8 @@ Deno.test("serve.ts: --help, and bad options are one-line usage errors (255)", a
       [["--mode", "fast"], /--mode takes auto, pty or ring/],
       [["--cert", "x.pem"], /--cert and --key go together/],
       [["--bogus"], /unknown option --bogus/],
+      [["--log-size", "4096"], /--log-size goes with --log-dir/],
+      [["--log-dir", "/tmp", "--log-keep", "100"], /--log-keep takes a whole number from 1 to 99/],
     ] as const
   ) {
     const r = await output([...args]);
@@ -76,4 +78,60 @@ Deno.test("serve.ts: no Xen here is said plainly (255)", async () => {
   const r = await output([]);
   assert.equal(r.code, 255);
   assert.match(r.err, /^serve: /);
+});
+
+Deno.test("serve.ts --simulate --log-dir: each guest logged to a 0600 file, served on the page's endpoint", async () => {
+  const root = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, SERVE, "--simulate", "--log-dir", root, "--log-size", "4096"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  try {
+    while (!first.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      first += value;
+    }
+    const [, url, token] = /^(\S+)\?token=(\S+)\n$/.exec(first) ?? [];
+    assert.ok(token, first);
+    const auth = { authorization: `Bearer ${token}` };
+    let text = "";
+    for (let i = 0; i < 100 && !/login: /.test(text); i++) {
+      const guests: { domid: number; name: string; log: string }[] =
+        await (await fetch(new URL("/api/guests", url), { headers: auth })).json();
+      const win = guests.find((g) => g.name === "sim-windows");
+      if (win?.log === "guest-sim-windows.log") {
+        const r = await fetch(new URL(`/api/guests/${win.domid}/log`, url), { headers: auth });
+        text = await r.text();
+      }
+      if (!/login: /.test(text)) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(text, /^\[\d{4}-[^\]]+Z\] /);
+    assert.match(text, /login: /);
+    const names = [...Deno.readDirSync(root)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["guest-sim-linux.log", "guest-sim-windows.log"]);
+    assert.equal((await Deno.stat(`${root}/guest-sim-windows.log`)).mode! & 0o777, 0o600);
+  } finally {
+    child.kill("SIGTERM");
+    await lines.cancel();
+  }
+  const { code } = await child.status;
+  assert.equal(code, 143, await stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("serve.ts --log-dir: a symlink for the directory is refused in one line", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.symlink("/tmp", `${root}/link`);
+    const r = await output(["--simulate", "--log-dir", `${root}/link`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /^serve: .*ELOOP.*give the directory itself\n$/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -1,13 +1,23 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import type { FdStream } from "../_sys/fd_stream.ts";
-import { openAppend } from "../_sys/unix_socket.ts";
+import { openAppendSized, renamePath } from "../_sys/unix_socket.ts";
 import { LogMask } from "./_log_mask.ts";
 
 /** Options for {@linkcode ConsoleLog.open}. */
 export interface ConsoleLogOptions {
   /** Prefix each logged line with the time (ISO 8601, UTC). Default false. */
   timestamps?: boolean;
+  /**
+   * Rotate the file when it reaches this many bytes (as xenconsoled's guest
+   * logs rotate): `path` becomes `path.1`, `path.1` becomes `path.2`, and so
+   * on up to {@linkcode ConsoleLogOptions.keep}; the oldest is overwritten.
+   * Every file holds at most this many bytes (a line may be split between
+   * two). Default: never rotate.
+   */
+  maxSize?: number;
+  /** With `maxSize`: how many rotated files (`path.1` ... `path.N`) are kept, 1-99. Default 4. */
+  keep?: number;
 }
 
 const encoder = new TextEncoder();
@@ -23,7 +33,8 @@ const encoder = new TextEncoder();
  * 0600; a symlink is refused (a planted one in a world-writable directory
  * would make root write elsewhere), and so is a FIFO nobody reads.
  *
- * Opening needs only `--allow-ffi`.
+ * Opening (and rotating, see {@linkcode ConsoleLogOptions.maxSize}) needs
+ * only `--allow-ffi`.
  *
  * @example Log a console
  * ```ts
@@ -40,9 +51,29 @@ const encoder = new TextEncoder();
  * if (text.includes("hunter2")) throw new Error("the password reached the log");
  * await Deno.remove(path);
  * ```
+ *
+ * @example Rotate by size, keeping two old files
+ * ```ts
+ * import { ConsoleLog } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using log = ConsoleLog.open(`${dir}/g.log`, { maxSize: 4, keep: 2 });
+ *   await log.output(new TextEncoder().encode("aaaabbbbccccdd"));
+ * }
+ * assert.equal(await Deno.readTextFile(`${dir}/g.log`), "dd");
+ * assert.equal(await Deno.readTextFile(`${dir}/g.log.1`), "cccc");
+ * assert.equal(await Deno.readTextFile(`${dir}/g.log.2`), "bbbb");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export class ConsoleLog implements AsyncDisposable {
   #file: FdStream;
+  #path: string;
+  #size: number;
+  #maxSize: number;
+  #keep: number;
   #mask = new LogMask();
   #timestamps: boolean;
   #atLineStart = true;
@@ -50,9 +81,12 @@ export class ConsoleLog implements AsyncDisposable {
   #writes: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
 
-  private constructor(file: FdStream, options: ConsoleLogOptions) {
-    this.#file = file;
+  private constructor(path: string, options: ConsoleLogOptions) {
+    this.#path = path;
     this.#timestamps = options.timestamps ?? false;
+    this.#maxSize = options.maxSize ?? Infinity;
+    this.#keep = options.keep ?? 4;
+    ({ file: this.#file, size: this.#size } = openAppendSized(path));
   }
 
   /**
@@ -60,12 +94,20 @@ export class ConsoleLog implements AsyncDisposable {
    *
    * @throws {SystemError} when the file cannot be opened: `ELOOP` for a symlink,
    * `ENXIO` for a FIFO, `EACCES`, `ENOENT` for a missing directory.
+   * @throws {RangeError} `maxSize` is not a whole number > 0, or `keep` not 1-99.
    */
   static open(path: string, options: ConsoleLogOptions = {}): ConsoleLog {
     if (typeof path !== "string" || path === "") {
       throw new TypeError("ConsoleLog.open needs a file path");
     }
-    return new ConsoleLog(openAppend(path), options);
+    const { maxSize, keep } = options;
+    if (maxSize !== undefined && (!Number.isSafeInteger(maxSize) || maxSize <= 0)) {
+      throw new RangeError(`maxSize must be a whole number of bytes > 0, got ${maxSize}`);
+    }
+    if (keep !== undefined && (!Number.isInteger(keep) || keep < 1 || keep > 99)) {
+      throw new RangeError(`keep must be 1-99 files, got ${keep}`);
+    }
+    return new ConsoleLog(path, options);
   }
 
   /**
@@ -102,8 +144,31 @@ export class ConsoleLog implements AsyncDisposable {
   #write(data: Uint8Array): Promise<void> {
     if (data.length === 0) return this.#writes;
     const bytes = this.#timestamps ? this.#stamp(data) : data;
-    this.#writes = this.#writes.then(() => this.#file.write(bytes));
+    this.#writes = this.#writes.then(() => this.#append(bytes));
     return this.#writes;
+  }
+
+  /** Appends, rotating first whenever the file is full. */
+  async #append(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length;) {
+      if (this.#size >= this.#maxSize) await this.#rotate();
+      const piece = bytes.subarray(at, at + Math.max(1, this.#maxSize - this.#size));
+      await this.#file.write(piece);
+      this.#size += piece.length;
+      at += piece.length;
+    }
+  }
+
+  /**
+   * path.(keep-1) -> path.keep, ..., path -> path.1, then a new path
+   * (created 0600; a symlink planted meanwhile is refused).
+   */
+  async #rotate(): Promise<void> {
+    await this.#file.close();
+    const path = this.#path;
+    for (let n = this.#keep - 1; n >= 1; n--) renamePath(`${path}.${n}`, `${path}.${n + 1}`);
+    renamePath(path, `${path}.1`);
+    ({ file: this.#file, size: this.#size } = openAppendSized(path));
   }
 
   #stamp(data: Uint8Array): Uint8Array {

@@ -1,0 +1,107 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// Per-guest console logs: one file per guest name in the log directory, with
+// timestamps, rotated by size, passwords masked (ConsoleLog). Names come from
+// xenstore and are hostile: the file name is made from them safely.
+
+import { assertRealDirectory, readTail } from "../_sys/unix_socket.ts";
+import { ConsoleLog } from "../xencons/mod.ts";
+
+/** Where and how guest logs are kept. */
+export interface LogSettings {
+  /** The directory (a real one, not a symlink). */
+  dir: string;
+  /** Rotate a guest's file at this many bytes. */
+  maxSize: number;
+  /** Rotated files kept per guest. */
+  keep: number;
+}
+
+/** The longest name part of a log file. */
+const NAME_MAX = 64;
+
+/**
+ * The log file of a guest, in the log directory: `guest-<name>.log` (as
+ * xenconsoled names them) with every character but ASCII letters, digits,
+ * `.`, `_` and `-` replaced by `_`, at most 64 of them; `domain-<domid>.log`
+ * for a guest without a name. No `/`, no leading `.`, no control character.
+ */
+export function logFileName(domid: number, name: string | undefined): string {
+  if (name === undefined || name === "") return `domain-${domid}.log`;
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, NAME_MAX);
+  return `guest-${safe}.log`;
+}
+
+interface Holder {
+  domid: number;
+  /** Whether the guest still runs (a running one keeps its file). */
+  running: () => boolean;
+  /** Settles once its log is closed. */
+  closed: Promise<void>;
+}
+
+/** A guest's open log. */
+export interface GuestLog {
+  /** Its file name in the log directory. */
+  file: string;
+  log: ConsoleLog;
+  /** Closes the log and lets a successor (same name, new domid) open the file. */
+  close(): Promise<void>;
+}
+
+/** The guest logs of one server: who writes which file. */
+export class GuestLogs {
+  readonly settings: LogSettings;
+  #held = new Map<string, Holder>();
+
+  /** @throws {SystemError} the directory is missing, not a directory, or a symlink. */
+  constructor(settings: LogSettings) {
+    assertRealDirectory(settings.dir);
+    this.settings = settings;
+  }
+
+  /**
+   * Opens a guest's log. A guest that rebooted (same name, new domid) appends
+   * to the same file once the old one has closed it; a running guest of the
+   * same (made safe) name keeps it, and this one writes
+   * `guest-<name>-<domid>.log`.
+   *
+   * @throws {SystemError} the file cannot be opened (a planted symlink: ELOOP).
+   */
+  async open(domid: number, name: string | undefined, running: () => boolean): Promise<GuestLog> {
+    let file = logFileName(domid, name);
+    for (let tries = 0;; tries++) {
+      const holder = this.#held.get(file);
+      if (holder === undefined || holder.domid === domid) break;
+      if (holder.running()) {
+        if (tries > 0) throw new Error(`${file}: kept by domain ${holder.domid}`);
+        file = file.replace(/\.log$/, `-${domid}.log`);
+        continue;
+      }
+      await holder.closed;
+      if (!this.#held.has(file)) break;
+    }
+    const log = ConsoleLog.open(`${this.settings.dir}/${file}`, {
+      timestamps: true,
+      maxSize: this.settings.maxSize,
+      keep: this.settings.keep,
+    });
+    let release!: () => void;
+    const closed = new Promise<void>((resolve) => release = resolve);
+    this.#held.set(file, { domid, running, closed });
+    let closing: Promise<void> | undefined;
+    return {
+      file,
+      log,
+      close: () =>
+        closing ??= log.close().finally(() => {
+          if (this.#held.get(file)?.domid === domid) this.#held.delete(file);
+          release();
+        }),
+    };
+  }
+
+  /** The last bytes of a log file (its current part). */
+  read(file: string, max: number): Uint8Array<ArrayBuffer> {
+    return readTail(`${this.settings.dir}/${file}`, max);
+  }
+}
