@@ -41,7 +41,10 @@ export {
   SessionEndedError,
   SessionStateError,
   StreamEndedError,
+  UnencodableError,
+  UnsupportedCodePageError,
 } from "./errors.ts";
+export { CodePage, type CodePageDecoder, type EncodeOptions } from "./code_page.ts";
 export {
   type ConsoleStreams,
   Expect,
