@@ -153,7 +153,7 @@ export class CodePage {
   encode(text: string, options: EncodeOptions = {}): Uint8Array {
     if (typeof text !== "string") throw new TypeError("encode() takes a string");
     const map = this.#encode;
-    if (!map) return utf8.encode(text);
+    if (!map || !NON_ASCII.test(text)) return utf8.encode(text); // ASCII is ASCII everywhere
     const replacement = options.replacement;
     if (
       replacement !== undefined &&
@@ -189,4 +189,5 @@ export class CodePage {
 }
 
 const utf16 = new TextDecoder("utf-16le");
+const NON_ASCII = /[^\x00-\x7f]/;
 const utf8 = new TextEncoder();
