@@ -32,7 +32,7 @@ export {
   type RunResult,
   type SessionState,
 } from "./console_session.ts";
-export type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
+export type { AckedLine, CodePageCommands, CommandPlan, Dialect } from "./dialect.ts";
 export {
   CommandAbortedError,
   ExpectTimeoutError,
