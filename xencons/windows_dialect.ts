@@ -101,7 +101,8 @@ function parseCodePage(output: string): number | undefined {
  * typed with a caret inside, so the echo of a line never contains one. Lines longer than the
  * helper's 1022 characters are stored in pieces with `set` and expanded.
  * The console's code page is learned with `chcp` (and set with
- * `chcp <page>>nul`); its number is read in any language Windows prints it.
+ * `chcp <page> >nul`: the space keeps the page's last digit from reading as a
+ * handle number); its number is read in any language Windows prints it.
  *
  * @example
  * ```ts
@@ -130,13 +131,13 @@ export const windowsDialect: Dialect = {
   codePage: {
     query: (tag, switchTo) => ({
       line: `echo ${tag}^B& chcp& ${
-        switchTo === undefined ? "" : `chcp ${switchTo}>nul& `
+        switchTo === undefined ? "" : `chcp ${switchTo} >nul& `
       }echo ${tag}^E`,
       begin: `${tag}B\r\n`,
       end: `${tag}E\r\n`,
     }),
     parse: parseCodePage,
-    set: (page, tag) => ({ line: `chcp ${page}>nul& echo ${tag}^R`, ack: `${tag}R\r\n` }),
+    set: (page, tag) => ({ line: `chcp ${page} >nul& echo ${tag}^R`, ack: `${tag}R\r\n` }),
   },
   elevateAnswer: (elevate) => elevate ? "yes" : "no",
   probe: (tag) => ({ line: `echo ${tag}^R`, ack: `${tag}R\r\n` }),
