@@ -189,5 +189,5 @@ export class CodePage {
 }
 
 const utf16 = new TextDecoder("utf-16le");
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 const utf8 = new TextEncoder();

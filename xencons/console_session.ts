@@ -425,7 +425,7 @@ export class ConsoleSession implements AsyncDisposable {
    * TypeError when the page is not known yet.
    */
   #checkCredentials(options: LoginOptions): void {
-    const ascii = (s: string) => !/[^\x00-\x7f]/.test(s);
+    const ascii = (s: string) => !/[^\p{ASCII}]/u.test(s);
     const known = this.#codePage !== undefined || !this.#dialect.codePage;
     if (!known && !(ascii(options.user) && ascii(options.password))) {
       throw new TypeError(
