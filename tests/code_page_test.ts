@@ -120,6 +120,8 @@ Deno.test('code page: "utf-8" switches the guest to 65001 and restores 850 at lo
     assert.equal((await s.run("chcp")).output, "Active code page: 65001\n");
     assert.equal((await s.run("echo ä ö ü ß €")).output, "ä ö ü ß €\n");
     assert.match((await s.run("dir /b C:\\Users")).output, /^Müller$/m);
+    // Logging in again without logout() finds 65001, and still restores 850.
+    await s.login({ user: "Administrator", password: "xenpv" });
     await s.logout();
     assert.equal(s.codePage, 850);
   }

@@ -457,7 +457,8 @@ export class ConsoleSession implements AsyncDisposable {
     // No number at all (a shell that is not cmd.exe?): decode as before.
     const page = cp.parse(normalize(m.before));
     if (toUtf8) {
-      this.#restore = page;
+      // Logged in again without logout() (the console still at 65001): keep the page to restore.
+      if (!(page === 65001 && this.#restore !== undefined)) this.#restore = page;
       this.#codePage = 65001;
       this.#ex.setEncoding(65001);
       return;
