@@ -79,6 +79,8 @@ export {
   type RunResult,
   SessionEndedError,
   StreamEndedError,
+  UnencodableError,
+  UnsupportedCodePageError,
 } from "./xencons/mod.ts";
 
 // Try it without Xen

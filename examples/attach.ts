@@ -21,7 +21,13 @@ import {
   type XenHost,
 } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
-import { ConsoleLog, stripAnsi } from "../xencons/mod.ts";
+import {
+  CodePage,
+  type CodePageDecoder,
+  ConsoleLog,
+  stripAnsi,
+  windowsGuest,
+} from "../xencons/mod.ts";
 import { EXIT, EXIT_HELP, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
 
@@ -43,8 +49,18 @@ is interactive; with stdin or stdout not a terminal it is in pipe mode.
       --timestamps       prefix each logged line with the time
       --sanitize         show escape sequences from the guest as text (^[),
                          so they cannot reach your terminal
+      --encoding auto|utf-8|cp850|...
+                         the guest console's code page: its output is shown as
+                         UTF-8 and what you type is sent in it (a character it
+                         lacks is not sent). auto (default): UTF-8 until the
+                         guest answers a chcp (typed after logging in to
+                         Windows), then that page. Pages: cp437, cp850, cp852,
+                         cp857, cp866, windows-1250, -1251, -1252, utf-8
       --simulate [windows|linux]
                          attach to a built-in simulated guest instead (no Xen needed)
+      --guest-code-page N
+                         the simulated Windows guest's console code page
+                         (default 437, as US English Windows)
   -h, --help             this text
 
 pipe mode (for scripts):
@@ -85,24 +101,111 @@ function printable(text: string): string {
  * Makes guest output safe for the operator's terminal: ESC and the other C0
  * controls (but CR, LF, TAB, BS), DEL, and the C1 controls U+0080-U+009F
  * (which terminals may obey as CSI, OSC, DCS even when UTF-8 encoded) are
- * shown as text. Decodes UTF-8 across chunks; invalid bytes become U+FFFD.
+ * shown as text (on the decoded text: see {@linkcode GuestEncoding}).
  */
-function sanitizer(): (data: Uint8Array) => Uint8Array {
-  const decoder = new TextDecoder();
-  return (data) => {
-    let out = "";
-    for (const ch of decoder.decode(data, { stream: true })) {
-      const c = ch.codePointAt(0)!;
-      if (c === 0x1b) out += "^[";
-      else if (c < 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x08) {
-        out += `^${String.fromCharCode(c + 0x40)}`;
-      } else if (c === 0x7f) out += "^?";
-      else if (c >= 0x80 && c <= 0x9f) {
-        out += `<U+${c.toString(16).toUpperCase().padStart(4, "0")}>`;
-      } else out += ch;
+function sanitize(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c === 0x1b) out += "^[";
+    else if (c < 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x08) {
+      out += `^${String.fromCharCode(c + 0x40)}`;
+    } else if (c === 0x7f) out += "^?";
+    else if (c >= 0x80 && c <= 0x9f) {
+      out += `<U+${c.toString(16).toUpperCase().padStart(4, "0")}>`;
+    } else out += ch;
+  }
+  return out;
+}
+
+/** chcp's answer in any language: a line that is not a prompt, ending in the page's number. */
+const CHCP_ANSWER = /^[^\d>]*?(\d{3,5})\.?\s*$/;
+/** The echo of a typed `chcp` (at a cmd prompt, or alone). */
+const CHCP_COMMAND = /(?:^|[>&]\s*)chcp(?:\s+\d+)?\s*(?:>\s*nul)?\s*$/i;
+
+/**
+ * The guest console's code page between it and a UTF-8 terminal: output
+ * decoded for the screen, typed UTF-8 re-encoded for the guest. In auto mode
+ * it starts as UTF-8 and takes the page chcp's answer names.
+ */
+class GuestEncoding {
+  #page: CodePage;
+  #auto: boolean;
+  #decoder: CodePageDecoder;
+  #typed = new TextDecoder();
+  /** Auto mode: the current output line, and whether a chcp's answer comes next. */
+  #line = "";
+  #chcp = false;
+  #answered: (() => void) | undefined;
+  #notice: (text: string) => void;
+
+  constructor(setting: "auto" | CodePage, notice: (text: string) => void) {
+    this.#auto = setting === "auto";
+    this.#page = setting === "auto" ? CodePage.of("utf-8") : setting;
+    this.#decoder = this.#page.decoder();
+    this.#notice = notice;
+  }
+
+  /** Whether the guest's bytes are UTF-8 already (they can go to the terminal as they are). */
+  get utf8(): boolean {
+    return this.#page.id === 65001;
+  }
+
+  /** Guest output as text. Auto mode watches it for chcp's answer. */
+  decode(chunk: Uint8Array): string {
+    const text = this.#decoder.decode(chunk, { stream: true });
+    if (this.#auto) this.#watch(text);
+    return text;
+  }
+
+  #watch(text: string): void {
+    const lines = (this.#line + text).split(/\r?\n|\r(?!$)/);
+    this.#line = lines.pop()!.slice(-256);
+    for (const raw of lines) {
+      const line = stripAnsi(raw);
+      if (this.#chcp && line.trim() !== "") {
+        this.#chcp = false;
+        this.#answered?.();
+        const m = CHCP_ANSWER.exec(line);
+        if (m && CodePage.has(Number(m[1])) && Number(m[1]) !== this.#page.id) {
+          this.#page = CodePage.of(Number(m[1]));
+          this.#decoder = this.#page.decoder();
+          this.#notice(`[attach: the guest's code page is ${this.#page.name}]`);
+        }
+      }
+      if (CHCP_COMMAND.test(line)) this.#chcp = true;
     }
-    return encoder.encode(out);
-  };
+  }
+
+  /**
+   * Resolves once no chcp answer is awaited (at most `ms` later): pipe mode
+   * encodes the line after a `chcp` in the page it names.
+   */
+  ready(ms: number): Promise<void> {
+    if (!this.#auto || !this.#chcp) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#answered = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#answered = done;
+    });
+  }
+
+  /** Typed bytes (UTF-8) for the guest; a character its page lacks is left out, with a notice. */
+  encode(bytes: Uint8Array): Uint8Array {
+    if (this.utf8) return bytes;
+    const text = this.#typed.decode(bytes, { stream: true });
+    const bad = this.#page.unencodable(text);
+    if (bad !== undefined) {
+      this.#notice(`[attach: ${bad} is not in code page ${this.#page.id}: not sent]`);
+    }
+    let kept = "";
+    for (const c of text) if (this.#page.unencodable(c) === undefined) kept += c;
+    return this.#page.encode(kept);
+  }
 }
 
 /** Finds the escape sequence in typed input, across chunk boundaries. */
@@ -170,12 +273,11 @@ const ECHO_MS = 2000;
 /** What pipe mode watches of the guest's output: its last line, and each newline. */
 class OutputWatch {
   #line = "";
-  #decoder = new TextDecoder();
   #onNewline: (() => void) | undefined;
   #onOutput: (() => void) | undefined;
 
-  seen(chunk: Uint8Array): void {
-    const text = stripAnsi(this.#decoder.decode(chunk, { stream: true }));
+  seen(decoded: string): void {
+    const text = stripAnsi(decoded);
     const lines = text.split(/\r?\n|\r(?!$)/);
     this.#line = lines.length > 1 ? lines.at(-1)! : (this.#line + lines[0]).slice(-256);
     if (lines.length > 1) this.#onNewline?.();
@@ -232,6 +334,8 @@ interface AttachPlan {
   log?: string;
   timestamps: boolean;
   sanitize: boolean;
+  encoding: "auto" | CodePage;
+  guestCodePage: number;
   linger: number;
   binary: boolean;
 }
@@ -249,6 +353,8 @@ function parse(args: string[]): AttachPlan | "help" {
       log: { type: "string" },
       timestamps: { type: "boolean", default: false },
       sanitize: { type: "boolean", default: false },
+      encoding: { type: "string", default: "auto" },
+      "guest-code-page": { type: "string", default: "437" },
       linger: { type: "string", default: "30000" },
       binary: { type: "boolean", default: false },
       simulate: { type: "boolean", default: false },
@@ -269,6 +375,19 @@ function parse(args: string[]): AttachPlan | "help" {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
   if (v.log === "") throw new UsageError("--log needs a file name");
+  if (v.encoding !== "auto" && !CodePage.has(v.encoding)) {
+    throw new UsageError(
+      `--encoding takes auto or a code page (${
+        CodePage.supported.join(", ")
+      }), got "${v.encoding}"`,
+    );
+  }
+  const guestCodePage = parseCount("--guest-code-page", v["guest-code-page"], 0, 65535);
+  if (!CodePage.has(guestCodePage)) {
+    throw new UsageError(
+      `--guest-code-page takes one of ${CodePage.supported.join(", ")}, got ${guestCodePage}`,
+    );
+  }
   return {
     domain: v.simulate ? undefined : word,
     simulate: v.simulate ? (word === "linux" ? "linux" : "windows") : undefined,
@@ -281,6 +400,8 @@ function parse(args: string[]): AttachPlan | "help" {
     log: v.log,
     timestamps: v.timestamps,
     sanitize: v.sanitize,
+    encoding: v.encoding === "auto" ? "auto" : CodePage.of(v.encoding),
+    guestCodePage,
     linger: parseCount("--linger", v.linger, 0, 86_400_000),
     binary: v.binary,
   };
@@ -295,7 +416,9 @@ async function open(plan: AttachPlan): Promise<{ console: XenConsole; sim?: Simu
     sim = new SimulatedHost();
     const guest = await sim.createGuest({
       name: plan.simulate === "windows" ? "win1" : "deb1",
-      program: plan.simulate,
+      program: plan.simulate === "windows"
+        ? (o) => windowsGuest({ ...o, codePage: plan.guestCodePage })
+        : plan.simulate,
     });
     if (plan.mode === "ring") await guest.stopXenconsoled();
     host = sim;
@@ -323,12 +446,14 @@ async function showOutput(
   plan: AttachPlan,
   watch: OutputWatch,
   log: ConsoleLog | undefined,
+  encoding: GuestEncoding,
 ): Promise<void> {
-  const sanitize = plan.sanitize ? sanitizer() : undefined;
   for await (const chunk of console_.readable) {
     const logged = log?.output(chunk); // the mask sees a prompt before anything typed at it
-    watch.seen(chunk);
-    await writeAll(sanitize ? sanitize(chunk) : chunk);
+    const raw = encoding.utf8 && !plan.sanitize; // UTF-8 to a UTF-8 terminal: as it came
+    const text = encoding.decode(chunk);
+    watch.seen(text);
+    await writeAll(raw ? chunk : encoder.encode(plan.sanitize ? sanitize(text) : text));
     await logged;
   }
 }
@@ -343,6 +468,7 @@ async function typeInput(
   interactive: boolean,
   watch: OutputWatch,
   log: ConsoleLog | undefined,
+  encoding: GuestEncoding,
 ): Promise<"escape" | "prompt" | "linger"> {
   const scanner = new EscapeScanner(plan.escape);
   const typer = new LineTyper();
@@ -355,11 +481,15 @@ async function typeInput(
     for await (const chunk of Deno.stdin.readable) {
       const [forward, escaped] = scanner.scan(chunk);
       if (interactive || plan.binary) {
-        if (forward.length > 0) await send(forward.slice());
+        const bytes = plan.binary ? forward : encoding.encode(forward); // --binary: untouched
+        if (bytes.length > 0) await send(bytes.slice());
       } else {
         // A guest's line editor may drop what follows Enter in the same read
-        // (the XENCONS helper does): each line waits for the previous one's echo.
-        for (const line of typer.lines(forward)) {
+        // (the XENCONS helper does): each line waits for the previous one's echo
+        // (and, after a chcp, for its answer: the page to type the line in).
+        for (const raw of typer.lines(forward)) {
+          await encoding.ready(ECHO_MS);
+          const line = encoding.encode(raw);
           const echoed = watch.echo();
           await send(line);
           if (line.at(-1) === 0x0d) await echoed;
@@ -414,10 +544,11 @@ async function main(args: string[]): Promise<number> {
   });
 
   const watch = new OutputWatch();
+  const encoding = new GuestEncoding(plan.encoding, (text) => console.error(`\r\n${text}\r`));
   const stopped = new Promise<number>((resolve) =>
     stop.signal.addEventListener("abort", () => resolve(stop.code!), { once: true })
   );
-  const output = showOutput(console_, plan, watch, log).then(
+  const output = showOutput(console_, plan, watch, log, encoding).then(
     () => EXIT.ok,
     (err) => {
       const why = err instanceof GuestGoneError ? err.message : `console error: ${err.message}`;
@@ -425,7 +556,7 @@ async function main(args: string[]): Promise<number> {
       return EXIT.failed;
     },
   );
-  const input = typeInput(console_, plan, interactive, watch, log).then(
+  const input = typeInput(console_, plan, interactive, watch, log, encoding).then(
     (why) => {
       if (why === "linger") {
         console.error(`attach: the guest showed no prompt within --linger ${plan.linger} ms`);

@@ -74,6 +74,65 @@ for (const [flavour, login] of [["windows", "Administrator"], ["linux", "root"]]
   });
 }
 
+/** The log's bytes as one character each (latin1): a guest's raw code page bytes, visible. */
+async function rawLog(path: string): Promise<string> {
+  return String.fromCharCode(...await Deno.readFile(path));
+}
+
+Deno.test("--encoding cp850: a cp850 guest's output shows as UTF-8, typed text goes in cp850", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = `${dir}/console.log`;
+    const r = await attachPiped(
+      ["--simulate", "windows", "--guest-code-page", "850", "--encoding", "cp850", "--log", log],
+      "Administrator\rxenpv\recho Grüße €> grüße.txt\rdir /b\rtype grüße.txt\r",
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\r\ngrüße\.txt\r\n/);
+    assert.match(r.out, /type grüße\.txt\r\nGrüße \r\n/); // € was not sent
+    assert.match(r.err, /€ is not in code page 850: not sent/);
+    // What the guest got and printed: cp850 bytes (ü 0x81, ß 0xE1), not UTF-8's.
+    const logged = await rawLog(log);
+    assert.match(logged, /\r\ngr\x81\xe1e\.txt\r\n/);
+    assert.doesNotMatch(logged, /\xc3\xbc/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--encoding auto: UTF-8 until chcp's answer, then the guest's page both ways", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = `${dir}/console.log`;
+    const r = await attachPiped(
+      ["--simulate", "windows", "--guest-code-page", "850", "--log", log],
+      "Administrator\rxenpv\rchcp\recho Grüße> grüße.txt\rdir /b\r",
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Active code page: 850\r\n/);
+    assert.match(r.err, /the guest's code page is cp850/);
+    assert.match(r.out, /\r\ngrüße\.txt\r\n/);
+    assert.match(await rawLog(log), /\r\ngr\x81\xe1e\.txt\r\n/);
+    // Forced UTF-8 (what attach did before): the cp850 guest gets UTF-8's bytes.
+    const u = await attachPiped(
+      ["--simulate", "windows", "--guest-code-page", "850", "--encoding", "utf-8", "--log", log],
+      "Administrator\rxenpv\recho grüße\r",
+    );
+    assert.equal(u.code, 0, u.err);
+    assert.match(await rawLog(log), /echo gr\xc3\xbc\xc3\x9fe\r\n/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--encoding and --guest-code-page take only pages with a table", async () => {
+  for (const args of [["--encoding", "cp932"], ["--guest-code-page", "932"]]) {
+    const r = await attachPiped(["--simulate", "windows", ...args], "");
+    assert.equal(r.code, 255, r.err);
+    assert.match(r.err, /932/);
+  }
+});
+
 Deno.test("no Xen host: says so and points at --simulate, exit 255", async () => {
   const r = await attachPiped(["win1"], "");
   assert.equal(r.code, 255);

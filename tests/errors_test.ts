@@ -31,6 +31,8 @@ import {
   SessionEndedError,
   SessionStateError,
   StreamEndedError,
+  UnencodableError,
+  UnsupportedCodePageError,
 } from "../xencons/errors.ts";
 
 type Options = { cause?: unknown } | undefined;
@@ -60,6 +62,8 @@ const MAKERS = new Map<AnyClass, (options: Options) => Error>([
   [SessionEndedError, (o) => new SessionEndedError("the shell exited", false, "", o)],
   [CommandAbortedError, (o) => new CommandAbortedError("ping", "", true, o)],
   [SessionStateError, (o) => new SessionStateError("run", "logged-out", o)],
+  [UnencodableError, (o) => new UnencodableError("€", 850, o)],
+  [UnsupportedCodePageError, (o) => new UnsupportedCodePageError(932, o)],
 ]);
 
 Deno.test("every error class keeps the cause it is given, and is a XenpvError named after itself", () => {

@@ -8,6 +8,12 @@
 // commands. Errors go to standard error, as cmd's do.
 
 import { SimFiles, type SimMachine } from "./_sim_machine.ts";
+import { CodePage } from "./code_page.ts";
+
+/** The console's code page, shared by the helper and every cmd.exe on it (`chcp` sets it). */
+export interface ConsoleCodePage {
+  page: number;
+}
 
 export interface CmdShellOptions {
   host: string;
@@ -26,6 +32,8 @@ export interface CmdShellOptions {
   exit(code: number): void;
   /** Milliseconds between ping replies. */
   pingInterval: number;
+  /** The console's code page (CHCP shows and sets it). */
+  codePage: ConsoleCodePage;
   /** A `cmd /c` child: no banner, no prompt. */
   child?: boolean;
 }
@@ -41,6 +49,7 @@ const VOLUME = " Volume in drive C has no label.\r\n Volume Serial Number is 5A1
 /** What `help` lists: the commands this simulated cmd.exe knows. */
 const HELP: [string, string][] = [
   ["CD", "Displays the name of or changes the current directory."],
+  ["CHCP", "Displays or sets the active code page number."],
   ["CHDIR", "Displays the name of or changes the current directory."],
   ["CLS", "Clears the screen."],
   ["CMD", "Starts a new instance of the command interpreter (/C runs a line)."],
@@ -504,6 +513,7 @@ export class CmdShell {
     const p = (t: string) => this.#print(t);
     return new Map<string, Handler>([
       ["echo", (args) => this.#echo(args)],
+      ["chcp", (args) => this.#chcp(args)],
       ["set", (args) => this.#setCommand(args)],
       ["cd", (args) => this.#cd(args)],
       ["chdir", (args) => this.#cd(args)],
@@ -553,6 +563,24 @@ export class CmdShell {
       return this.#set(1, false);
     }
     this.#print(output());
+    return this.#set(0);
+  }
+
+  /** CHCP [nnn]: shows the console's code page, or sets it (to one the console has a table for). */
+  #chcp(args: string): Result {
+    const arg = args.trim().replace(/^:\s*/, "");
+    if (arg !== "") {
+      if (!/^\d+$/.test(arg)) {
+        this.#error("Parameter format not correct - " + arg + "\r\n");
+        return this.#set(1, false);
+      }
+      if (!CodePage.has(Number(arg))) {
+        this.#error("Invalid code page\r\n");
+        return this.#set(1, false);
+      }
+      this.#o.codePage.page = Number(arg);
+    }
+    this.#print(`Active code page: ${this.#o.codePage.page}\r\n`);
     return this.#set(0);
   }
 

@@ -15,7 +15,15 @@ export class ConsoleOutput {
   #queue: { due: number; text: string }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(options: ConsoleConditions, messages: string[]) {
+  #encode: (text: string) => string | Uint8Array;
+
+  /** `encode` turns text into what the console carries (the guest's code page); default: as is. */
+  constructor(
+    options: ConsoleConditions,
+    messages: string[],
+    encode: (text: string) => string | Uint8Array = (t) => t,
+  ) {
+    this.#encode = encode;
     this.#latency = options.latency ?? 0;
     this.#chunk = options.chunk ?? Infinity;
     this.#noise = options.noise ?? 0;
@@ -52,7 +60,7 @@ export class ConsoleOutput {
       const message = this.#messages[Math.floor(this.#random() * this.#messages.length)];
       text = text.slice(0, at) + message + text.slice(at);
     }
-    if (this.#latency === 0 && this.#chunk === Infinity) return this.#out.write(text);
+    if (this.#latency === 0 && this.#chunk === Infinity) return this.#out.write(this.#encode(text));
     const due = Date.now() + this.#latency;
     for (let i = 0; i < text.length; i += this.#chunk) {
       this.#queue.push({ due, text: text.slice(i, i + this.#chunk) });
@@ -67,7 +75,7 @@ export class ConsoleOutput {
       // Every piece that is due, each as a write of its own.
       const now = Date.now();
       while (this.#queue.length > 0 && this.#queue[0].due <= now) {
-        this.#out?.write(this.#queue.shift()!.text);
+        this.#out?.write(this.#encode(this.#queue.shift()!.text));
       }
       this.#schedule();
     }, Math.max(0, this.#queue[0].due - Date.now()));

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import { hasControl } from "./_text.ts";
+import { CodePage } from "./code_page.ts";
 import type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
 import {
   CommandAbortedError,
@@ -8,6 +9,8 @@ import {
   SessionEndedError,
   SessionStateError,
   StreamEndedError,
+  UnencodableError,
+  UnsupportedCodePageError,
 } from "./errors.ts";
 import { type ConsoleStreams, Expect, type ExpectMatch, type Pattern } from "./expect.ts";
 import { linuxDialect } from "./linux_dialect.ts";
@@ -37,8 +40,29 @@ export interface ConsoleSessionOptions {
   transcript?: Transcript;
   /** Characters of output kept for prompt matching. Default 65536. */
   window?: number;
-  /** How the guest's output is decoded (a TextDecoder label). Default "utf-8". */
+  /**
+   * How the guest's output is decoded and input encoded until the code page
+   * is known (a code page or TextDecoder label, as {@linkcode Expect}'s).
+   * Default "utf-8".
+   */
   encoding?: string;
+  /**
+   * The console's code page (Windows; a Linux console speaks UTF-8 and
+   * ignores `"auto"` and `"utf-8"`):
+   * - `"auto"` (default): after each login, `chcp` tells the page (one round
+   *   trip) and output is decoded and input encoded in it from then on. The
+   *   page is not known before the first login: a user name or password
+   *   with non-ASCII characters then needs a fixed page.
+   * - a number (`850`): that page from the start, no `chcp`.
+   * - `"utf-8"`: after login, `chcp` tells the page and `chcp 65001` switches
+   *   the console to UTF-8 (any character can be typed); {@linkcode logout}
+   *   restores the page it had.
+   *
+   * A guest page without a table (932) makes `"auto"`'s login throw
+   * {@linkcode UnsupportedCodePageError} (logged in; log out, or use
+   * `"utf-8"`).
+   */
+  codePage?: "auto" | "utf-8" | number;
   /** Close the console too when the session is closed. Default false. */
   ownsConsole?: boolean;
 }
@@ -165,6 +189,12 @@ export class ConsoleSession implements AsyncDisposable {
   #queue: Promise<unknown> = Promise.resolve();
   #current: AbortController | undefined;
   #user = "";
+  #codePageMode: "auto" | "utf-8" | "fixed";
+  /** The page learned or given (undefined until known). */
+  #codePage: number | undefined;
+  /** In "utf-8" mode: the page to restore at logout. */
+  #restore: number | undefined;
+  #encoding: string | number;
 
   /** Starts reading the console (it is drained from now on, so the guest never stalls). */
   constructor(
@@ -180,12 +210,29 @@ export class ConsoleSession implements AsyncDisposable {
     if (!(this.#timeout > 0)) throw new RangeError(`timeout must be > 0 ms, got ${this.#timeout}`);
     this.#owns = options.ownsConsole ?? false;
     this.#console = console;
+    const cp = options.codePage ?? "auto";
+    if (typeof cp === "number") {
+      if (!CodePage.has(cp)) {
+        throw new RangeError(
+          `codePage ${cp} has no table: use one of ${
+            CodePage.supported.join(", ")
+          }, "auto" or "utf-8"`,
+        );
+      }
+      this.#codePageMode = "fixed";
+      this.#codePage = cp;
+    } else if (cp === "auto" || cp === "utf-8") {
+      this.#codePageMode = cp;
+    } else {
+      throw new TypeError(`codePage must be "auto", "utf-8" or a number, got ${String(cp)}`);
+    }
+    this.#encoding = this.#codePage ?? options.encoding ?? "utf-8";
     this.#ex = new Expect(console, {
       noise: options.noise === undefined ? this.#dialect.noise : options.noise,
       stripAnsi: options.stripAnsi ?? true,
       transcript: options.transcript,
       window: options.window,
-      encoding: options.encoding,
+      encoding: this.#encoding,
     });
   }
 
@@ -197,6 +244,14 @@ export class ConsoleSession implements AsyncDisposable {
   /** The user logged in (empty when logged out). */
   get user(): string {
     return this.#state === "logged-out" ? "" : this.#user;
+  }
+
+  /**
+   * The console's code page in use (850, 65001...): given, or learned at
+   * login; `undefined` before it is known.
+   */
+  get codePage(): number | undefined {
+    return this.#codePage;
   }
 
   /** The dialect in use. */
@@ -230,6 +285,7 @@ export class ConsoleSession implements AsyncDisposable {
     if (typeof options.password !== "string" || hasControl(options.password, "\t")) {
       throw new TypeError("login() needs a password without CR, LF, ^C or DEL");
     }
+    this.#checkCredentials(options);
     return this.#serial("login", ["logged-out", "ready"], async () => {
       try {
         await this.#login(options);
@@ -254,6 +310,7 @@ export class ConsoleSession implements AsyncDisposable {
     const tag = newTag();
     const plan = this.#dialect.command(command, tag); // throws TypeError/RangeError early
     this.#checkLines(plan);
+    this.#checkEncodable(plan);
     return this.#serial(
       "run",
       ["ready"],
@@ -280,6 +337,7 @@ export class ConsoleSession implements AsyncDisposable {
     const tag = newTag();
     const plan = this.#dialect.command(command, tag);
     this.#checkLines(plan);
+    this.#checkEncodable(plan);
     let release!: () => void;
     const held = new Promise<void>((r) => release = r);
     let finished: Promise<void> | undefined;
@@ -306,9 +364,20 @@ export class ConsoleSession implements AsyncDisposable {
     });
   }
 
-  /** Leaves the shell (`exit`) and waits for the login prompt. */
+  /**
+   * Leaves the shell (`exit`) and waits for the login prompt. With
+   * `codePage: "utf-8"` the console's own page is set back first.
+   */
   logout(options: { signal?: AbortSignal } = {}): Promise<void> {
     return this.#serial("logout", ["ready", "broken"], async () => {
+      const cp = this.#dialect.codePage;
+      if (cp && this.#restore !== undefined && this.#state === "ready") {
+        const page = this.#restore;
+        await this.#acked(cp.set(page, newTag()), this.#bound(options.signal));
+        this.#restore = undefined;
+        this.#codePage = CodePage.has(page) ? page : undefined;
+        this.#ex.setEncoding(this.#codePage ?? this.#encoding);
+      }
       await this.#typeLine(this.#dialect.logout);
       await this.#ex.expect([this.#dialect.loginPrompt, this.#dialect.detached], {
         signal: this.#bound(options.signal),
@@ -349,6 +418,71 @@ export class ConsoleSession implements AsyncDisposable {
   }
 
   // ---- internals ----
+
+  /**
+   * Credentials the console's page cannot carry fail before anything is
+   * typed: UnencodableError (the password's character unnamed), or a
+   * TypeError when the page is not known yet.
+   */
+  #checkCredentials(options: LoginOptions): void {
+    const ascii = (s: string) => !/[^\p{ASCII}]/u.test(s);
+    const known = this.#codePage !== undefined || !this.#dialect.codePage;
+    if (!known && !(ascii(options.user) && ascii(options.password))) {
+      throw new TypeError(
+        "the guest's code page is not known before the first login, so a user name or " +
+          "password with non-ASCII characters cannot be typed: give the page, e.g. codePage: 850 " +
+          "(the number chcp prints on the guest)",
+      );
+    }
+    const page = CodePage.has(this.#ex.encoding) ? CodePage.of(this.#ex.encoding) : undefined;
+    const bad = page?.unencodable(options.user);
+    if (bad !== undefined) throw new UnencodableError(bad, page!.id);
+    if (page?.unencodable(options.password) !== undefined) {
+      throw new UnencodableError(undefined, page!.id);
+    }
+  }
+
+  /**
+   * After login: learns the console's code page with one `chcp` (and, in
+   * "utf-8" mode, switches it to 65001), then decodes and encodes in it.
+   */
+  async #learnCodePage(signal: AbortSignal): Promise<void> {
+    const cp = this.#dialect.codePage;
+    if (!cp || this.#codePageMode === "fixed") return;
+    const toUtf8 = this.#codePageMode === "utf-8";
+    const q = cp.query(newTag(), toUtf8 ? 65001 : undefined);
+    await this.#typeLine(q.line);
+    await this.#await([q.begin], signal);
+    const m = await this.#await([q.end], signal);
+    // No number at all (a shell that is not cmd.exe?): decode as before.
+    const page = cp.parse(normalize(m.before));
+    if (toUtf8) {
+      // Logged in again without logout() (the console still at 65001): keep the page to restore.
+      if (!(page === 65001 && this.#restore !== undefined)) this.#restore = page;
+      this.#codePage = 65001;
+      this.#ex.setEncoding(65001);
+      return;
+    }
+    if (page === undefined || page === this.#codePage) return;
+    if (!CodePage.has(page)) {
+      this.#codePage = undefined;
+      this.#ex.setEncoding(this.#encoding);
+      throw new UnsupportedCodePageError(page);
+    }
+    this.#codePage = page;
+    this.#ex.setEncoding(page);
+  }
+
+  /** Every line of `plan` can be typed in the console's page, or UnencodableError now. */
+  #checkEncodable(plan: CommandPlan): void {
+    const encoding = this.#ex.encoding;
+    if (!CodePage.has(encoding)) return;
+    const page = CodePage.of(encoding);
+    for (const line of [...plan.prepare.map((p) => p.line), plan.line]) {
+      const bad = page.unencodable(line);
+      if (bad !== undefined) throw new UnencodableError(bad, page.id);
+    }
+  }
 
   #checkLines(plan: CommandPlan): void {
     const lines = [...plan.prepare.map((p) => p.line), ...plan.line.split("\n")];
@@ -440,6 +574,7 @@ export class ConsoleSession implements AsyncDisposable {
     }
     this.#user = options.user;
     this.#state = "ready";
+    await this.#learnCodePage(signal);
   }
 
   /** The prompts a login may meet, with what each one is. */
@@ -532,6 +667,7 @@ export class ConsoleSession implements AsyncDisposable {
     this.#current = control;
     const combined = signal ? AbortSignal.any([signal, control.signal]) : control.signal;
     try {
+      this.#checkEncodable(plan); // the page may have changed since run() was called
       await this.#prepare(plan, combined);
       await this.#typeLine(plan.line);
       await this.#await([plan.begin], combined);
@@ -561,6 +697,7 @@ export class ConsoleSession implements AsyncDisposable {
 
   /** Turns a failure into the error to throw, recovering the shell after an abort. */
   async #failed(command: string, err: unknown, output = ""): Promise<unknown> {
+    if (err instanceof UnencodableError) return err; // nothing was typed
     if (err instanceof SessionEndedError || err instanceof StreamEndedError) {
       if (err instanceof StreamEndedError) this.#state = "broken";
       return err;

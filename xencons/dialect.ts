@@ -27,6 +27,23 @@ export interface CommandPlan {
 }
 
 /**
+ * How a shell reports and sets its console's code page (Windows' `chcp`).
+ * A dialect without it is taken to speak UTF-8 (Linux).
+ */
+export interface CodePageCommands {
+  /**
+   * One line that prints `begin`, then the active code page (as `chcp`
+   * does), then `end`; with `switchTo`, it also sets that page before `end`
+   * (printing nothing more). One round trip learns, and changes, the page.
+   */
+  query(tag: string, switchTo?: number): { line: string; begin: string; end: string };
+  /** The page number in what the query printed, or `undefined` if it has none. */
+  parse(output: string): number | undefined;
+  /** A line that sets the page to `page` silently and then prints the ack. */
+  set(page: number, tag: string): AckedLine;
+}
+
+/**
  * What a session needs to know about a guest's console: its prompts, what
  * ends a typed line, how to interrupt, how to wrap a command with markers.
  * {@linkcode windowsDialect} and {@linkcode linuxDialect} are built in; write
@@ -57,6 +74,11 @@ export interface Dialect {
   readonly maxLine: number;
   /** The command that ends the shell. */
   readonly logout: string;
+  /**
+   * How the console's code page is learned and set (Windows). Absent: the
+   * console speaks UTF-8, or whatever the session's `encoding` says.
+   */
+  readonly codePage?: CodePageCommands;
   /** The answer to the elevation prompt. */
   elevateAnswer(elevate: boolean): string;
   /** A line that makes the shell print `marker` (to prove it is there and to skip stale output). */

@@ -201,3 +201,70 @@ export class SessionStateError extends XenpvError {
     this.state = state;
   }
 }
+
+/**
+ * Text to be typed at the guest has a character its code page cannot carry
+ * (`€` on a cp850 guest): nothing was typed. `character` is that character,
+ * or `undefined` when the text is secret (a password is never put in a
+ * message). Type the text without it, or switch the guest to UTF-8
+ * (`ConsoleSession`'s `codePage: "utf-8"`, or `chcp 65001`).
+ *
+ * @example
+ * ```ts
+ * import { UnencodableError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const e = new UnencodableError("€", 850);
+ * assert.match(e.message, /"€" \(U\+20AC\).*code page 850/);
+ * ```
+ */
+export class UnencodableError extends XenpvError {
+  /** The character that cannot be encoded (`undefined` for secret text). */
+  readonly character: string | undefined;
+  /** The code page (850, 1252, ...). */
+  readonly codePage: number;
+  /** Makes the error. */
+  constructor(character: string | undefined, codePage: number, options?: ErrorOptions) {
+    const what = character === undefined
+      ? "the secret text has a character that"
+      : `${quote(character)} (U+${
+        character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")
+      })`;
+    super(
+      `${what} cannot be typed: code page ${codePage} has no such character, and nothing was typed; ` +
+        'leave it out, or switch the guest to UTF-8 (codePage: "utf-8", or chcp 65001)',
+      options,
+    );
+    this.character = character;
+    this.codePage = codePage;
+  }
+}
+
+/**
+ * The guest's console uses a code page xenpv has no table for (`chcp` said,
+ * e.g., 932). The session is logged in, still decoding as before; log out,
+ * or use `codePage: "utf-8"` (the session switches the guest to UTF-8 and
+ * restores its page at logout).
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedCodePageError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new UnsupportedCodePageError(932).codePage, 932);
+ * ```
+ */
+export class UnsupportedCodePageError extends XenpvError {
+  /** The code page the guest reported. */
+  readonly codePage: number;
+  /** Makes the error. */
+  constructor(codePage: number, options?: ErrorOptions) {
+    super(
+      `the guest's console uses code page ${codePage}, which xenpv cannot decode; ` +
+        'use codePage: "utf-8" (switches the guest to UTF-8 for the session) or a page of ' +
+        "437, 850, 852, 857, 866, 1250, 1251, 1252",
+      options,
+    );
+    this.codePage = codePage;
+  }
+}

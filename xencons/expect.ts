@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { CodePage, type CodePageDecoder } from "./code_page.ts";
 import { ExpectTimeoutError, StreamEndedError } from "./errors.ts";
 import { stripAnsi as strip } from "./strip_ansi.ts";
 import { Transcript } from "./transcript.ts";
@@ -36,8 +37,13 @@ export interface ExpectOptions {
   noise?: RegExp | null;
   /** Where traffic is recorded (default: a new bounded {@linkcode Transcript}). */
   transcript?: Transcript;
-  /** How the guest's bytes are decoded (any TextDecoder label). Default "utf-8". */
-  encoding?: string;
+  /**
+   * How the guest's bytes are decoded and typed text encoded: a console code
+   * page (`850`, `"cp850"`, `"windows-1252"`, `"utf-8"`; see
+   * {@linkcode CodePage}) or any other TextDecoder label (then input is sent
+   * as UTF-8). Default "utf-8". {@linkcode Expect.setEncoding} changes it.
+   */
+  encoding?: string | number;
 }
 
 /** Per-call options of {@linkcode Expect.expect}. */
@@ -86,7 +92,22 @@ const NOISE_MAX = 1024;
  * takes it, so long outputs cost linear time, not quadratic.
  */
 const ACTIVE = 2 * REGEXP_OVERLAP;
-const encoder = new TextEncoder();
+
+/** The decoder and, for a code page, the encoder of an encoding option. */
+function codecOf(
+  encoding: string | number,
+): { page: CodePage | undefined; decoder: CodePageDecoder } {
+  if (CodePage.has(encoding)) {
+    const page = CodePage.of(encoding);
+    return { page, decoder: page.decoder() };
+  }
+  if (typeof encoding !== "string") {
+    throw new RangeError(
+      `encoding: no code page ${encoding}; use one of ${CodePage.supported.join(", ")}`,
+    );
+  }
+  return { page: undefined, decoder: new TextDecoder(encoding) }; // RangeError for a bad label
+}
 
 function describe(p: Pattern): string {
   return typeof p === "string" ? JSON.stringify(p) : String(p);
@@ -129,7 +150,9 @@ function describe(p: Pattern): string {
 export class Expect implements AsyncDisposable {
   #reader: ReadableStreamDefaultReader<Uint8Array>;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #decoder: TextDecoder;
+  #decoder: CodePageDecoder;
+  #page: CodePage | undefined;
+  #encoding: string;
   #transcript: Transcript;
   #window: number;
   #stripAnsi: boolean;
@@ -169,10 +192,32 @@ export class Expect implements AsyncDisposable {
     this.#stripAnsi = options.stripAnsi ?? true;
     this.#noise = options.noise ?? null;
     this.#transcript = options.transcript ?? new Transcript();
-    this.#decoder = new TextDecoder(options.encoding ?? "utf-8");
+    const codec = codecOf(options.encoding ?? "utf-8");
+    this.#decoder = codec.decoder;
+    this.#page = codec.page;
+    this.#encoding = codec.page?.name ?? String(options.encoding);
     this.#reader = console.readable.getReader();
     this.#writer = console.writable.getWriter();
     this.#pump = this.#read();
+  }
+
+  /** The encoding in use: a code page's name (`"cp850"`, `"utf-8"`) or the TextDecoder label given. */
+  get encoding(): string {
+    return this.#encoding;
+  }
+
+  /**
+   * Decodes what arrives from now on, and encodes what is sent, in
+   * `encoding` (as the `encoding` option; e.g. after `chcp 850`). Text
+   * already received stays as it was decoded; a UTF-8 sequence cut at the
+   * switch becomes U+FFFD.
+   */
+  setEncoding(encoding: string | number): void {
+    const codec = codecOf(encoding);
+    if (!this.#closed && !this.#ended) this.#ingest(this.#decoder.decode());
+    this.#decoder = codec.decoder;
+    this.#page = codec.page;
+    this.#encoding = codec.page?.name ?? String(encoding);
   }
 
   /** The record of this console's traffic. */
@@ -291,18 +336,20 @@ export class Expect implements AsyncDisposable {
     });
   }
 
-  /** Types `data` at the guest (waits for the console to accept it). `secret` keeps it out of the transcript. */
+  /**
+   * Types `data` at the guest (waits for the console to accept it), a string
+   * encoded in the {@linkcode encoding}. `secret` keeps it out of the
+   * transcript. A character the code page cannot carry throws
+   * `UnencodableError` and nothing is typed.
+   */
   async send(data: string | Uint8Array, options: { secret?: boolean } = {}): Promise<void> {
     if (typeof data !== "string" && !(data instanceof Uint8Array)) {
       throw new TypeError("send() takes a string or a Uint8Array");
     }
     if (this.#closed) throw new TypeError("send() on a closed Expect");
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    this.#transcript.record(
-      "in",
-      typeof data === "string" ? data : new TextDecoder().decode(data),
-      options,
-    );
+    const page = this.#page ?? CodePage.of(65001);
+    const bytes = typeof data === "string" ? page.encode(data, { secret: options.secret }) : data;
+    this.#transcript.record("in", typeof data === "string" ? data : page.decode(data), options);
     try {
       await this.#writer.write(bytes);
     } catch (err) {

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
-import { Expect, ExpectTimeoutError, StreamEndedError } from "./mod.ts";
+import { Expect, ExpectTimeoutError, StreamEndedError, UnencodableError } from "./mod.ts";
 
 const enc = new TextEncoder();
 
@@ -166,4 +166,62 @@ Deno.test("expect: send records in the transcript, secrets redacted; close relea
   f.console.readable.getReader().releaseLock();
   f.console.writable.getWriter().releaseLock();
   await assert.rejects(ex.send("x"), TypeError);
+});
+
+/** A console that hands the test its raw bytes, both ways. */
+function byteConsole() {
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  const typed: number[][] = [];
+  const readable = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) }, {
+    highWaterMark: 0,
+  });
+  const writable = new WritableStream<Uint8Array>({ write: (c) => void typed.push([...c]) });
+  return {
+    console: { readable, writable },
+    typed,
+    feed: (b: number[]) => ctl.enqueue(new Uint8Array(b)),
+  };
+}
+
+Deno.test("expect: a cp850 encoding matches and types cp850 text; € throws before any byte", async () => {
+  const f = byteConsole();
+  await using ex = new Expect(f.console, { encoding: "cp850" });
+  assert.equal(ex.encoding, "cp850");
+  // "C:\Users\Müller>" in cp850 (ü is 0x81, not valid UTF-8 on its own).
+  f.feed([...enc.encode("C:\\Users\\M"), 0x81, ...enc.encode("ller>")]);
+  const m = await ex.expect(/\\([^\\]+)>$/, { signal: AbortSignal.timeout(1000) });
+  assert.equal(m.groups[0], "Müller");
+  await ex.send("echo ä ö ü ß\r");
+  assert.deepEqual(f.typed, [[
+    ...enc.encode("echo "),
+    0x84,
+    0x20,
+    0x94,
+    0x20,
+    0x81,
+    0x20,
+    0xe1,
+    0x0d,
+  ]]);
+  await assert.rejects(() => ex.send("echo ä ö ü ß €\r"), UnencodableError);
+  assert.equal(f.typed.length, 1);
+  assert.equal(ex.transcript.entries.filter((e) => e.direction === "in").length, 1);
+});
+
+Deno.test("expect: setEncoding switches both directions from the next chunk", async () => {
+  const f = byteConsole();
+  await using ex = new Expect(f.console);
+  f.feed([0x81, 0x0a]);
+  await ex.expect("\n", { signal: AbortSignal.timeout(1000) });
+  ex.setEncoding(850);
+  f.feed([0x81, 0x0a]);
+  const m = await ex.expect("\n", { signal: AbortSignal.timeout(1000) });
+  assert.equal(m.before, "ü");
+  await ex.send("ü");
+  assert.deepEqual(f.typed, [[0x81]]);
+  ex.setEncoding("utf-8");
+  await ex.send("ü");
+  assert.deepEqual(f.typed[1], [0xc3, 0xbc]);
+  assert.throws(() => ex.setEncoding(932), RangeError);
+  assert.throws(() => ex.setEncoding("no-such-label"), RangeError);
 });

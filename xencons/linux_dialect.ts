@@ -8,6 +8,8 @@ import type { Dialect } from "./dialect.ts";
  * shell. Commands run as `echo <B>; eval '<command>'; echo "<E>:$?"`, so
  * comments, quotes and several lines in the command cannot swallow the end
  * marker; kernel messages (`[  12.345678] ...`) are cut out of the output.
+ * It has no code page step: a Linux console speaks UTF-8 (the session's
+ * `encoding`, UTF-8 by default, decodes it), so `codePage` does nothing here.
  *
  * @example
  * ```ts

@@ -32,7 +32,7 @@ export {
   type RunResult,
   type SessionState,
 } from "./console_session.ts";
-export type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
+export type { AckedLine, CodePageCommands, CommandPlan, Dialect } from "./dialect.ts";
 export {
   CommandAbortedError,
   ExpectTimeoutError,
@@ -41,7 +41,10 @@ export {
   SessionEndedError,
   SessionStateError,
   StreamEndedError,
+  UnencodableError,
+  UnsupportedCodePageError,
 } from "./errors.ts";
+export { CodePage, type CodePageDecoder, type EncodeOptions } from "./code_page.ts";
 export {
   type ConsoleStreams,
   Expect,

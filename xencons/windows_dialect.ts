@@ -82,6 +82,16 @@ function plan(command: string, tag: string): CommandPlan {
 }
 
 /**
+ * The number in what `chcp` printed: `Active code page: 850`, and as
+ * localized Windows says it (`Aktive Codepage: 850.`, `Page de codes
+ * active : 850`, `現在のコード ページ: 932`): the last number of the output.
+ */
+function parseCodePage(output: string): number | undefined {
+  const m = /(\d{3,5})\D*$/.exec(output.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
  * The Windows XENCONS dialect: the monitor's `[ATTACHED]`, the tty helper's
  * `<HOST> login: `, `Password: ` and `Run Elevated [yes|no]: ` prompts, CR as
  * Enter, ^C as Ctrl-Break, `cmd.exe /q /a` behind it. Commands run as
@@ -90,6 +100,9 @@ function plan(command: string, tag: string): CommandPlan {
  * from `echo <X>%ERRORLEVEL%` (ECHO leaves ERRORLEVEL alone). Markers are
  * typed with a caret inside, so the echo of a line never contains one. Lines longer than the
  * helper's 1022 characters are stored in pieces with `set` and expanded.
+ * The console's code page is learned with `chcp` (and set with
+ * `chcp <page> >nul`: the space keeps the page's last digit from reading as a
+ * handle number); its number is read in any language Windows prints it.
  *
  * @example
  * ```ts
@@ -115,6 +128,17 @@ export const windowsDialect: Dialect = {
   noise: /XEN[A-Z]+\|[^\r\n]*\r?\n/g,
   maxLine: HELPER_LINE,
   logout: "exit",
+  codePage: {
+    query: (tag, switchTo) => ({
+      line: `echo ${tag}^B& chcp& ${
+        switchTo === undefined ? "" : `chcp ${switchTo} >nul& `
+      }echo ${tag}^E`,
+      begin: `${tag}B\r\n`,
+      end: `${tag}E\r\n`,
+    }),
+    parse: parseCodePage,
+    set: (page, tag) => ({ line: `chcp ${page} >nul& echo ${tag}^R`, ack: `${tag}R\r\n` }),
+  },
   elevateAnswer: (elevate) => elevate ? "yes" : "no",
   probe: (tag) => ({ line: `echo ${tag}^R`, ack: `${tag}R\r\n` }),
   command: plan,

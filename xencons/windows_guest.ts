@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { CmdShell, windowsDisk } from "./_cmd_shell.ts";
+import { CmdShell, type ConsoleCodePage, windowsDisk } from "./_cmd_shell.ts";
+import { CodePage } from "./code_page.ts";
 import { machineOf } from "./_sim_machine.ts";
 import { ConsoleOutput } from "./_console_output.ts";
 import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
@@ -26,6 +27,15 @@ export interface WindowsGuestOptions extends ConsoleConditions {
   version?: string;
   /** Milliseconds between `ping` replies. Default 1000. */
   pingInterval?: number;
+  /**
+   * The console's code page, as a localized Windows sets it: what its
+   * output is written in and its input read in (850 for most of Western
+   * Europe, 852, 866, 1252, or 65001 for UTF-8). `chcp` shows and changes
+   * it; the change lasts for the guest's console, across logins. A
+   * character the page lacks is written as `?`, as Windows does. Default
+   * 437 (US English).
+   */
+  codePage?: number;
 }
 
 const DEFAULT_ACCOUNTS: Record<string, WindowsAccount> = {
@@ -70,7 +80,8 @@ type Stage = "user" | "password" | "elevate" | "shell";
  *   show one network interface (a Xen MAC, an address on 10.0.0.0/24), and
  *   `dir`, `type`, `cd`, `mkdir` and redirections share one small disk (a
  *   profile per account with a note in `Documents`), kept across logins;
- *   `tasklist`, `cls`, `ver`, and `help`, which lists them all.
+ *   `tasklist`, `cls`, `ver`, `chcp` (the console's code page: see
+ *   `codePage`), and `help`, which lists them all.
  *
  * `latency`, `chunk` and `noise` make the console slow, fragmented or noisy
  * (XENBUS-style driver log lines dropped anywhere in the output).
@@ -99,8 +110,20 @@ export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
   // One disk for the guest's life: what one session makes, the next one sees.
   const disk = windowsDisk(Object.values(accounts).map((a) => a.name), machine);
   const version = options.version ?? "10.0.15063";
-  const out = new ConsoleOutput(options, NOISE);
-  const decoder = new TextDecoder();
+  const codePage: ConsoleCodePage = { page: options.codePage ?? 437 };
+  CodePage.of(codePage.page); // RangeError for a page without a table
+  const out = new ConsoleOutput(
+    options,
+    NOISE,
+    (text) => CodePage.of(codePage.page).encode(text, { replacement: 0x3f }),
+  );
+  let utf8 = new TextDecoder();
+  /** Input bytes in the console's page (UTF-8 keeps a cut sequence for the next read). */
+  const decode = (data: Uint8Array) => {
+    if (codePage.page === 65001) return utf8.decode(data, { stream: true });
+    utf8 = new TextDecoder();
+    return CodePage.of(codePage.page).decode(data);
+  };
   let stage: Stage = "user";
   let buffer = "";
   let user = "";
@@ -144,6 +167,7 @@ export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
       machine,
       write,
       pingInterval: options.pingInterval ?? 1000,
+      codePage,
       exit: () => {
         // cmd.exe ended: the helper's threads end, it exits, the monitor restarts it.
         if (shell === me) queueMicrotask(startHelper);
@@ -220,7 +244,7 @@ export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
       startHelper();
     },
     input(data) {
-      if (running) read(decoder.decode(data, { stream: true }));
+      if (running) read(decode(data));
     },
     stop() {
       if (!running) return;

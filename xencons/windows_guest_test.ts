@@ -307,3 +307,42 @@ Deno.test("windowsGuest: hostname, whoami, set, ipconfig, systeminfo, the hosts 
   assert.match(g.take(), /^cls\r\n\f\r\nC:\\[^\r\n]*>$/); // a form feed, as CLS writes to a pipe
   g.guest.stop();
 });
+
+Deno.test("windowsGuest: a cp850 console writes and reads cp850 bytes; chcp shows and sets the page", async () => {
+  const bytes: number[] = [];
+  const guest = windowsGuest({
+    hostname: "win1",
+    codePage: 850,
+    accounts: { "Müller": { password: "geheim" } },
+  });
+  guest.start({
+    write: (d) => bytes.push(...(typeof d === "string" ? new TextEncoder().encode(d) : d)),
+  });
+  const take = () => bytes.splice(0);
+  const type = (b: number[]) => guest.input(new Uint8Array(b));
+  const ascii = (s: string) => [...new TextEncoder().encode(s)];
+  take();
+  type([0x4d, 0x81, ...ascii("ller\r")]); // "Müller" in cp850
+  type(ascii("geheim\r"));
+  await settle();
+  const login = take();
+  // The prompt's ü is cp850's 0x81 (UTF-8 would be C3 BC).
+  assert.deepEqual(login.slice(-16), [...ascii("C:\\Users\\M"), 0x81, ...ascii("ller>")]);
+  type([...ascii("echo "), 0x84, 0x20, 0xe1, 0x20, 0x0d]); // "echo ä ß "
+  await settle();
+  const echoed = String.fromCharCode(...take()); // one character per byte
+  assert.match(echoed, /\r\n\x84 \xe1 \r\n/);
+  type(ascii("chcp\r"));
+  await settle();
+  assert.match(new TextDecoder().decode(new Uint8Array(take())), /Active code page: 850\r\n/);
+  type(ascii("chcp 65001>nul\r"));
+  await settle();
+  take();
+  type([...ascii("echo "), 0xc3, 0xa4, 0x0d]); // ä in UTF-8 now
+  await settle();
+  assert.match(new TextDecoder().decode(new Uint8Array(take())), /\r\nä\r\n/);
+  type(ascii("chcp 932\r"));
+  await settle();
+  assert.match(new TextDecoder().decode(new Uint8Array(take())), /Invalid code page/);
+  guest.stop();
+});
