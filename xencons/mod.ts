@@ -46,6 +46,11 @@ export {
 } from "./errors.ts";
 export { CodePage, type CodePageDecoder, type EncodeOptions } from "./code_page.ts";
 export {
+  type ConsoleEncodeOptions,
+  ConsoleEncoding,
+  type ConsoleEncodingOptions,
+} from "./console_encoding.ts";
+export {
   type ConsoleStreams,
   Expect,
   type ExpectCallOptions,
