@@ -21,13 +21,7 @@ import {
   type XenHost,
 } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
-import {
-  CodePage,
-  type CodePageDecoder,
-  ConsoleLog,
-  stripAnsi,
-  windowsGuest,
-} from "../xencons/mod.ts";
+import { CodePage, ConsoleEncoding, ConsoleLog, stripAnsi, windowsGuest } from "../xencons/mod.ts";
 import { EXIT, EXIT_HELP, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
 
@@ -101,7 +95,7 @@ function printable(text: string): string {
  * Makes guest output safe for the operator's terminal: ESC and the other C0
  * controls (but CR, LF, TAB, BS), DEL, and the C1 controls U+0080-U+009F
  * (which terminals may obey as CSI, OSC, DCS even when UTF-8 encoded) are
- * shown as text (on the decoded text: see {@linkcode GuestEncoding}).
+ * shown as text (on the decoded text: see {@linkcode ConsoleEncoding}).
  */
 function sanitize(text: string): string {
   let out = "";
@@ -118,93 +112,39 @@ function sanitize(text: string): string {
   return out;
 }
 
-/** chcp's answer in any language: a line that is not a prompt, ending in the page's number. */
-const CHCP_ANSWER = /^[^\d>]*?(\d{3,5})\.?\s*$/;
-/** The echo of a typed `chcp` (at a cmd prompt, or alone). */
-const CHCP_COMMAND = /(?:^|[>&]\s*)chcp(?:\s+\d+)?\s*(?:>\s*nul)?\s*$/i;
-
 /**
- * The guest console's code page between it and a UTF-8 terminal: output
- * decoded for the screen, typed UTF-8 re-encoded for the guest. In auto mode
- * it starts as UTF-8 and takes the page chcp's answer names.
+ * The guest console's code page between it and a UTF-8 terminal
+ * ({@linkcode ConsoleEncoding}), with typed stdin bytes (UTF-8, a character
+ * cut between reads waits for the rest) re-encoded for the guest.
  */
 class GuestEncoding {
-  #page: CodePage;
-  #auto: boolean;
-  #decoder: CodePageDecoder;
+  readonly console: ConsoleEncoding;
   #typed = new TextDecoder();
-  /** Auto mode: the current output line, and whether a chcp's answer comes next. */
-  #line = "";
-  #chcp = false;
-  #answered: (() => void) | undefined;
   #notice: (text: string) => void;
 
   constructor(setting: "auto" | CodePage, notice: (text: string) => void) {
-    this.#auto = setting === "auto";
-    this.#page = setting === "auto" ? CodePage.of("utf-8") : setting;
-    this.#decoder = this.#page.decoder();
     this.#notice = notice;
+    this.console = new ConsoleEncoding(setting, {
+      onPageChange: (page) => notice(`[attach: the guest's code page is ${page.name}]`),
+    });
   }
 
   /** Whether the guest's bytes are UTF-8 already (they can go to the terminal as they are). */
   get utf8(): boolean {
-    return this.#page.id === 65001;
-  }
-
-  /** Guest output as text. Auto mode watches it for chcp's answer. */
-  decode(chunk: Uint8Array): string {
-    const text = this.#decoder.decode(chunk, { stream: true });
-    if (this.#auto) this.#watch(text);
-    return text;
-  }
-
-  #watch(text: string): void {
-    const lines = (this.#line + text).split(/\r?\n|\r(?!$)/);
-    this.#line = lines.pop()!.slice(-256);
-    for (const raw of lines) {
-      const line = stripAnsi(raw);
-      if (this.#chcp && line.trim() !== "") {
-        this.#chcp = false;
-        this.#answered?.();
-        const m = CHCP_ANSWER.exec(line);
-        if (m && CodePage.has(Number(m[1])) && Number(m[1]) !== this.#page.id) {
-          this.#page = CodePage.of(Number(m[1]));
-          this.#decoder = this.#page.decoder();
-          this.#notice(`[attach: the guest's code page is ${this.#page.name}]`);
-        }
-      }
-      if (CHCP_COMMAND.test(line)) this.#chcp = true;
-    }
-  }
-
-  /**
-   * Resolves once no chcp answer is awaited (at most `ms` later): pipe mode
-   * encodes the line after a `chcp` in the page it names.
-   */
-  ready(ms: number): Promise<void> {
-    if (!this.#auto || !this.#chcp) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#answered = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#answered = done;
-    });
+    return this.console.page.id === 65001;
   }
 
   /** Typed bytes (UTF-8) for the guest; a character its page lacks is left out, with a notice. */
   encode(bytes: Uint8Array): Uint8Array {
     if (this.utf8) return bytes;
-    const text = this.#typed.decode(bytes, { stream: true });
-    const bad = this.#page.unencodable(text);
-    if (bad !== undefined) {
-      this.#notice(`[attach: ${bad} is not in code page ${this.#page.id}: not sent]`);
-    }
-    let kept = "";
-    for (const c of text) if (this.#page.unencodable(c) === undefined) kept += c;
-    return this.#page.encode(kept);
+    const page = this.console.page.id;
+    let noticed = false;
+    return this.console.encode(this.#typed.decode(bytes, { stream: true }), {
+      onUnencodable: (c) => {
+        if (!noticed) this.#notice(`[attach: ${c} is not in code page ${page}: not sent]`);
+        noticed = true;
+      },
+    });
   }
 }
 
@@ -450,8 +390,10 @@ async function showOutput(
 ): Promise<void> {
   for await (const chunk of console_.readable) {
     const logged = log?.output(chunk); // the mask sees a prompt before anything typed at it
-    const raw = encoding.utf8 && !plan.sanitize; // UTF-8 to a UTF-8 terminal: as it came
-    const text = encoding.decode(chunk);
+    const utf8 = encoding.utf8;
+    const text = encoding.console.decode(chunk);
+    // UTF-8 to a UTF-8 terminal: as it came (unless a chcp answer in it switched pages)
+    const raw = utf8 && encoding.utf8 && !plan.sanitize;
     watch.seen(text);
     await writeAll(raw ? chunk : encoder.encode(plan.sanitize ? sanitize(text) : text));
     await logged;
@@ -488,7 +430,7 @@ async function typeInput(
         // (the XENCONS helper does): each line waits for the previous one's echo
         // (and, after a chcp, for its answer: the page to type the line in).
         for (const raw of typer.lines(forward)) {
-          await encoding.ready(ECHO_MS);
+          await encoding.console.settled(ECHO_MS);
           const line = encoding.encode(raw);
           const echoed = watch.echo();
           await send(line);
