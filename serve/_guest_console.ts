@@ -5,7 +5,7 @@
 import { connect, type ConsoleMode, type GuestType, type XenConsole } from "../connect.ts";
 import { GuestGoneError, GuestNotFoundError } from "../console_errors.ts";
 import type { XenHost } from "../host.ts";
-import { TypedLines } from "../xencons/mod.ts";
+import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
@@ -19,6 +19,8 @@ export interface GuestConsoleOptions {
   audit: ((entry: AuditEntry) => void) | undefined;
   /** Where guest logs go, if anywhere. */
   logs: GuestLogs | undefined;
+  /** The guests' console code page, or "auto": UTF-8 until a chcp answer names another. */
+  encoding: "auto" | CodePage;
 }
 
 /** Input waiting for the guest beyond this is refused (a guest that does not read). */
@@ -34,6 +36,17 @@ const YIELD_ABOVE = 64 * 1024;
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 /** Above this many bytes not yet written to the log, the pump waits for the disk. */
 const LOG_BEHIND = 1024 * 1024;
+
+const utf8 = new TextEncoder();
+const UTF8 = 65001;
+
+/**
+ * A line TypedLines reports (one character per byte typed) as the UTF-8 text
+ * it was: what the server types into the audit and mask is UTF-8.
+ */
+function typedText(text: string): string {
+  return new TextDecoder().decode(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff));
+}
 
 /** Guest text shown in a reason line: no control characters, bounded. */
 function printable(text: string): string {
@@ -57,6 +70,12 @@ export class GuestConsole {
   #input: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #pendingInput = 0;
   #typed: TypedLines<{ viewer: ViewerInfo; time: Date }>;
+  /**
+   * The guest's code page: its output is decoded in it and goes on (to the
+   * viewers, scrollback, log and audit mask) as UTF-8; viewer input is
+   * encoded in it for the guest (the log and mask get its UTF-8).
+   */
+  #encoding: ConsoleEncoding;
   #abort = new AbortController();
   #task: Promise<void>;
   #log: GuestLog | undefined;
@@ -74,7 +93,18 @@ export class GuestConsole {
     this.guestType = guest.guestType;
     this.#options = options;
     this.#scrollback = new Scrollback(options.scrollback);
-    this.#typed = new TypedLines(({ text, by }) => this.#audit("input", by.viewer, text, by.time));
+    this.#typed = new TypedLines(({ text, by }) =>
+      this.#audit("input", by.viewer, typedText(text), by.time)
+    );
+    this.#encoding = new ConsoleEncoding(options.encoding, {
+      onPageChange: (page) => {
+        const message = {
+          type: "notice" as const,
+          message: `the guest's code page is ${page.name}`,
+        };
+        for (const v of this.#viewers) v.send(message);
+      },
+    });
     this.#task = this.#run();
   }
 
@@ -89,6 +119,7 @@ export class GuestConsole {
       name: this.name,
       guestType: this.guestType,
       mode: this.#mode,
+      codePage: this.#encoding.page.id,
       state: this.#state,
       reason: this.#reason,
       viewers: [...this.#viewers].map((v) => v.info),
@@ -146,9 +177,13 @@ export class GuestConsole {
     if (this.#writer === viewer) this.#setWriter(undefined, viewer);
   }
 
-  /** Input from a viewer: only the keyboard holder's reaches the guest, within its rate. */
-  input(viewer: Viewer, data: Uint8Array): void {
-    if (data.length === 0) return;
+  /**
+   * Input from a viewer: only the keyboard holder's reaches the guest, within
+   * its rate, in the guest's code page (a character the page lacks is left
+   * out, with a notice).
+   */
+  input(viewer: Viewer, text: string): void {
+    if (text.length === 0) return;
     if (this.#writer !== viewer) {
       viewer.send({
         type: "notice",
@@ -162,6 +197,17 @@ export class GuestConsole {
       viewer.send({ type: "notice", message: `input dropped: the console is ${this.#state}` });
       return;
     }
+    let unencodable = 0;
+    const data = this.#encoding.encode(text, { onUnencodable: () => unencodable++ });
+    if (unencodable > 0) {
+      // The characters are not named: it may be a password being typed.
+      viewer.send({
+        type: "notice",
+        message: `${unencodable} character(s) not sent: the guest's code page ` +
+          `${this.#encoding.page.id} has no such character (chcp 65001 switches it to UTF-8)`,
+      });
+    }
+    if (data.length === 0) return;
     if (!viewer.takeInput(data.length)) {
       viewer.send({ type: "notice", message: "input dropped: over the input rate limit" });
       return;
@@ -170,8 +216,12 @@ export class GuestConsole {
       viewer.send({ type: "notice", message: "input dropped: the guest is not reading its input" });
       return;
     }
-    this.#typed.input(data, { viewer: viewer.info, time: new Date() });
-    this.#log?.log.input(data);
+    // The audit's mask and the log see the guest's output as UTF-8: so what is typed.
+    const typed = this.#encoding.page.id === UTF8 || unencodable === 0 && isAscii(data)
+      ? data
+      : this.#typedUtf8(text);
+    this.#typed.input(typed, { viewer: viewer.info, time: new Date() });
+    this.#log?.log.input(typed);
     this.#pendingInput += data.length;
     input.write(data).then(
       () => this.#pendingInput -= data.length,
@@ -295,8 +345,30 @@ export class GuestConsole {
     }
   }
 
-  /** Guest output: into the scrollback, to every viewer that keeps up, and to the audit's mask. */
-  #output(data: Uint8Array<ArrayBuffer>): void {
+  /** What of `text` was sent (the characters the page has), as UTF-8. */
+  #typedUtf8(text: string): Uint8Array {
+    const page = this.#encoding.page;
+    let kept = "";
+    for (const c of text) if (page.unencodable(c) === undefined) kept += c;
+    return utf8.encode(kept);
+  }
+
+  /** Guest output as UTF-8: decoded in the guest's code page (as it came when that is UTF-8). */
+  #transcode(data: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+    const encoding = this.#encoding;
+    if (!encoding.auto && encoding.page.id === UTF8) return data;
+    const before = encoding.page.id;
+    const text = encoding.decode(data);
+    return before === UTF8 && encoding.page.id === UTF8 ? data : utf8.encode(text);
+  }
+
+  /**
+   * Guest output: as UTF-8 into the scrollback, the log, the audit's mask and
+   * to every viewer that keeps up.
+   */
+  #output(raw: Uint8Array<ArrayBuffer>): void {
+    const data = this.#transcode(raw);
+    if (data.length === 0) return;
     this.#scrollback.push(data);
     const log = this.#log;
     if (log !== undefined && this.#logError === undefined) {
@@ -375,4 +447,9 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+function isAscii(data: Uint8Array): boolean {
+  for (const b of data) if (b >= 0x80) return false;
+  return true;
 }

@@ -2,6 +2,7 @@
 
 import type { ConsoleMode } from "../connect.ts";
 import type { XenHost } from "../host.ts";
+import { CodePage } from "../xencons/mod.ts";
 import { presentedToken, randomToken, sameSecret, TOKEN_SYNTAX } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
@@ -63,6 +64,17 @@ export interface ServeConsolesOptions {
   logSize?: number;
   /** With `logDir`: how many rotated files are kept per guest (1-99). Default 4. */
   logKeep?: number;
+  /**
+   * The guests' console code page (what a Windows console's `chcp` sets):
+   * their output is decoded in it and reaches the viewers (and the
+   * scrollback, logs and audit) as UTF-8, and what viewers type is encoded in
+   * it; a character the page lacks is not sent (the viewer gets a notice).
+   * A page's number (`850`) or name (`"cp850"`, `"windows-1252"`), `"utf-8"`,
+   * or `"auto"` (the default): UTF-8 until a guest answers a `chcp` (typed
+   * after logging in to Windows), then the page it names, per guest.
+   * {@linkcode CodePage.supported} lists the pages.
+   */
+  encoding?: "auto" | "utf-8" | number | string;
   /** Closes the server when aborted. */
   signal?: AbortSignal;
 }
@@ -169,7 +181,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * ```
  *
  * @throws {TypeError} a bad token, mode or hostname.
- * @throws {RangeError} a bad port or size.
+ * @throws {RangeError} a bad port or size; an `encoding` without a table.
  * @throws {SystemError} xenstore cannot be reached (no Xen here, not root);
  * `logDir` is missing, not a directory, or a symlink.
  */
@@ -206,6 +218,11 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
   ) {
     throw new TypeError(`logDir must be a directory path, got ${options.logDir}`);
   }
+  const encoding = options.encoding ?? "auto";
+  if (typeof encoding !== "string" && typeof encoding !== "number") {
+    throw new TypeError(`encoding must be "auto" or a code page, got ${encoding}`);
+  }
+  const codePage = encoding === "auto" ? "auto" : CodePage.of(encoding);
   options.signal?.throwIfAborted();
   const logs = options.logDir === undefined
     ? undefined
@@ -217,6 +234,7 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     scrollback,
     audit: options.audit,
     logs,
+    encoding: codePage,
   });
   await directory.start();
 
@@ -242,7 +260,6 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
       inputRate,
       viewerBuffer,
     );
-    const encoder = new TextEncoder();
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       viewers.add(viewer);
@@ -274,7 +291,7 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
           if (typeof message.data !== "string") {
             return viewer.send({ type: "notice", message: "input needs a data string" });
           }
-          return guest.input(viewer, encoder.encode(message.data));
+          return guest.input(viewer, message.data);
         default:
           viewer.send({ type: "notice", message: "unknown message type" });
       }

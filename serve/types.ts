@@ -48,6 +48,12 @@ export interface GuestSummary {
   guestType: GuestType | undefined;
   /** The console mode in use (pty or ring), once attached. */
   mode: "pty" | "ring" | undefined;
+  /**
+   * Its console's code page as the server reads and types it (850, 65001 for
+   * UTF-8): fixed by the `encoding` option, or (`"auto"`) the last a `chcp`
+   * answer named.
+   */
+  codePage: number;
   /** Where its console is: attaching, live, unavailable (see `reason`) or gone. */
   state: GuestState;
   /** Why it is unavailable. */
