@@ -853,13 +853,13 @@ Deno.test("serve: a cp850 guest: auto learns the page from chcp; output and scro
   assert.equal((await guests(server)).find((g) => g.domid === domid)!.codePage, 65001);
   alice.type("chcp\r");
   await alice.waitText(/Active code page: 850\r\n[\s\S]*>$/);
+  alice.type("dir C:\\Users\\Müller\r");
+  await alice.waitText(/Directory of C:\\Users\\Müller\r\n[\s\S]*>$/);
+  assert.doesNotMatch(alice.text, /\ufffd/);
   await alice.waitMessage((m) =>
     m.type === "notice" && /code page is cp850/.test(String(m.message))
   );
   assert.equal((await guests(server)).find((g) => g.domid === domid)!.codePage, 850);
-  alice.type("dir C:\\Users\\Müller\r");
-  await alice.waitText(/Directory of C:\\Users\\Müller\r\n[\s\S]*>$/);
-  assert.doesNotMatch(alice.text, /\ufffd/);
   const before = typed.length;
   for (const key of "echo ä ö ü ß\r") alice.type(key);
   await alice.waitText(/echo ä ö ü ß\r\nä ö ü ß\r\n[\s\S]*>$/);
