@@ -14,6 +14,7 @@
 import type { ConsoleMode } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
 import { type AuditEntry, serveConsoles } from "../serve/mod.ts";
+import { CodePage, windowsGuest } from "../xencons/mod.ts";
 import { EXIT, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
 
@@ -45,7 +46,18 @@ token; the address to open (with it) is printed once at start.
       --log-size BYTES   rotate a guest's log at BYTES (default 1048576):
                          .log -> .log.1 -> ... -> .log.N
       --log-keep N       rotated logs kept per guest (default 4, at most 99)
+      --encoding auto|utf-8|cp850|...
+                         the guests' console code page: their output is shown
+                         as UTF-8 and what viewers type is sent in it (a
+                         character it lacks is not sent). auto (default): per
+                         guest, UTF-8 until it answers a chcp (typed after
+                         logging in to Windows), then that page. Pages: cp437,
+                         cp850, cp852, cp857, cp866, windows-1250, -1251,
+                         -1252, utf-8
       --simulate         serve simulated Windows and Linux guests (no Xen needed)
+      --guest-code-page N
+                         the simulated Windows guest's console code page
+                         (default 437, as US English Windows)
   -h, --help             this text
 
 Stop it with Ctrl-C (exit 130) or SIGTERM (exit 143).`;
@@ -62,7 +74,9 @@ interface ServePlan {
   logDir: string | undefined;
   logSize: number;
   logKeep: number;
+  encoding: "auto" | number;
   simulate: boolean;
+  guestCodePage: number;
 }
 
 function parse(args: string[]): ServePlan | "help" {
@@ -81,7 +95,9 @@ function parse(args: string[]): ServePlan | "help" {
       "log-dir": { type: "string" },
       "log-size": { type: "string" },
       "log-keep": { type: "string" },
+      encoding: { type: "string" },
       simulate: { type: "boolean" },
+      "guest-code-page": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -101,6 +117,23 @@ function parse(args: string[]): ServePlan | "help" {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --log-dir`);
     }
   }
+  const encoding = values.encoding ?? "auto";
+  if (encoding !== "auto" && !CodePage.has(encoding)) {
+    throw new UsageError(
+      `--encoding takes auto or a code page (${CodePage.supported.join(", ")}), got "${encoding}"`,
+    );
+  }
+  if (values["guest-code-page"] !== undefined && !values.simulate) {
+    throw new UsageError("--guest-code-page goes with --simulate");
+  }
+  const guestCodePage = values["guest-code-page"] === undefined
+    ? 437
+    : parseCount("--guest-code-page", values["guest-code-page"], 0, 65535);
+  if (!CodePage.has(guestCodePage)) {
+    throw new UsageError(
+      `--guest-code-page takes one of ${CodePage.supported.join(", ")}, got ${guestCodePage}`,
+    );
+  }
   return {
     hostname: values.hostname ?? "127.0.0.1",
     port: values.port === undefined ? 0 : parseCount("--port", values.port, 0, 65535),
@@ -119,7 +152,9 @@ function parse(args: string[]): ServePlan | "help" {
     logKeep: values["log-keep"] === undefined
       ? 4
       : parseCount("--log-keep", values["log-keep"], 1, 99),
+    encoding: encoding === "auto" ? "auto" : CodePage.of(encoding).id,
     simulate: values.simulate ?? false,
+    guestCodePage,
   };
 }
 
@@ -188,7 +223,10 @@ async function main(args: string[]): Promise<number> {
     audit = await auditSink(plan.audit);
     if (plan.simulate) {
       sim = new SimulatedHost();
-      await sim.createGuest({ name: "sim-windows", program: "windows" });
+      await sim.createGuest({
+        name: "sim-windows",
+        program: (o) => windowsGuest({ ...o, codePage: plan.guestCodePage }),
+      });
       await sim.createGuest({ name: "sim-linux", program: "linux" });
     }
     await using server = await serveConsoles({
@@ -203,6 +241,7 @@ async function main(args: string[]): Promise<number> {
       logDir: plan.logDir,
       logSize: plan.logSize,
       logKeep: plan.logKeep,
+      encoding: plan.encoding,
     });
     if (token === undefined) console.log(`${server.url}?token=${server.token}`);
     else console.log(`${server.url} (open it with ?token= and the token in ${plan.tokenFile})`);

@@ -57,6 +57,7 @@ Deno.test("serve.ts: --help, and bad options are one-line usage errors (255)", a
   const help = await output(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.out, /--token-file FILE/);
+  assert.match(help.out, /--encoding auto\|utf-8\|cp850/);
   for (
     const [args, said] of [
       [["--port", "70000"], /--port takes a whole number from 0 to 65535/],
@@ -65,6 +66,9 @@ Deno.test("serve.ts: --help, and bad options are one-line usage errors (255)", a
       [["--bogus"], /unknown option --bogus/],
       [["--log-size", "4096"], /--log-size goes with --log-dir/],
       [["--log-dir", "/tmp", "--log-keep", "100"], /--log-keep takes a whole number from 1 to 99/],
+      [["--encoding", "cp932"], /--encoding takes auto or a code page \(437, 850/],
+      [["--guest-code-page", "850"], /--guest-code-page goes with --simulate/],
+      [["--simulate", "--guest-code-page", "932"], /--guest-code-page takes one of 437, 850/],
     ] as const
   ) {
     const r = await output([...args]);
