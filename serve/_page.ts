@@ -20,7 +20,7 @@ export const PAGE_HTML = `<!doctype html>
   <h1>Guests</h1>
   <label>You are <input id="me" maxlength="32" autocomplete="off" spellcheck="false"></label>
   <table>
-    <thead><tr><th>Name</th><th>Id</th><th>Kind</th><th>Mode</th><th>State</th><th>Viewers</th><th>Keyboard</th></tr></thead>
+    <thead><tr><th>Name</th><th>Id</th><th>Kind</th><th>Mode</th><th title="the console's code page, as the server reads and types it">Page</th><th>State</th><th>Viewers</th><th>Keyboard</th></tr></thead>
     <tbody id="guests"></tbody>
   </table>
   <p id="status"></p>
@@ -128,6 +128,7 @@ function row(g) {
     cell(String(g.domid)),
     cell(g.guestType ?? "?"),
     cell(g.mode ?? "-"),
+    cell(g.codePage === 65001 ? "utf-8" : String(g.codePage), "page"),
     state,
     viewers,
     cell(g.writer ? who(g.writer) : "-"),

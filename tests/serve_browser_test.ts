@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../sim/mod.ts";
 import { serveConsoles } from "../serve/mod.ts";
+import { windowsGuest } from "../xencons/mod.ts";
 import { have, skipUnless } from "./_peers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -77,7 +78,16 @@ Deno.test({
     chromium: { launch(o: object): Promise<Browser> };
   };
   await using host = new SimulatedHost();
-  const win = await host.createGuest({ name: "win1", program: "windows" });
+  // a German Windows: console code page 850, a user named Müller
+  const win = await host.createGuest({
+    name: "win1",
+    program: (o) =>
+      windowsGuest({
+        ...o,
+        codePage: 850,
+        accounts: { Administrator: { password: "xenpv" }, "Müller": { password: "x" } },
+      }),
+  });
   const deb = await host.createGuest({ name: "deb1", program: "linux" });
   const logDir = await Deno.makeTempDir();
   await using server = await serveConsoles({ host, logDir });
@@ -111,7 +121,7 @@ Deno.test({
     await terminalShows(alice, /WIN1 login: $/m);
     await alice.click("#take");
     await alice.waitForFunction(
-      `document.querySelector("#keyboard").textContent.includes("(you)")`,
+      `() => document.querySelector("#keyboard").textContent.includes("(you)")`,
     );
     await alice.click("#terminal");
     await alice.keyboard.type("Administrator");
@@ -123,6 +133,20 @@ Deno.test({
     await alice.keyboard.type("ver");
     await alice.keyboard.press("Enter");
     await terminalShows(alice, /Microsoft Windows \[Version 10\.0\.15063\]/);
+    // chcp tells the server the page (850): the guest's bytes reach xterm.js as UTF-8
+    // and what is typed reaches the guest in cp850
+    await alice.keyboard.type("chcp");
+    await alice.keyboard.press("Enter");
+    await terminalShows(alice, /^Active code page: 850$/m);
+    await alice.keyboard.type("dir /b C:\\Users");
+    await alice.keyboard.press("Enter");
+    await terminalShows(alice, /^Müller$/m);
+    await alice.keyboard.type("dir /b C:\\Users\\Müller");
+    await alice.keyboard.press("Enter");
+    await terminalShows(alice, /^Documents$/m);
+    await alice.waitForFunction(
+      `() => document.querySelector("tr.current td.page")?.textContent === "850"`,
+    );
     // the page links the guest's log: plain text, the password masked
     assert.equal(await alice.evaluate<boolean>(`document.querySelector("#log").hidden`), false);
     const log = await alice.evaluate<string>(
@@ -138,16 +162,16 @@ Deno.test({
     await bob.press("#me", "Enter");
     await terminalShows(bob, /Microsoft Windows \[Version 10\.0\.15063\]/);
     await bob.waitForFunction(
-      `document.querySelector("#keyboard").textContent.startsWith("alice")`,
+      `() => document.querySelector("#keyboard").textContent.startsWith("alice")`,
     );
     await bob.click("#terminal");
     await bob.keyboard.type("hostname");
     await bob.waitForFunction(
-      `document.querySelector("#notice").textContent.includes("read-only")`,
+      `() => document.querySelector("#notice").textContent.includes("read-only")`,
     );
     await bob.click("#take");
     await alice.waitForFunction(
-      `document.querySelector("#keyboard").textContent.startsWith("bob")`,
+      `() => document.querySelector("#keyboard").textContent.startsWith("bob")`,
     );
     await bob.click("#terminal");
     await bob.keyboard.type("hostname");
