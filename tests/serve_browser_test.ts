@@ -26,7 +26,6 @@ interface Page {
   fill(selector: string, value: string): Promise<void>;
   press(selector: string, key: string): Promise<void>;
   textContent(selector: string): Promise<string | null>;
-  waitForFunction(fn: string, arg?: unknown, options?: { timeout: number }): Promise<unknown>;
   waitForSelector(selector: string, options?: { timeout: number }): Promise<unknown>;
   evaluate<T>(fn: string): Promise<T>;
   keyboard: { type(text: string): Promise<void>; press(key: string): Promise<void> };
@@ -50,19 +49,24 @@ const TERMINAL_TEXT = `(() => {
   return lines.join("\\n");
 })()`;
 
+/** Polls `expression` in the page (evaluated through the DevTools protocol, as CSP allows) until it is truthy. */
+async function until(page: Page, expression: string, timeout = 10000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await page.evaluate<unknown>(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Waits until the terminal shows `pattern`; fails with what it shows. */
 async function terminalShows(page: Page, pattern: RegExp, timeout = 10000): Promise<void> {
-  try {
-    await page.waitForFunction(
-      `(source) => new RegExp(source).test(${TERMINAL_TEXT})`,
-      pattern.source,
-      { timeout },
-    );
-  } catch (err) {
-    const text = await page.evaluate<string>(TERMINAL_TEXT).catch(() => "?");
-    throw new Error(`the terminal never showed ${pattern}; it shows:\n${text.trimEnd()}`, {
-      cause: err,
-    });
+  const deadline = Date.now() + timeout;
+  let text = "";
+  while (!pattern.test(text = await page.evaluate<string>(TERMINAL_TEXT))) {
+    if (Date.now() > deadline) {
+      throw new Error(`the terminal never showed ${pattern}; it shows:\n${text.trimEnd()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -120,9 +124,7 @@ Deno.test({
     await alice.click(`tr[data-domid="${win.domid}"]`);
     await terminalShows(alice, /WIN1 login: $/m);
     await alice.click("#take");
-    await alice.waitForFunction(
-      `() => document.querySelector("#keyboard").textContent.includes("(you)")`,
-    );
+    await until(alice, `document.querySelector("#keyboard").textContent.includes("(you)")`);
     await alice.click("#terminal");
     await alice.keyboard.type("Administrator");
     await alice.keyboard.press("Enter");
@@ -144,9 +146,7 @@ Deno.test({
     await alice.keyboard.type("dir /b C:\\Users\\Müller");
     await alice.keyboard.press("Enter");
     await terminalShows(alice, /^Documents$/m);
-    await alice.waitForFunction(
-      `() => document.querySelector("tr.current td.page")?.textContent === "850"`,
-    );
+    await until(alice, `document.querySelector("tr.current td.page")?.textContent === "850"`);
     // the page links the guest's log: plain text, the password masked
     assert.equal(await alice.evaluate<boolean>(`document.querySelector("#log").hidden`), false);
     const log = await alice.evaluate<string>(
@@ -161,18 +161,12 @@ Deno.test({
     await bob.fill("#me", "bob");
     await bob.press("#me", "Enter");
     await terminalShows(bob, /Microsoft Windows \[Version 10\.0\.15063\]/);
-    await bob.waitForFunction(
-      `() => document.querySelector("#keyboard").textContent.startsWith("alice")`,
-    );
+    await until(bob, `document.querySelector("#keyboard").textContent.startsWith("alice")`);
     await bob.click("#terminal");
     await bob.keyboard.type("hostname");
-    await bob.waitForFunction(
-      `() => document.querySelector("#notice").textContent.includes("read-only")`,
-    );
+    await until(bob, `document.querySelector("#notice").textContent.includes("read-only")`);
     await bob.click("#take");
-    await alice.waitForFunction(
-      `() => document.querySelector("#keyboard").textContent.startsWith("bob")`,
-    );
+    await until(alice, `document.querySelector("#keyboard").textContent.startsWith("bob")`);
     await bob.click("#terminal");
     await bob.keyboard.type("hostname");
     await bob.keyboard.press("Enter");
