@@ -25,6 +25,10 @@ export interface ConsoleEncodeOptions {
 const CHCP_ANSWER = /^[^\d>]*?(\d{3,5})\.?\s*$/;
 /** The echo of a typed `chcp` (at a cmd prompt, or alone). */
 const CHCP_COMMAND = /(?:^|[>&]\s*)chcp(?:\s+\d+)?\s*(?:>\s*nul)?\s*$/i;
+/** What a line holding a chcp command holds. */
+const CHCP = /chcp/i;
+/** Bytes as one character each: to look for ASCII in any page's bytes. */
+const latin1 = new TextDecoder("latin1");
 /** The longest unfinished output line kept to watch for chcp. */
 const LINE_KEPT = 256;
 
@@ -120,6 +124,11 @@ export class ConsoleEncoding {
    */
   decode(chunk: Uint8Array): string {
     if (!this.#auto) return this.#decoder.decode(chunk, { stream: true });
+    if (!this.#chcp && !this.#mentionsChcp(latin1.decode(chunk))) {
+      const text = this.#decoder.decode(chunk, { stream: true });
+      this.#watch(text);
+      return text;
+    }
     // Decode up to each line end, so a page switch applies from the next line on.
     let text = "";
     let from = 0;
@@ -175,7 +184,20 @@ export class ConsoleEncoding {
     });
   }
 
+  /** Whether `text` (after the current line) may hold a chcp. ASCII is the same in every page. */
+  #mentionsChcp(text: string): boolean {
+    return CHCP.test(this.#line.slice(-3) + text);
+  }
+
   #watch(text: string): void {
+    if (!this.#chcp && !this.#mentionsChcp(text)) {
+      // the common case, quick: no chcp to see, only the current line to keep
+      const all = this.#line + text;
+      const end = all.endsWith("\r") ? all.length - 1 : all.length;
+      const cut = Math.max(all.lastIndexOf("\n", end - 1), all.lastIndexOf("\r", end - 1));
+      this.#line = all.slice(Math.max(cut + 1, all.length - LINE_KEPT));
+      return;
+    }
     const lines = (this.#line + text).split(/\r?\n|\r(?!$)/);
     this.#line = lines.pop()!.slice(-LINE_KEPT);
     for (const raw of lines) {
