@@ -10,6 +10,8 @@
 //     what a bounded blocking wait could reach) <-> C echo server
 //   - C client <-> Deno echo server (Deno.listen, Deno's own unix socket)
 //   - C client <-> Deno echo server over our libc transport
+//   - Deno client <-> Deno echo server, both on Deno's sockets (the fast
+//     path's floor), and the synchronous client against it
 // So the cost of Deno's wake-ups is seen apart from our protocol code.
 // Each pair runs `--rounds` times (interleaved); the median round is shown.
 //
@@ -223,6 +225,8 @@ const pairs: [string, "c" | "deno" | "libc", (path: string) => Promise<number>][
   ["sync FFI poll()+read (blocks the loop) <-> C echo", "c", blockingClient],
   ["C client <-> Deno.listen echo", "deno", cClient],
   ["C client <-> libc transport echo", "libc", cClient],
+  ["Deno.connect client <-> Deno.listen echo", "deno", denoClient],
+  ["sync FFI poll()+read <-> Deno.listen echo", "deno", blockingClient],
 ];
 const results: number[][] = pairs.map(() => []);
 for (let r = 0; r < rounds; r++) {
