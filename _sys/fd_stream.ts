@@ -161,8 +161,9 @@ export class FdStream {
   /**
    * Waits up to `timeoutUs` microseconds for bytes, blocking this thread in
    * ppoll() (the kernel sleeps; nothing spins), then reads what came. The
-   * bytes, `null` at end of stream (or closed), or `undefined` when nothing
-   * came in time. It blocks the event loop for at most the timeout (plus the
+   * bytes (a view of the stream's read buffer, valid until the next read),
+   * `null` at end of stream (or closed), or `undefined` when nothing came in
+   * time. It blocks the event loop for at most the timeout (plus the
    * kernel's timer slack, ~50 µs): callers bound and opt into it.
    */
   readWithin(timeoutUs: number): Uint8Array | null | undefined {
@@ -180,7 +181,8 @@ export class FdStream {
     view.setBigInt64(8, BigInt(Math.floor(timeoutUs / 1e6)), true);
     view.setBigInt64(16, BigInt(Math.floor(timeoutUs % 1e6) * 1000), true);
     if (this.#libc.ppoll(this.#syncPollfd!, 1n, this.#syncTimespec!, null) <= 0) return undefined; // timeout, EINTR
-    return this.tryRead();
+    const n = this.#readSome(this.#readBuffer);
+    return n === undefined || n === null ? n : this.#readBuffer.subarray(0, n);
   }
 
   /** One read(2) into `target`: bytes read, `null` at end, `undefined` for EAGAIN. */

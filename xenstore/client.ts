@@ -248,30 +248,24 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     }
     const reqId = this.#allocateReqId();
     return new Promise<Uint8Array>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      const settle = () => {
-        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-      };
-      this.#pending.set(reqId, {
-        type,
-        path: options.path,
-        resolve: (p) => {
-          settle();
-          resolve(p);
-        },
-        reject: (e) => {
-          settle();
-          reject(e);
-        },
-      });
+      const pending: Pending = { type, path: options.path, resolve, reject };
       if (signal !== undefined) {
-        onAbort = () => {
+        const onAbort = () => {
           // The reply, if it comes, is dropped: its req_id is no longer pending.
           this.#pending.delete(reqId);
           reject(signal.reason);
         };
+        pending.resolve = (p) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(p);
+        };
+        pending.reject = (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        };
         signal.addEventListener("abort", onAbort, { once: true });
       }
+      this.#pending.set(reqId, pending);
       this.#enqueue({ type, reqId, txId, payload });
       // With blocking waits, the flush decides (it may read the reply itself).
       if (this.#blockingStream === undefined) this.#ensureReading();
@@ -389,6 +383,10 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     const pending = this.#pending.get(m.reqId);
     if (pending === undefined) return; // abandoned (aborted) request
     this.#pending.delete(m.reqId);
+    if (m.type === pending.type) {
+      pending.resolve(m.payload);
+      return;
+    }
     const op = messageTypeName(pending.type);
     if (m.type === MessageType.ERROR) {
       const [code] = splitPayload(m.payload);
@@ -399,12 +397,10 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
       } else {
         pending.reject(new XenstoreError(code, { op, path: pending.path }));
       }
-    } else if (m.type !== pending.type) {
+    } else {
       pending.reject(
         new XenstoreProtocolError(`reply to ${op} has type ${messageTypeName(m.type)}`),
       );
-    } else {
-      pending.resolve(m.payload);
     }
   }
 

@@ -194,20 +194,47 @@ function putU32(out: Uint8Array, at: number, v: number): void {
  * ```
  */
 export function payloadOf(parts: readonly (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
-  const chunks = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
+  // Paths and values are mostly ASCII: copied straight in, no encoder call.
+  const last = parts.length - 1;
   let size = 0;
-  chunks.forEach((c, i) => {
-    const raw = parts[i] instanceof Uint8Array && i === parts.length - 1;
-    size += c.length + (raw ? 0 : 1);
-  });
+  for (let i = 0; i <= last; i++) {
+    const p = parts[i];
+    if (typeof p === "string") {
+      for (let j = 0; j < p.length; j++) if (p.charCodeAt(j) >= 0x80) return encodedPayload(parts);
+      size += p.length + 1;
+    } else {
+      size += p.length + (i === last ? 0 : 1);
+    }
+  }
   const out = new Uint8Array(size);
   let at = 0;
-  chunks.forEach((c, i) => {
-    out.set(c, at);
-    at += c.length;
-    const raw = parts[i] instanceof Uint8Array && i === parts.length - 1;
-    if (!raw) out[at++] = 0;
-  });
+  for (let i = 0; i <= last; i++) {
+    const p = parts[i];
+    if (typeof p === "string") {
+      for (let j = 0; j < p.length; j++) out[at++] = p.charCodeAt(j);
+      at++; // the NUL (out is zero-filled)
+    } else {
+      out.set(p, at);
+      at += p.length + (i === last ? 0 : 1);
+    }
+  }
+  return out;
+}
+
+/** payloadOf for parts with non-ASCII text. */
+function encodedPayload(parts: readonly (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
+  const last = parts.length - 1;
+  const chunks = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
+  let size = 0;
+  for (let i = 0; i <= last; i++) {
+    size += chunks[i].length + (typeof parts[i] !== "string" && i === last ? 0 : 1);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i <= last; i++) {
+    out.set(chunks[i], at);
+    at += chunks[i].length + (typeof parts[i] !== "string" && i === last ? 0 : 1);
+  }
   return out;
 }
 
