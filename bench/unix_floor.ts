@@ -193,17 +193,15 @@ async function cClient(path: string): Promise<number> {
 
 /** Starts an echo server process; resolves once it listens. */
 async function startServer(kind: "c" | "deno" | "libc", path: string) {
-  const [cmd, argv] = kind === "c"
-    ? [`${build}/unix_echo`, ["server", path]]
-    : [Deno.execPath(), [
-      "run",
-      "--allow-all",
-      import.meta.filename!,
-      "--serve",
-      path,
-      "--via",
-      kind,
-    ]];
+  const [cmd, argv] = kind === "c" ? [`${build}/unix_echo`, ["server", path]] : [Deno.execPath(), [
+    "run",
+    "--allow-all",
+    import.meta.filename!,
+    "--serve",
+    path,
+    "--via",
+    kind,
+  ]];
   const child = new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "inherit" }).spawn();
   const reader = child.stdout.getReader();
   await reader.read();
