@@ -234,12 +234,18 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     if (this.#error !== undefined) return Promise.reject(this.#error);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    let payload: Uint8Array;
+    // Text requests (the usual kind) are encoded straight into the outbox.
+    const textSize = asciiTextSize(parts);
+    let payload: Uint8Array | undefined;
     try {
-      payload = payloadOf(parts);
-      if (payload.length > this.maxPayload) {
+      if (type >>> 0 !== type || txId >>> 0 !== txId) {
+        throw new RangeError(`xenstore type and txId must be u32s, got ${type} and ${txId}`);
+      }
+      if (textSize < 0) payload = payloadOf(parts);
+      const size = payload?.length ?? textSize;
+      if (size > this.maxPayload) {
         throw new RangeError(
-          `xenstore ${messageTypeName(type)} payload is ${payload.length} bytes; ` +
+          `xenstore ${messageTypeName(type)} payload is ${size} bytes; ` +
             `the limit is ${this.maxPayload}`,
         );
       }
@@ -266,7 +272,12 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
         signal.addEventListener("abort", onAbort, { once: true });
       }
       this.#pending.set(reqId, pending);
-      this.#enqueue({ type, reqId, txId, payload });
+      if (payload === undefined) {
+        this.#outbox.pushText(type, reqId, txId, parts as readonly string[], textSize);
+      } else {
+        this.#outbox.push({ type, reqId, txId, payload });
+      }
+      this.#scheduleFlush();
       // With blocking waits, the flush decides (it may read the reply itself).
       if (this.#blockingStream === undefined) this.#ensureReading();
     });
@@ -281,8 +292,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
   }
 
   // Requests issued in one turn of the event loop leave in one write.
-  #enqueue(message: Message): void {
-    this.#outbox.push(message);
+  #scheduleFlush(): void {
     if (!this.#flushing) {
       this.#flushing = true;
       queueMicrotask(() => this.#flush());
@@ -317,7 +327,10 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
    * socket did not take (the caller writes them the usual way).
    */
   #sendAndWait(stream: FdStream): Uint8Array | undefined {
-    if (this.#reading || this.#pending.size !== 1 || this.closed || servingHere()) return;
+    if (
+      this.#reading || this.#pending.size !== 1 || this.#outbox.empty || this.closed ||
+      servingHere()
+    ) return;
     if (this.#pause > 0) {
       this.#pause--;
       return;
@@ -828,6 +841,21 @@ export class XenstoreTransaction extends XenstoreOperations implements AsyncDisp
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.#ended) await this.abort().catch(() => {});
   }
+}
+
+/**
+ * The payload size of `parts` when all are ASCII strings (each followed by a
+ * NUL, as payloadOf builds them), else -1.
+ */
+function asciiTextSize(parts: readonly (string | Uint8Array)[]): number {
+  let size = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (typeof part !== "string") return -1;
+    for (let j = 0; j < part.length; j++) if (part.charCodeAt(j) >= 0x80) return -1;
+    size += part.length + 1;
+  }
+  return size;
 }
 
 function isConflict(err: unknown): boolean {

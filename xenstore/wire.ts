@@ -172,6 +172,10 @@ function checkU32(name: string, v: number): void {
   }
 }
 
+function getU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | bytes[at + 1] << 8 | bytes[at + 2] << 16 | bytes[at + 3] << 24) >>> 0;
+}
+
 function putU32(out: Uint8Array, at: number, v: number): void {
   out[at] = v & 0xff;
   out[at + 1] = (v >>> 8) & 0xff;
@@ -332,6 +336,22 @@ export class MessageDecoder {
     const out: Message[] = [];
     let at = 0;
     while (at < chunk.length) {
+      // A whole message in the chunk (the usual case): no copy of its header.
+      if (
+        this.#payload === undefined && this.#headerFill === 0 && chunk.length - at >= HEADER_SIZE
+      ) {
+        const len = getU32(chunk, at + 12);
+        if (len <= PAYLOAD_MAX && chunk.length - at - HEADER_SIZE >= len) {
+          out.push({
+            type: getU32(chunk, at),
+            reqId: getU32(chunk, at + 4),
+            txId: getU32(chunk, at + 8),
+            payload: chunk.slice(at + HEADER_SIZE, at + HEADER_SIZE + len),
+          });
+          at += HEADER_SIZE + len;
+          continue;
+        }
+      }
       if (this.#payload === undefined) {
         const take = Math.min(HEADER_SIZE - this.#headerFill, chunk.length - at);
         this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
