@@ -25,7 +25,7 @@ const here = new URL(".", import.meta.url).pathname;
 const socket = `/tmp/xenpv-bench-${Deno.pid}.sock`;
 const node = "/bench/value";
 /** The bound of the blocking waits measured (`blockingWaitUs`). */
-const BLOCKING_US = 500;
+const BLOCKING_US = 5000;
 
 async function sh(cmd: string, argv: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(cmd, { args: argv, env, stdout: "piped", stderr: "piped" })
