@@ -116,6 +116,43 @@ Deno.test("blockingWaitUs: a reply that does not come in time is awaited the usu
   }
 });
 
+Deno.test("blockingWaitUs: a reply split across reads is finished the usual way", async () => {
+  // A server process that sends each reply's header, then its payload 30 ms later:
+  // the blocking wait gets the header only.
+  const path = socketPath("blocking-split");
+  const script = `
+    const listener = Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} });
+    console.log("ready");
+    const conn = await listener.accept();
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      const request = buf.slice(0, n); // a READ, echoed as its reply
+      await conn.write(request.subarray(0, 16));
+      await new Promise((r) => setTimeout(r, 30));
+      await conn.write(request.subarray(16));
+    }
+    listener.close();
+  `;
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+  }).spawn();
+  const reader = server.stdout.getReader();
+  await reader.read();
+  reader.releaseLock();
+  await server.stdout.cancel();
+  try {
+    await using client = await XenstoreClient.connect({ path, blockingWaitUs: 10000 });
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await within(1000, client.readString("/split")), "/split\0");
+    }
+  } finally {
+    await stop(server, path);
+  }
+});
+
 Deno.test("blockingWaitUs: the server gone is XenstoreClosedError", async () => {
   const path = socketPath("blocking-gone");
   const server = await startXenstored(path);
