@@ -43,7 +43,7 @@ export interface XenstoreConnectOptions {
    * set, the client then writes the request and waits for the reply in the
    * kernel (`ppoll()`: the thread sleeps, it does not spin), as libxenstore
    * does, instead of through the event loop: one request at a time measured
-   * 1.3-1.6x faster. A reply that does not come in time is awaited the
+   * 1.2-1.5x faster. A reply that does not come in time is awaited the
    * usual way, so the event loop stalls at most this long per request; after
    * 3 such misses in a row the next 256 requests do not block. It never
    * blocks while this process itself serves xenstore on a socket
