@@ -62,6 +62,10 @@ export class FdStream {
   #closing: Promise<void> | undefined;
   #eof = false;
   #readBuffer = new Uint8Array(READ_CHUNK);
+  /** readWithin()'s pollfd and timespec, made on its first use. */
+  #syncView: DataView | undefined;
+  #syncPollfd: Uint8Array<ArrayBuffer> | undefined;
+  #syncTimespec: Uint8Array<ArrayBuffer> | undefined;
 
   constructor(libc: Libc, fd: number, options: FdStreamOptions) {
     this.#libc = libc;
@@ -152,6 +156,33 @@ export class FdStream {
     if (this.#closed || this.#eof) return null;
     const n = this.#readSome(this.#readBuffer);
     return n === undefined || n === null ? n : this.#readBuffer.slice(0, n);
+  }
+
+  /**
+   * Waits up to `timeoutUs` microseconds for bytes, blocking this thread in
+   * ppoll() (the kernel sleeps; nothing spins), then reads what came. The
+   * bytes (a view of the stream's read buffer, valid until the next read),
+   * `null` at end of stream (or closed), or `undefined` when nothing came in
+   * time. It blocks the event loop for at most the timeout (plus the
+   * kernel's timer slack, ~50 µs): callers bound and opt into it.
+   */
+  readWithin(timeoutUs: number): Uint8Array | null | undefined {
+    if (this.#closed || this.#eof) return null;
+    if (this.#syncView === undefined) {
+      const buffer = new ArrayBuffer(24);
+      this.#syncView = new DataView(buffer);
+      this.#syncPollfd = new Uint8Array(buffer, 0, 8);
+      this.#syncTimespec = new Uint8Array(buffer, 8, 16);
+    }
+    const view = this.#syncView;
+    view.setInt32(0, this.#fd, true);
+    view.setInt16(4, POLLIN, true);
+    view.setInt16(6, 0, true);
+    view.setBigInt64(8, BigInt(Math.floor(timeoutUs / 1e6)), true);
+    view.setBigInt64(16, BigInt(Math.floor(timeoutUs % 1e6) * 1000), true);
+    if (this.#libc.ppoll(this.#syncPollfd!, 1n, this.#syncTimespec!, null) <= 0) return undefined; // timeout, EINTR
+    const n = this.#readSome(this.#readBuffer);
+    return n === undefined || n === null ? n : this.#readBuffer.subarray(0, n);
   }
 
   /** One read(2) into `target`: bytes read, `null` at end, `undefined` for EAGAIN. */

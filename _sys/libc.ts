@@ -19,6 +19,7 @@ const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  ppoll: { parameters: ["buffer", "u64", "buffer", "pointer"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },

@@ -186,6 +186,44 @@ rows.push(
   ],
 );
 
+// xenstore with blocking waits (opt-in `blockingWaitUs`), against the same
+// server as the fast-path rows; and the unix-socket floor under one request.
+const [floor] = await run("unix_floor.ts", "--rounds", "5") as unknown as {
+  floor: Record<string, number>;
+}[];
+const us = (opsPerSec: number) => n(1e6 / opsPerSec, 1);
+rows.splice(
+  3,
+  0,
+  [
+    "xenstore READ, sequential, blocking waits (opt-in, 5 ms bound; libc), vs libxenstore (C), fast-path server",
+    `${n(xs.fast.block)} / ${n(xs.fast.libxenstore)} ops/s`,
+    x(xs.fast.block / xs.fast.libxenstore),
+    ">= 1x",
+    met(xs.fast.block >= xs.fast.libxenstore),
+  ],
+  [
+    "same, vs pyxs",
+    `${n(xs.fast.block)} / ${n(xs.fast.pyxs)} ops/s`,
+    x(xs.fast.block / xs.fast.pyxs),
+    ">= 1.5x",
+    met(xs.fast.block >= 1.5 * xs.fast.pyxs),
+  ],
+  [
+    "unix socket round trip, 48 bytes (bench/unix_floor.ts): C <-> C / Deno.connect <-> C / blocking FFI <-> C / C <-> Deno.listen / Deno <-> Deno",
+    [
+      "C client <-> C echo",
+      "Deno.connect client <-> C echo",
+      "sync FFI poll()+read (blocks the loop) <-> C echo",
+      "C client <-> Deno.listen echo",
+      "Deno.connect client <-> Deno.listen echo",
+    ].map((k) => us(floor.floor[k])).join(" / ") + " µs",
+    "-",
+    "-",
+    "-",
+  ],
+);
+
 const table = [
   `One run of \`deno task bench\`, ${new Date().toISOString().slice(0, 10)}, this project's ` +
   "2-core machine (noisy: ratios move by 10-30% between runs).",

@@ -3,7 +3,9 @@
 // process), three clients in turn, same node, same machine, one run, twice:
 // on the fast path (server and client granted Deno's own unix sockets) and
 // through libc only (`--allow-ffi`, what every program may rely on):
-//   - xenpv's client, sequential and with 64 requests in flight
+//   - xenpv's client, sequential and with 64 requests in flight, and
+//     sequential with blocking waits (`blockingWaitUs`, over libc: the
+//     client's own transport then, whichever way the server listens)
 //   - libxenstore (bench/xs_bench.c, built here against libxen-dev)
 //   - pyxs (python3-pyxs)
 // Prints ops/s and ratios, and a BENCH_JSON line for bench/report.ts, which
@@ -22,6 +24,8 @@ const count = Number(args.values.count);
 const here = new URL(".", import.meta.url).pathname;
 const socket = `/tmp/xenpv-bench-${Deno.pid}.sock`;
 const node = "/bench/value";
+/** The bound of the blocking waits measured (`blockingWaitUs`). */
+const BLOCKING_US = 5000;
 
 async function sh(cmd: string, argv: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(cmd, { args: argv, env, stdout: "piped", stderr: "piped" })
@@ -66,7 +70,27 @@ const build = `${here}.build`;
 await Deno.mkdir(build, { recursive: true });
 await sh("cc", ["-O2", "-o", `${build}/xs_bench`, `${here}xs_bench.c`, "-lxenstore"]);
 
-/** One round: our client (sequential, 64 in flight), libxenstore and pyxs against one server. */
+/** Our client's sequential READ rate, `n` requests. */
+async function sequential(client: XenstoreClient, n: number): Promise<number> {
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await client.read(node);
+  return (performance.now() - t) / 1000;
+}
+
+/** Seconds libxenstore takes for `n` sequential READs. */
+async function libxenstore(n: number): Promise<number> {
+  const [ops, secs] = (await sh(`${build}/xs_bench`, [node, String(n)], { XENSTORED_PATH: socket }))
+    .trim().split(/\s+/).map(Number);
+  return ops === n ? secs : NaN;
+}
+
+/**
+ * One round against one server: our client (sequential, with blocking
+ * waits, 64 in flight), libxenstore and pyxs. The server is warmed up first
+ * (its JIT), and the sequential runs of our client (both ways) and of
+ * libxenstore alternate in two halves, so that a slow spell of the shared
+ * machine falls on all of them alike.
+ */
 async function round(fast: boolean): Promise<Record<string, number>> {
   const server = await startServer(fast);
   const out: Record<string, number> = {};
@@ -75,13 +99,22 @@ async function round(fast: boolean): Promise<Record<string, number>> {
       path: socket,
       transport: fast ? "deno" : "libc",
     });
+    const blocking = await XenstoreClient.connect({ path: socket, blockingWaitUs: BLOCKING_US });
     await client.write(node, "x".repeat(32));
-    for (let i = 0; i < 500; i++) await client.read(node);
-    let t = performance.now();
-    for (let i = 0; i < count; i++) await client.read(node);
-    out.seq = count / ((performance.now() - t) / 1000);
+    for (let i = 0; i < 3000; i++) await client.read(node); // warms the server too
+    for (let i = 0; i < 500; i++) await blocking.read(node);
+    const secs = { seq: 0, block: 0, libxenstore: 0 };
+    for (let half = 0; half < 2; half++) {
+      secs.seq += await sequential(client, count / 2);
+      secs.block += await sequential(blocking, count / 2);
+      secs.libxenstore += await libxenstore(count / 2);
+    }
+    out.seq = count / secs.seq;
+    out.block = count / secs.block;
+    out.libxenstore = count / secs.libxenstore;
+    await blocking.close();
     const window = 64;
-    t = performance.now();
+    const t = performance.now();
     let issued = 0;
     await Promise.all(Array.from({ length: window }, async () => {
       while (issued < count) {
@@ -91,9 +124,6 @@ async function round(fast: boolean): Promise<Record<string, number>> {
     }));
     out.pipelined = count / ((performance.now() - t) / 1000);
     await client.close();
-    out.libxenstore = rate(
-      await sh(`${build}/xs_bench`, [node, String(count)], { XENSTORED_PATH: socket }),
-    );
     out.pyxs = rate(
       await sh("/usr/bin/python3", [`${here}pyxs_bench.py`, socket, node, String(count)]),
     );
@@ -110,10 +140,15 @@ const ffi = await round(false);
 const results = [
   { name: "xenpv sequential (Deno sockets)", opsPerSec: fast.seq },
   { name: "xenpv 64 in flight (Deno sockets)", opsPerSec: fast.pipelined },
+  { name: `xenpv sequential, blocking waits (${BLOCKING_US} µs, libc)`, opsPerSec: fast.block },
   { name: "libxenstore sequential (C), same server", opsPerSec: fast.libxenstore },
   { name: "pyxs sequential, same server", opsPerSec: fast.pyxs },
   { name: "xenpv sequential (libc, --allow-ffi only)", opsPerSec: ffi.seq },
   { name: "xenpv 64 in flight (libc)", opsPerSec: ffi.pipelined },
+  {
+    name: `xenpv sequential, blocking waits (${BLOCKING_US} µs), libc server`,
+    opsPerSec: ffi.block,
+  },
   { name: "libxenstore sequential (C), libc server", opsPerSec: ffi.libxenstore },
   { name: "pyxs sequential, libc server", opsPerSec: ffi.pyxs },
 ];
@@ -138,6 +173,12 @@ const lines = [
     ratio(ffi.pipelined, ffi.libxenstore)
   } | >= 3x |`,
   `| sequential / pyxs | ${ratio(fast.seq, fast.pyxs)} | ${ratio(ffi.seq, ffi.pyxs)} | >= 1.5x |`,
+  `| blocking waits / libxenstore | ${ratio(fast.block, fast.libxenstore)} | ${
+    ratio(ffi.block, ffi.libxenstore)
+  } | >= 1x |`,
+  `| blocking waits / pyxs | ${ratio(fast.block, fast.pyxs)} | ${
+    ratio(ffi.block, ffi.pyxs)
+  } | >= 1.5x |`,
 ];
 console.log(lines.join("\n"));
 console.log(`BENCH_JSON ${JSON.stringify({ fast, ffi })}`);

@@ -38,9 +38,33 @@ export interface SocketListener {
   close(): Promise<void>;
 }
 
+/** Sockets this process listens on now (see {@linkcode servingHere}). */
+let listening = 0;
+
 /** Listens on a xenstore socket the way chosen. */
 export function listenSocket(path: string, how: SocketTransport = "auto"): SocketListener {
-  return useDeno(path, how) ? new DenoSocketListener(path) : UnixListener.listen(path);
+  const inner = useDeno(path, how) ? new DenoSocketListener(path) : UnixListener.listen(path);
+  listening++;
+  let closed = false;
+  return {
+    accept: () => inner.accept(),
+    close: () => {
+      if (!closed) {
+        closed = true;
+        listening--;
+      }
+      return inner.close();
+    },
+  };
+}
+
+/**
+ * Whether this process serves xenstore on a socket now. A client must not
+ * block its event loop waiting for a reply then: the server that would
+ * answer may be this very event loop.
+ */
+export function servingHere(): boolean {
+  return listening > 0;
 }
 
 /** Where xenstored listens by default. */

@@ -13,7 +13,8 @@ import {
 import { assertPath, isPathWithin } from "./path.ts";
 import { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "./errors.ts";
 import { type RequestOptions, XenstoreOperations } from "./operations.ts";
-import { openXenstoreTransport } from "./_transports.ts";
+import { openXenstoreTransport, servingHere } from "./_transports.ts";
+import { FdStream } from "../_sys/fd_stream.ts";
 import type { XenstoreTransport } from "./transport.ts";
 
 export type { RequestOptions } from "./operations.ts";
@@ -36,6 +37,26 @@ export interface XenstoreConnectOptions {
    * `"auto"` (the default): Deno's when the program was granted them.
    */
   transport?: "auto" | "libc" | "deno";
+  /**
+   * Microseconds a lone request may block the event loop waiting for its
+   * reply (0, the default: never). With nothing else in flight and no watch
+   * set, the client then writes the request and waits for the reply in the
+   * kernel (`ppoll()`: the thread sleeps, it does not spin), as libxenstore
+   * does, instead of through the event loop: one request at a time measured
+   * 1.2-1.5x faster. A reply that does not come in time is awaited the
+   * usual way, so the event loop stalls at most this long per request; after
+   * 3 such misses in a row the next 256 requests do not block. It never
+   * blocks while this process itself serves xenstore on a socket
+   * (`XenstoreServer.listen`), which could not answer meanwhile; any other
+   * server in this process (e.g. a hand-made one) costs a bounded delay,
+   * never a deadlock. Sockets only, through libc: `"auto"` then means
+   * `"libc"`, and `"deno"` is a TypeError. At most 10000. A bound at or
+   * above the kernel's tick (4 ms at HZ=250) measured fastest: below it,
+   * each wait reprograms the timer, about 10 µs more in a VM. Suits
+   * programs that issue one request at a time and have nothing else for the
+   * event loop to do (CLIs, scripts), not servers.
+   */
+  blockingWaitUs?: number;
 }
 
 /** Options for {@linkcode XenstoreClient.watch}. */
@@ -77,11 +98,16 @@ interface Pending {
 
 let tokenCounter = 0;
 
+/** Misses in a row after which blocking waits pause, and for how many requests. */
+const BLOCKING_MISSES = 3;
+const BLOCKING_PAUSE = 256;
+
 // Module-private access between XenstoreClient and XenstoreWatch (set in
 // their static blocks): nothing of it shows on the public classes.
 let unwatch: (client: XenstoreClient, watch: XenstoreWatch) => Promise<void>;
 let deliver: (watch: XenstoreWatch, path: string, token: string) => void;
 let endWatch: (watch: XenstoreWatch, error: unknown) => void;
+let allowBlocking: (client: XenstoreClient, stream: FdStream, us: number) => void;
 
 /**
  * A xenstore client: many requests in flight at once (matched by req_id),
@@ -119,6 +145,18 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
   #error: Error | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Blocking waits (see `blockingWaitUs`): the socket, the bound, misses, pause. */
+  #blockingStream: FdStream | undefined;
+  #blockingUs = 0;
+  #misses = 0;
+  #pause = 0;
+
+  static {
+    allowBlocking = (client, stream, us) => {
+      client.#blockingStream = stream;
+      client.#blockingUs = us;
+    };
+  }
 
   /** Wraps a transport; see {@linkcode XenstoreClient.connect} for the usual way. */
   constructor(transport: XenstoreTransport) {
@@ -135,7 +173,23 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
    * is reachable (e.g. not in dom0, or not root).
    */
   static async connect(options: XenstoreConnectOptions = {}): Promise<XenstoreClient> {
-    return new XenstoreClient(await openXenstoreTransport(options.path, options.transport));
+    const us = options.blockingWaitUs ?? 0;
+    if (typeof us !== "number" || !(us >= 0 && us <= 10000)) {
+      throw new RangeError(`blockingWaitUs must be 0..10000 microseconds, got ${String(us)}`);
+    }
+    let how = options.transport;
+    if (us > 0) {
+      if (how === "deno") {
+        throw new TypeError(
+          'blockingWaitUs needs the libc transport: use transport "libc" or "auto", or drop it',
+        );
+      }
+      how = "libc";
+    }
+    const transport = await openXenstoreTransport(options.path, how);
+    const client = new XenstoreClient(transport);
+    if (us > 0 && transport instanceof FdStream) allowBlocking(client, transport, us);
+    return client;
   }
 
   /**
@@ -182,12 +236,18 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     if (this.#error !== undefined) return Promise.reject(this.#error);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    let payload: Uint8Array;
+    // Text requests (the usual kind) are encoded straight into the outbox.
+    const textSize = asciiTextSize(parts);
+    let payload: Uint8Array | undefined;
     try {
-      payload = payloadOf(parts);
-      if (payload.length > this.maxPayload) {
+      if (type >>> 0 !== type || txId >>> 0 !== txId) {
+        throw new RangeError(`xenstore type and txId must be u32s, got ${type} and ${txId}`);
+      }
+      if (textSize < 0) payload = payloadOf(parts);
+      const size = payload?.length ?? textSize;
+      if (size > this.maxPayload) {
         throw new RangeError(
-          `xenstore ${messageTypeName(type)} payload is ${payload.length} bytes; ` +
+          `xenstore ${messageTypeName(type)} payload is ${size} bytes; ` +
             `the limit is ${this.maxPayload}`,
         );
       }
@@ -196,32 +256,32 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     }
     const reqId = this.#allocateReqId();
     return new Promise<Uint8Array>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      const settle = () => {
-        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-      };
-      this.#pending.set(reqId, {
-        type,
-        path: options.path,
-        resolve: (p) => {
-          settle();
-          resolve(p);
-        },
-        reject: (e) => {
-          settle();
-          reject(e);
-        },
-      });
+      const pending: Pending = { type, path: options.path, resolve, reject };
       if (signal !== undefined) {
-        onAbort = () => {
+        const onAbort = () => {
           // The reply, if it comes, is dropped: its req_id is no longer pending.
           this.#pending.delete(reqId);
           reject(signal.reason);
         };
+        pending.resolve = (p) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(p);
+        };
+        pending.reject = (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        };
         signal.addEventListener("abort", onAbort, { once: true });
       }
-      this.#enqueue({ type, reqId, txId, payload });
-      this.#ensureReading();
+      this.#pending.set(reqId, pending);
+      if (payload === undefined) {
+        this.#outbox.pushText(type, reqId, txId, parts as readonly string[], textSize);
+      } else {
+        this.#outbox.push({ type, reqId, txId, payload });
+      }
+      this.#scheduleFlush();
+      // With blocking waits, the flush decides (it may read the reply itself).
+      if (this.#blockingStream === undefined) this.#ensureReading();
     });
   }
 
@@ -234,8 +294,7 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
   }
 
   // Requests issued in one turn of the event loop leave in one write.
-  #enqueue(message: Message): void {
-    this.#outbox.push(message);
+  #scheduleFlush(): void {
     if (!this.#flushing) {
       this.#flushing = true;
       queueMicrotask(() => this.#flush());
@@ -244,6 +303,11 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
 
   async #flush(): Promise<void> {
     try {
+      if (this.#blockingStream !== undefined) {
+        const rest = this.#sendAndWait(this.#blockingStream);
+        if (this.#pending.size > 0 || this.#watches.size > 0) this.#ensureReading();
+        if (rest !== undefined) await this.#transport.write(rest);
+      }
       while (!this.#outbox.empty && !this.closed) {
         await this.#transport.write(this.#outbox.take());
       }
@@ -255,6 +319,44 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
       );
     } finally {
       this.#flushing = false;
+    }
+  }
+
+  /**
+   * A blocking wait: when the queued request is the only one in flight (and
+   * no read is running), writes it and waits up to `blockingWaitUs` in the
+   * kernel for the reply, then dispatches what came. Returns the bytes a full
+   * socket did not take (the caller writes them the usual way).
+   */
+  #sendAndWait(stream: FdStream): Uint8Array | undefined {
+    if (
+      this.#reading || this.#pending.size !== 1 || this.#outbox.empty || this.closed ||
+      servingHere()
+    ) return;
+    if (this.#pause > 0) {
+      this.#pause--;
+      return;
+    }
+    const bytes = this.#outbox.take();
+    const sent = stream.tryWrite(bytes);
+    if (sent < bytes.length) return bytes.subarray(sent);
+    const chunk = stream.readWithin(this.#blockingUs);
+    if (chunk === undefined) {
+      if (++this.#misses >= BLOCKING_MISSES) {
+        this.#misses = 0;
+        this.#pause = BLOCKING_PAUSE;
+      }
+      return;
+    }
+    this.#misses = 0;
+    if (chunk === null) {
+      this.#fail(new XenstoreClosedError("xenstore connection closed by the server"));
+      return;
+    }
+    try {
+      for (const m of this.#decoder.push(chunk)) this.#dispatch(m);
+    } catch (err) {
+      this.#fail(err as XenstoreProtocolError);
     }
   }
 
@@ -296,6 +398,10 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
     const pending = this.#pending.get(m.reqId);
     if (pending === undefined) return; // abandoned (aborted) request
     this.#pending.delete(m.reqId);
+    if (m.type === pending.type) {
+      pending.resolve(m.payload);
+      return;
+    }
     const op = messageTypeName(pending.type);
     if (m.type === MessageType.ERROR) {
       const [code] = splitPayload(m.payload);
@@ -306,12 +412,10 @@ export class XenstoreClient extends XenstoreOperations implements AsyncDisposabl
       } else {
         pending.reject(new XenstoreError(code, { op, path: pending.path }));
       }
-    } else if (m.type !== pending.type) {
+    } else {
       pending.reject(
         new XenstoreProtocolError(`reply to ${op} has type ${messageTypeName(m.type)}`),
       );
-    } else {
-      pending.resolve(m.payload);
     }
   }
 
@@ -739,6 +843,21 @@ export class XenstoreTransaction extends XenstoreOperations implements AsyncDisp
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.#ended) await this.abort().catch(() => {});
   }
+}
+
+/**
+ * The payload size of `parts` when all are ASCII strings (each followed by a
+ * NUL, as payloadOf builds them), else -1.
+ */
+function asciiTextSize(parts: readonly (string | Uint8Array)[]): number {
+  let size = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (typeof part !== "string") return -1;
+    for (let j = 0; j < part.length; j++) if (part.charCodeAt(j) >= 0x80) return -1;
+    size += part.length + 1;
+  }
+  return size;
 }
 
 function isConflict(err: unknown): boolean {

@@ -172,6 +172,10 @@ function checkU32(name: string, v: number): void {
   }
 }
 
+function getU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | bytes[at + 1] << 8 | bytes[at + 2] << 16 | bytes[at + 3] << 24) >>> 0;
+}
+
 function putU32(out: Uint8Array, at: number, v: number): void {
   out[at] = v & 0xff;
   out[at + 1] = (v >>> 8) & 0xff;
@@ -194,20 +198,47 @@ function putU32(out: Uint8Array, at: number, v: number): void {
  * ```
  */
 export function payloadOf(parts: readonly (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
-  const chunks = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
+  // Paths and values are mostly ASCII: copied straight in, no encoder call.
+  const last = parts.length - 1;
   let size = 0;
-  chunks.forEach((c, i) => {
-    const raw = parts[i] instanceof Uint8Array && i === parts.length - 1;
-    size += c.length + (raw ? 0 : 1);
-  });
+  for (let i = 0; i <= last; i++) {
+    const p = parts[i];
+    if (typeof p === "string") {
+      for (let j = 0; j < p.length; j++) if (p.charCodeAt(j) >= 0x80) return encodedPayload(parts);
+      size += p.length + 1;
+    } else {
+      size += p.length + (i === last ? 0 : 1);
+    }
+  }
   const out = new Uint8Array(size);
   let at = 0;
-  chunks.forEach((c, i) => {
-    out.set(c, at);
-    at += c.length;
-    const raw = parts[i] instanceof Uint8Array && i === parts.length - 1;
-    if (!raw) out[at++] = 0;
-  });
+  for (let i = 0; i <= last; i++) {
+    const p = parts[i];
+    if (typeof p === "string") {
+      for (let j = 0; j < p.length; j++) out[at++] = p.charCodeAt(j);
+      at++; // the NUL (out is zero-filled)
+    } else {
+      out.set(p, at);
+      at += p.length + (i === last ? 0 : 1);
+    }
+  }
+  return out;
+}
+
+/** payloadOf for parts with non-ASCII text. */
+function encodedPayload(parts: readonly (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
+  const last = parts.length - 1;
+  const chunks = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
+  let size = 0;
+  for (let i = 0; i <= last; i++) {
+    size += chunks[i].length + (typeof parts[i] !== "string" && i === last ? 0 : 1);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i <= last; i++) {
+    out.set(chunks[i], at);
+    at += chunks[i].length + (typeof parts[i] !== "string" && i === last ? 0 : 1);
+  }
   return out;
 }
 
@@ -305,6 +336,22 @@ export class MessageDecoder {
     const out: Message[] = [];
     let at = 0;
     while (at < chunk.length) {
+      // A whole message in the chunk (the usual case): no copy of its header.
+      if (
+        this.#payload === undefined && this.#headerFill === 0 && chunk.length - at >= HEADER_SIZE
+      ) {
+        const len = getU32(chunk, at + 12);
+        if (len <= PAYLOAD_MAX && chunk.length - at - HEADER_SIZE >= len) {
+          out.push({
+            type: getU32(chunk, at),
+            reqId: getU32(chunk, at + 4),
+            txId: getU32(chunk, at + 8),
+            payload: chunk.slice(at + HEADER_SIZE, at + HEADER_SIZE + len),
+          });
+          at += HEADER_SIZE + len;
+          continue;
+        }
+      }
       if (this.#payload === undefined) {
         const take = Math.min(HEADER_SIZE - this.#headerFill, chunk.length - at);
         this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
