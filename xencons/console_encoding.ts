@@ -184,9 +184,13 @@ export class ConsoleEncoding {
     });
   }
 
-  /** Whether `text` (after the current line) may hold a chcp. ASCII is the same in every page. */
+  /**
+   * Whether the current line and `text` after it may hold a chcp (the word
+   * may be in the line already, typed a key at a time, with its line end
+   * still to come). ASCII is the same in every page.
+   */
   #mentionsChcp(text: string): boolean {
-    return CHCP.test(this.#line.slice(-3) + text);
+    return CHCP.test(this.#line) || CHCP.test(this.#line.slice(-3) + text);
   }
 
   #watch(text: string): void {

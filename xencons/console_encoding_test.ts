@@ -81,3 +81,14 @@ Deno.test("ConsoleEncoding: a hostile guest's endless line is bounded", () => {
   enc.decode(bytes("C:\\>chcp\r\nActive code page: 850\r\n"));
   assert.equal(enc.page.id, 850);
 });
+
+Deno.test("ConsoleEncoding auto: a chcp echoed a key at a time, its line end in a chunk of its own", () => {
+  // as a browser or a terminal types it: the guest echoes each key, then CR LF
+  const enc = new ConsoleEncoding("auto");
+  enc.decode(bytes("C:\\Users\\Administrator>"));
+  for (const key of "chcp") enc.decode(bytes(key));
+  enc.decode(bytes("\r\n"));
+  enc.decode(bytes("Active code page: 850\r\n\r\nC:\\Users\\Administrator>"));
+  assert.equal(enc.page.id, 850);
+  assert.equal(enc.decode(Uint8Array.from([0x4d, 0x81, 0x6c, 0x6c, 0x65, 0x72])), "Müller");
+});
