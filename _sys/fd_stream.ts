@@ -6,7 +6,9 @@
 import { XenpvError } from "./xenpv_error.ts";
 import {
   errno,
+  FIONBIO,
   type Libc,
+  MSG_DONTWAIT,
   MSG_NOSIGNAL,
   POLLERR,
   POLLHUP,
@@ -14,11 +16,14 @@ import {
   POLLNVAL,
   POLLOUT,
   releaseLibc,
+  SO_RCVTIMEO,
+  SOL_SOCKET,
 } from "./libc.ts";
 import { EAGAIN, EINTR, EIO, errnoName, SystemError } from "./errno.ts";
 import { Poller } from "./poller.ts";
 
 const READ_CHUNK = 65536;
+const READ_CHUNK_N = BigInt(READ_CHUNK);
 
 /** Options for {@linkcode FdStream}. */
 export interface FdStreamOptions {
@@ -62,10 +67,11 @@ export class FdStream {
   #closing: Promise<void> | undefined;
   #eof = false;
   #readBuffer = new Uint8Array(READ_CHUNK);
-  /** readWithin()'s pollfd and timespec, made on its first use. */
-  #syncView: DataView | undefined;
+  /** readWithin()'s pollfd and timespec (not sockets), made on its first use. */
   #syncPollfd: Uint8Array<ArrayBuffer> | undefined;
   #syncTimespec: Uint8Array<ArrayBuffer> | undefined;
+  /** readWithin()'s bound now, in µs (-1: never used). */
+  #syncTimeoutUs = -1;
 
   constructor(libc: Libc, fd: number, options: FdStreamOptions) {
     this.#libc = libc;
@@ -160,35 +166,75 @@ export class FdStream {
 
   /**
    * Waits up to `timeoutUs` microseconds for bytes, blocking this thread in
-   * ppoll() (the kernel sleeps; nothing spins), then reads what came. The
-   * bytes (a view of the stream's read buffer, valid until the next read),
-   * `null` at end of stream (or closed), or `undefined` when nothing came in
-   * time. It blocks the event loop for at most the timeout (plus the
-   * kernel's timer slack, ~50 µs): callers bound and opt into it.
+   * the kernel (it sleeps; nothing spins), then reads what came. The bytes (a
+   * view of the stream's read buffer, valid until the next read), `null` at
+   * end of stream (or closed), or `undefined` when nothing came in time. It
+   * blocks the event loop for at most the timeout (plus the kernel's timer
+   * slack): callers bound and opt into it.
+   *
+   * A socket waits in one `recv()`, as a blocking C client does: the first
+   * call makes the descriptor blocking, bounded by `SO_RCVTIMEO`, and every
+   * other read and write of this stream passes `MSG_DONTWAIT`, so they still
+   * never block. Other descriptors wait in `ppoll()`, then read.
    */
   readWithin(timeoutUs: number): Uint8Array | null | undefined {
     if (this.#closed || this.#eof) return null;
-    if (this.#syncView === undefined) {
-      const buffer = new ArrayBuffer(24);
-      this.#syncView = new DataView(buffer);
-      this.#syncPollfd = new Uint8Array(buffer, 0, 8);
-      this.#syncTimespec = new Uint8Array(buffer, 8, 16);
+    const us = Math.max(1, Math.floor(timeoutUs));
+    if (us !== this.#syncTimeoutUs) this.#setWithin(us);
+    if (this.#socket) {
+      for (;;) {
+        const n = Number(this.#libc.recv(this.#fd, this.#readBuffer, READ_CHUNK_N, 0));
+        if (n > 0) return this.#readBuffer.subarray(0, n);
+        if (n === 0) {
+          this.#eof = true;
+          return null;
+        }
+        const code = errno();
+        if (code === EAGAIN || code === EINTR) return undefined; // the bound passed, or a signal
+        throw new SystemError(code, "recv", { path: this.#path });
+      }
     }
-    const view = this.#syncView;
-    view.setInt32(0, this.#fd, true);
-    view.setInt16(4, POLLIN, true);
-    view.setInt16(6, 0, true);
-    view.setBigInt64(8, BigInt(Math.floor(timeoutUs / 1e6)), true);
-    view.setBigInt64(16, BigInt(Math.floor(timeoutUs % 1e6) * 1000), true);
     if (this.#libc.ppoll(this.#syncPollfd!, 1n, this.#syncTimespec!, null) <= 0) return undefined; // timeout, EINTR
     const n = this.#readSome(this.#readBuffer);
     return n === undefined || n === null ? n : this.#readBuffer.subarray(0, n);
   }
 
-  /** One read(2) into `target`: bytes read, `null` at end, `undefined` for EAGAIN. */
+  /** Sets readWithin()'s bound: a socket's receive timeout, else the ppoll timespec. */
+  #setWithin(us: number): void {
+    this.#syncTimeoutUs = us;
+    const buffer = new ArrayBuffer(24);
+    const view = new DataView(buffer);
+    if (this.#socket) {
+      // struct timeval { tv_sec; tv_usec } (64-bit longs)
+      view.setBigInt64(0, BigInt(Math.floor(us / 1e6)), true);
+      view.setBigInt64(8, BigInt(us % 1e6), true);
+      const timeval = new Uint8Array(buffer, 0, 16);
+      if (this.#libc.setsockopt(this.#fd, SOL_SOCKET, SO_RCVTIMEO, timeval, 16) !== 0) {
+        throw new SystemError(errno(), "setsockopt", { path: this.#path });
+      }
+      const off = new Uint8Array(4); // FIONBIO 0: blocking (see readWithin)
+      if (this.#libc.ioctl(this.#fd, BigInt(FIONBIO), off) !== 0) {
+        throw new SystemError(errno(), "ioctl", { path: this.#path });
+      }
+      return;
+    }
+    // struct pollfd { fd; events; revents }, then struct timespec { tv_sec; tv_nsec }
+    view.setInt32(0, this.#fd, true);
+    view.setInt16(4, POLLIN, true);
+    view.setBigInt64(8, BigInt(Math.floor(us / 1e6)), true);
+    view.setBigInt64(16, BigInt((us % 1e6) * 1000), true);
+    this.#syncPollfd = new Uint8Array(buffer, 0, 8);
+    this.#syncTimespec = new Uint8Array(buffer, 8, 16);
+  }
+
+  /** One read(2) (a recv(2) on a socket) into `target`: bytes read, `null` at end, `undefined` for EAGAIN. */
   #readSome(target: Uint8Array<ArrayBuffer>): number | null | undefined {
     for (;;) {
-      const n = Number(this.#libc.read(this.#fd, target, BigInt(target.length)));
+      const n = Number(
+        this.#socket
+          ? this.#libc.recv(this.#fd, target, BigInt(target.length), MSG_DONTWAIT)
+          : this.#libc.read(this.#fd, target, BigInt(target.length)),
+      );
       if (n > 0) return n;
       if (n === 0) {
         this.#eof = true;
@@ -231,7 +277,7 @@ export class FdStream {
       const len = BigInt(data.length);
       const n = Number(
         this.#socket
-          ? this.#libc.send(this.#fd, data, len, MSG_NOSIGNAL)
+          ? this.#libc.send(this.#fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT)
           : this.#libc.write(this.#fd, data, len),
       );
       if (n >= 0) return n;

@@ -65,9 +65,9 @@ const rows: string[][] = [
   [
     "xenstore READ, sequential, vs libxenstore (C): fast path (Deno's unix sockets)",
     `${n(xs.fast.seq)} / ${n(xs.fast.libxenstore)} ops/s`,
-    x(xs.fast.seq / xs.fast.libxenstore),
+    x(xs.fast.seqRatio),
     ">= 1x",
-    met(xs.fast.seq >= xs.fast.libxenstore),
+    met(xs.fast.seqRatio >= 1),
   ],
   [
     "same, vs pyxs",
@@ -86,7 +86,7 @@ const rows: string[][] = [
   [
     "xenstore READ, sequential, vs libxenstore (C): libc only (--allow-ffi)",
     `${n(xs.ffi.seq)} / ${n(xs.ffi.libxenstore)} ops/s`,
-    x(xs.ffi.seq / xs.ffi.libxenstore),
+    x(xs.ffi.seqRatio),
     "-",
     "-",
   ],
@@ -198,9 +198,9 @@ rows.splice(
   [
     "xenstore READ, sequential, blocking waits (opt-in, 5 ms bound; libc), vs libxenstore (C), fast-path server",
     `${n(xs.fast.block)} / ${n(xs.fast.libxenstore)} ops/s`,
-    x(xs.fast.block / xs.fast.libxenstore),
+    x(xs.fast.blockRatio),
     ">= 1x",
-    met(xs.fast.block >= xs.fast.libxenstore),
+    met(xs.fast.blockRatio >= 1),
   ],
   [
     "same, vs pyxs",

@@ -8,8 +8,10 @@
 //     client's own transport then, whichever way the server listens)
 //   - libxenstore (bench/xs_bench.c, built here against libxen-dev)
 //   - pyxs (python3-pyxs)
+// The sequential runs are interleaved in short rounds: rates are the median
+// round's, ratios to libxenstore the median of the rounds' ratios.
 // Prints ops/s and ratios, and a BENCH_JSON line for bench/report.ts, which
-// writes README.md's performance table.
+// writes docs/performance.md's table.
 
 import { parseArgs } from "node:util";
 import { XenstoreClient } from "../xenstore/mod.ts";
@@ -84,12 +86,23 @@ async function libxenstore(n: number): Promise<number> {
   return ops === n ? secs : NaN;
 }
 
+/** The median of `values`. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Rounds of the sequential comparison (each `count / ROUNDS` READs per client). */
+const ROUNDS = 10;
+
 /**
- * One round against one server: our client (sequential, with blocking
- * waits, 64 in flight), libxenstore and pyxs. The server is warmed up first
- * (its JIT), and the sequential runs of our client (both ways) and of
- * libxenstore alternate in two halves, so that a slow spell of the shared
- * machine falls on all of them alike.
+ * One server, all clients: our client (sequential, with blocking waits, 64
+ * in flight), libxenstore and pyxs. The server is warmed up first (its JIT).
+ * The sequential runs of our client (both ways) and of libxenstore are
+ * interleaved in `ROUNDS` short rounds, their order rotating, so that a slow
+ * spell of the shared machine falls on all of them alike; each rate is the
+ * median round's, each ratio the median of the rounds' ratios.
  */
 async function round(fast: boolean): Promise<Record<string, number>> {
   const server = await startServer(fast);
@@ -102,16 +115,24 @@ async function round(fast: boolean): Promise<Record<string, number>> {
     const blocking = await XenstoreClient.connect({ path: socket, blockingWaitUs: BLOCKING_US });
     await client.write(node, "x".repeat(32));
     for (let i = 0; i < 3000; i++) await client.read(node); // warms the server too
-    for (let i = 0; i < 500; i++) await blocking.read(node);
-    const secs = { seq: 0, block: 0, libxenstore: 0 };
-    for (let half = 0; half < 2; half++) {
-      secs.seq += await sequential(client, count / 2);
-      secs.block += await sequential(blocking, count / 2);
-      secs.libxenstore += await libxenstore(count / 2);
+    for (let i = 0; i < 3000; i++) await blocking.read(node);
+    const per = Math.round(count / ROUNDS);
+    const runs: Record<string, () => Promise<number>> = {
+      seq: () => sequential(client, per),
+      block: () => sequential(blocking, per),
+      libxenstore: () => libxenstore(per),
+    };
+    const names = Object.keys(runs);
+    const secs: Record<string, number[]> = { seq: [], block: [], libxenstore: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(r + k) % names.length];
+        secs[name].push(await runs[name]());
+      }
     }
-    out.seq = count / secs.seq;
-    out.block = count / secs.block;
-    out.libxenstore = count / secs.libxenstore;
+    for (const name of names) out[name] = per / median(secs[name]);
+    out.seqRatio = median(secs.seq.map((s, r) => secs.libxenstore[r] / s));
+    out.blockRatio = median(secs.block.map((s, r) => secs.libxenstore[r] / s));
     await blocking.close();
     const window = 64;
     const t = performance.now();
@@ -166,16 +187,16 @@ const lines = [
   "",
   "| comparison | fast path | libc only | target |",
   "| --- | ---: | ---: | ---: |",
-  `| sequential / libxenstore | ${ratio(fast.seq, fast.libxenstore)} | ${
-    ratio(ffi.seq, ffi.libxenstore)
-  } | >= 1x |`,
+  `| sequential / libxenstore (median round) | ${fast.seqRatio.toFixed(2)}x | ${
+    ffi.seqRatio.toFixed(2)
+  }x | >= 1x |`,
   `| 64 in flight / libxenstore | ${ratio(fast.pipelined, fast.libxenstore)} | ${
     ratio(ffi.pipelined, ffi.libxenstore)
   } | >= 3x |`,
   `| sequential / pyxs | ${ratio(fast.seq, fast.pyxs)} | ${ratio(ffi.seq, ffi.pyxs)} | >= 1.5x |`,
-  `| blocking waits / libxenstore | ${ratio(fast.block, fast.libxenstore)} | ${
-    ratio(ffi.block, ffi.libxenstore)
-  } | >= 1x |`,
+  `| blocking waits / libxenstore (median round) | ${fast.blockRatio.toFixed(2)}x | ${
+    ffi.blockRatio.toFixed(2)
+  }x | >= 1x |`,
   `| blocking waits / pyxs | ${ratio(fast.block, fast.pyxs)} | ${
     ratio(ffi.block, ffi.pyxs)
   } | >= 1.5x |`,

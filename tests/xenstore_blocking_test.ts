@@ -153,6 +153,49 @@ Deno.test("blockingWaitUs: a reply split across reads is finished the usual way"
   }
 });
 
+Deno.test("blockingWaitUs: the socket waits in the kernel for replies, yet its writes never block", async () => {
+  // A server process that accepts, never reads nor answers, and leaves after
+  // 3 s. The first request's wait misses (the socket now blocks for replies,
+  // bounded); then more is written than the socket holds: those writes must
+  // wait for room the usual way, leaving the event loop free meanwhile.
+  const path = socketPath("blocking-full");
+  const script = `
+    const listener = Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} });
+    console.log("ready");
+    const conn = await listener.accept();
+    setTimeout(() => Deno.exit(0), 3000);
+  `;
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+  }).spawn();
+  const reader = server.stdout.getReader();
+  await reader.read();
+  reader.releaseLock();
+  await server.stdout.cancel();
+  try {
+    const client = await XenstoreClient.connect({ path, blockingWaitUs: 1000 });
+    const requests = [client.read("/first")];
+    await microtasks(); // its blocking wait ran (and missed)
+    const value = "v".repeat(4000);
+    for (let i = 0; i < 200; i++) {
+      requests.push(client.write(`/w${i}`, value).then(() => new Uint8Array()));
+    }
+    const settled = Promise.allSettled(requests);
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, 20));
+    const took = performance.now() - t;
+    assert.ok(took < 1000, `writing blocked the event loop for ${took.toFixed(0)} ms`);
+    assert.ok(client.pendingRequests > 0);
+    await client.close();
+    for (const r of await settled) {
+      assert.ok(r.status === "rejected" && r.reason instanceof XenstoreClosedError);
+    }
+  } finally {
+    await stop(server, path);
+  }
+});
+
 Deno.test("blockingWaitUs: the server gone is XenstoreClosedError", async () => {
   const path = socketPath("blocking-gone");
   const server = await startXenstored(path);

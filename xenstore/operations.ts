@@ -30,10 +30,20 @@ export abstract class XenstoreOperations {
     options: RequestOptions & { path?: string },
   ): Promise<Uint8Array>;
 
-  /** Reads a node's value as bytes. Rejects with `ENOENT` when missing. */
-  async read(path: string, options: RequestOptions = {}): Promise<Uint8Array> {
-    assertPath(path, { relative: true });
-    return await this.request(MessageType.READ, [path], { ...options, path });
+  /**
+   * Reads a node's value as bytes. Rejects with `ENOENT` when missing. A
+   * client hands out a small value as a view that shares its `ArrayBuffer`
+   * with other replies (as Node's `Buffer` pool does): `slice()` it to keep
+   * many for long.
+   */
+  read(path: string, options: RequestOptions = {}): Promise<Uint8Array> {
+    // Not async: one promise less a request (the usual one, in a loop).
+    try {
+      assertPath(path, { relative: true });
+      return this.request(MessageType.READ, [path], { signal: options.signal, path });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Reads a node's value as UTF-8 text. */

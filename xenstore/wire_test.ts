@@ -101,8 +101,12 @@ Deno.test("MessageDecoder reassembles messages split at every boundary", () => {
     stream.set(b, at);
     at += b.length;
   }
-  for (const maxChunk of [1, 2, 7, 16, 17, 100, 5000, stream.length]) {
-    const decoder = new MessageDecoder();
+  for (
+    const [maxChunk, pooled] of [1, 2, 7, 16, 17, 100, 5000, stream.length].flatMap((n) =>
+      [false, true].map((p) => [n, p] as const)
+    )
+  ) {
+    const decoder = new MessageDecoder({ pooled });
     const out: Message[] = [];
     for (let i = 0; i < stream.length;) {
       const n = 1 + Math.floor(rand() * maxChunk);
@@ -132,4 +136,28 @@ Deno.test("MessageDecoder copies payloads out of the input", () => {
   const [m] = new MessageDecoder().push(bytes);
   bytes.fill(9);
   assert.deepEqual([...m.payload], [1, 2]);
+});
+
+Deno.test("MessageDecoder({ pooled }) hands out small payloads as views of shared blocks, each its own", () => {
+  const decoder = new MessageDecoder({ pooled: true });
+  const payloads: Uint8Array[] = [];
+  // 600 replies of 0..50 bytes cross several 8 KiB blocks; each stays intact.
+  for (let i = 0; i < 600; i++) {
+    const payload = new Uint8Array(i % 51).fill(i & 0xff);
+    const bytes = encodeMessage({ type: 2, reqId: i, txId: 0, payload });
+    const [m] = decoder.push(bytes);
+    bytes.fill(9); // the input buffer is reused by the caller
+    payloads.push(m.payload);
+  }
+  payloads.forEach((p, i) => {
+    assert.equal(p.length, i % 51);
+    assert.ok(p.every((b) => b === (i & 0xff)), `payload ${i} was overwritten`);
+  });
+  assert.ok(new Set(payloads.map((p) => p.buffer)).size > 1, "one block for 15 KB?");
+  assert.ok(payloads[1].buffer === payloads[2].buffer, "small payloads share a block");
+  // A large payload is a copy of its own.
+  const big = new Uint8Array(MessageDecoder.POOLED_MAX + 1).fill(7);
+  const [m] = decoder.push(encodeMessage({ type: 2, reqId: 1, txId: 0, payload: big }));
+  assert.equal(m.payload.byteLength, m.payload.buffer.byteLength);
+  assert.deepEqual(m.payload, big);
 });
