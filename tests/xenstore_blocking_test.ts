@@ -25,6 +25,28 @@ async function stop(server: Deno.ChildProcess, path: string): Promise<void> {
   } catch { /* removed */ }
 }
 
+/**
+ * Starts a server process listening on `path` that runs `body` on its first
+ * connection (`conn`, with `listener` in scope); resolves once it listens.
+ */
+async function scriptServer(path: string, body: string): Promise<Deno.ChildProcess> {
+  const script = `
+    const listener = Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} });
+    console.log("ready");
+    const conn = await listener.accept();
+    ${body}
+  `;
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+  }).spawn();
+  const reader = server.stdout.getReader();
+  await reader.read();
+  reader.releaseLock();
+  await server.stdout.cancel();
+  return server;
+}
+
 /** Microtask turns only: nothing from the event loop (no I/O callback) runs meanwhile. */
 async function microtasks(n = 3): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve();
@@ -120,10 +142,9 @@ Deno.test("blockingWaitUs: a reply split across reads is finished the usual way"
   // A server process that sends each reply's header, then its payload 30 ms later:
   // the blocking wait gets the header only.
   const path = socketPath("blocking-split");
-  const script = `
-    const listener = Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} });
-    console.log("ready");
-    const conn = await listener.accept();
+  const server = await scriptServer(
+    path,
+    `
     const buf = new Uint8Array(4096);
     for (;;) {
       const n = await conn.read(buf);
@@ -134,15 +155,8 @@ Deno.test("blockingWaitUs: a reply split across reads is finished the usual way"
       await conn.write(request.subarray(16));
     }
     listener.close();
-  `;
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["eval", script],
-    stdout: "piped",
-  }).spawn();
-  const reader = server.stdout.getReader();
-  await reader.read();
-  reader.releaseLock();
-  await server.stdout.cancel();
+  `,
+  );
   try {
     await using client = await XenstoreClient.connect({ path, blockingWaitUs: 10000 });
     for (let i = 0; i < 3; i++) {
@@ -159,20 +173,7 @@ Deno.test("blockingWaitUs: the socket waits in the kernel for replies, yet its w
   // bounded); then more is written than the socket holds: those writes must
   // wait for room the usual way, leaving the event loop free meanwhile.
   const path = socketPath("blocking-full");
-  const script = `
-    const listener = Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} });
-    console.log("ready");
-    const conn = await listener.accept();
-    setTimeout(() => Deno.exit(0), 3000);
-  `;
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["eval", script],
-    stdout: "piped",
-  }).spawn();
-  const reader = server.stdout.getReader();
-  await reader.read();
-  reader.releaseLock();
-  await server.stdout.cancel();
+  const server = await scriptServer(path, "setTimeout(() => Deno.exit(0), 3000);");
   try {
     const client = await XenstoreClient.connect({ path, blockingWaitUs: 1000 });
     const requests = [client.read("/first")];
