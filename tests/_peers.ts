@@ -85,14 +85,26 @@ export function socketPath(tag: string): string {
  * it listens.
  */
 export async function startXenstored(path: string): Promise<Deno.ChildProcess> {
+  const { child, first } = await spawnDeno([
+    "run",
+    "--allow-ffi",
+    new URL("../examples/xenstored.ts", import.meta.url).pathname,
+    "--socket",
+    path,
+  ]);
+  if (!first.includes("listening on")) throw new Error(`xenstored did not start: ${first}`);
+  return child;
+}
+
+/**
+ * Runs `deno <args>` in its own process and resolves with its first output
+ * (the process says it is ready), the rest of its output discarded.
+ */
+export async function spawnDeno(
+  args: string[],
+): Promise<{ child: Deno.ChildProcess; first: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      new URL("../examples/xenstored.ts", import.meta.url).pathname,
-      "--socket",
-      path,
-    ],
+    args,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -100,8 +112,7 @@ export async function startXenstored(path: string): Promise<Deno.ChildProcess> {
   const first = new TextDecoder().decode((await reader.read()).value);
   reader.releaseLock();
   await child.stdout.cancel();
-  if (!first.includes("listening on")) throw new Error(`xenstored did not start: ${first}`);
-  return child;
+  return { child, first };
 }
 
 /** Runs `deno run <args>` with `input` on stdin; collects exit code and output. */

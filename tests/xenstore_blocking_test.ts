@@ -12,7 +12,7 @@ import {
   XenstoreServer,
 } from "../xenstore/mod.ts";
 import { UnixListener } from "../_sys/unix_socket.ts";
-import { socketPath, startXenstored } from "./_peers.ts";
+import { socketPath, spawnDeno, startXenstored } from "./_peers.ts";
 import { within } from "./_within.ts";
 
 async function stop(server: Deno.ChildProcess, path: string): Promise<void> {
@@ -36,15 +36,7 @@ async function scriptServer(path: string, body: string): Promise<Deno.ChildProce
     const conn = await listener.accept();
     ${body}
   `;
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["eval", script],
-    stdout: "piped",
-  }).spawn();
-  const reader = server.stdout.getReader();
-  await reader.read();
-  reader.releaseLock();
-  await server.stdout.cancel();
-  return server;
+  return (await spawnDeno(["eval", script])).child;
 }
 
 /** Microtask turns only: nothing from the event loop (no I/O callback) runs meanwhile. */
