@@ -21,9 +21,10 @@ import {
   type XenHost,
 } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
-import { CodePage, ConsoleEncoding, ConsoleLog, stripAnsi, windowsGuest } from "../xencons/mod.ts";
+import { CodePage, ConsoleEncoding, ConsoleLog, windowsGuest } from "../xencons/mod.ts";
 import { EXIT, EXIT_HELP, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
+import { ECHO_MS, OutputWatch } from "./_output_watch.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/attach.ts [options] <domain>
 
@@ -203,64 +204,6 @@ class LineTyper {
   }
 }
 
-/** The guest's last line looks like a prompt (cmd's "C:\\>", "$ ", "# ", "login: "). */
-const PROMPT = /[>$#%:] ?$/;
-/** How long the guest must be quiet at a prompt before pipe mode ends. */
-const QUIET_MS = 300;
-/** How long pipe mode waits for a typed line's echo before typing the next. */
-const ECHO_MS = 2000;
-
-/** What pipe mode watches of the guest's output: its last line, and each newline. */
-class OutputWatch {
-  #line = "";
-  #onNewline: (() => void) | undefined;
-  #onOutput: (() => void) | undefined;
-
-  seen(decoded: string): void {
-    const text = stripAnsi(decoded);
-    const lines = text.split(/\r?\n|\r(?!$)/);
-    this.#line = lines.length > 1 ? lines.at(-1)! : (this.#line + lines[0]).slice(-256);
-    if (lines.length > 1) this.#onNewline?.();
-    this.#onOutput?.();
-  }
-
-  /** Resolves at the guest's next newline (a typed line's echo), or after ECHO_MS. */
-  echo(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#onNewline = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ECHO_MS);
-      this.#onNewline = done;
-    });
-  }
-
-  /**
-   * Resolves when the guest shows a prompt and stays quiet for QUIET_MS
-   * ("prompt"), or after `linger` ms in all ("linger").
-   */
-  settled(linger: number): Promise<"prompt" | "linger"> {
-    return new Promise((resolve) => {
-      let quiet: ReturnType<typeof setTimeout> | undefined;
-      const done = (why: "prompt" | "linger") => {
-        clearTimeout(quiet);
-        clearTimeout(longest);
-        this.#onOutput = undefined;
-        resolve(why);
-      };
-      const arm = () => {
-        clearTimeout(quiet);
-        quiet = setTimeout(() => PROMPT.test(this.#line) && done("prompt"), QUIET_MS);
-      };
-      const longest = setTimeout(() => done("linger"), linger);
-      this.#onOutput = arm;
-      arm();
-    });
-  }
-}
-
 /** The command line, checked. */
 interface AttachPlan {
   domain?: string;
@@ -432,9 +375,10 @@ async function typeInput(
         for (const raw of typer.lines(forward)) {
           await encoding.console.settled(ECHO_MS);
           const line = encoding.encode(raw);
-          const echoed = watch.echo();
+          const typed = line.at(-1) === 0x0d ? line.subarray(0, -1) : undefined;
+          const echoed = typed && watch.echo(encoding.console.page.decode(typed));
           await send(line);
-          if (line.at(-1) === 0x0d) await echoed;
+          await echoed;
         }
       }
       if (escaped) return "escape";
