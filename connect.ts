@@ -6,7 +6,7 @@ import { XenstoreClosedError, XenstoreError } from "./xenstore/errors.ts";
 import { ConsoleRing } from "./ring/console_ring.ts";
 import { RingEndpoint } from "./ring/endpoint.ts";
 import type { EventChannel } from "./evtchn/event_channel.ts";
-import { SystemError } from "./_sys/errno.ts";
+import { SystemError } from "./errors.ts";
 import { type ByteStream, type ConsolePage, type HostLock, type XenHost, xenHost } from "./host.ts";
 import {
   ConsoleBusyError,

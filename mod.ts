@@ -61,8 +61,8 @@ export {
   GuestGoneError,
   GuestNotFoundError,
 } from "./console_errors.ts";
-export { SystemError, type SystemErrorDetails } from "./_sys/errno.ts";
-export { XenpvError } from "./_sys/xenpv_error.ts";
+export { SystemError, type SystemErrorDetails } from "./errors.ts";
+export { XenpvError } from "./errors.ts";
 export { XenstoreClosedError, XenstoreError } from "./xenstore/mod.ts";
 
 // Log in and run commands

@@ -1,8 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Linux errno numbers (x86-64 and every other Linux ABI we target share these
-// values for the names below) and the error class that carries them.
-
-import { XenpvError } from "./xenpv_error.ts";
+// values for the names below), their names and descriptions. The error class
+// that carries them, SystemError, is in ../errors.ts.
 
 /** Linux errno values by name: the one table (x86-64 and every Linux ABI we target). */
 export const ERRNO = {
@@ -129,72 +128,7 @@ export function errnoValue(name: string): number | undefined {
   return (ERRNO as Record<string, number>)[name];
 }
 
-/** What a {@linkcode SystemError} was about. */
-export interface SystemErrorDetails {
-  /** The file, device or socket path the call was about. */
-  path?: string;
-  /** What the user can do about it, e.g. "run as root in dom0". */
-  hint?: string;
-}
-
-/**
- * A failed system call: carries the errno value and name, the call and the
- * path it was about, and a hint that names the fix.
- *
- * @example Inspect a failure
- * ```ts
- * import { SystemError } from "@xenpv/console";
- * import assert from "node:assert/strict";
- *
- * const err = new SystemError(2, "open", {
- *   path: "/dev/xen/xenbus",
- *   hint: "not a Xen control domain, or xenfs is not mounted",
- * });
- * assert.equal(err.code, "ENOENT");
- * assert.match(err.message, /open \/dev\/xen\/xenbus: ENOENT/);
- * ```
- */
-export class SystemError extends XenpvError {
-  /** The errno value, e.g. 2. */
-  readonly errno: number;
-  /** The errno name, e.g. "ENOENT". */
-  readonly code: string;
-  /** The system call that failed, e.g. "open". */
-  readonly syscall: string;
-  /** The path the call was about, if any. */
-  readonly path: string | undefined;
-  /** What to do about it, if known. */
-  readonly hint: string | undefined;
-
-  /** Builds the error from an errno value and the failing call. */
-  constructor(
-    errno: number,
-    syscall: string,
-    details: SystemErrorDetails = {},
-    options?: ErrorOptions,
-  ) {
-    const code = errnoName(errno);
-    const desc = DESCRIPTIONS[code] ?? `errno ${errno}`;
-    // A path may come from xenstore (a guest's, or a hostile toolstack's): no
-    // control character of it reaches a terminal through this message.
-    const path = details.path === undefined ? undefined : printablePath(details.path);
-    const where = path === undefined ? syscall : `${syscall} ${path}`;
-    const hint = details.hint === undefined ? "" : `: ${details.hint}`;
-    super(`${where}: ${code} (${desc})${hint}`, options);
-    this.errno = errno;
-    this.code = code;
-    this.syscall = syscall;
-    this.path = details.path;
-    this.hint = details.hint;
-  }
-}
-
-/** A path with its control characters (C0, DEL, C1) shown as escapes. */
-function printablePath(path: string): string {
-  let out = "";
-  for (const ch of path) {
-    const c = ch.codePointAt(0)!;
-    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\x${c.toString(16).padStart(2, "0")}` : ch;
-  }
-  return out;
+/** What an errno means, e.g. "ENOENT" -> "no such file or directory". */
+export function errnoDescription(code: string): string | undefined {
+  return DESCRIPTIONS[code];
 }

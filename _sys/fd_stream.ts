@@ -3,7 +3,7 @@
 // pty): reads and writes are synchronous libc calls; waiting for readiness is
 // a Poller wait. A read and a write may wait at the same time.
 
-import { XenpvError } from "./xenpv_error.ts";
+import { XenpvError } from "../errors.ts";
 import {
   errno,
   FIONBIO,
@@ -19,7 +19,8 @@ import {
   SO_RCVTIMEO,
   SOL_SOCKET,
 } from "./libc.ts";
-import { EAGAIN, EINTR, EIO, errnoName, SystemError } from "./errno.ts";
+import { EAGAIN, EINTR, EIO, errnoName } from "./errno.ts";
+import { SystemError } from "../errors.ts";
 import { Poller } from "./poller.ts";
 
 const READ_CHUNK = 65536;

@@ -16,7 +16,8 @@ import {
   O_RDWR,
   releaseLibc,
 } from "./libc.ts";
-import { EAGAIN, EINVAL, errnoName, SystemError } from "./errno.ts";
+import { EAGAIN, EINVAL, errnoName } from "./errno.ts";
+import { SystemError } from "../errors.ts";
 import { fstatFd, lstatPath, S_IFMT, S_IFREG, sameFile } from "./stat.ts";
 
 /** A held flock; `release()` unlocks and closes once. */

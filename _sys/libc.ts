@@ -4,7 +4,7 @@
 // on close, so a program (or a test with the resource sanitizer on) that closed
 // everything has no library left open.
 
-import { SystemError, type SystemErrorDetails } from "./errno.ts";
+import { SystemError, type SystemErrorDetails } from "../errors.ts";
 
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { acquireLibc, cString, getenv, libcReferences, releaseLibc } from "./libc.ts";
-import { SystemError } from "./errno.ts";
+import { SystemError } from "../errors.ts";
 import { Poller } from "./poller.ts";
 import { connectUnix, openDevice, UnixListener } from "./unix_socket.ts";
 

@@ -12,7 +12,7 @@ import {
   PROT_WRITE,
   releaseLibc,
 } from "./libc.ts";
-import { SystemError, type SystemErrorDetails } from "./errno.ts";
+import { SystemError, type SystemErrorDetails } from "../errors.ts";
 
 const MAP_FAILED = 0xffffffffffffffffn;
 

@@ -4,7 +4,7 @@
 // /tmp), and a console tty in xenstore that is not xenconsoled's pty.
 
 import assert from "node:assert/strict";
-import { SystemError } from "./errno.ts";
+import { SystemError } from "../errors.ts";
 import { FileLock } from "./flock.ts";
 import { acquireLibc, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
 import { openPty, openPtyPair } from "./pty.ts";

@@ -14,7 +14,8 @@ import {
   POLLIN,
   releaseLibc,
 } from "./libc.ts";
-import { EAGAIN, EINTR, SystemError } from "./errno.ts";
+import { EAGAIN, EINTR } from "./errno.ts";
+import { SystemError } from "../errors.ts";
 
 const ONE = new BigUint64Array([1n]);
 const ONE_BYTES = new Uint8Array(ONE.buffer);

@@ -18,7 +18,8 @@ import {
   TCSANOW,
   TERMIOS_SIZE,
 } from "./libc.ts";
-import { ENOTTY, errnoName, SystemError } from "./errno.ts";
+import { ENOTTY, errnoName } from "./errno.ts";
+import { SystemError } from "../errors.ts";
 import { FdStream } from "./fd_stream.ts";
 import { fstatFd, isPtySlave, lstatPath, sameFile } from "./stat.ts";
 

@@ -31,8 +31,8 @@ import {
   EINVAL,
   ERRNO,
   errnoName,
-  SystemError,
 } from "./errno.ts";
+import { SystemError } from "../errors.ts";
 import { FdStream } from "./fd_stream.ts";
 import { Poller } from "./poller.ts";
 import { fstatFd, lstatPath, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "./stat.ts";

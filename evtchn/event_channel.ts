@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { XenpvError } from "../_sys/xenpv_error.ts";
+import { XenpvError } from "../errors.ts";
 import { assertDomid } from "../_sys/domid.ts";
 import { openDevice } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createEventChannelPair, EventChannelClosedError, XenEventChannel } from "./mod.ts";
 import { EVTCHN_IOCTL, packU32, unpackPorts } from "./ioctl.ts";
-import { SystemError } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 import { libcReferences } from "../_sys/libc.ts";
 
 Deno.test("ioctl numbers are the kernel's (x86-64 values)", () => {

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { XenpvError } from "../_sys/xenpv_error.ts";
+import { XenpvError } from "../errors.ts";
 import { CONNECTION_STATE, CONSOLE_LAYOUT as L } from "./layout.ts";
 
 /** Which side of the page we are. */

@@ -8,7 +8,7 @@ import { ioc, IOC_NONE } from "../_sys/ioctl.ts";
 import { Mapping } from "../_sys/mmap.ts";
 import { openDevice } from "../_sys/unix_socket.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
-import { SystemError } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import { CONSOLE_LAYOUT } from "./layout.ts";
 

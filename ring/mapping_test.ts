@@ -8,7 +8,7 @@ import { ConsoleRing, mapConsolePage } from "./mod.ts";
 import { GNTDEV, PRIVCMD } from "./mapping.ts";
 import { Mapping } from "../_sys/mmap.ts";
 import { acquireLibc, cString, libcReferences, MFD_CLOEXEC, releaseLibc } from "../_sys/libc.ts";
-import { SystemError } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 
 function withMemfd(fn: (fd: number) => void): void {
   const libc = acquireLibc();

@@ -36,4 +36,4 @@ export {
   type MapMethod,
 } from "./mapping.ts";
 export { writeAll, type WriteAllOptions } from "./write_all.ts";
-export { SystemError } from "../_sys/errno.ts";
+export { SystemError } from "../errors.ts";

@@ -11,8 +11,9 @@ import * as ring from "../ring/mod.ts";
 import * as evtchn from "../evtchn/mod.ts";
 import * as xencons from "../xencons/mod.ts";
 import * as sim from "../sim/mod.ts";
-import { XenpvError } from "../_sys/xenpv_error.ts";
-import { ERRNO, SystemError } from "../_sys/errno.ts";
+import { XenpvError } from "../errors.ts";
+import { ERRNO } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 import { FdStreamClosedError } from "../_sys/fd_stream.ts";
 import {
   ConsoleBusyError,

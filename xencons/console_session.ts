@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { hasControl } from "./_text.ts";
+import { hasControl } from "../_sys/text.ts";
 import { CodePage } from "./code_page.ts";
 import type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
 import {

@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { XenpvError } from "../_sys/xenpv_error.ts";
-import { quote } from "./_text.ts";
+import { XenpvError } from "../errors.ts";
+import { quote } from "../_sys/text.ts";
 
 /** Keeps the last `n` characters of console text for an error message. */
 function tailOf(text: string, n = 200): string {

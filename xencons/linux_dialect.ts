@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { hasControl } from "./_text.ts";
+import { hasControl } from "../_sys/text.ts";
 import type { Dialect } from "./dialect.ts";
 
 /**

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { quote } from "./_text.ts";
+import { quote } from "../_sys/text.ts";
 
 /** One piece of console traffic. */
 export interface TranscriptEntry {

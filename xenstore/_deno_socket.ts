@@ -5,7 +5,8 @@
 // need (read, write and net on the socket's path: Deno 2.9 asks all three);
 // `--allow-ffi` stays enough.
 
-import { errnoValue, SystemError } from "../_sys/errno.ts";
+import { errnoValue } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 import { bindSocketPath } from "../_sys/unix_socket.ts";
 import type { XenstoreTransport } from "./transport.ts";
 

@@ -3,7 +3,7 @@
 // order libxenstore uses.
 
 import { getenv } from "../_sys/libc.ts";
-import { SystemError } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 import { connectUnix, openDevice, UnixListener } from "../_sys/unix_socket.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { XenstoreTransport } from "./transport.ts";

@@ -16,7 +16,7 @@
 // xenstored would, what the kernel would mishandle. The client sees the same
 // protocol on both paths.
 
-import { SystemError } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 import type { XenstoreTransport } from "./transport.ts";
 import { encodeMessage, HEADER_SIZE, MessageDecoder, MessageType } from "./wire.ts";
 

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
-import { ERRNO, SystemError } from "../_sys/errno.ts";
+import { ERRNO } from "../_sys/errno.ts";
+import { SystemError } from "../errors.ts";
 import { XenbusTransport } from "./_xenbus_transport.ts";
 import { XenstoreClient } from "./client.ts";
 import type { XenstoreTransport } from "./transport.ts";

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { XenpvError } from "../_sys/xenpv_error.ts";
+import { XenpvError } from "../errors.ts";
 
 /**
  * The error names xenstored sends in ERROR replies, in the order of Xen's

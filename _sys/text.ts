@@ -1,4 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
+// The one place that makes untrusted text (a guest's, xenstore's, a
+// browser's) safe to print: every layer's messages use it.
 
 /** Whether `text` has a C0 control character or DEL, other than those in `allow`. */
 export function hasControl(text: string, allow = ""): boolean {
@@ -19,4 +21,17 @@ export function quote(text: string): string {
     /[\u0080-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+}
+
+/**
+ * `text` with its control characters (C0, DEL, C1) shown as `\xNN` escapes:
+ * for text from a guest or xenstore (a name, a path) inside a message.
+ */
+export function printable(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\x${c.toString(16).padStart(2, "0")}` : ch;
+  }
+  return out;
 }
