@@ -1,10 +1,10 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The simulated Linux guest's commands: a table of handlers over a small file
 // system and the session's variables, all reporting the same machine
-// (_sim_machine.ts). Handlers write "\n"; the console adds the "\r" (ONLCR),
+// (../machine.ts). Handlers write "\n"; the console adds the "\r" (ONLCR),
 // files keep what was written.
 
-import { byteLength, machineOf, SimFiles, type SimMachine } from "./_sim_machine.ts";
+import { byteLength, machineOf, SimFiles, type SimMachine } from "../machine.ts";
 
 const KERNEL = "6.1.0-28-amd64";
 const KERNEL_VERSION = "#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)";

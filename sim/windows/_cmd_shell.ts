@@ -7,8 +7,8 @@
 // it (ECHO and a successful SET or CD leave it alone), 9009 for unknown
 // commands. Errors go to standard error, as cmd's do.
 
-import { SimFiles, type SimMachine } from "./_sim_machine.ts";
-import { CodePage } from "./code_page.ts";
+import { SimFiles, type SimMachine } from "../machine.ts";
+import { CodePage } from "../../xencons/code_page.ts";
 
 /** The console's code page, shared by the helper and every cmd.exe on it (`chcp` sets it). */
 export interface ConsoleCodePage {
