@@ -3,7 +3,8 @@
 import { ConsoleOutput } from "../console_output.ts";
 import { LineEditor } from "./_line_editor.ts";
 import type { ConsoleConditions, GuestProgram } from "../guest_program.ts";
-import { kernelLine, LinuxCommands, MOTD } from "./_linux_commands.ts";
+import { LinuxCommands } from "./_linux_commands.ts";
+import { kernelLine, MOTD } from "./_linux_system.ts";
 import { complete, LinuxShell } from "./_linux_shell.ts";
 
 /** Options for {@linkcode linuxGuest}. */
