@@ -12,9 +12,8 @@
 
 import { parseArgs } from "node:util";
 import { connect } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
+import { type GuestProgram, type GuestProgramFactory, SimulatedHost } from "../sim/mod.ts";
 import { serveConsoles } from "../serve/mod.ts";
-import type { GuestProgram, GuestProgramFactory } from "../xencons/mod.ts";
 
 const enc = new TextEncoder();
 

@@ -20,8 +20,8 @@ import {
   type XenConsole,
   type XenHost,
 } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
-import { CodePage, ConsoleEncoding, ConsoleLog, windowsGuest } from "../xencons/mod.ts";
+import { SimulatedHost, windowsGuest } from "../sim/mod.ts";
+import { CodePage, ConsoleEncoding, ConsoleLog } from "../xencons/mod.ts";
 import { EXIT, EXIT_HELP, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
 import { ECHO_MS, OutputWatch } from "./_output_watch.ts";

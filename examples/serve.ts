@@ -14,7 +14,8 @@
 import type { ConsoleMode } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
 import { type AuditEntry, serveConsoles } from "../serve/mod.ts";
-import { CodePage, windowsGuest } from "../xencons/mod.ts";
+import { windowsGuest } from "../sim/mod.ts";
+import { CodePage } from "../xencons/mod.ts";
 import { EXIT, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
 

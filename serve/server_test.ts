@@ -4,9 +4,13 @@
 // a foreign Origin, or stop reading).
 
 import assert from "node:assert/strict";
-import { SimulatedHost } from "../sim/mod.ts";
+import {
+  type GuestProgram,
+  type GuestProgramFactory,
+  SimulatedHost,
+  windowsGuest,
+} from "../sim/mod.ts";
 import type { XenHost } from "../host.ts";
-import { type GuestProgram, type GuestProgramFactory, windowsGuest } from "../xencons/mod.ts";
 import { XenstoreClient, type XenstoreTransport } from "../xenstore/mod.ts";
 import { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./server.ts";
 import type { AuditEntry, GuestSummary } from "./types.ts";

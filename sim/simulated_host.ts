@@ -13,9 +13,9 @@ import { FileLock } from "../_sys/flock.ts";
 import type { ByteStream, ConsolePage, HostLock, XenHost } from "../host.ts";
 import type { MapConsolePageOptions } from "../ring/mapping.ts";
 import type { GuestType } from "../connect.ts";
-import type { GuestProgram, GuestProgramFactory } from "../xencons/guest_program.ts";
-import { windowsGuest } from "../xencons/windows_guest.ts";
-import { linuxGuest } from "../xencons/linux_guest.ts";
+import type { GuestProgram, GuestProgramFactory } from "./guest_program.ts";
+import { windowsGuest } from "./windows/windows_guest.ts";
+import { linuxGuest } from "./linux/linux_guest.ts";
 
 /** Options for {@linkcode SimulatedHost.createGuest}. */
 export interface SimulatedGuestOptions {

@@ -5,7 +5,7 @@
 // carry fails before anything is typed.
 import assert from "node:assert/strict";
 import { connect } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
+import { SimulatedHost, windowsGuest } from "../sim/mod.ts";
 import {
   ConsoleSession,
   type ConsoleSessionOptions,
@@ -13,7 +13,6 @@ import {
   UnencodableError,
   UnsupportedCodePageError,
   windowsDialect,
-  windowsGuest,
 } from "../xencons/mod.ts";
 
 const ACCOUNTS = {

@@ -4,8 +4,13 @@
 
 import assert from "node:assert/strict";
 import { connect, ConsoleNotFoundError } from "../mod.ts";
-import { type SimulatedGuest, type SimulatedGuestOptions, SimulatedHost } from "../sim/mod.ts";
-import { ConsoleSession, type GuestConsole } from "../xencons/mod.ts";
+import {
+  type GuestConsole,
+  type SimulatedGuest,
+  type SimulatedGuestOptions,
+  SimulatedHost,
+} from "../sim/mod.ts";
+import { ConsoleSession } from "../xencons/mod.ts";
 import { XenstoreError } from "../xenstore/mod.ts";
 
 const isEacces = (e: unknown) => e instanceof XenstoreError && e.code === "EACCES";

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../sim/mod.ts";
 import { serveConsoles } from "../serve/mod.ts";
-import { windowsGuest } from "../xencons/mod.ts";
+import { windowsGuest } from "../sim/mod.ts";
 import { have, skipUnless } from "./_peers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

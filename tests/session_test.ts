@@ -4,19 +4,21 @@
 // passwords, elevation, ^C, long input, reboots.
 import assert from "node:assert/strict";
 import { connect } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
+import {
+  type GuestProgram,
+  linuxGuest,
+  type LinuxGuestOptions,
+  SimulatedHost,
+  windowsGuest,
+  type WindowsGuestOptions,
+} from "../sim/mod.ts";
 import {
   CommandAbortedError,
   ConsoleSession,
   type ConsoleSessionOptions,
-  type GuestProgram,
-  linuxGuest,
-  type LinuxGuestOptions,
   LoginError,
   SessionEndedError,
   SessionStateError,
-  windowsGuest,
-  type WindowsGuestOptions,
 } from "../xencons/mod.ts";
 
 type Flavour = "windows" | "linux";

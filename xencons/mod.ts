@@ -4,8 +4,9 @@
  * Scripted automation over a PV console: an expect layer for any console
  * stream ({@linkcode Expect}), sessions that log in, run commands and return
  * their output and exit status ({@linkcode ConsoleSession}), the Windows
- * XENCONS and Linux dialects, a redacting {@linkcode Transcript}, and the
- * simulated guest programs the simulated host runs.
+ * XENCONS and Linux dialects, code pages, a redacting {@linkcode Transcript},
+ * console logs and {@linkcode TypedLines} (which typed line came back). The
+ * simulated guests these are tried on are in `@xenpv/console/sim`.
  *
  * ```ts ignore
  * import { connect } from "@xenpv/console";
@@ -58,18 +59,10 @@ export {
   type ExpectOptions,
   type Pattern,
 } from "./expect.ts";
-export type {
-  ConsoleConditions,
-  GuestConsole,
-  GuestProgram,
-  GuestProgramFactory,
-} from "./guest_program.ts";
 export { linuxDialect } from "./linux_dialect.ts";
-export { linuxGuest, type LinuxGuestOptions } from "./linux_guest.ts";
 export { stripAnsi } from "./strip_ansi.ts";
 export { Transcript, type TranscriptEntry, type TranscriptOptions } from "./transcript.ts";
 export { windowsDialect } from "./windows_dialect.ts";
-export { type WindowsAccount, windowsGuest, type WindowsGuestOptions } from "./windows_guest.ts";
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
 export { credentialsFromEnv, type EnvCredentials } from "./credentials.ts";
 export { type TypedLine, TypedLines } from "./typed_lines.ts";

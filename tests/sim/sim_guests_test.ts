@@ -4,9 +4,9 @@
 // guest's name, its one network interface, its small disk).
 
 import assert from "node:assert/strict";
-import { connect } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
-import { ConsoleSession } from "../xencons/mod.ts";
+import { connect } from "../../mod.ts";
+import { SimulatedHost } from "../../sim/mod.ts";
+import { ConsoleSession } from "../../xencons/mod.ts";
 
 async function session(host: SimulatedHost, flavour: "windows" | "linux", name: string) {
   await host.createGuest({ name, program: flavour });
@@ -88,7 +88,7 @@ Deno.test("simulated Linux: uname, hostname, ip addr, ls, cat, cd, id agree", as
 });
 
 Deno.test("run.ts: the README's commands work on the simulated guests", async () => {
-  const RUN = new URL("../examples/run.ts", import.meta.url).pathname;
+  const RUN = new URL("../../examples/run.ts", import.meta.url).pathname;
   for (
     const [flavour, command] of [
       ["windows", "ipconfig /all"],

@@ -1,10 +1,10 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import { CmdShell, type ConsoleCodePage, windowsDisk } from "./_cmd_shell.ts";
-import { CodePage } from "./code_page.ts";
-import { machineOf } from "./_sim_machine.ts";
-import { ConsoleOutput } from "./_console_output.ts";
-import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
+import { CodePage } from "../../xencons/code_page.ts";
+import { machineOf } from "../machine.ts";
+import { ConsoleOutput } from "../console_output.ts";
+import type { ConsoleConditions, GuestProgram } from "../guest_program.ts";
 
 /** An account of the simulated Windows guest. */
 export interface WindowsAccount {
@@ -88,7 +88,7 @@ type Stage = "user" | "password" | "elevate" | "shell";
  *
  * @example
  * ```ts
- * import { windowsGuest } from "@xenpv/console/xencons";
+ * import { windowsGuest } from "@xenpv/console/sim";
  * import assert from "node:assert/strict";
  *
  * let screen = "";

@@ -1,9 +1,10 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { ConsoleOutput } from "./_console_output.ts";
+import { ConsoleOutput } from "../console_output.ts";
 import { LineEditor } from "./_line_editor.ts";
-import type { ConsoleConditions, GuestProgram } from "./guest_program.ts";
-import { kernelLine, LinuxCommands, MOTD } from "./_linux_commands.ts";
+import type { ConsoleConditions, GuestProgram } from "../guest_program.ts";
+import { LinuxCommands } from "./_linux_commands.ts";
+import { kernelLine, MOTD } from "./_linux_system.ts";
 import { complete, LinuxShell } from "./_linux_shell.ts";
 
 /** Options for {@linkcode linuxGuest}. */
@@ -41,7 +42,7 @@ const NOISE = [
  *
  * @example
  * ```ts
- * import { linuxGuest } from "@xenpv/console/xencons";
+ * import { linuxGuest } from "@xenpv/console/sim";
  * import assert from "node:assert/strict";
  *
  * let screen = "";

@@ -6,7 +6,8 @@
 // time, so `$?` expands to the status of the pipeline before. The commands
 // themselves are LinuxCommands'.
 
-import type { Io, LinuxCommands, Status } from "./_linux_commands.ts";
+import type { Io, Status } from "./_linux_command.ts";
+import type { LinuxCommands } from "./_linux_commands.ts";
 
 /** `>file`, `2>>file`, `<file`, `2>&1`: handle `fd` reads or writes `target`. */
 interface Redirect {

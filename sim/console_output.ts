@@ -5,6 +5,10 @@
 
 import type { ConsoleConditions, GuestConsole } from "./guest_program.ts";
 
+/**
+ * A simulated guest's output on its way to the console, under the
+ * {@linkcode ConsoleConditions} it was given (late, in pieces, with noise).
+ */
 export class ConsoleOutput {
   #out: GuestConsole | undefined;
   #latency: number;
@@ -34,6 +38,7 @@ export class ConsoleOutput {
     }
   }
 
+  /** Where output goes from now on; undefined drops what is still queued. */
   attach(out: GuestConsole | undefined): void {
     this.#out = out;
     if (!out) {
@@ -53,6 +58,7 @@ export class ConsoleOutput {
     return this.#state / 0x100000000;
   }
 
+  /** Writes text, under the conditions (dropped while nothing is attached). */
   write(text: string): void {
     if (!this.#out || text === "") return;
     if (this.#noise > 0 && this.#random() < this.#noise) {

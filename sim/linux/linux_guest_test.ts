@@ -3,7 +3,7 @@
 // plausible, and all agreeing with each other (the guest's name, its one
 // network interface, its small disk, its accounts).
 import assert from "node:assert/strict";
-import { linuxGuest, type LinuxGuestOptions } from "./mod.ts";
+import { linuxGuest, type LinuxGuestOptions } from "../mod.ts";
 
 const settle = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 

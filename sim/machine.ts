@@ -61,6 +61,7 @@ export class SimFiles {
   #dirs = new Map<string, string>();
   #files = new Map<string, { path: string; content: string }>();
 
+  /** `entries`: path -> a file's content, or null for a directory. */
   constructor(sep: "/" | "\\", entries: Record<string, string | null>) {
     this.#sep = sep;
     this.#caseBlind = sep === "\\";
@@ -107,10 +108,12 @@ export class SimFiles {
     return this.#files.delete(this.#key(path));
   }
 
+  /** Whether `path` is a directory. */
   isDir(path: string): boolean {
     return this.#dirs.has(this.#key(path));
   }
 
+  /** Whether `path` is a file. */
   isFile(path: string): boolean {
     return this.#files.has(this.#key(path));
   }

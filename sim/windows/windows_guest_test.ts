@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The simulated XENCONS helper, byte for byte: what a client must cope with.
 import assert from "node:assert/strict";
-import { windowsGuest } from "./mod.ts";
+import { windowsGuest } from "../mod.ts";
 
 function boot(options = {}) {
   let screen = "";

@@ -1,7 +1,9 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// The line discipline a console helper does itself (XENCONS' tty helper, a
-// getty-like Linux login): echo printable characters, DEL or BS erases, CR or
-// LF ends a line, other control characters echo as ^X, ^C interrupts.
+// The simulated Linux guest's line discipline (its getty-like login and its
+// shell read lines through it): echo printable characters, DEL or BS erases,
+// CR or LF ends a line (CR LF once), other control characters echo as ^X, ^C
+// interrupts. (The Windows guest's XENCONS helper has its own, different
+// editor, in windows_guest.ts: it drops what follows a CR in the same read.)
 
 export interface LineEditorEvents {
   /** Echo bytes (already formatted) back to the terminal. */
