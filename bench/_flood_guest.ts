@@ -17,7 +17,7 @@ import { ConsoleRing } from "../ring/mod.ts";
 import { EventChannelClosedError } from "../evtchn/mod.ts";
 import type { EventChannel } from "../evtchn/mod.ts";
 import { XenstoreServer } from "../xenstore/mod.ts";
-import type { ConsolePage, HostLock, XenHost } from "../host.ts";
+import type { ConsolePage, HostLock, XenHost } from "../console/host.ts";
 import { XenstoreClient } from "../xenstore/mod.ts";
 import { Mapping } from "../_sys/mmap.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";

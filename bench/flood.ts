@@ -28,8 +28,8 @@ import { parseArgs } from "node:util";
 // the session layer's modules, which importing the package root also loads
 // (1.5-2 MiB more here), are not counted as the flood's; the inline guest
 // loads the simulated host when asked for.
-import { connect } from "../connect.ts";
-import type { XenHost } from "../host.ts";
+import { connect } from "../console/connect.ts";
+import type { XenHost } from "../console/host.ts";
 import { expected, processGuest } from "./_flood_guest.ts";
 
 const { values } = parseArgs({

@@ -2,9 +2,9 @@
 // The guests of a host, found through xenstore and followed live: a new
 // domain is attached as it appears, a destroyed one marked gone.
 
-import type { GuestType } from "../connect.ts";
-import type { XenHost } from "../host.ts";
-import { xenHost } from "../host.ts";
+import type { GuestType } from "../console/connect.ts";
+import type { XenHost } from "../console/host.ts";
+import { xenHost } from "../console/host.ts";
 import { type XenstoreClient, XenstoreError } from "../xenstore/mod.ts";
 import { delay, GuestConsole, type GuestConsoleOptions } from "./_guest_console.ts";
 

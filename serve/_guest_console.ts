@@ -2,9 +2,9 @@
 // One guest's console as the server keeps it: attached for as long as the
 // guest runs, its recent output, its viewers and the one keyboard holder.
 
-import { connect, type ConsoleMode, type GuestType, type XenConsole } from "../connect.ts";
-import { GuestGoneError, GuestNotFoundError } from "../console_errors.ts";
-import type { XenHost } from "../host.ts";
+import { connect, type ConsoleMode, type GuestType, type XenConsole } from "../console/connect.ts";
+import { GuestGoneError, GuestNotFoundError } from "../console/errors.ts";
+import type { XenHost } from "../console/host.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
 import { Scrollback } from "./_scrollback.ts";

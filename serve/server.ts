@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import type { ConsoleMode } from "../connect.ts";
-import type { XenHost } from "../host.ts";
+import type { ConsoleMode } from "../console/connect.ts";
+import type { XenHost } from "../console/host.ts";
 import { CodePage } from "../xencons/mod.ts";
 import { presentedToken, randomToken, sameSecret, TOKEN_SYNTAX } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";

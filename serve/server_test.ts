@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../sim/mod.ts";
-import type { XenHost } from "../host.ts";
+import type { XenHost } from "../console/host.ts";
 import { type GuestProgram, type GuestProgramFactory, windowsGuest } from "../xencons/mod.ts";
 import { XenstoreClient, type XenstoreTransport } from "../xenstore/mod.ts";
 import { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./server.ts";

@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // What the console server says of guests and viewers: in /api/guests and the audit log.
 
-import type { GuestType } from "../connect.ts";
+import type { GuestType } from "../console/connect.ts";
 
 /** Who a viewer is, as others see it and as the audit log says it. */
 export interface ViewerInfo {

@@ -21,7 +21,7 @@ import {
   ConsoleNotFoundError,
   GuestGoneError,
   GuestNotFoundError,
-} from "../console_errors.ts";
+} from "../console/errors.ts";
 import { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "../xenstore/errors.ts";
 import { EventChannelClosedError } from "../evtchn/event_channel.ts";
 import { RingCorruptionError } from "../ring/console_ring.ts";

@@ -1,12 +1,12 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { assertDomid, isDomid } from "./_sys/domid.ts";
-import type { XenstoreClient, XenstoreWatch } from "./xenstore/client.ts";
-import { XenstoreClosedError, XenstoreError } from "./xenstore/errors.ts";
-import { ConsoleRing } from "./ring/console_ring.ts";
-import { RingEndpoint } from "./ring/endpoint.ts";
-import type { EventChannel } from "./evtchn/event_channel.ts";
-import { SystemError } from "./errors.ts";
+import { assertDomid, isDomid } from "../_sys/domid.ts";
+import type { XenstoreClient, XenstoreWatch } from "../xenstore/client.ts";
+import { XenstoreClosedError, XenstoreError } from "../xenstore/errors.ts";
+import { ConsoleRing } from "../ring/console_ring.ts";
+import { RingEndpoint } from "../ring/endpoint.ts";
+import type { EventChannel } from "../evtchn/event_channel.ts";
+import { SystemError } from "../errors.ts";
 import { type ByteStream, type ConsolePage, type HostLock, type XenHost, xenHost } from "./host.ts";
 import {
   ConsoleBusyError,
@@ -14,7 +14,7 @@ import {
   ConsoleNotFoundError,
   GuestGoneError,
   GuestNotFoundError,
-} from "./console_errors.ts";
+} from "./errors.ts";
 
 /**
  * How long an ended stream waits for xenstore to say the guest is gone

@@ -6,14 +6,14 @@
 // fd, timer, watch or binding is left behind.
 
 import assert from "node:assert/strict";
-import { connect, ConsoleClosedError, type XenHost } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
-import { ConsoleSession, StreamEndedError } from "../xencons/mod.ts";
-import { ERRNO } from "../_sys/errno.ts";
-import { SystemError } from "../errors.ts";
-import type { EventChannel } from "../evtchn/mod.ts";
-import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../xenstore/mod.ts";
-import { within } from "./_within.ts";
+import { connect, ConsoleClosedError, type XenHost } from "../../mod.ts";
+import { SimulatedHost } from "../../sim/mod.ts";
+import { ConsoleSession, StreamEndedError } from "../../xencons/mod.ts";
+import { ERRNO } from "../../_sys/errno.ts";
+import { SystemError } from "../../errors.ts";
+import type { EventChannel } from "../../evtchn/mod.ts";
+import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../../xenstore/mod.ts";
+import { within } from "../_within.ts";
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   for await (const _ of stream) { /* until it ends or errors */ }

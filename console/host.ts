@@ -2,11 +2,11 @@
 // The one seam between a real Xen host and the simulated one: everything
 // connect() needs from the machine.
 
-import { XenstoreClient } from "./xenstore/client.ts";
-import { mapConsolePage, type MapConsolePageOptions } from "./ring/mapping.ts";
-import { type EventChannel, XenEventChannel } from "./evtchn/event_channel.ts";
-import { openPty } from "./_sys/pty.ts";
-import { FileLock } from "./_sys/flock.ts";
+import { XenstoreClient } from "../xenstore/client.ts";
+import { mapConsolePage, type MapConsolePageOptions } from "../ring/mapping.ts";
+import { type EventChannel, XenEventChannel } from "../evtchn/event_channel.ts";
+import { openPty } from "../_sys/pty.ts";
+import { FileLock } from "../_sys/flock.ts";
 
 /** A guest's console page as mapped by a host. */
 export interface ConsolePage {

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { XenpvError } from "./errors.ts";
+import { XenpvError } from "../errors.ts";
 
 /** No guest by that name or domid. */
 export class GuestNotFoundError extends XenpvError {

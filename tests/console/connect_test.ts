@@ -11,12 +11,12 @@ import {
   GuestGoneError,
   GuestNotFoundError,
   type XenConsole,
-} from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
-import { within } from "./_within.ts";
-import { SystemError } from "../ring/mod.ts";
-import { ERRNO } from "../_sys/errno.ts";
-import type { ByteStream, XenHost } from "../mod.ts";
+} from "../../mod.ts";
+import { SimulatedHost } from "../../sim/mod.ts";
+import { within } from "../_within.ts";
+import { SystemError } from "../../ring/mod.ts";
+import { ERRNO } from "../../_sys/errno.ts";
+import type { ByteStream, XenHost } from "../../mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -16,7 +16,7 @@ const cases = [
 
 for (const { guest, reader } of cases) {
   Deno.test(`flood: 100 MB to a slow ${reader} reader, guest ${guest}, every byte in order`, async () => {
-    const script = new URL("../bench/flood.ts", import.meta.url).pathname;
+    const script = new URL("../../bench/flood.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
