@@ -43,16 +43,19 @@
 
 // Attach
 export {
+  type AttachMode,
   type ByteStream,
   connect,
   type ConnectOptions,
   ConsoleBusyError,
+  type ConsoleBusyReason,
   ConsoleClosedError,
   type ConsoleFailure,
   type ConsoleInfo,
   type ConsoleKind,
   type ConsoleMode,
   ConsoleNotFoundError,
+  type ConsoleNotFoundReason,
   type ConsolePage,
   GuestGoneError,
   GuestNotFoundError,

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import { XenpvError } from "../errors.ts";
+import type { AttachMode } from "./types.ts";
 
 /** No guest by that name or domid. */
 export class GuestNotFoundError extends XenpvError {
@@ -19,41 +20,130 @@ export class GuestNotFoundError extends XenpvError {
 }
 
 /**
- * The console cannot be attached the way asked: xenconsoled serves it (ring
- * mode), another client holds its lock (pty mode), or it has no pty.
+ * What is in the way in a {@linkcode ConsoleBusyError}: another client holds
+ * the console lock (`"locked"`: `xl console`, or another xenpv), a backend
+ * such as xenconsoled holds the ring's event channel (`"backend"`, ring
+ * mode), or no pty appeared in time (`"no-tty"`: xenconsoled, or QEMU for a
+ * serial port, is not running).
+ */
+export type ConsoleBusyReason = "locked" | "backend" | "no-tty";
+
+const BUSY_REASONS: readonly string[] = [
+  "locked",
+  "backend",
+  "no-tty",
+] satisfies ConsoleBusyReason[];
+
+/**
+ * The console cannot be attached the way asked: `reason` says what is in the
+ * way (see {@linkcode ConsoleBusyReason}); the message says what to do.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleBusyError } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new ConsoleBusyError(7, "locked");
+ * assert.equal(err.reason, "locked");
+ * assert.match(err.message, /another console client .* domain 7/);
+ * const why = new ConsoleBusyError(7, "no-tty", "the pty did not appear within 100 ms");
+ * assert.equal(why.message, "the pty did not appear within 100 ms");
+ * ```
  */
 export class ConsoleBusyError extends XenpvError {
   /** The guest. */
   readonly domid: number;
-  /** Builds the error with what is in the way and what to do. */
-  constructor(domid: number, message: string, options?: ErrorOptions) {
-    super(message, options);
+  /** What is in the way. */
+  readonly reason: ConsoleBusyReason;
+  /** Builds the error; `message` (what is in the way, what to do) replaces the default one. */
+  constructor(
+    domid: number,
+    reason: ConsoleBusyReason,
+    message?: string,
+    options?: ErrorOptions,
+  ) {
+    if (!BUSY_REASONS.includes(reason)) {
+      throw new TypeError(
+        `reason must be one of ${BUSY_REASONS.join(", ")}, got ${String(reason)}`,
+      );
+    }
+    super(
+      message ??
+        (reason === "locked"
+          ? `another console client (xl console, or another xenpv) is attached to domain ${domid}`
+          : reason === "backend"
+          ? `xenconsoled (or another backend) serves the console of domain ${domid}: its event ` +
+            `channel has one peer and it is bound. Attach in pty mode, or stop xenconsoled first`
+          : `the console of domain ${domid} has no pty: is xenconsoled (or, for a serial port, ` +
+            `QEMU) running? (without xenconsoled, use mode "ring")`),
+      options,
+    );
     this.domid = domid;
+    this.reason = reason;
   }
 }
 
 /**
+ * What a guest lacks in a {@linkcode ConsoleNotFoundError}: a serial port
+ * (`"no-serial"`: PV and PVH guests have none, an HVM guest one only when its
+ * config asks), its PV console (`"no-console"`: no valid keys in xenstore), or
+ * the secondary console asked for (`"no-secondary"`: `device/console/N`).
+ */
+export type ConsoleNotFoundReason = "no-serial" | "no-console" | "no-secondary";
+
+const NOT_FOUND_REASONS: readonly string[] = [
+  "no-serial",
+  "no-console",
+  "no-secondary",
+] satisfies ConsoleNotFoundReason[];
+
+/**
  * The guest has no such console: a serial port on a PV or PVH guest (only
  * HVM guests have one, when their config asks for it), or no PV console keys
- * where the console was asked for. The message says why for the guest's kind.
+ * where the console was asked for. `reason` says which; the message says why
+ * for the guest's kind.
  *
  * @example
  * ```ts
  * import { ConsoleNotFoundError } from "@xenpv/console";
  * import assert from "node:assert/strict";
  *
- * const err = new ConsoleNotFoundError(7, "domain 7 has no serial console");
+ * const err = new ConsoleNotFoundError(7, "no-serial");
  * assert.equal(err.domid, 7);
+ * assert.equal(err.reason, "no-serial");
  * assert.equal(err.name, "ConsoleNotFoundError");
+ * assert.match(err.message, /domain 7 has no serial console/);
  * ```
  */
 export class ConsoleNotFoundError extends XenpvError {
   /** The guest. */
   readonly domid: number;
-  /** Builds the error with what is missing and what to attach instead. */
-  constructor(domid: number, message: string, options?: ErrorOptions) {
-    super(message, options);
+  /** What the guest lacks. */
+  readonly reason: ConsoleNotFoundReason;
+  /** Builds the error; `message` (what is missing, what to attach instead) replaces the default one. */
+  constructor(
+    domid: number,
+    reason: ConsoleNotFoundReason,
+    message?: string,
+    options?: ErrorOptions,
+  ) {
+    if (!NOT_FOUND_REASONS.includes(reason)) {
+      throw new TypeError(
+        `reason must be one of ${NOT_FOUND_REASONS.join(", ")}, got ${String(reason)}`,
+      );
+    }
+    super(
+      message ??
+        (reason === "no-serial"
+          ? `domain ${domid} has no serial console: only HVM guests have one, when their config ` +
+            `says serial = "pty". Attach its PV console instead (kind "pv")`
+          : reason === "no-secondary"
+          ? `domain ${domid} has no such secondary console (its config's channel/console list)`
+          : `domain ${domid} has no PV console: its toolstack published none for it`),
+      options,
+    );
     this.domid = domid;
+    this.reason = reason;
   }
 }
 
@@ -105,13 +195,13 @@ export class ConsoleClosedError extends XenpvError {
   /** The guest's domid. */
   readonly domid: number;
   /** The mode the console was attached in. */
-  readonly mode: "pty" | "ring";
+  readonly mode: AttachMode;
   /** Which part failed: the console's stream, or its xenstore connection. */
   readonly reason: ConsoleFailure;
   /** Builds the error for `domid` attached in `mode`. */
   constructor(
     domid: number,
-    mode: "pty" | "ring",
+    mode: AttachMode,
     reason: ConsoleFailure = "transport",
     options?: ErrorOptions,
   ) {

@@ -46,8 +46,8 @@ export interface HostLock {
  * `SimulatedHost` (from `@xenpv/console/sim`) is the simulated one.
  */
 export interface XenHost {
-  /** "xen" for the real host. */
-  readonly kind: string;
+  /** What the host is: "xen" for the real one. */
+  readonly name: string;
   /** A privileged xenstore connection. */
   openXenstore(): Promise<XenstoreClient>;
   /** Maps a guest's console page. */
@@ -69,7 +69,7 @@ export const XEN_LOCK_DIR = "/var/lock";
  * /var/lock, all through libc.
  */
 export const xenHost: XenHost = {
-  kind: "xen",
+  name: "xen",
   openXenstore: () => XenstoreClient.connect(),
   mapConsolePage: (domid, options) => mapConsolePage(domid, options),
   bindEventChannel: (domid, port) => XenEventChannel.bindInterdomain(domid, port),

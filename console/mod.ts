@@ -5,9 +5,9 @@
  * or name) through xenconsoled's pty or by being the ring's backend, and
  * gives a {@linkcode XenConsole}: guest output as byte streams to any number
  * of readers, input to the guest, and (with `follow`) the same streams across
- * a reboot. {@linkcode XenHost} is the seam between the real Xen host
- * ({@linkcode xenHost}) and the simulated one (`SimulatedHost`). The root
- * module, `@xenpv/console`, re-exports all of it.
+ * a reboot. {@linkcode XenHost} is the seam between the real Xen host (the
+ * default) and the simulated one (`SimulatedHost`). The root module,
+ * `@xenpv/console`, re-exports all of it.
  *
  * @example Attach to a simulated guest
  * ```ts
@@ -24,22 +24,25 @@
  * @module
  */
 
-export {
-  connect,
-  type ConnectOptions,
-  type ConsoleInfo,
-  type ConsoleKind,
-  type ConsoleMode,
-  type GuestType,
-  type ReattachDetail,
-  XenConsole,
-} from "./connect.ts";
+export { connect } from "./connect.ts";
+export { XenConsole } from "./xen_console.ts";
+export type {
+  AttachMode,
+  ConnectOptions,
+  ConsoleInfo,
+  ConsoleKind,
+  ConsoleMode,
+  GuestType,
+  ReattachDetail,
+} from "./types.ts";
 export type { ByteStream, ConsolePage, HostLock, XenHost } from "./host.ts";
 export {
   ConsoleBusyError,
+  type ConsoleBusyReason,
   ConsoleClosedError,
   type ConsoleFailure,
   ConsoleNotFoundError,
+  type ConsoleNotFoundReason,
   GuestGoneError,
   GuestNotFoundError,
 } from "./errors.ts";
