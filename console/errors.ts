@@ -3,7 +3,19 @@
 import { XenpvError } from "../errors.ts";
 import type { AttachMode } from "./types.ts";
 
-/** No guest by that name or domid. */
+/**
+ * No guest by that name or domid.
+ *
+ * @example
+ * ```ts
+ * import { GuestNotFoundError } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new GuestNotFoundError("web01");
+ * assert.equal(err.domain, "web01");
+ * assert.match(err.message, /no guest named "web01"/);
+ * ```
+ */
 export class GuestNotFoundError extends XenpvError {
   /** What was asked for. */
   readonly domain: number | string;
@@ -150,6 +162,14 @@ export class ConsoleNotFoundError extends XenpvError {
 /**
  * The guest went away (destroyed or shut down) while attached: a
  * `XenConsole`'s streams fail with it (unless `follow` re-attaches).
+ *
+ * @example
+ * ```ts
+ * import { GuestGoneError } from "@xenpv/console";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new GuestGoneError(7).domid, 7);
+ * ```
  */
 export class GuestGoneError extends XenpvError {
   /** The guest's domid. */
