@@ -43,24 +43,28 @@
 
 // Attach
 export {
+  type AttachMode,
+  type ByteStream,
   connect,
   type ConnectOptions,
+  ConsoleBusyError,
+  type ConsoleBusyReason,
+  ConsoleClosedError,
+  type ConsoleFailure,
   type ConsoleInfo,
   type ConsoleKind,
   type ConsoleMode,
-  type GuestType,
-  type ReattachDetail,
-  XenConsole,
-} from "./connect.ts";
-export type { ByteStream, ConsolePage, HostLock, XenHost } from "./host.ts";
-export {
-  ConsoleBusyError,
-  ConsoleClosedError,
-  type ConsoleFailure,
   ConsoleNotFoundError,
+  type ConsoleNotFoundReason,
+  type ConsolePage,
   GuestGoneError,
   GuestNotFoundError,
-} from "./console_errors.ts";
+  type GuestType,
+  type HostLock,
+  type ReattachDetail,
+  XenConsole,
+  type XenHost,
+} from "./console/mod.ts";
 export { SystemError, type SystemErrorDetails } from "./errors.ts";
 export { XenpvError } from "./errors.ts";
 export { XenstoreClosedError, XenstoreError } from "./xenstore/mod.ts";

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // A hostile guest that notifies as fast as it can without writing anything
-// (bench/_flood_guest.ts --storm, in a process of its own): the CPU time the
+// (tests/console/_flood_guest.ts --storm, in a process of its own): the CPU time the
 // ring-mode reader in this process spends over the storm, then that the
 // output after it still arrives whole. Prints one JSON line.
 //
@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { connect } from "../mod.ts";
-import { processGuest } from "./_flood_guest.ts";
+import { processGuest } from "../tests/console/_flood_guest.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -2,26 +2,15 @@
 // The guests of a host, found through xenstore and followed live: a new
 // domain is attached as it appears, a destroyed one marked gone.
 
-import type { GuestType } from "../connect.ts";
-import type { XenHost } from "../host.ts";
-import { xenHost } from "../host.ts";
-import { type XenstoreClient, XenstoreError } from "../xenstore/mod.ts";
+import { displayName, listGuests, readGuest } from "../console/guests.ts";
+import { type XenHost, xenHost } from "../console/host.ts";
+import type { XenstoreClient } from "../xenstore/mod.ts";
 import { delay, GuestConsole, type GuestConsoleOptions } from "./_guest_console.ts";
 
 /** Gone guests kept listed (their scrollback readable), newest first. */
 const GONE_KEPT = 16;
-/** Domain ids a guest can have (Xen's reserved ids from 0x7FF0 are none). */
-const MAX_DOMID = 0x7fef;
-const GUEST_TYPES: readonly string[] = ["pv", "pvh", "hvm"] satisfies GuestType[];
 /** Waits between attempts to reach xenstore again after its connection broke (ms). */
 const RECONNECT_MS = [100, 250, 500, 1000, 2000, 5000];
-
-/** A name read from xenstore, fit to show: bounded, no control characters. */
-function guestName(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "?").slice(0, 128);
-}
 
 /** Every guest's console on a host, kept current by `@introduceDomain` and `@releaseDomain`. */
 export class GuestDirectory {
@@ -140,29 +129,19 @@ export class GuestDirectory {
   async #scan(): Promise<void> {
     const xs = this.#xs;
     if (xs === undefined || this.#abort.signal.aborted) return;
-    const listed = await xs.directory("/local/domain").catch((err) => {
-      if (err instanceof XenstoreError && err.code === "ENOENT") return [] as string[];
-      throw err;
-    });
-    const running = new Set<number>();
-    for (const id of listed) {
-      if (!/^[1-9][0-9]{0,4}$/.test(id) || Number(id) > MAX_DOMID) continue;
-      running.add(Number(id));
-    }
+    const running = new Set(await listGuests(xs));
     for (const [domid, guest] of this.#guests) {
       if (!running.has(domid)) guest.markGone();
     }
     for (const domid of running) {
       if (this.#guests.has(domid) || this.#abort.signal.aborted) continue;
-      const [name, type] = await Promise.all([
-        xs.tryRead(`/local/domain/${domid}/name`),
-        xs.tryRead(`/libxl/${domid}/type`),
-      ]).catch(() => [undefined, undefined]);
+      const { name, type } = await readGuest(xs, domid)
+        .catch(() => ({ name: undefined, type: undefined }));
       if (this.#guests.has(domid) || this.#abort.signal.aborted) continue;
       const guest = new GuestConsole({
         domid,
-        name: guestName(name),
-        guestType: type !== undefined && GUEST_TYPES.includes(type) ? type as GuestType : undefined,
+        name: displayName(name),
+        guestType: type,
       }, this.#options);
       if (guest.name !== undefined) {
         for (const old of this.#guests.values()) {

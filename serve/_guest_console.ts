@@ -2,9 +2,16 @@
 // One guest's console as the server keeps it: attached for as long as the
 // guest runs, its recent output, its viewers and the one keyboard holder.
 
-import { connect, type ConsoleMode, type GuestType, type XenConsole } from "../connect.ts";
-import { GuestGoneError, GuestNotFoundError } from "../console_errors.ts";
-import type { XenHost } from "../host.ts";
+import {
+  type AttachMode,
+  connect,
+  type ConsoleMode,
+  GuestGoneError,
+  GuestNotFoundError,
+  type GuestType,
+  type XenConsole,
+  type XenHost,
+} from "../console/mod.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
 import { Scrollback } from "./_scrollback.ts";
@@ -62,7 +69,7 @@ export class GuestConsole {
   #options: GuestConsoleOptions;
   #state: GuestState = "attaching";
   #reason: string | undefined;
-  #mode: "pty" | "ring" | undefined;
+  #mode: AttachMode | undefined;
   #scrollback: Scrollback;
   #viewers = new Set<Viewer>();
   #writer: Viewer | undefined;

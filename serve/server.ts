@@ -1,7 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import type { ConsoleMode } from "../connect.ts";
-import type { XenHost } from "../host.ts";
+import type { ConsoleMode, XenHost } from "../console/mod.ts";
 import { CodePage } from "../xencons/mod.ts";
 import { presentedToken, randomToken, sameSecret, TOKEN_SYNTAX } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";

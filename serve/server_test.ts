@@ -10,7 +10,7 @@ import {
   SimulatedHost,
   windowsGuest,
 } from "../sim/mod.ts";
-import type { XenHost } from "../host.ts";
+import type { XenHost } from "../console/mod.ts";
 import { XenstoreClient, type XenstoreTransport } from "../xenstore/mod.ts";
 import { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./server.ts";
 import type { AuditEntry, GuestSummary } from "./types.ts";
@@ -639,7 +639,7 @@ Deno.test("serve: a hostile guest name gives a safe log file name inside logDir"
     await get(t.server, `/api/guests/${evil.domid}/log`);
     const listed = (await guests(t.server)).find((g) => g.domid === evil.domid)!;
     // every character outside [A-Za-z0-9._-] made "_", 64 at most: no "/", no control character
-    assert.ok(listed.log!.startsWith("guest-.._.._etc_x__31m_"), listed.log);
+    assert.ok(listed.log!.startsWith("guest-.._.._etc_x_x1b_31m_x0a_x00A"), listed.log);
     assert.match(listed.log!, /^guest-[A-Za-z0-9._-]{64}\.log$/);
     assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), ["logs"]);
     const names = Object.keys(await filesIn(dir)).sort();
@@ -723,7 +723,7 @@ function mortalXenstore(host: SimulatedHost) {
   const links: XenstoreTransport[] = [];
   let down = false;
   const wrapped: XenHost = {
-    kind: host.kind,
+    name: host.name,
     openXenstore: () => {
       if (down) {
         return Promise.reject(new Error("connect /var/run/xenstored/socket: ECONNREFUSED"));

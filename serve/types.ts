@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // What the console server says of guests and viewers: in /api/guests and the audit log.
 
-import type { GuestType } from "../connect.ts";
+import type { AttachMode, GuestType } from "../console/mod.ts";
 
 /** Who a viewer is, as others see it and as the audit log says it. */
 export interface ViewerInfo {
@@ -42,12 +42,12 @@ export type GuestState = "attaching" | "live" | "unavailable" | "gone";
 export interface GuestSummary {
   /** The guest's domain id. */
   domid: number;
-  /** Its name (from xenstore: control characters shown as `?`), if it has one. */
+  /** Its name (from xenstore: control characters shown as `\xNN`), if it has one. */
   name: string | undefined;
   /** Its kind (libxl's domain type), if the toolstack said. */
   guestType: GuestType | undefined;
   /** The console mode in use (pty or ring), once attached. */
-  mode: "pty" | "ring" | undefined;
+  mode: AttachMode | undefined;
   /**
    * Its console's code page as the server reads and types it (850, 65001 for
    * UTF-8): fixed by the `encoding` option, or (`"auto"`) the last a `chcp`

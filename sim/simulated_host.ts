@@ -10,9 +10,8 @@ import { EINVAL } from "../_sys/errno.ts";
 import { SystemError } from "../errors.ts";
 import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
 import { FileLock } from "../_sys/flock.ts";
-import type { ByteStream, ConsolePage, HostLock, XenHost } from "../host.ts";
 import type { MapConsolePageOptions } from "../ring/mapping.ts";
-import type { GuestType } from "../connect.ts";
+import type { ByteStream, ConsolePage, GuestType, HostLock, XenHost } from "../console/mod.ts";
 import type { GuestProgram, GuestProgramFactory } from "./guest_program.ts";
 import { windowsGuest } from "./windows/windows_guest.ts";
 import { linuxGuest } from "./linux/linux_guest.ts";
@@ -393,7 +392,7 @@ export class SimulatedGuest {
  * ```
  */
 export class SimulatedHost implements XenHost, AsyncDisposable {
-  readonly kind = "simulated";
+  readonly name = "simulated";
   /** The host's xenstore. */
   readonly xenstore: XenstoreServer;
   #xs: XenstoreClient;

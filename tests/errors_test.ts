@@ -21,7 +21,7 @@ import {
   ConsoleNotFoundError,
   GuestGoneError,
   GuestNotFoundError,
-} from "../console_errors.ts";
+} from "../console/errors.ts";
 import { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "../xenstore/errors.ts";
 import { EventChannelClosedError } from "../evtchn/event_channel.ts";
 import { RingCorruptionError } from "../ring/console_ring.ts";
@@ -48,8 +48,8 @@ const MAKERS = new Map<AnyClass, (options: Options) => Error>([
   [SystemError, (o) => new SystemError(ERRNO.ENOENT, "open", { path: "/dev/x" }, o)],
   [FdStreamClosedError, (o) => new FdStreamClosedError("/dev/x: closed", o)],
   [GuestNotFoundError, (o) => new GuestNotFoundError("web01", o)],
-  [ConsoleBusyError, (o) => new ConsoleBusyError(7, "xenconsoled serves it", o)],
-  [ConsoleNotFoundError, (o) => new ConsoleNotFoundError(7, "no serial console", o)],
+  [ConsoleBusyError, (o) => new ConsoleBusyError(7, "backend", "xenconsoled serves it", o)],
+  [ConsoleNotFoundError, (o) => new ConsoleNotFoundError(7, "no-serial", "no serial console", o)],
   [GuestGoneError, (o) => new GuestGoneError(7, o)],
   [ConsoleClosedError, (o) => new ConsoleClosedError(7, "pty", "transport", o)],
   [XenstoreError, (o) => new XenstoreError("ENOENT", { op: "READ", path: "/x" }, o)],

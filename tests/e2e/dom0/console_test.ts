@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import {
+  type AttachMode,
   connect,
   ConsoleBusyError,
   ConsoleClosedError,
@@ -629,7 +630,7 @@ async function runHelper(script: string, ...args: string[]): Promise<Record<stri
 
 // Peak RSS and idle CPU are recorded in results.json (the README reports
 // them), not asserted: speed and memory targets are checked by benchmarks, as
-// in tests/flood_test.ts. The idle console (the silent e2e-login guest) and a
+// in tests/console/flood_test.ts. The idle console (the silent e2e-login guest) and a
 // control (the same process attached to nothing) run beside the flood, each
 // in a process of its own: their CPU time is their own.
 Deno.test("100 MiB flood to a slow BYOB reader in its own process: every record in order; beside it an idle console", async () => {
@@ -753,7 +754,7 @@ Deno.test(`follow across xl reboot, ${ON} at once`, async () => {
  * the silent login guest), destroys the guest and expects GuestGoneError;
  * records how long that took.
  */
-async function destroyMidStream(name: string, mode: "pty" | "ring", shell: boolean) {
+async function destroyMidStream(name: string, mode: AttachMode, shell: boolean) {
   const console = await connect(name, { mode });
   const reader = console.readable.getReader();
   try {

@@ -6,14 +6,14 @@
 // fd, timer, watch or binding is left behind.
 
 import assert from "node:assert/strict";
-import { connect, ConsoleClosedError, type XenHost } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
-import { ConsoleSession, StreamEndedError } from "../xencons/mod.ts";
-import { ERRNO } from "../_sys/errno.ts";
-import { SystemError } from "../errors.ts";
-import type { EventChannel } from "../evtchn/mod.ts";
-import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../xenstore/mod.ts";
-import { within } from "./_within.ts";
+import { connect, ConsoleClosedError, type XenHost } from "../../mod.ts";
+import { SimulatedHost } from "../../sim/mod.ts";
+import { ConsoleSession, StreamEndedError } from "../../xencons/mod.ts";
+import { ERRNO } from "../../_sys/errno.ts";
+import { SystemError } from "../../errors.ts";
+import type { EventChannel } from "../../evtchn/mod.ts";
+import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../../xenstore/mod.ts";
+import { within } from "../_within.ts";
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   for await (const _ of stream) { /* until it ends or errors */ }
@@ -22,7 +22,7 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
 /** `host` with some of its parts replaced. */
 function wrapHost(host: XenHost, parts: Partial<XenHost>): XenHost {
   return {
-    kind: host.kind,
+    name: host.name,
     openXenstore: () => host.openXenstore(),
     mapConsolePage: (domid, options) => host.mapConsolePage(domid, options),
     bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),

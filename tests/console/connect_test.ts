@@ -11,12 +11,12 @@ import {
   GuestGoneError,
   GuestNotFoundError,
   type XenConsole,
-} from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
-import { within } from "./_within.ts";
-import { SystemError } from "../ring/mod.ts";
-import { ERRNO } from "../_sys/errno.ts";
-import type { ByteStream, XenHost } from "../mod.ts";
+} from "../../mod.ts";
+import { SimulatedHost } from "../../sim/mod.ts";
+import { within } from "../_within.ts";
+import { SystemError } from "../../ring/mod.ts";
+import { ERRNO } from "../../_sys/errno.ts";
+import type { ByteStream, XenHost } from "../../mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -96,7 +96,7 @@ Deno.test("auto mode takes the pty when the page cannot be mapped (no gntdev/pri
   await using host = new SimulatedHost();
   await host.createGuest({ name: "a" });
   const noMapping: XenHost = {
-    kind: "simulated without gntdev/privcmd",
+    name: "simulated without gntdev/privcmd",
     openXenstore: () => host.openXenstore(),
     mapConsolePage: () => {
       throw new SystemError(ERRNO.EACCES, "open", { path: "/dev/xen/gntdev" });
@@ -117,7 +117,9 @@ Deno.test("ring mode refuses while xenconsoled serves the console", async () => 
   await host.createGuest({ name: "win1" });
   await assert.rejects(
     connect("win1", { host, mode: "ring" }),
-    (e) => e instanceof ConsoleBusyError && /xenconsoled .*serves this console/.test(e.message),
+    (e) =>
+      e instanceof ConsoleBusyError && e.reason === "backend" &&
+      /xenconsoled .*serves this console/.test(e.message),
   );
 });
 
@@ -164,25 +166,41 @@ Deno.test("a console the guest does not have is ConsoleNotFoundError at once, sa
   await host.createGuest({ name: "deb1", program: "linux" });
   await host.createGuest({ name: "pvh1", program: "linux", type: "pvh" });
   await host.createGuest({ name: "win1" });
-  const rejects = (name: string, options: Parameters<typeof connect>[1], pattern: RegExp) =>
+  const rejects = (
+    name: string,
+    options: Parameters<typeof connect>[1],
+    reason: ConsoleNotFoundError["reason"],
+    pattern: RegExp,
+  ) =>
     within(
       5000, // at once, not after waiting for a tty that cannot appear
       assert.rejects(connect(name, { host, ttyTimeout: 60_000, ...options }), (e) => {
         assert.ok(e instanceof ConsoleNotFoundError, String(e));
+        assert.equal(e.reason, reason);
         assert.match(e.message, pattern);
         return true;
       }),
     );
-  await rejects("deb1", { kind: "serial" }, /PV guest\).*only HVM guests have an emulated serial/);
-  await rejects("pvh1", { kind: "serial" }, /PVH guest\).*only HVM guests/);
-  await rejects("win1", { kind: "serial" }, /HVM guest\).*serial = "pty"/);
-  await rejects("win1", { index: 1 }, /no PV console at \/local\/domain\/\d+\/device\/console\/1/);
-  await rejects("win1", { index: 1, mode: "pty" }, /no PV console/);
+  await rejects(
+    "deb1",
+    { kind: "serial" },
+    "no-serial",
+    /PV guest\).*only HVM guests have an emulated serial/,
+  );
+  await rejects("pvh1", { kind: "serial" }, "no-serial", /PVH guest\).*only HVM guests/);
+  await rejects("win1", { kind: "serial" }, "no-serial", /HVM guest\).*serial = "pty"/);
+  await rejects(
+    "win1",
+    { index: 1 },
+    "no-secondary",
+    /no PV console at \/local\/domain\/\d+\/device\/console\/1/,
+  );
+  await rejects("win1", { index: 1, mode: "pty" }, "no-secondary", /no PV console/);
   // the console's keys removed (a toolstack that set up none): HVM points at the serial port
   const win1 = host.guest("win1")!;
   await win1.stopXenconsoled();
   await host.xenstore.connectClient().rm(`/local/domain/${win1.domid}/console/port`);
-  await rejects("win1", {}, /HVM guest\).*no valid .*port.*kind "serial"/);
+  await rejects("win1", {}, "no-console", /HVM guest\).*no valid .*port.*kind "serial"/);
 });
 
 Deno.test("a second pty attach is refused by the xenconsole lock", async () => {
@@ -191,7 +209,9 @@ Deno.test("a second pty attach is refused by the xenconsole lock", async () => {
   const first = await connect("win1", { host });
   await assert.rejects(
     connect("win1", { host }),
-    (e) => e instanceof ConsoleBusyError && /another console client/.test(e.message),
+    (e) =>
+      e instanceof ConsoleBusyError && e.reason === "locked" &&
+      /another console client/.test(e.message),
   );
   await first.close();
   await using again = await connect("win1", { host }); // released on close
@@ -214,7 +234,9 @@ Deno.test("the pty never appearing is a clear error after ttyTimeout", async () 
   await host.createGuest({ name: "win1", xenconsoled: false });
   await assert.rejects(
     connect("win1", { host, mode: "pty", ttyTimeout: 100 }),
-    (e) => e instanceof ConsoleBusyError && /did not appear within 100 ms/.test(e.message),
+    (e) =>
+      e instanceof ConsoleBusyError && e.reason === "no-tty" &&
+      /did not appear within 100 ms/.test(e.message),
   );
 });
 

@@ -2,11 +2,11 @@
 // The one seam between a real Xen host and the simulated one: everything
 // connect() needs from the machine.
 
-import { XenstoreClient } from "./xenstore/client.ts";
-import { mapConsolePage, type MapConsolePageOptions } from "./ring/mapping.ts";
-import { type EventChannel, XenEventChannel } from "./evtchn/event_channel.ts";
-import { openPty } from "./_sys/pty.ts";
-import { FileLock } from "./_sys/flock.ts";
+import { XenstoreClient } from "../xenstore/client.ts";
+import { mapConsolePage, type MapConsolePageOptions } from "../ring/mapping.ts";
+import { type EventChannel, XenEventChannel } from "../evtchn/event_channel.ts";
+import { openPty } from "../_sys/pty.ts";
+import { FileLock } from "../_sys/flock.ts";
 
 /** A guest's console page as mapped by a host. */
 export interface ConsolePage {
@@ -46,8 +46,8 @@ export interface HostLock {
  * `SimulatedHost` (from `@xenpv/console/sim`) is the simulated one.
  */
 export interface XenHost {
-  /** "xen" for the real host. */
-  readonly kind: string;
+  /** What the host is: "xen" for the real one. */
+  readonly name: string;
   /** A privileged xenstore connection. */
   openXenstore(): Promise<XenstoreClient>;
   /** Maps a guest's console page. */
@@ -69,7 +69,7 @@ export const XEN_LOCK_DIR = "/var/lock";
  * /var/lock, all through libc.
  */
 export const xenHost: XenHost = {
-  kind: "xen",
+  name: "xen",
   openXenstore: () => XenstoreClient.connect(),
   mapConsolePage: (domid, options) => mapConsolePage(domid, options),
   bindEventChannel: (domid, port) => XenEventChannel.bindInterdomain(domid, port),

@@ -4,12 +4,12 @@
 // libxen-dev's xen/io/*.h, and we compare.
 
 import assert from "node:assert/strict";
-import { CONSOLE_LAYOUT } from "../ring/layout.ts";
-import { GNTDEV, PRIVCMD } from "../ring/mapping.ts";
-import { EVTCHN_IOCTL } from "../evtchn/ioctl.ts";
-import { HEADER_SIZE, MessageType, PAYLOAD_MAX } from "../xenstore/wire.ts";
-import { ABS_PATH_MAX, REL_PATH_MAX } from "../xenstore/path.ts";
-import { have, skipUnless } from "./_peers.ts";
+import { CONSOLE_LAYOUT } from "../../ring/layout.ts";
+import { GNTDEV, PRIVCMD } from "../../ring/mapping.ts";
+import { EVTCHN_IOCTL } from "../../evtchn/ioctl.ts";
+import { HEADER_SIZE, MessageType, PAYLOAD_MAX } from "../../xenstore/wire.ts";
+import { ABS_PATH_MAX, REL_PATH_MAX } from "../../xenstore/path.ts";
+import { have, skipUnless } from "../_peers.ts";
 
 const headers = await (async () => {
   try {

@@ -8,22 +8,22 @@
 // helper that waits on /dev/xen/evtchn. So the reader's memory is measured
 // alone, as in dom0.
 //
-// Child:  deno run -A bench/_flood_guest.ts --dir DIR --mb N
+// Child:  deno run -A tests/console/_flood_guest.ts --dir DIR --mb N
 //         prints one JSON line ({ pid, pageFd }) once it is ready, then floods.
 
 import { parseArgs } from "node:util";
 import { setImmediate } from "node:timers";
-import { ConsoleRing } from "../ring/mod.ts";
-import { EventChannelClosedError } from "../evtchn/mod.ts";
-import type { EventChannel } from "../evtchn/mod.ts";
-import { XenstoreServer } from "../xenstore/mod.ts";
-import type { ConsolePage, HostLock, XenHost } from "../host.ts";
-import { XenstoreClient } from "../xenstore/mod.ts";
-import { Mapping } from "../_sys/mmap.ts";
-import type { FdStream } from "../_sys/fd_stream.ts";
-import { connectUnix, openDevice, UnixListener } from "../_sys/unix_socket.ts";
-import { acquireLibc, cString, MFD_CLOEXEC, releaseLibc } from "../_sys/libc.ts";
-import { FileLock } from "../_sys/flock.ts";
+import { ConsoleRing } from "../../ring/mod.ts";
+import { EventChannelClosedError } from "../../evtchn/mod.ts";
+import type { EventChannel } from "../../evtchn/mod.ts";
+import { XenstoreServer } from "../../xenstore/mod.ts";
+import type { ConsolePage, HostLock, XenHost } from "../../console/host.ts";
+import { XenstoreClient } from "../../xenstore/mod.ts";
+import { Mapping } from "../../_sys/mmap.ts";
+import type { FdStream } from "../../_sys/fd_stream.ts";
+import { connectUnix, openDevice, UnixListener } from "../../_sys/unix_socket.ts";
+import { acquireLibc, cString, MFD_CLOEXEC, releaseLibc } from "../../_sys/libc.ts";
+import { FileLock } from "../../_sys/flock.ts";
 
 const DOMID = 1;
 const PORT = 3;
@@ -109,7 +109,7 @@ export async function processGuest(total: number, storm = 0): Promise<ProcessGue
   const { pid, pageFd } = JSON.parse(text.split("\n")[0]);
   const evtchn = new SocketEventChannel(await connectUnix(`${dir}/evtchn.sock`));
   const host: XenHost = {
-    kind: "process-guest",
+    name: "process-guest",
     // libc sockets, as a dom0 tool run with --allow-ffi only reaches xenstored
     openXenstore: () =>
       XenstoreClient.connect({ path: `${dir}/xenstored.sock`, transport: "libc" }),

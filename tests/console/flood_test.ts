@@ -1,11 +1,11 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // A guest writing 100 MB as fast as the ring takes it, to a slow reader
 // through connect() in ring mode: every byte arrives, in order. Runs
-// bench/flood.ts in its own process, twice: the guest in a process of its own
-// (page, xenstore and event channel shared across processes, as in dom0) read
-// through a BYOB reader, and the whole simulated host in one process read
-// through a default reader. Peak RSS is reported by `deno task bench`, not
-// asserted here.
+// _flood.ts (also bench/flood.ts) in its own process, twice: the guest in a
+// process of its own (page, xenstore and event channel shared across
+// processes, as in dom0) read through a BYOB reader, and the whole simulated
+// host in one process read through a default reader. Peak RSS is reported by
+// `deno task bench`, not asserted here.
 
 import assert from "node:assert/strict";
 
@@ -16,7 +16,7 @@ const cases = [
 
 for (const { guest, reader } of cases) {
   Deno.test(`flood: 100 MB to a slow ${reader} reader, guest ${guest}, every byte in order`, async () => {
-    const script = new URL("../bench/flood.ts", import.meta.url).pathname;
+    const script = new URL("./_flood.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
