@@ -1,8 +1,9 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// The one place that calls Deno.dlopen. libc is opened lazily and reference
-// counted: every owner of a file descriptor holds one reference and releases it
-// on close, so a program (or a test with the resource sanitizer on) that closed
-// everything has no library left open.
+// The library's one call of Deno.dlopen (the e2e tests open libc their own
+// way). libc is opened lazily and reference counted: every owner of a file
+// descriptor holds one reference and releases it on close, so a program (or a
+// test with the resource sanitizer on) that closed everything has no library
+// left open. Linux only: acquireLibc refuses any other OS before opening.
 
 import { SystemError, type SystemErrorDetails } from "../errors.ts";
 
@@ -94,10 +95,6 @@ let library: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 let references = 0;
 let errnoView: Deno.UnsafePointerView | undefined;
 
-function libraryName(): string {
-  return Deno.build.os === "linux" ? "libc.so.6" : "libc.dylib";
-}
-
 /**
  * Takes a reference to libc, opening it on first use. Pair every call with
  * {@linkcode releaseLibc}.
@@ -110,7 +107,7 @@ export function acquireLibc(): Libc {
       );
     }
     try {
-      library = Deno.dlopen(libraryName(), SYMBOLS);
+      library = Deno.dlopen("libc.so.6", SYMBOLS);
     } catch (err) {
       if (err instanceof Deno.errors.NotCapable) {
         throw new Deno.errors.NotCapable(

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { acquireLibc, cString, getenv, libcReferences, releaseLibc } from "./libc.ts";
 import { SystemError } from "../errors.ts";
 import { Poller } from "./poller.ts";
-import { connectUnix, openDevice, UnixListener } from "./unix_socket.ts";
+import { connectUnix, UnixListener } from "./unix_socket.ts";
+import { openDevice } from "./files.ts";
 
 let n = 0;
 const sock = () => `/tmp/xenpv-sys-${Deno.pid}-${++n}.sock`;

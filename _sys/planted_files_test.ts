@@ -9,7 +9,8 @@ import { FileLock } from "./flock.ts";
 import { acquireLibc, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
 import { openPty, openPtyPair } from "./pty.ts";
 import { lstatPath } from "./stat.ts";
-import { openAppend, UnixListener } from "./unix_socket.ts";
+import { UnixListener } from "./unix_socket.ts";
+import { openAppend } from "./files.ts";
 
 async function mkfifo(path: string): Promise<void> {
   const r = await new Deno.Command("mkfifo", { args: [path] }).output();

@@ -2,7 +2,7 @@
 
 import { XenpvError } from "../errors.ts";
 import { assertDomid } from "../_sys/domid.ts";
-import { openDevice } from "../_sys/unix_socket.ts";
+import { openDevice } from "../_sys/files.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
 import { EVTCHN_IOCTL, packU32 } from "./ioctl.ts";

@@ -6,7 +6,7 @@
 import { assertDomid } from "../_sys/domid.ts";
 import { ioc, IOC_NONE } from "../_sys/ioctl.ts";
 import { Mapping } from "../_sys/mmap.ts";
-import { openDevice } from "../_sys/unix_socket.ts";
+import { openDevice } from "../_sys/files.ts";
 import type { FdStream } from "../_sys/fd_stream.ts";
 import { SystemError } from "../errors.ts";
 import { deviceHint } from "../_sys/hints.ts";

@@ -3,7 +3,7 @@
 // timestamps, rotated by size, passwords masked (ConsoleLog). Names come from
 // xenstore and are hostile: the file name is made from them safely.
 
-import { assertRealDirectory, readTail } from "../_sys/unix_socket.ts";
+import { assertRealDirectory, readTail } from "../_sys/files.ts";
 import { ConsoleLog } from "../xencons/mod.ts";
 
 /** Where and how guest logs are kept. */

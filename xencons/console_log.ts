@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import type { FdStream } from "../_sys/fd_stream.ts";
-import { openAppendSized, renamePath } from "../_sys/unix_socket.ts";
+import { openAppendSized, renamePath } from "../_sys/files.ts";
 import { LogMask } from "./_log_mask.ts";
 
 /** Options for {@linkcode ConsoleLog.open}. */

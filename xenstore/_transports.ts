@@ -4,7 +4,8 @@
 
 import { getenv } from "../_sys/libc.ts";
 import { SystemError } from "../errors.ts";
-import { connectUnix, openDevice, UnixListener } from "../_sys/unix_socket.ts";
+import { connectUnix, UnixListener } from "../_sys/unix_socket.ts";
+import { openDevice } from "../_sys/files.ts";
 import { deviceHint } from "../_sys/hints.ts";
 import type { XenstoreTransport } from "./transport.ts";
 import { XenbusTransport } from "./_xenbus_transport.ts";

@@ -21,7 +21,8 @@ import type { ConsolePage, HostLock, XenHost } from "../../console/host.ts";
 import { XenstoreClient } from "../../xenstore/mod.ts";
 import { Mapping } from "../../_sys/mmap.ts";
 import type { FdStream } from "../../_sys/fd_stream.ts";
-import { connectUnix, openDevice, UnixListener } from "../../_sys/unix_socket.ts";
+import { connectUnix, UnixListener } from "../../_sys/unix_socket.ts";
+import { openDevice } from "../../_sys/files.ts";
 import { acquireLibc, cString, MFD_CLOEXEC, releaseLibc } from "../../_sys/libc.ts";
 import { FileLock } from "../../_sys/flock.ts";
 

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { XenstoreClient } from "../../../xenstore/mod.ts";
-import { conformanceSuite } from "../../_xenstore_conformance.ts";
+import { conformanceSuite } from "../../xenstore/_xenstore_conformance.ts";
 
 const PATHS = { socket: "/var/run/xenstored/socket", xenbus: "/dev/xen/xenbus" };
 

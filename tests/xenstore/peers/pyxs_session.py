@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Copyright 2026 the xenpv authors. MIT license.
 # Drives a xenstore server through pyxs (python3-pyxs) and prints one JSON
-# object of what it saw, for tests/pyxs_test.ts to check.
+# object of what it saw, for tests/xenstore/pyxs_test.ts to check.
 import json
 import sys
 import threading

@@ -3,8 +3,8 @@
 // over its unix socket, found through XENSTORED_PATH as in dom0.
 
 import assert from "node:assert/strict";
-import { XenstoreServer } from "../xenstore/mod.ts";
-import { have, run, skipUnless, socketPath, startXenstored } from "./_peers.ts";
+import { XenstoreServer } from "../../xenstore/mod.ts";
+import { have, run, skipUnless, socketPath, startXenstored } from "../_peers.ts";
 
 const ignore = skipUnless(await have("xenstore-read", ["/"]), "xenstore-utils (xenstore-read)");
 

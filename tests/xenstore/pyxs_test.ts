@@ -2,8 +2,8 @@
 // pyxs (python3-pyxs), an independent xenstore client, against our server.
 
 import assert from "node:assert/strict";
-import { XenstoreServer } from "../xenstore/mod.ts";
-import { havePyxs, run, skipUnless, socketPath } from "./_peers.ts";
+import { XenstoreServer } from "../../xenstore/mod.ts";
+import { havePyxs, run, skipUnless, socketPath } from "../_peers.ts";
 
 const ignore = skipUnless(await havePyxs(), "python3-pyxs (for /usr/bin/python3)");
 

@@ -6,15 +6,15 @@
 // connection. Seeds are fixed: a failure names its round and reproduces.
 
 import assert from "node:assert/strict";
-import { prng } from "./_prng.ts";
-import { XENSTORE_ERRORS } from "../xenstore/errors.ts";
+import { prng } from "../_prng.ts";
+import { XENSTORE_ERRORS } from "../../xenstore/errors.ts";
 import {
   XenstoreClient,
   XenstoreClosedError,
   XenstoreError,
   XenstoreProtocolError,
   XenstoreServer,
-} from "../xenstore/mod.ts";
+} from "../../xenstore/mod.ts";
 import {
   encodeMessage,
   type Message,
@@ -24,9 +24,9 @@ import {
   payloadOf,
   splitPayload,
   splitPayloadStrict,
-} from "../xenstore/wire.ts";
-import { createPipe } from "../xenstore/_pipe.ts";
-import type { XenstoreTransport } from "../xenstore/transport.ts";
+} from "../../xenstore/wire.ts";
+import { createPipe } from "../../xenstore/_pipe.ts";
+import type { XenstoreTransport } from "../../xenstore/transport.ts";
 
 const PACKETS = 100_000;
 const encoder = new TextEncoder();

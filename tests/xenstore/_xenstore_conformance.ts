@@ -5,8 +5,8 @@
 // own base path and removes it afterwards, so it is safe on a live xenstore.
 
 import assert from "node:assert/strict";
-import { type XenstoreClient, XenstoreError } from "../xenstore/mod.ts";
-import { MessageType } from "../xenstore/wire.ts";
+import { type XenstoreClient, XenstoreError } from "../../xenstore/mod.ts";
+import { MessageType } from "../../xenstore/wire.ts";
 
 /** A server under test, opened for one test and closed after it. */
 export interface Target {

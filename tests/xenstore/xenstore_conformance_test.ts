@@ -5,9 +5,9 @@
 // it against another server as well (the Xen-in-QEMU run points it at the
 // real xenstored).
 
-import { XenstoreClient, XenstoreServer } from "../xenstore/mod.ts";
+import { XenstoreClient, XenstoreServer } from "../../xenstore/mod.ts";
 import { conformanceSuite } from "./_xenstore_conformance.ts";
-import { socketPath, startXenstored } from "./_peers.ts";
+import { socketPath, startXenstored } from "../_peers.ts";
 
 conformanceSuite("in-process", () => {
   const server = new XenstoreServer();

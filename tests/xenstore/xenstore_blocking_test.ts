@@ -10,10 +10,10 @@ import {
   XenstoreClosedError,
   XenstoreError,
   XenstoreServer,
-} from "../xenstore/mod.ts";
-import { UnixListener } from "../_sys/unix_socket.ts";
-import { socketPath, spawnDeno, startXenstored } from "./_peers.ts";
-import { within } from "./_within.ts";
+} from "../../xenstore/mod.ts";
+import { UnixListener } from "../../_sys/unix_socket.ts";
+import { socketPath, spawnDeno, startXenstored } from "../_peers.ts";
+import { within } from "../_within.ts";
 
 async function stop(server: Deno.ChildProcess, path: string): Promise<void> {
   try {

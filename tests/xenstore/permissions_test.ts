@@ -4,11 +4,11 @@
 // only, and without it the error says how to run.
 
 import assert from "node:assert/strict";
-import { runDeno } from "./_peers.ts";
+import { runDeno } from "../_peers.ts";
 
 Deno.env.set("XENSTORED_PATH", "/tmp/xenpv-env-probe.sock");
-const mod = new URL("../xenstore/mod.ts", import.meta.url).href;
-const wire = new URL("../xenstore/wire.ts", import.meta.url).href;
+const mod = new URL("../../xenstore/mod.ts", import.meta.url).href;
+const wire = new URL("../../xenstore/wire.ts", import.meta.url).href;
 
 async function runScript(code: string, flags: string[]): Promise<{ code: number; out: string }> {
   const r = await runDeno(["--no-prompt", "--no-config", ...flags, "-"], code);

@@ -4,9 +4,9 @@
 // pending call must reject with XenstoreClosedError within a second.
 
 import assert from "node:assert/strict";
-import { XenstoreClient, XenstoreClosedError } from "../xenstore/mod.ts";
-import { socketPath, startXenstored } from "./_peers.ts";
-import { within } from "./_within.ts";
+import { XenstoreClient, XenstoreClosedError } from "../../xenstore/mod.ts";
+import { socketPath, startXenstored } from "../_peers.ts";
+import { within } from "../_within.ts";
 
 /** Both ways to a socket: libc through FFI, and Deno's own unix sockets. */
 const TRANSPORTS = ["libc", "deno"] as const;

@@ -1,0 +1,154 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// Files and devices through libc: appending to a log, reading a file's tail,
+// renaming, checking that a directory is one itself, opening a device. Where
+// root writes or reads a file for others (openAppend, readTail), a symlink is
+// refused, not followed.
+
+import {
+  acquireLibc,
+  cString,
+  errno,
+  lastError,
+  O_APPEND,
+  O_CLOEXEC,
+  O_CREAT,
+  O_NOFOLLOW,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
+  releaseLibc,
+} from "./libc.ts";
+import { EINVAL, ERRNO, errnoName } from "./errno.ts";
+import { SystemError } from "../errors.ts";
+import { FdStream } from "./fd_stream.ts";
+import { fstatFd, lstatPath, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "./stat.ts";
+
+/**
+ * Opens a regular file for appending (created 0600 if missing), as a stream;
+ * refuses a symlink (ELOOP), a FIFO (ENXIO without a reader, EINVAL with one)
+ * and any other non-regular file (EINVAL).
+ */
+export function openAppend(path: string): FdStream {
+  return openAppendSized(path).file;
+}
+
+/** {@linkcode openAppend}, and the file's size when opened. */
+export function openAppendSized(path: string): { file: FdStream; size: number } {
+  const libc = acquireLibc();
+  // No symlink is followed (a planted one in a world-writable directory would
+  // make root append elsewhere), and a FIFO fails instead of blocking the open.
+  const flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+  const fd = libc.open(cString(path), flags, 0o600);
+  if (fd < 0) {
+    const code = errno();
+    releaseLibc();
+    throw new SystemError(code, "open", {
+      path,
+      hint: errnoName(code) === "ELOOP" ? "it is a symlink (planted?): not followed" : undefined,
+    });
+  }
+  let size: number;
+  try {
+    const stat = fstatFd(libc, fd, path);
+    if ((stat.mode & S_IFMT) !== S_IFREG) {
+      throw new SystemError(EINVAL, "open", { path, hint: "not a regular file: not written to" });
+    }
+    size = stat.size;
+  } catch (err) {
+    libc.close(fd);
+    releaseLibc();
+    throw err;
+  }
+  return { file: new FdStream(libc, fd, { path }), size };
+}
+
+/**
+ * The last `max` bytes of the regular file `path` (a symlink is refused, not
+ * followed: what a token holder may read must be the file itself).
+ */
+export function readTail(path: string, max: number): Uint8Array<ArrayBuffer> {
+  const libc = acquireLibc();
+  try {
+    const fd = libc.open(cString(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+    if (fd < 0) {
+      const code = errno();
+      const hint = errnoName(code) === "ELOOP" ? "it is a symlink (planted?): not followed" : "";
+      throw new SystemError(code, "open", { path, hint: hint || undefined });
+    }
+    try {
+      if ((fstatFd(libc, fd, path).mode & S_IFMT) !== S_IFREG) {
+        throw new SystemError(EINVAL, "open", { path, hint: "not a regular file: not read" });
+      }
+      const chunks: Uint8Array<ArrayBuffer>[] = [];
+      let kept = 0;
+      for (;;) {
+        const buf = new Uint8Array(64 * 1024);
+        const n = Number(libc.read(fd, buf, BigInt(buf.length)));
+        if (n < 0) throw lastError("read", { path });
+        if (n === 0) break;
+        chunks.push(buf.subarray(0, n));
+        kept += n;
+        while (kept - chunks[0].length >= max) kept -= chunks.shift()!.length;
+      }
+      const out = new Uint8Array(kept);
+      let at = 0;
+      for (const c of chunks) out.set(c, (at += c.length) - c.length);
+      return out.subarray(Math.max(0, kept - max));
+    } finally {
+      libc.close(fd);
+    }
+  } finally {
+    releaseLibc();
+  }
+}
+
+/**
+ * rename(2): moves `from` to `to` (a symlink is moved, never followed);
+ * `false` when `from` does not exist.
+ */
+export function renamePath(from: string, to: string): boolean {
+  const libc = acquireLibc();
+  try {
+    if (libc.rename(cString(from), cString(to)) === 0) return true;
+    const code = errno();
+    if (errnoName(code) === "ENOENT") return false;
+    throw new SystemError(code, "rename", { path: `${from} -> ${to}` });
+  } finally {
+    releaseLibc();
+  }
+}
+
+/**
+ * Throws unless `path` is a directory itself (not a symlink to one): where
+ * root creates files, a planted symlink must not redirect them.
+ */
+export function assertRealDirectory(path: string): void {
+  const libc = acquireLibc();
+  try {
+    const stat = lstatPath(libc, path);
+    if ((stat.mode & S_IFMT) === S_IFLNK) {
+      throw new SystemError(ERRNO.ELOOP, "open", {
+        path,
+        hint: "it is a symlink: give the directory itself",
+      });
+    }
+    if ((stat.mode & S_IFMT) !== S_IFDIR) {
+      throw new SystemError(ERRNO.ENOTDIR, "open", { path, hint: "not a directory" });
+    }
+  } finally {
+    releaseLibc();
+  }
+}
+
+/** Opens a character device (e.g. /dev/xen/xenbus) as a nonblocking stream. */
+export function openDevice(path: string, hint?: (code: string) => string | undefined): FdStream {
+  const libc = acquireLibc();
+  const fd = libc.open(cString(path), O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd < 0) {
+    const code = errno();
+    releaseLibc();
+    throw new SystemError(code, "open", { path, hint: hint?.(errnoName(code)) });
+  }
+  return new FdStream(libc, fd, { path });
+}
