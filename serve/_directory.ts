@@ -6,7 +6,11 @@ import type { GuestType } from "../connect.ts";
 import type { XenHost } from "../host.ts";
 import { xenHost } from "../host.ts";
 import { type XenstoreClient, XenstoreError } from "../xenstore/mod.ts";
-import { delay, GuestConsole, type GuestConsoleOptions } from "./_guest_console.ts";
+import {
+  delay,
+  ServedGuest as GuestConsole,
+  type ServedGuestOptions as GuestConsoleOptions,
+} from "./_served_guest.ts";
 
 /** Gone guests kept listed (their scrollback readable), newest first. */
 const GONE_KEPT = 16;

@@ -8,7 +8,7 @@ import { SimulatedHost } from "../sim/mod.ts";
 import type { XenHost } from "../host.ts";
 import { type GuestProgram, type GuestProgramFactory, windowsGuest } from "../xencons/mod.ts";
 import { XenstoreClient, type XenstoreTransport } from "../xenstore/mod.ts";
-import { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./server.ts";
+import { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./mod.ts";
 import type { AuditEntry, GuestSummary } from "./types.ts";
 
 const decoder = new TextDecoder();
