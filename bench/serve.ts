@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { connect } from "../mod.ts";
 import { type GuestProgram, type GuestProgramFactory, SimulatedHost } from "../sim/mod.ts";
 import { serveConsoles } from "../serve/mod.ts";
+import { openViewerSocket, sendMessage } from "../tests/serve/_ws_client.ts";
 
 const enc = new TextEncoder();
 
@@ -44,36 +45,20 @@ function benchGuest(bytes: number): GuestProgramFactory {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)];
 
-function wsUrl(url: string, token: string, domid: number, name: string): string {
-  const u = new URL(`/ws/${domid}?name=${name}&token=${token}`, url);
-  u.protocol = "ws:";
-  return u.href;
-}
-
-async function openSocket(url: string, origin: string): Promise<WebSocket> {
-  const ws = new WebSocket(url, { headers: { origin } } as never);
-  ws.binaryType = "arraybuffer";
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  return ws;
-}
-
 /** Keystroke-to-echo times (ms) through the server. */
 async function serverEcho(url: string, token: string, domid: number, keys: number) {
-  const ws = await openSocket(wsUrl(url, token, domid, "bench"), new URL(url).origin);
+  const ws = await openViewerSocket({ url, token }, domid, "bench");
   let wake: (() => void) | undefined;
   ws.onmessage = (e) => {
     if (typeof e.data !== "string") wake?.();
   };
-  ws.send(JSON.stringify({ type: "take" }));
+  sendMessage(ws, { type: "take" });
   await new Promise((r) => setTimeout(r, 100));
   const times: number[] = [];
   for (let i = 0; i < keys; i++) {
     const got = new Promise<void>((r) => wake = r);
     const t0 = performance.now();
-    ws.send(JSON.stringify({ type: "input", data: "k" }));
+    sendMessage(ws, { type: "input", data: "k" });
     await got;
     times.push(performance.now() - t0);
   }
@@ -104,7 +89,7 @@ async function viewersChild(url: string, token: string, domid: number, n: number
   const counts = new Array(n).fill(0);
   const done: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
-    const ws = await openSocket(wsUrl(url, token, domid, `v${i}`), new URL(url).origin);
+    const ws = await openViewerSocket({ url, token }, domid, `v${i}`);
     done.push(
       new Promise((resolve) => {
         ws.onmessage = (e) => {
@@ -151,17 +136,14 @@ async function flood(viewers: number, mb: number) {
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!text.includes("READY")) text += (await lines.read()).value ?? "";
-  const typist = await openSocket(
-    wsUrl(server.url, server.token, guest.domid, "typist"),
-    new URL(server.url).origin,
-  );
+  const typist = await openViewerSocket(server, guest.domid, "typist");
   typist.onmessage = () => {};
-  typist.send(JSON.stringify({ type: "take" }));
+  sendMessage(typist, { type: "take" });
   await new Promise((r) => setTimeout(r, 100));
   let peak = Deno.memoryUsage().rss;
   const sampler = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 20);
   const t0 = performance.now();
-  typist.send(JSON.stringify({ type: "input", data: "!" }));
+  sendMessage(typist, { type: "input", data: "!" });
   for (;;) {
     const { value, done } = await lines.read();
     if (done) break;

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The server's secret: making one, comparing in constant time, and finding it
-// in a request (query, cookie or bearer header).
+// in a request (query, cookie or bearer header), and the gate every request
+// passes: Host allow-list, token, cookie, WebSocket Origin.
 
 const encoder = new TextEncoder();
 
@@ -56,4 +57,74 @@ export function presentedToken(request: Request, url: URL, cookie: string): Pres
   const auth = request.headers.get("authorization");
   const bearer = auth?.match(/^Bearer\s+(\S+)$/i)?.[1];
   return { token: bearer, fromQuery: false };
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/**
+ * The server's gate: the Host allow-list (against DNS rebinding), the token
+ * (query, cookie or bearer; the cookie named after the port), the
+ * WebSocket's Origin, and the redirect that moves a `?token=` into the cookie.
+ * Built before the server listens; `listening()` gives it the bound port.
+ */
+export class Gate {
+  #secret: string;
+  #secure: boolean;
+  #cookie = "";
+  #allowedHosts: Set<string> | undefined;
+
+  /** `secure`: the server speaks HTTPS (the cookie is `Secure`, the Origin `https:`). */
+  constructor(secret: string, secure: boolean) {
+    this.#secret = secret;
+    this.#secure = secure;
+  }
+
+  /** The server listens on `hostname`, port `port`: the names its Host header may give. */
+  listening(hostname: string, port: number): void {
+    this.#cookie = `xenpv-${port}`;
+    if (LOOPBACK.has(hostname)) {
+      this.#allowedHosts = new Set(["127.0.0.1", "localhost", "[::1]"].map((h) => `${h}:${port}`));
+    } else if (hostname !== "0.0.0.0" && hostname !== "::") {
+      const name = hostname.includes(":") ? `[${hostname}]` : hostname;
+      this.#allowedHosts = new Set([`${name}:${port}`.toLowerCase()]);
+    }
+  }
+
+  /** Whether the Host header names this server (a DNS rebinding attack names another). */
+  hostAllowed(host: string | null): boolean {
+    return host !== null &&
+      (this.#allowedHosts === undefined || this.#allowedHosts.has(host.toLowerCase()));
+  }
+
+  /** The token `request` presents and where, if it is the secret; undefined if none or another. */
+  async admitted(
+    request: Request,
+    url: URL,
+  ): Promise<{ token: string; fromQuery: boolean } | undefined> {
+    const { token, fromQuery } = presentedToken(request, url, this.#cookie);
+    if (token === undefined || !(await sameSecret(token, this.#secret))) return undefined;
+    return { token, fromQuery };
+  }
+
+  /** The `Set-Cookie` value that keeps `token` for the page (HttpOnly, SameSite=Strict). */
+  cookieFor(token: string): string {
+    const secure = this.#secure ? "; Secure" : "";
+    return `${this.#cookie}=${token}; Path=/; HttpOnly; SameSite=Strict${secure}`;
+  }
+
+  /** Whether a WebSocket request comes from the page's own origin (`host` as the request named it). */
+  sameOrigin(request: Request, host: string): boolean {
+    return request.headers.get("origin") === `${this.#secure ? "https" : "http"}://${host}`;
+  }
+}
+
+/**
+ * The host part of the server's address as printed: 127.0.0.1 (or [::1])
+ * for loopback and wildcard listeners, else `hostname` (bracketed if IPv6).
+ */
+export function shownHost(hostname: string): string {
+  if (LOOPBACK.has(hostname) || hostname === "0.0.0.0" || hostname === "::") {
+    return hostname === "::1" ? "[::1]" : "127.0.0.1";
+  }
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
 }

@@ -5,7 +5,7 @@
 import { displayName, listGuests, readGuest } from "../console/guests.ts";
 import { type XenHost, xenHost } from "../console/host.ts";
 import type { XenstoreClient } from "../xenstore/mod.ts";
-import { delay, GuestConsole, type GuestConsoleOptions } from "./_guest_console.ts";
+import { delay, ServedGuest, type ServedGuestOptions } from "./_served_guest.ts";
 
 /** Gone guests kept listed (their scrollback readable), newest first. */
 const GONE_KEPT = 16;
@@ -15,15 +15,15 @@ const RECONNECT_MS = [100, 250, 500, 1000, 2000, 5000];
 /** Every guest's console on a host, kept current by `@introduceDomain` and `@releaseDomain`. */
 export class GuestDirectory {
   #host: XenHost;
-  #options: GuestConsoleOptions;
-  #guests = new Map<number, GuestConsole>();
+  #options: ServedGuestOptions;
+  #guests = new Map<number, ServedGuest>();
   #xs: XenstoreClient | undefined;
   #abort = new AbortController();
   #scanning: Promise<void> | undefined;
   #again = false;
   #supervising: Promise<void> | undefined;
 
-  constructor(options: GuestConsoleOptions) {
+  constructor(options: ServedGuestOptions) {
     this.#host = options.host ?? xenHost;
     this.#options = options;
   }
@@ -97,12 +97,12 @@ export class GuestDirectory {
   }
 
   /** The guest with this domid. */
-  get(domid: number): GuestConsole | undefined {
+  get(domid: number): ServedGuest | undefined {
     return this.#guests.get(domid);
   }
 
   /** Every guest: running ones first, by domid; then the gone ones. */
-  list(): GuestConsole[] {
+  list(): ServedGuest[] {
     const all = [...this.#guests.values()];
     return [...all.filter((g) => g.state !== "gone"), ...all.filter((g) => g.state === "gone")];
   }
@@ -138,7 +138,7 @@ export class GuestDirectory {
       const { name, type } = await readGuest(xs, domid)
         .catch(() => ({ name: undefined, type: undefined }));
       if (this.#guests.has(domid) || this.#abort.signal.aborted) continue;
-      const guest = new GuestConsole({
+      const guest = new ServedGuest({
         domid,
         name: displayName(name),
         guestType: type,

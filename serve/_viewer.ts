@@ -2,22 +2,8 @@
 // One browser tab (or other WebSocket client) watching one console.
 
 import { RateLimit } from "./_rate.ts";
+import { CLOSE_TOO_SLOW, type ServerMessage } from "./protocol.ts";
 import type { ViewerInfo } from "./types.ts";
-
-/** What the server tells a viewer (text frames; guest output goes in binary frames). */
-export type ServerMessage =
-  | { type: "hello"; you: ViewerInfo; domid: number; name: string | undefined; log: boolean }
-  | { type: "state"; state: string; reason: string | undefined; mode: string | undefined }
-  | { type: "keyboard"; holder: ViewerInfo | null }
-  | { type: "viewers"; viewers: ViewerInfo[] }
-  | { type: "notice"; message: string }
-  | { type: "successor"; domid: number }
-  | { type: "dropped"; reason: string };
-
-/** The close code for a viewer dropped for not keeping up (private range 4000-4999). */
-export const CLOSE_TOO_SLOW = 4008;
-/** The close code for a bad message from a viewer. */
-export const CLOSE_PROTOCOL = 1008;
 
 /** A WebSocket client watching a console, with its input rate limit and send bound. */
 export class Viewer {

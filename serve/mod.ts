@@ -21,5 +21,7 @@
  * @module
  */
 
-export { type ConsoleServer, serveConsoles, type ServeConsolesOptions } from "./server.ts";
+export { type ConsoleServer, serveConsoles } from "./server.ts";
+export type { ServeConsolesOptions } from "./options.ts";
+export type { ClientMessage, ServerMessage } from "./protocol.ts";
 export type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";

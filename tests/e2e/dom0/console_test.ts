@@ -27,7 +27,7 @@ import {
   windowsDialect,
 } from "../../../xencons/mod.ts";
 import { XenstoreClient } from "../../../xenstore/mod.ts";
-import { type ConsoleServer, type GuestSummary, serveConsoles } from "../../../serve/mod.ts";
+import { type GuestSummary, serveConsoles } from "../../../serve/mod.ts";
 import {
   bootGuestsCreated,
   createdAt,
@@ -40,6 +40,7 @@ import {
   xl,
 } from "./_xen.ts";
 import { runDeno } from "../../_peers.ts";
+import { WsViewer } from "../../serve/_ws_client.ts";
 import { within } from "../../_within.ts";
 import { FloodCheck } from "./_flood_check.ts";
 import { type E2eGuestType, LOGIN_GUEST, parseKinds, SHELL_GUESTS } from "../_guests.ts";
@@ -141,53 +142,6 @@ Deno.test(`pty mode: output, input round trip, info, nothing leaked (${ON})`, as
   });
 });
 
-/** A WebSocket viewer of the console server, as the page's script is: it records what it gets. */
-class WsViewer {
-  readonly socket: WebSocket;
-  text = "";
-  messages: Record<string, unknown>[] = [];
-  readonly opened: Promise<void>;
-  readonly closed: Promise<void>;
-  #decoder = new TextDecoder();
-
-  constructor(server: ConsoleServer, domid: number, name: string) {
-    const url = new URL(`/ws/${domid}?name=${name}&token=${server.token}`, server.url);
-    url.protocol = "ws:";
-    const origin = new URL(server.url).origin;
-    this.socket = new WebSocket(url, { headers: { origin } } as never);
-    this.socket.binaryType = "arraybuffer";
-    this.socket.onmessage = (e) => {
-      if (typeof e.data === "string") this.messages.push(JSON.parse(e.data));
-      else this.text += this.#decoder.decode(e.data as ArrayBuffer, { stream: true });
-    };
-    this.opened = new Promise((resolve, reject) => {
-      this.socket.onopen = () => resolve();
-      this.socket.onerror = () => reject(new Error(`WebSocket to ${url.pathname} failed`));
-    });
-    this.closed = new Promise((resolve) => this.socket.onclose = () => resolve());
-  }
-
-  /** Waits (polling every 20 ms, at most `ms`) until `test` holds. */
-  async until(what: string, test: () => boolean, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!test()) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.text.slice(-300))}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  send(message: unknown): void {
-    this.socket.send(JSON.stringify(message));
-  }
-
-  async close(): Promise<void> {
-    this.socket.close();
-    await this.closed;
-  }
-}
-
 Deno.test(`serve: WebSocket viewers in dom0 reach real guests through the console server (${ON})`, async () => {
   const before = held();
   const started = performance.now();
@@ -224,18 +178,14 @@ Deno.test(`serve: WebSocket viewers in dom0 reach real guests through the consol
       assert.equal(guest.guestType, kind);
       assert.equal(guest.mode, "pty");
       assert.equal(guest.domid, await domid(name));
-      const writer = new WsViewer(server, guest.domid, "writer");
-      const watcher = new WsViewer(server, guest.domid, "watcher");
+      // the whole output kept; 30 s for each wait
+      const options = { keep: Infinity, timeout: 30_000 };
+      const writer = new WsViewer(server, guest.domid, "writer", options);
+      const watcher = new WsViewer(server, guest.domid, "watcher", options);
       try {
         await Promise.all([writer.opened, watcher.opened]);
         writer.send({ type: "take" });
-        await watcher.until(
-          "the writer holds the keyboard",
-          () =>
-            (watcher.messages.findLast((m) => m.type === "keyboard")?.holder as
-              | { name: string }
-              | null)?.name === "writer",
-        );
+        await watcher.until("the writer holds the keyboard", () => watcher.holder === "writer");
         const tag = `ws${Math.floor(Math.random() * 1e9)}`;
         const t0 = performance.now();
         writer.send({ type: "input", data: `echo ${tag}-$((6*7))\r` });

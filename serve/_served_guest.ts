@@ -12,6 +12,7 @@ import {
   type XenConsole,
   type XenHost,
 } from "../console/mod.ts";
+import { printable } from "../_sys/text.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
 import { Scrollback } from "./_scrollback.ts";
@@ -19,7 +20,7 @@ import type { Viewer } from "./_viewer.ts";
 import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
 
 /** What every guest console shares. */
-export interface GuestConsoleOptions {
+export interface ServedGuestOptions {
   host: XenHost | undefined;
   mode: ConsoleMode;
   scrollback: number;
@@ -55,18 +56,17 @@ function typedText(text: string): string {
   return new TextDecoder().decode(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff));
 }
 
-/** Guest text shown in a reason line: no control characters, bounded. */
-function printable(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "?").slice(0, 300);
+/** Guest text shown in a reason line: no control characters (see `printable`), bounded. */
+function shown(text: string): string {
+  return printable(text).slice(0, 300);
 }
 
 /** One guest's console, shared by its viewers. */
-export class GuestConsole {
+export class ServedGuest {
   readonly domid: number;
   readonly name: string | undefined;
   readonly guestType: GuestType | undefined;
-  #options: GuestConsoleOptions;
+  #options: ServedGuestOptions;
   #state: GuestState = "attaching";
   #reason: string | undefined;
   #mode: AttachMode | undefined;
@@ -93,7 +93,7 @@ export class GuestConsole {
 
   constructor(
     guest: { domid: number; name: string | undefined; guestType: GuestType | undefined },
-    options: GuestConsoleOptions,
+    options: ServedGuestOptions,
   ) {
     this.domid = guest.domid;
     this.name = guest.name;
@@ -246,7 +246,7 @@ export class GuestConsole {
    * it is back (one attached keeps streaming for as long as it lasts).
    */
   xenstoreLost(reason: string): void {
-    if (this.#state !== "live") this.#setState("unavailable", printable(reason));
+    if (this.#state !== "live") this.#setState("unavailable", shown(reason));
   }
 
   /** The guest is gone (xenstore says so): the console stays readable, with no keyboard. */
@@ -278,14 +278,14 @@ export class GuestConsole {
     try {
       this.#log = await logs.open(this.domid, this.name, () => this.#state !== "gone");
     } catch (err) {
-      this.#logError = printable(err instanceof Error ? err.message : String(err));
+      this.#logError = shown(err instanceof Error ? err.message : String(err));
     }
   }
 
   /** Stops logging after a write failed (the disk is full, a file was replaced). */
   #logFailed(err: unknown): void {
     if (this.#logError !== undefined) return;
-    this.#logError = printable(err instanceof Error ? err.message : String(err));
+    this.#logError = shown(err instanceof Error ? err.message : String(err));
     const message = { type: "notice" as const, message: `the log stopped: ${this.#logError}` };
     for (const v of this.#viewers) v.send(message);
   }
@@ -325,7 +325,7 @@ export class GuestConsole {
           this.markGone();
           break;
         }
-        this.#setState("unavailable", printable(err instanceof Error ? err.message : String(err)));
+        this.#setState("unavailable", shown(err instanceof Error ? err.message : String(err)));
       } finally {
         this.#input = undefined;
         this.#pendingInput = 0;

@@ -3,7 +3,7 @@
 // subprocess with the permissions its docs name.
 import assert from "node:assert/strict";
 
-const SERVE = new URL("../examples/serve.ts", import.meta.url).pathname;
+const SERVE = new URL("../../examples/serve.ts", import.meta.url).pathname;
 const PERMS = ["--allow-ffi", "--allow-net"];
 
 async function output(args: string[]) {

@@ -8,10 +8,10 @@
 // $XENPV_SCREENSHOT) and its path printed.
 
 import assert from "node:assert/strict";
-import { SimulatedHost } from "../sim/mod.ts";
-import { serveConsoles } from "../serve/mod.ts";
-import { windowsGuest } from "../sim/mod.ts";
-import { have, skipUnless } from "./_peers.ts";
+import { SimulatedHost } from "../../sim/mod.ts";
+import { serveConsoles } from "../../serve/mod.ts";
+import { windowsGuest } from "../../sim/mod.ts";
+import { have, skipUnless } from "../_peers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Pinned: the version the test was written against. */
@@ -192,7 +192,7 @@ Deno.test({
     assert.equal(await alice.textContent(`tr[data-domid="${deb.domid}"] td.state`), "gone");
 
     const shot = Deno.env.get("XENPV_SCREENSHOT") ??
-      new URL("../.cache/serve-browser.png", import.meta.url).pathname;
+      new URL("../../.cache/serve-browser.png", import.meta.url).pathname;
     await alice.screenshot({ path: shot });
     console.log(`  screenshot: ${shot}`);
     await context.close();

@@ -1,0 +1,176 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// What the console server answers: every request passes the gate (Host,
+// token, method), then the route table says which handler answers its path.
+
+import { printable } from "../_sys/text.ts";
+import type { Gate } from "./_auth.ts";
+import type { GuestDirectory } from "./_directory.ts";
+import { respond, SECURITY_HEADERS } from "./_http.ts";
+import type { GuestLogs } from "./_logs.ts";
+import { PAGE_CSS, PAGE_HTML } from "./_page.ts";
+import { APP_JS } from "./_page_script.ts";
+import type { Viewers } from "./_viewers.ts";
+import { FIT_JS, XTERM_CSS, XTERM_JS } from "./_xterm.ts";
+import type { GuestSummary } from "./types.ts";
+
+const KIB = 1024;
+/** The most of a guest's log (its current file) one request returns: the newest bytes. */
+const LOG_SERVED = 8 * KIB * KIB;
+
+/** The static files: path -> content type and body. */
+const STATIC: Record<string, [string, string]> = {
+  "/static/app.js": ["text/javascript; charset=utf-8", APP_JS],
+  "/static/page.css": ["text/css; charset=utf-8", PAGE_CSS],
+  "/static/xterm.mjs": ["text/javascript; charset=utf-8", XTERM_JS],
+  "/static/addon-fit.mjs": ["text/javascript; charset=utf-8", FIT_JS],
+  "/static/xterm.css": ["text/css; charset=utf-8", XTERM_CSS],
+};
+
+/** What the routes answer from: the server's parts. */
+export interface RouteContext {
+  gate: Gate;
+  directory: GuestDirectory;
+  logs: GuestLogs | undefined;
+  viewers: Viewers;
+}
+
+/** A request that passed the gate. */
+interface Admitted {
+  request: Request;
+  url: URL;
+  /** The Host it named (checked). */
+  host: string;
+  /** The peer's address and port. */
+  address: string;
+  /** Whether the token came in the query (and is to be moved into the cookie). */
+  fromQuery: boolean;
+  /** The token presented (the secret). */
+  token: string;
+}
+
+type Handler = (
+  context: RouteContext,
+  request: Admitted,
+  match: RegExpExecArray,
+) => Response | Promise<Response>;
+
+/** The routes, first match wins; anything else is 404. */
+const ROUTES: [RegExp, Handler][] = [
+  [/^\/$/, page],
+  [/^\/static\/[a-z.-]+$/, asset],
+  [/^\/api\/guests$/, guestList],
+  [/^\/api\/guests\/([0-9]{1,5})\/log$/, guestLog],
+  [/^\/ws\/([0-9]{1,5})$/, webSocket],
+];
+
+/**
+ * Answers one request: a foreign Host is 421, no token (or another) 401,
+ * anything but GET or HEAD 405, then the route table.
+ */
+export async function handle(
+  context: RouteContext,
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+): Promise<Response> {
+  const peer = info.remoteAddr;
+  const address = peer.transport === "tcp" ? `${peer.hostname}:${peer.port}` : "local";
+  const url = new URL(request.url);
+  // HTTP/2 has no Host header: its :authority is the URL's host
+  const host = request.headers.get("host") ?? url.host;
+  if (!context.gate.hostAllowed(host)) {
+    return respond(421, "this server answers to its own address only\n");
+  }
+  const presented = await context.gate.admitted(request, url);
+  if (presented === undefined) {
+    return respond(
+      401,
+      "401: open the address printed at the server's start (it ends in ?token=...)\n",
+    );
+  }
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return respond(405, "405: GET only\n", undefined, { allow: "GET, HEAD" });
+  }
+  const admitted: Admitted = { request, url, host, address, ...presented };
+  for (const [path, handler] of ROUTES) {
+    const match = path.exec(url.pathname);
+    if (match !== null) return await handler(context, admitted, match);
+  }
+  return notFound();
+}
+
+function notFound(): Response {
+  return respond(404, "404: not found\n");
+}
+
+/** `/`: the page; with `?token=`, first a redirect that moves it into the cookie. */
+function page(context: RouteContext, { fromQuery, token }: Admitted): Response {
+  if (fromQuery) {
+    // Move the token into the cookie and out of the address bar (and history).
+    return respond(303, "", undefined, {
+      location: "/",
+      "set-cookie": context.gate.cookieFor(token),
+    });
+  }
+  return respond(200, PAGE_HTML, "text/html; charset=utf-8");
+}
+
+/** `/static/...`: the page's script and style, xterm.js. */
+function asset(_context: RouteContext, { url }: Admitted): Response {
+  const asset = STATIC[url.pathname];
+  return asset === undefined ? notFound() : respond(200, asset[1], asset[0]);
+}
+
+/** `/api/guests`: every guest's summary, as JSON. */
+function guestList({ directory }: RouteContext): Response {
+  const guests: GuestSummary[] = directory.list().map((g) => g.summary());
+  return respond(200, JSON.stringify(guests), "application/json");
+}
+
+/** `/api/guests/<domid>/log`: the newest 8 MiB of the guest's current log file, as text. */
+async function guestLog(
+  { directory, logs }: RouteContext,
+  { request }: Admitted,
+  match: RegExpExecArray,
+): Promise<Response> {
+  const guest = directory.get(Number(match[1]));
+  if (guest === undefined) return respond(404, "404: no such guest\n");
+  const file = await guest.logFile();
+  if (logs === undefined || file === undefined) {
+    return respond(
+      404,
+      "404: this guest is not logged (start the server with a log directory)\n",
+    );
+  }
+  let body: Uint8Array<ArrayBuffer>;
+  try {
+    body = logs.read(file, LOG_SERVED);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return respond(500, `500: ${printable(reason)}\n`);
+  }
+  return new Response(request.method === "HEAD" ? null : body, {
+    headers: {
+      ...SECURITY_HEADERS,
+      "content-type": "text/plain; charset=utf-8",
+      "content-security-policy": "default-src 'none'; sandbox",
+      "content-disposition": `inline; filename="${file}"`,
+    },
+  });
+}
+
+/** `/ws/<domid>`: a viewer's WebSocket, from the page's own origin only. */
+function webSocket(
+  { gate, directory, viewers }: RouteContext,
+  { request, host, address }: Admitted,
+  match: RegExpExecArray,
+): Response {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return respond(426, "426: this is a WebSocket\n", undefined, { upgrade: "websocket" });
+  }
+  if (!gate.sameOrigin(request, host)) {
+    return respond(403, "403: the WebSocket's Origin must be this page's own\n");
+  }
+  const guest = directory.get(Number(match[1]));
+  if (guest === undefined) return respond(404, "404: no such guest\n");
+  return viewers.accept(request, address, guest);
+}

@@ -1,0 +1,124 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The console server's gate: the token (query, cookie, bearer), the cookie,
+// the WebSocket's Origin, the Host allow-list, HTTPS.
+
+import assert from "node:assert/strict";
+import { SimulatedHost } from "../../sim/mod.ts";
+import { serveConsoles } from "../../serve/mod.ts";
+import { originOf, rawRequest, setup, upgrade } from "./_server.ts";
+
+Deno.test("serve: no token or a wrong one is 401, on every path and the WebSocket", async () => {
+  await using t = await setup();
+  const { server } = t;
+  for (const path of ["/", "/api/guests", "/static/app.js", "/static/xterm.mjs", "/nope"]) {
+    const plain = await fetch(new URL(path, server.url));
+    assert.equal(plain.status, 401, path);
+    await plain.body?.cancel();
+    const wrong = await fetch(new URL(`${path}?token=${"0".repeat(64)}`, server.url));
+    assert.equal(wrong.status, 401, path);
+    await wrong.body?.cancel();
+  }
+  const ws = await rawRequest(t.server, "/ws/1", { ...upgrade, Origin: originOf(server) });
+  assert.match(ws, /^HTTP\/1.1 401/);
+  // the server does not say what the token is like, nor echo it
+  const text = await (await fetch(server.url)).text();
+  assert.doesNotMatch(text, new RegExp(server.token));
+});
+
+Deno.test("serve: ?token= sets an HttpOnly SameSite=Strict cookie and leaves the address bar", async () => {
+  await using t = await setup();
+  const { server } = t;
+  const first = await fetch(`${server.url}?token=${server.token}`, { redirect: "manual" });
+  assert.equal(first.status, 303);
+  assert.equal(first.headers.get("location"), "/");
+  const cookie = first.headers.get("set-cookie")!;
+  assert.match(cookie, /; HttpOnly/);
+  assert.match(cookie, /; SameSite=Strict/);
+  await first.body?.cancel();
+  const pair = cookie.split(";")[0];
+  const page = await fetch(server.url, { headers: { cookie: pair } });
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-security-policy")!, /script-src 'self'/);
+  const html = await page.text();
+  assert.match(html, /<script type="module" src="\/static\/app.js">/);
+  for (const path of ["/static/xterm.mjs", "/static/addon-fit.mjs", "/static/xterm.css"]) {
+    const asset = await fetch(new URL(path, server.url), { headers: { cookie: pair } });
+    assert.equal(asset.status, 200, path);
+    assert.ok((await asset.text()).length > 1000, path);
+  }
+});
+
+Deno.test("serve: a foreign or missing Origin and a foreign Host are refused", async () => {
+  await using t = await setup();
+  const { server } = t;
+  const path = `/ws/1?token=${server.token}`;
+  const evil = await rawRequest(server, path, { ...upgrade, Origin: "http://evil.example" });
+  assert.match(evil, /^HTTP\/1.1 403/);
+  const none = await rawRequest(server, path, upgrade);
+  assert.match(none, /^HTTP\/1.1 403/);
+  const own = await rawRequest(server, path, { ...upgrade, Origin: originOf(server) });
+  assert.match(own, /^HTTP\/1.1 101/);
+  // DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends its own Host
+  const { port } = new URL(server.url);
+  const rebound = await rawRequest(server, `/api/guests?token=${server.token}`, {
+    Host: `evil.example:${port}`,
+  });
+  assert.match(rebound, /^HTTP\/1.1 421/);
+  const local = await rawRequest(server, `/api/guests?token=${server.token}`, {
+    Host: `localhost:${port}`,
+  });
+  assert.match(local, /^HTTP\/1.1 200/);
+});
+
+Deno.test("serve: HTTPS with a certificate and key; the cookie is Secure", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-keyout",
+        `${dir}/key.pem`,
+        "-out",
+        `${dir}/cert.pem`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const cert = await Deno.readTextFile(`${dir}/cert.pem`);
+    const key = await Deno.readTextFile(`${dir}/key.pem`);
+    await using host = new SimulatedHost();
+    await host.createGuest({ name: "win1" });
+    await using server = await serveConsoles({ host, tls: { cert, key } });
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    using client = Deno.createHttpClient({ caCerts: [cert] });
+    const first = await fetch(`${server.url}?token=${server.token}`, {
+      client,
+      redirect: "manual",
+    });
+    assert.equal(first.status, 303);
+    assert.match(first.headers.get("set-cookie")!, /; Secure/);
+    await first.body?.cancel();
+    const list = await fetch(new URL("/api/guests", server.url), {
+      client,
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    assert.equal((await list.json())[0].name, "win1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
