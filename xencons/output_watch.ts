@@ -3,7 +3,7 @@
 // line was echoed (the next may go), and when the guest sits quiet at a
 // prompt (the session may end).
 
-import { stripAnsi } from "../xencons/mod.ts";
+import { stripAnsi } from "./strip_ansi.ts";
 
 /** The guest's last line looks like a prompt (cmd's "C:\\>", "$ ", "# ", "login: "). */
 const PROMPT = /[>$#%:] ?$/;
