@@ -24,7 +24,7 @@ import { SimulatedHost } from "../sim/mod.ts";
 import { CodePage, ConsoleEncoding, ConsoleLog, windowsGuest } from "../xencons/mod.ts";
 import { EXIT, EXIT_HELP, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { explain } from "./_guest.ts";
-import { ECHO_MS, OutputWatch } from "../xencons/output_watch.ts";
+import { ECHO_MS, OutputWatch } from "./_output_watch.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/attach.ts [options] <domain>
 

@@ -4,7 +4,11 @@
  * Scripted automation over a PV console: an expect layer for any console
  * stream ({@linkcode Expect}), sessions that log in, run commands and return
  * their output and exit status ({@linkcode ConsoleSession}), the Windows
- * XENCONS and Linux dialects, a redacting {@linkcode Transcript}, and the
+ * XENCONS and Linux dialects, a redacting {@linkcode Transcript}, the
+ * console-stream tools a terminal or a script's pipe needs (an
+ * {@linkcode EscapeScanner} to detach, a {@linkcode LineTyper} that types a
+ * line at a time, waiting on an {@linkcode OutputWatch} for each echo and
+ * for the prompt, {@linkcode sanitizeForTerminal} for guest output), and the
  * simulated guest programs the simulated host runs.
  *
  * ```ts ignore
@@ -73,3 +77,7 @@ export { type WindowsAccount, windowsGuest, type WindowsGuestOptions } from "./w
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
 export { credentialsFromEnv, type EnvCredentials } from "./credentials.ts";
 export { type TypedLine, TypedLines } from "./typed_lines.ts";
+export { type EscapeScan, EscapeScanner, escapeSequence } from "./escape_scanner.ts";
+export { LineTyper, type LineTyperOptions } from "./line_typer.ts";
+export { OutputWatch, type OutputWatchOptions } from "./output_watch.ts";
+export { printable, sanitizeForTerminal } from "./terminal_text.ts";
