@@ -65,6 +65,7 @@ export class LineTyper {
   #encode: (line: Uint8Array) => Uint8Array;
   #afterCR = false;
 
+  /** A typer for one console: see {@linkcode LineTyperOptions}. */
   constructor(options: LineTyperOptions = {}) {
     this.watch = options.watch ?? new OutputWatch();
     this.#encoding = options.encoding ?? new ConsoleEncoding("utf-8");

@@ -66,7 +66,12 @@ export class OutputWatch {
   #quiet: number;
   #echoTimeout: number;
 
-  /** @throws {RangeError} a negative or non-finite time. */
+  /**
+   * A watch for one console's output: see {@linkcode OutputWatchOptions}.
+   *
+   * @throws {RangeError} a negative or non-finite time.
+   * @throws {TypeError} a `prompt` that is not a RegExp.
+   */
   constructor(options: OutputWatchOptions = {}) {
     if (options.prompt !== undefined && !(options.prompt instanceof RegExp)) {
       throw new TypeError("prompt must be a RegExp");
