@@ -26,6 +26,15 @@ export function quote(text: string): string {
 /**
  * `text` with its control characters (C0, DEL, C1) shown as `\xNN` escapes:
  * for text from a guest or xenstore (a name, a path) inside a message.
+ * (Public as `printable` in `@xenpv/console/xencons`.)
+ *
+ * @example
+ * ```ts
+ * import { printable } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(printable("win\x1b[2J1"), "win\\x1b[2J1");
+ * ```
  */
 export function printable(text: string): string {
   let out = "";

@@ -1,9 +1,11 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // What every CLI shares: the exit statuses, strict option parsing (a bad
-// option is a one-line usage error, never a stack trace), and the stop
-// signals.
+// option is a one-line usage error, never a stack trace), the options more
+// than one CLI takes, the stop signals, and a failure explained in one line.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ConsoleMode, SystemError } from "../mod.ts";
+import { CodePage } from "../xencons/mod.ts";
 
 /**
  * The exit statuses of every CLI, like ssh's: the guest command's own status
@@ -87,6 +89,46 @@ export function parseSeconds(flag: string, text: string): number {
   const n = /^\d{1,7}(\.\d{1,3})?$/.test(text) ? Number(text) : NaN;
   if (!(n > 0)) throw new UsageError(`${flag} takes seconds > 0, got "${text}"`);
   return n;
+}
+
+/** --mode: how a console is attached. */
+export function parseMode(text: string | undefined): ConsoleMode {
+  const mode = text ?? "auto";
+  if (mode !== "auto" && mode !== "pty" && mode !== "ring") {
+    throw new UsageError(`--mode takes auto, pty or ring, got "${mode}"`);
+  }
+  return mode;
+}
+
+/** --encoding: "auto" or a code page with a table. */
+export function parseEncoding(text: string | undefined): "auto" | CodePage {
+  const encoding = text ?? "auto";
+  if (encoding === "auto") return "auto";
+  if (!CodePage.has(encoding)) {
+    throw new UsageError(
+      `--encoding takes auto or a code page (${CodePage.supported.join(", ")}), got "${encoding}"`,
+    );
+  }
+  return CodePage.of(encoding);
+}
+
+/**
+ * Prints a one-line reason for a failure of the tool itself (never the
+ * command's) and returns {@linkcode EXIT}.failed.
+ */
+export function explain(program: string, err: unknown): number {
+  if (err instanceof UsageError) {
+    console.error(`${program}: ${err.message} (try --help)`);
+  } else if (err instanceof SystemError && (err.code === "EACCES" || err.code === "EPERM")) {
+    console.error(`${program}: ${err.message}\n${program}: run it as root in dom0.`);
+  } else if (err instanceof SystemError && err.code === "ENOENT") {
+    console.error(`${program}: no Xen here: ${err.message}`);
+  } else if (err instanceof Error) {
+    console.error(`${program}: ${err.message}`);
+  } else {
+    console.error(`${program}: ${String(err)}`);
+  }
+  return EXIT.failed;
 }
 
 /** The signals that stop a CLI, and the exit status each gives (128 + its number). */

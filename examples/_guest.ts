@@ -1,11 +1,13 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Shared by run.ts and netsh.ts: connect to a real guest, or to a simulated
-// one with --simulate, and log in from --user and the environment.
+// one with --simulate, log in from --user and the environment, and always
+// log out again.
 
-import { connect, SystemError } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
+import { connect } from "../mod.ts";
+import type { SimulatedHost } from "../sim/mod.ts";
 import { ConsoleSession, credentialsFromEnv } from "../xencons/mod.ts";
-import { EXIT, parseSeconds, UsageError } from "./_cli.ts";
+import { explain, parseSeconds, type StopSignals, UsageError } from "./_cli.ts";
+import { simulate, SIMULATED, type Simulated } from "./_simulate.ts";
 
 /** The parseArgs options both CLIs take. */
 export const GUEST_FLAGS = {
@@ -21,7 +23,7 @@ export interface GuestTarget {
   /** A guest name or domid; undefined with `simulate`. */
   domain?: string;
   /** Run a built-in simulated guest of this dialect instead. */
-  simulate?: "windows" | "linux";
+  simulate?: Simulated;
   dialect: "windows" | "linux";
   user?: string;
   elevate?: boolean;
@@ -34,9 +36,19 @@ export function timeoutFlag(text: string | undefined): number {
   return text === undefined ? 60_000 : parseSeconds("--timeout", text) * 1000;
 }
 
-/** --simulate's dialect when the first positional names one ("--simulate linux"). */
-export function simulatedDialect(word: string | undefined): "windows" | "linux" | undefined {
-  return word === "windows" || word === "linux" ? word : undefined;
+/**
+ * The account to log in as: --user or XENPV_USER, and XENPV_PASSWORD (never
+ * a password flag: it would show in `ps`); a simulated guest's own otherwise.
+ */
+function credentials(target: GuestTarget): { user: string; password: string } {
+  const env = credentialsFromEnv();
+  const simulated = target.simulate && SIMULATED[target.simulate];
+  const user = target.user ?? env.user ?? simulated?.user;
+  const password = env.password ?? simulated?.password;
+  if (user === undefined || password === undefined) {
+    throw new UsageError("set XENPV_USER (or --user) and XENPV_PASSWORD to log in");
+  }
+  return { user, password };
 }
 
 /**
@@ -44,24 +56,16 @@ export function simulatedDialect(word: string | undefined): "windows" | "linux" 
  * simulated host). The guest is reached before the credentials are looked
  * at, so "no Xen here" or "no such guest" comes first.
  */
-export async function openSession(
+async function openSession(
   target: GuestTarget,
   signal: AbortSignal,
 ): Promise<{ session: ConsoleSession; host?: SimulatedHost }> {
-  let host: SimulatedHost | undefined;
-  let domain = target.domain;
-  if (target.simulate) {
-    host = new SimulatedHost();
-    const guest = await host.createGuest({
-      name: `sim-${target.simulate}`,
-      program: target.simulate,
-    });
-    domain = guest.name;
-  }
-  if (domain === undefined) {
-    throw new UsageError("which guest? give a name or a domid (or --simulate)");
-  }
+  const host = target.simulate && await simulate([target.simulate]);
+  const domain = target.simulate ? SIMULATED[target.simulate].name : target.domain;
   try {
+    if (domain === undefined) {
+      throw new UsageError("which guest? give a name or a domid (or --simulate)");
+    }
     const console = await connect(domain, { host });
     const session = new ConsoleSession(console, {
       dialect: target.dialect,
@@ -69,15 +73,7 @@ export async function openSession(
       timeout: target.timeout,
     });
     try {
-      // Never a password flag: it would show in `ps`. The simulated guests'
-      // accounts otherwise.
-      const env = credentialsFromEnv();
-      const user = target.user ?? env.user ??
-        (host ? (target.dialect === "windows" ? "Administrator" : "root") : undefined);
-      const password = env.password ?? (host ? "xenpv" : undefined);
-      if (user === undefined || password === undefined) {
-        throw new UsageError("set XENPV_USER (or --user) and XENPV_PASSWORD to log in");
-      }
+      const { user, password } = credentials(target);
       await session.login({ user, password, elevate: target.elevate, signal });
     } catch (err) {
       await session.close();
@@ -91,20 +87,36 @@ export async function openSession(
 }
 
 /**
- * Prints a one-line reason for a failure of the tool itself (never the
- * command's) and returns {@linkcode EXIT}.failed.
+ * Logs in to the target, runs `body` and logs out (also after a failure, a
+ * timeout or a signal: the next person to attach must not get a logged-in
+ * shell). Returns `body`'s exit status, or the one for what went wrong.
+ * `within` gives the signal for each step (login, then what `body` asks).
  */
-export function explain(program: string, err: unknown): number {
-  if (err instanceof UsageError) {
-    console.error(`${program}: ${err.message} (try --help)`);
-  } else if (err instanceof SystemError && (err.code === "EACCES" || err.code === "EPERM")) {
-    console.error(`${program}: ${err.message}\n${program}: run it as root in dom0.`);
-  } else if (err instanceof SystemError && err.code === "ENOENT") {
-    console.error(`${program}: no Xen here: ${err.message}`);
-  } else if (err instanceof Error) {
-    console.error(`${program}: ${err.message}`);
-  } else {
-    console.error(`${program}: ${String(err)}`);
+export async function inSession(
+  program: string,
+  target: GuestTarget,
+  stop: StopSignals,
+  within: () => AbortSignal,
+  body: (session: ConsoleSession) => Promise<number>,
+): Promise<number> {
+  try {
+    const { session, host } = await openSession(target, within());
+    try {
+      return await body(session);
+    } finally {
+      if (session.state !== "logged-out") {
+        await session.logout({ signal: AbortSignal.timeout(10_000) }).catch((err) => {
+          console.error(`${program}: logging out failed (${err.message ?? err}): log out by hand`);
+        });
+      }
+      await session.close();
+      await host?.close();
+    }
+  } catch (err) {
+    if (stop.code !== undefined) {
+      console.error(`${program}: stopped (${stop.signal.reason?.message ?? "signal"})`);
+      return stop.code;
+    }
+    return explain(program, err);
   }
-  return EXIT.failed;
 }

@@ -12,8 +12,8 @@
  * @module
  */
 
-import { EXIT, EXIT_HELP, parseFlags, StopSignals, UsageError } from "./_cli.ts";
-import { explain, GUEST_FLAGS, type GuestTarget, openSession, timeoutFlag } from "./_guest.ts";
+import { EXIT, EXIT_HELP, explain, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/netsh.ts [options] <domain>
 
@@ -67,47 +67,36 @@ function parse(args: string[]): GuestTarget | "help" {
 
 async function main(args: string[]): Promise<number> {
   using stop = new StopSignals();
+  let target: ReturnType<typeof parse>;
   try {
-    const target = parse(args);
-    if (target === "help") {
-      console.log(USAGE);
-      return EXIT.ok;
-    }
-    const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
-    const { session, host } = await openSession(target, signal);
-    try {
-      const netsh = await session.nested("netsh", { prompt: /netsh>$/, signal });
-      const text = await netsh.run("interface ipv4 show global", { signal });
-      await netsh.close({ signal });
-      const table = parseNetshTable(text);
-      if (Object.keys(table).length === 0) {
-        console.error(`netsh: no table in netsh's output:\n${text}`);
-        return EXIT.failed;
-      }
-      // JSON leaves C1 controls (which terminals may obey) as they are: escape them too.
-      console.log(
-        JSON.stringify(table, null, 2).replace(
-          /[\u0080-\u009f\u2028\u2029]/g,
-          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-        ),
-      );
-      return EXIT.ok;
-    } finally {
-      if (session.state !== "logged-out") {
-        await session.logout({ signal: AbortSignal.timeout(10_000) }).catch((err) => {
-          console.error(`netsh: logging out failed (${err.message ?? err}): log out by hand`);
-        });
-      }
-      await session.close();
-      await host?.close();
-    }
+    target = parse(args);
   } catch (err) {
-    if (stop.code !== undefined) {
-      console.error(`netsh: stopped (${stop.signal.reason?.message ?? "signal"})`);
-      return stop.code;
-    }
     return explain("netsh", err);
   }
+  if (target === "help") {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  // One deadline for it all: login, netsh, its answer.
+  const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
+  return await inSession("netsh", target, stop, () => signal, async (session) => {
+    const netsh = await session.nested("netsh", { prompt: /netsh>$/, signal });
+    const text = await netsh.run("interface ipv4 show global", { signal });
+    await netsh.close({ signal });
+    const table = parseNetshTable(text);
+    if (Object.keys(table).length === 0) {
+      console.error(`netsh: no table in netsh's output:\n${text}`);
+      return EXIT.failed;
+    }
+    // JSON leaves C1 controls (which terminals may obey) as they are: escape them too.
+    console.log(
+      JSON.stringify(table, null, 2).replace(
+        /[\u0080-\u009f\u2028\u2029]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      ),
+    );
+    return EXIT.ok;
+  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

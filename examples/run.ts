@@ -15,15 +15,17 @@
  * @module
  */
 
-import { commandExit, EXIT, EXIT_HELP, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import {
+  commandExit,
+  EXIT,
+  EXIT_HELP,
   explain,
-  GUEST_FLAGS,
-  type GuestTarget,
-  openSession,
-  simulatedDialect,
-  timeoutFlag,
-} from "./_guest.ts";
+  parseFlags,
+  StopSignals,
+  UsageError,
+} from "./_cli.ts";
+import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
+import { isSimulated, simulatedDialect } from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/run.ts [options] <domain> [--] <command...>
 
@@ -58,7 +60,7 @@ function splitCommand(args: string[]): { own: string[]; command: string[] } {
     // The domain, or with --simulate perhaps its dialect; the word after it
     // starts the command.
     const simulating = args.slice(0, i).includes("--simulate");
-    if (positionals === 0 && !(simulating && simulatedDialect(arg) === undefined)) {
+    if (positionals === 0 && !(simulating && !isSimulated(arg))) {
       positionals++;
       continue;
     }
@@ -76,26 +78,21 @@ function parse(args: string[]): { target: GuestTarget; command: string } | "help
     options: { dialect: { type: "string", short: "d" }, ...GUEST_FLAGS },
   });
   if (v.help) return "help";
+  const [domain] = positionals;
   if (v.dialect !== undefined && v.dialect !== "windows" && v.dialect !== "linux") {
     throw new UsageError(`--dialect takes windows or linux, got "${v.dialect}"`);
   }
-  let simulate: "windows" | "linux" | undefined;
-  let domain: string | undefined = positionals[0];
-  if (v.simulate) {
-    simulate = simulatedDialect(domain) ?? v.dialect ?? "windows";
-    if (domain !== undefined && simulatedDialect(domain) === undefined) {
-      throw new UsageError(`--simulate takes windows or linux, got "${domain}"`);
-    }
-    domain = undefined;
-  } else if (domain === undefined) {
+  const dialect = v.dialect as "windows" | "linux" | undefined;
+  const simulate = v.simulate ? simulatedDialect(domain, ["windows", "linux"], dialect) : undefined;
+  if (!v.simulate && domain === undefined) {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
   if (command.length === 0) throw new UsageError("which command? give it after the domain");
   return {
     target: {
-      domain,
+      domain: simulate ? undefined : domain,
       simulate,
-      dialect: simulate ?? (v.dialect as "windows" | "linux" | undefined) ?? "windows",
+      dialect: simulate ?? dialect ?? "windows",
       user: v.user,
       elevate: v.elevate,
       timeout: timeoutFlag(v.timeout),
@@ -106,41 +103,27 @@ function parse(args: string[]): { target: GuestTarget; command: string } | "help
 
 async function main(args: string[]): Promise<number> {
   using stop = new StopSignals();
+  let plan: ReturnType<typeof parse>;
   try {
-    const plan = parse(args);
-    if (plan === "help") {
-      console.log(USAGE);
-      return EXIT.ok;
-    }
-    const { target, command } = plan;
-    const within = () => AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
-    const { session, host } = await openSession(target, within());
-    try {
-      const result = await session.run(command, { signal: within() });
-      await Deno.stdout.write(new TextEncoder().encode(result.output));
-      const code = commandExit(result.exitCode);
-      if (code === EXIT.outOfRange) {
-        console.error(`run: the command exited with status ${result.exitCode}`);
-      }
-      return code;
-    } finally {
-      // Never leave a logged-in shell on a console (also after a timeout or a
-      // signal): the next person to attach would get it.
-      if (session.state !== "logged-out") {
-        await session.logout({ signal: AbortSignal.timeout(10_000) }).catch((err) => {
-          console.error(`run: logging out failed (${err.message ?? err}): log out by hand`);
-        });
-      }
-      await session.close();
-      await host?.close();
-    }
+    plan = parse(args);
   } catch (err) {
-    if (stop.code !== undefined) {
-      console.error(`run: stopped (${stop.signal.reason?.message ?? "signal"})`);
-      return stop.code;
-    }
     return explain("run", err);
   }
+  if (plan === "help") {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const { target, command } = plan;
+  const within = () => AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
+  return await inSession("run", target, stop, within, async (session) => {
+    const result = await session.run(command, { signal: within() });
+    await Deno.stdout.write(new TextEncoder().encode(result.output));
+    const code = commandExit(result.exitCode);
+    if (code === EXIT.outOfRange) {
+      console.error(`run: the command exited with status ${result.exitCode}`);
+    }
+    return code;
+  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

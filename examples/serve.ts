@@ -12,12 +12,19 @@
  */
 
 import type { ConsoleMode } from "../mod.ts";
-import { SimulatedHost } from "../sim/mod.ts";
+import type { SimulatedHost } from "../sim/mod.ts";
 import { type AuditEntry, serveConsoles } from "../serve/mod.ts";
-import { windowsGuest } from "../sim/mod.ts";
-import { CodePage } from "../xencons/mod.ts";
-import { EXIT, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
-import { explain } from "./_guest.ts";
+import {
+  EXIT,
+  explain,
+  parseCount,
+  parseEncoding,
+  parseFlags,
+  parseMode,
+  StopSignals,
+  UsageError,
+} from "./_cli.ts";
+import { guestCodePageFlag, simulate, SIMULATED } from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi --allow-net examples/serve.ts [options]
 
@@ -104,10 +111,7 @@ function parse(args: string[]): ServePlan | "help" {
   });
   if (values.help) return "help";
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const mode = values.mode ?? "auto";
-  if (mode !== "auto" && mode !== "pty" && mode !== "ring") {
-    throw new UsageError(`--mode takes auto, pty or ring, got "${mode}"`);
-  }
+  const mode = parseMode(values.mode);
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new UsageError("--cert and --key go together");
   }
@@ -118,23 +122,11 @@ function parse(args: string[]): ServePlan | "help" {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --log-dir`);
     }
   }
-  const encoding = values.encoding ?? "auto";
-  if (encoding !== "auto" && !CodePage.has(encoding)) {
-    throw new UsageError(
-      `--encoding takes auto or a code page (${CodePage.supported.join(", ")}), got "${encoding}"`,
-    );
-  }
+  const encoding = parseEncoding(values.encoding);
   if (values["guest-code-page"] !== undefined && !values.simulate) {
     throw new UsageError("--guest-code-page goes with --simulate");
   }
-  const guestCodePage = values["guest-code-page"] === undefined
-    ? 437
-    : parseCount("--guest-code-page", values["guest-code-page"], 0, 65535);
-  if (!CodePage.has(guestCodePage)) {
-    throw new UsageError(
-      `--guest-code-page takes one of ${CodePage.supported.join(", ")}, got ${guestCodePage}`,
-    );
-  }
+  const guestCodePage = guestCodePageFlag(values["guest-code-page"]);
   return {
     hostname: values.hostname ?? "127.0.0.1",
     port: values.port === undefined ? 0 : parseCount("--port", values.port, 0, 65535),
@@ -153,7 +145,7 @@ function parse(args: string[]): ServePlan | "help" {
     logKeep: values["log-keep"] === undefined
       ? 4
       : parseCount("--log-keep", values["log-keep"], 1, 99),
-    encoding: encoding === "auto" ? "auto" : CodePage.of(encoding).id,
+    encoding: encoding === "auto" ? "auto" : encoding.id,
     simulate: values.simulate ?? false,
     guestCodePage,
   };
@@ -222,14 +214,7 @@ async function main(args: string[]): Promise<number> {
       key: await Deno.readTextFile(plan.key!),
     };
     audit = await auditSink(plan.audit);
-    if (plan.simulate) {
-      sim = new SimulatedHost();
-      await sim.createGuest({
-        name: "sim-windows",
-        program: (o) => windowsGuest({ ...o, codePage: plan.guestCodePage }),
-      });
-      await sim.createGuest({ name: "sim-linux", program: "linux" });
-    }
+    if (plan.simulate) sim = await simulate(["windows", "linux"], { codePage: plan.guestCodePage });
     await using server = await serveConsoles({
       host: sim,
       hostname: plan.hostname,
@@ -247,8 +232,10 @@ async function main(args: string[]): Promise<number> {
     if (token === undefined) console.log(`${server.url}?token=${server.token}`);
     else console.log(`${server.url} (open it with ?token= and the token in ${plan.tokenFile})`);
     if (sim !== undefined) {
+      const { windows, linux } = SIMULATED;
       console.error(
-        "serve: simulated guests sim-windows (Administrator / xenpv) and sim-linux (root / xenpv)",
+        `serve: simulated guests ${windows.name} (${windows.user} / ${windows.password}) ` +
+          `and ${linux.name} (${linux.user} / ${linux.password})`,
       );
     }
     await new Promise<void>((resolve) =>

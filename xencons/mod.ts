@@ -5,7 +5,11 @@
  * stream ({@linkcode Expect}), sessions that log in, run commands and return
  * their output and exit status ({@linkcode ConsoleSession}), the Windows
  * XENCONS and Linux dialects, code pages, a redacting {@linkcode Transcript},
- * console logs and {@linkcode TypedLines} (which typed line came back). The
+ * console logs and {@linkcode TypedLines} (which typed line came back), and
+ * the console-stream tools a terminal or a script's pipe needs (an
+ * {@linkcode EscapeScanner} to detach, a {@linkcode LineTyper} that types a
+ * line at a time, waiting on an {@linkcode OutputWatch} for each echo and
+ * for the prompt, {@linkcode sanitizeForTerminal} for guest output). The
  * simulated guests these are tried on are in `@xenpv/console/sim`.
  *
  * ```ts ignore
@@ -66,3 +70,7 @@ export { windowsDialect } from "./windows_dialect.ts";
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
 export { credentialsFromEnv, type EnvCredentials } from "./credentials.ts";
 export { type TypedLine, TypedLines } from "./typed_lines.ts";
+export { type EscapeScan, EscapeScanner, escapeSequence } from "./escape_scanner.ts";
+export { LineTyper, type LineTyperOptions } from "./line_typer.ts";
+export { OutputWatch, type OutputWatchOptions } from "./output_watch.ts";
+export { printable, sanitizeForTerminal } from "./terminal_text.ts";

@@ -44,7 +44,7 @@ Deno.test("serve.ts --simulate: prints the address with the token once, serves b
       names = guests.filter((g) => g.state === "live").map((g) => g.name).sort();
       if (names.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.deepEqual(names, ["sim-linux", "sim-windows"]);
+    assert.deepEqual(names, ["deb1", "win1"]);
   } finally {
     child.kill("SIGTERM");
     await lines.cancel();
@@ -107,8 +107,8 @@ Deno.test("serve.ts --simulate --log-dir: each guest logged to a 0600 file, serv
     for (let i = 0; i < 100 && !/login: /.test(text); i++) {
       const guests: { domid: number; name: string; log: string }[] =
         await (await fetch(new URL("/api/guests", url), { headers: auth })).json();
-      const win = guests.find((g) => g.name === "sim-windows");
-      if (win?.log === "guest-sim-windows.log") {
+      const win = guests.find((g) => g.name === "win1");
+      if (win?.log === "guest-win1.log") {
         const r = await fetch(new URL(`/api/guests/${win.domid}/log`, url), { headers: auth });
         text = await r.text();
       }
@@ -117,8 +117,8 @@ Deno.test("serve.ts --simulate --log-dir: each guest logged to a 0600 file, serv
     assert.match(text, /^\[\d{4}-[^\]]+Z\] /);
     assert.match(text, /login: /);
     const names = [...Deno.readDirSync(root)].map((e) => e.name).sort();
-    assert.deepEqual(names, ["guest-sim-linux.log", "guest-sim-windows.log"]);
-    assert.equal((await Deno.stat(`${root}/guest-sim-windows.log`)).mode! & 0o777, 0o600);
+    assert.deepEqual(names, ["guest-deb1.log", "guest-win1.log"]);
+    assert.equal((await Deno.stat(`${root}/guest-win1.log`)).mode! & 0o777, 0o600);
   } finally {
     child.kill("SIGTERM");
     await lines.cancel();

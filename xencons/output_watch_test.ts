@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import assert from "node:assert/strict";
-import { OutputWatch } from "./_output_watch.ts";
+import { OutputWatch } from "./output_watch.ts";
 
 /** Whether `p` has settled, after the microtasks queued now have run. */
 async function settled(p: Promise<unknown>): Promise<boolean> {

@@ -2,10 +2,10 @@
 // examples/run.ts and examples/netsh.ts as users run them, in subprocesses
 // with the permissions their docs name.
 import assert from "node:assert/strict";
-import { runDeno } from "./_peers.ts";
+import { runDeno } from "../_peers.ts";
 
-const RUN = new URL("../examples/run.ts", import.meta.url).pathname;
-const NETSH = new URL("../examples/netsh.ts", import.meta.url).pathname;
+const RUN = new URL("../../examples/run.ts", import.meta.url).pathname;
+const NETSH = new URL("../../examples/netsh.ts", import.meta.url).pathname;
 /** All the CLIs need: the credentials in the environment are read through libc. */
 const PERMS = ["--allow-ffi"];
 

@@ -4,9 +4,9 @@
 // mode from a script.
 
 import assert from "node:assert/strict";
-import { have, run, runDeno, skipUnless } from "./_peers.ts";
+import { have, run, runDeno, skipUnless } from "../_peers.ts";
 
-const attach = new URL("../examples/attach.ts", import.meta.url).pathname;
+const attach = new URL("../../examples/attach.ts", import.meta.url).pathname;
 const deno = Deno.execPath();
 
 function attachPiped(args: string[], input: string) {

@@ -1,0 +1,25 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import assert from "node:assert/strict";
+import { sanitizeForTerminal } from "./terminal_text.ts";
+
+Deno.test("sanitizeForTerminal: controls in caret notation, C1 as <U+XXXX>, line structure kept", () => {
+  let all = "";
+  for (let c = 0; c < 0xa0; c++) all += String.fromCharCode(c);
+  const shown = sanitizeForTerminal(all);
+  assert.ok(shown.startsWith("^@^A^B^C^D^E^F^G\b\t\n^K^L\r^N"), shown);
+  assert.ok(shown.includes("^Z^[^\\^]^^^_ !"), shown);
+  assert.ok(shown.includes("}~^?<U+0080><U+0081>"), shown);
+  assert.ok(shown.endsWith("<U+009E><U+009F>"), shown);
+  const kept = new Set([0x08, 0x09, 0x0a, 0x0d]);
+  assert.ok([...shown].every((c) => {
+    const code = c.codePointAt(0)!;
+    return kept.has(code) || (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code <= 0x9f));
+  }));
+});
+
+Deno.test("sanitizeForTerminal: text without controls is returned as it is", () => {
+  const text = "C:\\>dir\r\n\tGrüße € 日本\b";
+  assert.equal(sanitizeForTerminal(text), text);
+  assert.equal(sanitizeForTerminal(""), "");
+});
