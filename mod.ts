@@ -67,7 +67,9 @@ export {
 } from "./console/mod.ts";
 export { SystemError, type SystemErrorDetails } from "./errors.ts";
 export { XenpvError } from "./errors.ts";
-export { XenstoreClosedError, XenstoreError } from "./xenstore/mod.ts";
+export { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "./xenstore/mod.ts";
+export { RingCorruptionError } from "./ring/mod.ts";
+export { EventChannelClosedError } from "./evtchn/mod.ts";
 
 // Log in and run commands
 export {
@@ -82,6 +84,7 @@ export {
   type RunOptions,
   type RunResult,
   SessionEndedError,
+  SessionStateError,
   StreamEndedError,
   UnencodableError,
   UnsupportedCodePageError,

@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
-import { XenpvError } from "../errors.ts";
+import { EventChannelClosedError } from "./errors.ts";
 import { assertDomid } from "../_sys/domid.ts";
 import { openDevice } from "../_sys/files.ts";
 import { deviceHint } from "../_sys/hints.ts";
@@ -25,14 +25,6 @@ export interface EventChannel extends AsyncDisposable {
   wait(signal?: AbortSignal): Promise<void>;
   /** Unbinds and releases the channel. */
   close(): Promise<void>;
-}
-
-/** The channel was closed while (or before) waiting on it. */
-export class EventChannelClosedError extends XenpvError {
-  /** Builds the error for `port`. */
-  constructor(port: number, options?: ErrorOptions) {
-    super(`event channel port ${port} is closed`, options);
-  }
 }
 
 const DEVICE = "/dev/xen/evtchn";

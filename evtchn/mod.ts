@@ -20,9 +20,5 @@
  * @module
  */
 
-export {
-  createEventChannelPair,
-  type EventChannel,
-  EventChannelClosedError,
-  XenEventChannel,
-} from "./event_channel.ts";
+export { createEventChannelPair, type EventChannel, XenEventChannel } from "./event_channel.ts";
+export { EventChannelClosedError } from "./errors.ts";

@@ -53,7 +53,8 @@ const USAGE = `usage: deno run --allow-ffi examples/attach.ts [options] <domain>
 Attach to a Xen guest's console (by name or domid) from dom0. In a terminal it
 is interactive; with stdin or stdout not a terminal it is in pipe mode.
 
-  -t, --type pv|serial   console type (default pv)
+  -t, --kind pv|serial   which console: the PV console (default) or an HVM
+                         guest's emulated serial port (--type, as xl console)
   -n, --num N            console number (default 0; N > 0: secondary PV consoles)
   -e, --escape SEQ       detach sequence (default ^]); "^X" means Ctrl-X, anything
                          else is taken literally; recognised anywhere in the input
@@ -119,7 +120,8 @@ function parse(args: string[]): AttachPlan | "help" {
     args,
     allowPositionals: true,
     options: {
-      type: { type: "string", short: "t", default: "pv" },
+      kind: { type: "string", short: "t" },
+      type: { type: "string" },
       num: { type: "string", short: "n", default: "0" },
       escape: { type: "string", short: "e", default: "^]" },
       mode: { type: "string", short: "m" },
@@ -136,7 +138,11 @@ function parse(args: string[]): AttachPlan | "help" {
     },
   });
   if (v.help) return "help";
-  if (v.type !== "pv" && v.type !== "serial") throw new UsageError("--type must be pv or serial");
+  if (v.kind !== undefined && v.type !== undefined) {
+    throw new UsageError("--kind and --type are the same option: give one");
+  }
+  const kind = v.kind ?? v.type ?? "pv";
+  if (kind !== "pv" && kind !== "serial") throw new UsageError("--kind must be pv or serial");
   const mode = parseMode(v.mode);
   if (positionals.length > 1) throw new UsageError(`one guest only, got ${positionals.join(" ")}`);
   const [word] = positionals;
@@ -151,7 +157,7 @@ function parse(args: string[]): AttachPlan | "help" {
   return {
     domain: v.simulate ? undefined : word,
     simulate,
-    kind: v.type,
+    kind,
     index: parseCount("--num", v.num, 0, 65535),
     mode,
     follow: v.follow,

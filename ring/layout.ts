@@ -60,3 +60,15 @@ export const CONNECTION_STATE: {
   /** No backend (yet). */
   readonly DISCONNECTED: 1;
 } = Object.freeze({ CONNECTED: 0, DISCONNECTED: 1 });
+
+/** The four indices of the page, as last read. */
+export interface RingIndices {
+  /** Guest's consumer index of `in`. */
+  inCons: number;
+  /** Backend's producer index of `in`. */
+  inProd: number;
+  /** Backend's consumer index of `out`. */
+  outCons: number;
+  /** Guest's producer index of `out`. */
+  outProd: number;
+}

@@ -21,13 +21,9 @@
  * @module
  */
 
-export {
-  ConsoleRing,
-  type ConsoleRingOptions,
-  RingCorruptionError,
-  type RingIndices,
-  type RingRole,
-} from "./console_ring.ts";
+export { ConsoleRing, type ConsoleRingOptions, type RingRole } from "./console_ring.ts";
+export { RingCorruptionError } from "./errors.ts";
+export { type RingIndices } from "./layout.ts";
 export { RingEndpoint, type RingNotifier } from "./endpoint.ts";
 export {
   type ConsolePageMapping,

@@ -11,6 +11,7 @@ import * as ring from "../ring/mod.ts";
 import * as evtchn from "../evtchn/mod.ts";
 import * as xencons from "../xencons/mod.ts";
 import * as sim from "../sim/mod.ts";
+import * as serve from "../serve/mod.ts";
 import { XenpvError } from "../errors.ts";
 import { ERRNO } from "../_sys/errno.ts";
 import { SystemError } from "../errors.ts";
@@ -23,8 +24,8 @@ import {
   GuestNotFoundError,
 } from "../console/errors.ts";
 import { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "../xenstore/errors.ts";
-import { EventChannelClosedError } from "../evtchn/event_channel.ts";
-import { RingCorruptionError } from "../ring/console_ring.ts";
+import { EventChannelClosedError } from "../evtchn/mod.ts";
+import { RingCorruptionError } from "../ring/mod.ts";
 import {
   CommandAbortedError,
   ExpectTimeoutError,
@@ -92,7 +93,7 @@ Deno.test("without options an error has no cause", () => {
 
 Deno.test("every error class the public modules export is in this test's list", () => {
   const exported = new Set<AnyClass>();
-  for (const mod of [root, xenstore, ring, evtchn, xencons, sim]) {
+  for (const mod of [root, xenstore, ring, evtchn, xencons, sim, serve]) {
     for (const value of Object.values(mod)) {
       if (typeof value === "function" && value.prototype instanceof Error) {
         exported.add(value as AnyClass);
@@ -101,4 +102,21 @@ Deno.test("every error class the public modules export is in this test's list", 
   }
   assert.ok(exported.size >= 18, `found ${exported.size} exported error classes`);
   for (const cls of exported) assert.ok(MAKERS.has(cls), `${cls.name} is not tested here`);
+});
+
+/** Internal: the public layers end their streams instead; never reaches a caller. */
+const INTERNAL = new Set<AnyClass>([FdStreamClosedError]);
+
+Deno.test("the root exports every error a caller can receive, and the README's table names each", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const table = readme.slice(
+    readme.indexOf("## Errors"),
+    readme.indexOf("\n## ", readme.indexOf("## Errors") + 1),
+  );
+  const rootExports = new Set<unknown>(Object.values(root));
+  for (const cls of MAKERS.keys()) {
+    if (INTERNAL.has(cls)) continue;
+    assert.ok(rootExports.has(cls), `the root module exports ${cls.name}`);
+    assert.ok(table.includes(`\`${cls.name}\``), `README's error table names ${cls.name}`);
+  }
 });

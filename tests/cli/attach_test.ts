@@ -145,6 +145,8 @@ Deno.test("bad flags are one-line usage errors, exit 255", async () => {
     const args of [
       ["--mode", "fast", "x"],
       ["--type", "hvc", "x"],
+      ["--kind", "hvc", "x"],
+      ["--kind", "pv", "--type", "pv", "x"],
       ["--num", "-1", "x"],
       ["--num", "1e3", "x"],
       ["--num", "", "x"],

@@ -3,7 +3,7 @@
 // simulated xenconsoled's pty: noise, stale backlog, slow guests, wrong
 // passwords, elevation, ^C, long input, reboots.
 import assert from "node:assert/strict";
-import { connect } from "../mod.ts";
+import { connect } from "../../mod.ts";
 import {
   type GuestProgram,
   linuxGuest,
@@ -11,7 +11,7 @@ import {
   SimulatedHost,
   windowsGuest,
   type WindowsGuestOptions,
-} from "../sim/mod.ts";
+} from "../../sim/mod.ts";
 import {
   CommandAbortedError,
   ConsoleSession,
@@ -19,7 +19,7 @@ import {
   LoginError,
   SessionEndedError,
   SessionStateError,
-} from "../xencons/mod.ts";
+} from "../../xencons/mod.ts";
 
 type Flavour = "windows" | "linux";
 const ADMIN = {

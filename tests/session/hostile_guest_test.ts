@@ -3,15 +3,15 @@
 // host, which sets libxl's permissions.
 
 import assert from "node:assert/strict";
-import { connect, ConsoleNotFoundError } from "../mod.ts";
+import { connect, ConsoleNotFoundError } from "../../mod.ts";
 import {
   type GuestConsole,
   type SimulatedGuest,
   type SimulatedGuestOptions,
   SimulatedHost,
-} from "../sim/mod.ts";
-import { ConsoleSession } from "../xencons/mod.ts";
-import { XenstoreError } from "../xenstore/mod.ts";
+} from "../../sim/mod.ts";
+import { ConsoleSession } from "../../xencons/mod.ts";
+import { XenstoreError } from "../../xenstore/mod.ts";
 
 const isEacces = (e: unknown) => e instanceof XenstoreError && e.code === "EACCES";
 

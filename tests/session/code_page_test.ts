@@ -4,8 +4,8 @@
 // non-ASCII characters come back as the right Unicode; what the page cannot
 // carry fails before anything is typed.
 import assert from "node:assert/strict";
-import { connect } from "../mod.ts";
-import { SimulatedHost, windowsGuest } from "../sim/mod.ts";
+import { connect } from "../../mod.ts";
+import { SimulatedHost, windowsGuest } from "../../sim/mod.ts";
 import {
   ConsoleSession,
   type ConsoleSessionOptions,
@@ -13,7 +13,7 @@ import {
   UnencodableError,
   UnsupportedCodePageError,
   windowsDialect,
-} from "../xencons/mod.ts";
+} from "../../xencons/mod.ts";
 
 const ACCOUNTS = {
   Administrator: { password: "xenpv" },
