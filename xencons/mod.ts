@@ -27,7 +27,8 @@
  * @module
  */
 
-export { ConsoleSession, NestedShell } from "./console_session.ts";
+export { ConsoleSession } from "./console_session.ts";
+export { NestedShell } from "./nested_shell.ts";
 export type {
   ConsoleSessionOptions,
   LoginOptions,
