@@ -14,139 +14,21 @@ import {
 } from "./errors.ts";
 import { type ConsoleStreams, Expect, type ExpectMatch, type Pattern } from "./expect.ts";
 import { linuxDialect } from "./linux_dialect.ts";
+import type {
+  ConsoleSessionOptions,
+  LoginOptions,
+  NestedOptions,
+  RunOptions,
+  RunResult,
+  SessionState,
+} from "./session_types.ts";
 import type { Transcript } from "./transcript.ts";
 import { windowsDialect } from "./windows_dialect.ts";
-
-/** Where a {@linkcode ConsoleSession} is. */
-export type SessionState = "logged-out" | "ready" | "busy" | "broken" | "closed";
-
-/** Options for {@linkcode ConsoleSession}. */
-export interface ConsoleSessionOptions {
-  /**
-   * The guest's dialect, always given: the Windows XENCONS service and a Linux
-   * getty differ in every prompt and in how a command's status is read.
-   */
-  dialect: "windows" | "linux" | Dialect;
-  /** Bound in ms on login(), logout() and recovery after ^C when no signal is given. Default 30000. */
-  timeout?: number;
-  /** Noise to cut out of the output (default: the dialect's; null keeps everything). */
-  noise?: RegExp | null;
-  /**
-   * Remove ANSI escape sequences from what is matched and returned. Default
-   * true, as in {@linkcode Expect}: a prompt in colour still matches.
-   */
-  stripAnsi?: boolean;
-  /** Where traffic is recorded (passwords redacted). */
-  transcript?: Transcript;
-  /** Characters of output kept for prompt matching. Default 65536. */
-  window?: number;
-  /**
-   * How the guest's output is decoded and input encoded until the code page
-   * is known (a code page or TextDecoder label, as {@linkcode Expect}'s).
-   * Default "utf-8".
-   */
-  encoding?: string;
-  /**
-   * The console's code page (Windows; a Linux console speaks UTF-8 and
-   * ignores `"auto"` and `"utf-8"`):
-   * - `"auto"` (default): after each login, `chcp` tells the page (one round
-   *   trip) and output is decoded and input encoded in it from then on. The
-   *   page is not known before the first login: a user name or password
-   *   with non-ASCII characters then needs a fixed page.
-   * - a number (`850`): that page from the start, no `chcp`.
-   * - `"utf-8"`: after login, `chcp` tells the page and `chcp 65001` switches
-   *   the console to UTF-8 (any character can be typed); {@linkcode logout}
-   *   restores the page it had.
-   *
-   * A guest page without a table (932) makes `"auto"`'s login throw
-   * {@linkcode UnsupportedCodePageError} (logged in; log out, or use
-   * `"utf-8"`).
-   */
-  codePage?: "auto" | "utf-8" | number;
-  /** Close the console too when the session is closed. Default false. */
-  ownsConsole?: boolean;
-}
-
-/** Options for {@linkcode ConsoleSession.login}. */
-export interface LoginOptions {
-  /** The account. */
-  user: string;
-  /** Its password (never written to the transcript). */
-  password: string;
-  /** Answer "yes" to `Run Elevated [yes|no]: ` (UAC-limited Windows accounts). Default false. */
-  elevate?: boolean;
-  /**
-   * If a shell is already running on the console (someone left it logged in),
-   * use it as it is instead of logging it out first. Default false.
-   */
-  reuse?: boolean;
-  /** Gives up (default: the session timeout). */
-  signal?: AbortSignal;
-}
-
-/** Options for {@linkcode ConsoleSession.run}. */
-export interface RunOptions {
-  /** Gives up: the command is interrupted with ^C and {@linkcode CommandAbortedError} thrown. */
-  signal?: AbortSignal;
-  /** Keep at most this many characters of output (the rest is dropped and counted). Default 16 MiB. */
-  maxOutput?: number;
-}
-
-/** What {@linkcode ConsoleSession.run} returns. */
-export interface RunResult {
-  /** What the command printed, without the echo, with `\n` line ends. */
-  output: string;
-  /** Its exit status (`%ERRORLEVEL%`, `$?`). */
-  exitCode: number;
-  /** Characters of output dropped beyond `maxOutput` (0 normally). */
-  dropped: number;
-}
-
-/** Options for {@linkcode ConsoleSession.nested}. */
-export interface NestedOptions {
-  /** The nested program's prompt, e.g. `/netsh>$/`. */
-  prompt: RegExp;
-  /** What leaves it. Default "exit". */
-  exit?: string;
-  /** Gives up waiting for the first prompt. */
-  signal?: AbortSignal;
-}
-
-/** The default bound on a command's output, in characters. */
-const MAX_OUTPUT = 16 << 20;
-
-/** Where a login is: answering nothing yet, logging a left shell out, or past a prompt. */
-type LoginStage = "start" | "logging-out" | "user" | "password" | "elevate" | "done";
-
-/** What a prompt met during a login is. */
-type LoginPrompt = "login" | "password" | "elevate" | "incorrect" | "shell";
-
-/** How long the console must stay silent before login() looks at its prompt. */
-const SETTLE_MS = 150;
-
-let tagCounter = 0;
-const tagBase = (() => {
-  const bytes = crypto.getRandomValues(new Uint8Array(4));
-  return Array.from(bytes, (b) => (b % 36).toString(36)).join("").toUpperCase();
-})();
-
-function newTag(): string {
-  return `XPV${tagBase}${(++tagCounter).toString(36).toUpperCase()}`;
-}
-
-function normalize(text: string): string {
-  return text.replace(/\r*\n/g, "\n");
-}
+import { answerLoginPrompts } from "./_login.ts";
+import { MAX_OUTPUT, type NestedOps, newTag, normalize, typeLine } from "./_session_util.ts";
+import { NestedShell } from "./nested_shell.ts";
 
 class Interrupted extends Error {}
-
-/** What a nested shell needs of its session (set in ConsoleSession's static block). */
-interface NestedOps {
-  typeLine(line: string): Promise<void>;
-  await(patterns: Pattern[], signal?: AbortSignal, maxBefore?: number): Promise<ExpectMatch>;
-  finish(plan: CommandPlan, command: string, signal?: AbortSignal): Promise<RunResult>;
-}
-let nestedOps: (session: ConsoleSession) => NestedOps;
 
 /**
  * A logged-in conversation with a guest's console shell: {@linkcode login},
@@ -357,7 +239,7 @@ export class ConsoleSession implements AsyncDisposable {
           reject(await this.#failed(command, err));
           return;
         }
-        resolve(new NestedShell(this, plan, options, leave));
+        resolve(new NestedShell(this.#nestedOps(), plan, options, leave));
         await held;
       });
       finished.catch(reject);
@@ -400,24 +282,22 @@ export class ConsoleSession implements AsyncDisposable {
     return this.close();
   }
 
-  // ---- internals shared with NestedShell ----
+  // ---- internals ----
 
-  static {
-    nestedOps = (session) => ({
-      typeLine: (line) => session.#typeLine(line),
-      await: (patterns, signal, maxBefore) =>
-        session.#await(patterns, session.#bound(signal), maxBefore),
+  /** The steps of this session a nested shell takes, bound to it. */
+  #nestedOps(): NestedOps {
+    return {
+      typeLine: (line) => this.#typeLine(line),
+      await: (patterns, signal, maxBefore) => this.#await(patterns, this.#bound(signal), maxBefore),
       finish: async (plan, command, signal) => {
         try {
-          return await session.#finish(plan, session.#bound(signal), MAX_OUTPUT);
+          return await this.#finish(plan, this.#bound(signal), MAX_OUTPUT);
         } catch (err) {
-          throw await session.#failed(command, err);
+          throw await this.#failed(command, err);
         }
       },
-    });
+    };
   }
-
-  // ---- internals ----
 
   /**
    * Credentials the console's page cannot carry fail before anything is
@@ -513,8 +393,8 @@ export class ConsoleSession implements AsyncDisposable {
     return signal ?? AbortSignal.timeout(this.#timeout);
   }
 
-  async #typeLine(line: string): Promise<void> {
-    await this.#ex.send(line.replaceAll("\n", this.#dialect.enter) + this.#dialect.enter);
+  #typeLine(line: string): Promise<void> {
+    return typeLine(this.#ex, this.#dialect, line);
   }
 
   /** Waits for one of `patterns`; a detach or a login prompt ends the session instead. */
@@ -552,17 +432,7 @@ export class ConsoleSession implements AsyncDisposable {
     const signal = this.#bound(options.signal);
     this.#ex.transcript.addSecret(options.password);
     this.#state = "logged-out";
-    const prompts = this.#loginPrompts();
-    await this.#wake(prompts, signal);
-    let stage: LoginStage = "start";
-    let sawPrompt = false;
-    while (stage !== "done") {
-      const kind = await this.#nextLoginPrompt(prompts, signal, sawPrompt, options.user);
-      sawPrompt = true;
-      // At the start, a prompt followed by more output is stale backlog.
-      if (stage === "start" && this.#ex.buffer.trim() !== "") continue;
-      stage = await this.#answer(kind, stage, options);
-    }
+    await answerLoginPrompts(this.#ex, this.#dialect, options, signal);
     // Prove the shell is there and skip the banner and stale output.
     try {
       await this.#acked(this.#dialect.probe(newTag()), signal);
@@ -575,86 +445,6 @@ export class ConsoleSession implements AsyncDisposable {
     this.#user = options.user;
     this.#state = "ready";
     await this.#learnCodePage(signal);
-  }
-
-  /** The prompts a login may meet, with what each one is. */
-  #loginPrompts(): [Pattern, LoginPrompt][] {
-    const d = this.#dialect;
-    const prompts: [Pattern, LoginPrompt][] = [
-      [d.loginPrompt, "login"],
-      [d.passwordPrompt, "password"],
-      [d.shellReady, "shell"],
-    ];
-    if (d.elevatePrompt) prompts.push([d.elevatePrompt, "elevate"]);
-    if (d.loginIncorrect) prompts.push([d.loginIncorrect, "incorrect"]);
-    return prompts;
-  }
-
-  /**
-   * Lets the backlog and any output still on its way arrive, so that a prompt
-   * answered next is the current one; wakes the console with Enter unless it
-   * already shows a prompt.
-   */
-  async #wake(prompts: [Pattern, LoginPrompt][], signal: AbortSignal): Promise<void> {
-    await this.#ex.quiet(SETTLE_MS, { signal });
-    const tail = this.#ex.buffer;
-    const showing = prompts.some(([p]) =>
-      p instanceof RegExp && new RegExp(p.source, p.flags).test(tail)
-    );
-    if (!showing) await this.#ex.send(this.#dialect.enter);
-  }
-
-  /** The next prompt; no prompt at all (a timeout) is LoginError "no-prompt". */
-  async #nextLoginPrompt(
-    prompts: [Pattern, LoginPrompt][],
-    signal: AbortSignal,
-    sawPrompt: boolean,
-    user: string,
-  ): Promise<LoginPrompt> {
-    try {
-      const m = await this.#ex.expect(prompts.map(([p]) => p), { signal });
-      return prompts[m.index][1];
-    } catch (err) {
-      if (!sawPrompt && !(err instanceof StreamEndedError)) {
-        throw new LoginError("no-prompt", user, { cause: err });
-      }
-      throw err;
-    }
-  }
-
-  /** Answers a prompt met at a stage of the login; returns the next stage. */
-  async #answer(kind: LoginPrompt, stage: LoginStage, options: LoginOptions): Promise<LoginStage> {
-    const d = this.#dialect;
-    const { user } = options;
-    const answered = stage === "password" || stage === "elevate";
-    switch (kind) {
-      case "login":
-        // Asked again after the password: refused.
-        if (answered) {
-          throw new LoginError(stage === "password" ? "bad-credentials" : "refused", user);
-        }
-        await this.#ex.send(user + d.enter);
-        return "user";
-      case "password":
-        if (stage !== "user") {
-          await this.#ex.send(d.enter); // someone else's half-typed login: abandon it
-          return "start";
-        }
-        await this.#ex.send(options.password + d.enter, { secret: true });
-        return "password";
-      case "elevate":
-        await this.#ex.send(d.elevateAnswer(options.elevate ?? false) + d.enter);
-        return "elevate";
-      case "incorrect":
-        if (stage === "password") throw new LoginError("bad-credentials", user);
-        return stage;
-      case "shell":
-        if (answered) return "done";
-        if (stage !== "start") return stage;
-        if (options.reuse) return "done"; // a shell someone left logged in, used as it is
-        await this.#typeLine(d.logout);
-        return "logging-out";
-    }
   }
 
   async #run(
@@ -736,86 +526,5 @@ export class ConsoleSession implements AsyncDisposable {
       }
     }
     return false;
-  }
-}
-
-/**
- * An interactive program started by {@linkcode ConsoleSession.nested}, at its
- * own prompt. The session is busy until it is closed.
- *
- * @example
- * ```ts
- * import { ConsoleSession } from "@xenpv/console/xencons";
- * import { SimulatedHost } from "@xenpv/console/sim";
- * import { connect } from "@xenpv/console";
- * import assert from "node:assert/strict";
- *
- * await using host = new SimulatedHost();
- * await host.createGuest({ name: "win1" });
- * await using session = new ConsoleSession(await connect("win1", { host }), {
- *   dialect: "windows",
- *   ownsConsole: true,
- * });
- * await session.login({ user: "Administrator", password: "xenpv" });
- * const netsh = await session.nested("netsh", { prompt: /netsh>$/ });
- * const table = await netsh.run("interface ipv4 show global");
- * assert.match(table, /Default Hop Limit\s+: 128 hops/);
- * const { exitCode } = await netsh.close();
- * assert.equal(exitCode, 0);
- * ```
- */
-export class NestedShell {
-  #session: ConsoleSession;
-  #plan: CommandPlan;
-  #prompt: RegExp;
-  #exit: string;
-  #release: () => Promise<void>;
-  #closed = false;
-
-  /** @internal Made by {@linkcode ConsoleSession.nested}. */
-  constructor(
-    session: ConsoleSession,
-    plan: CommandPlan,
-    options: NestedOptions,
-    release: () => Promise<void>,
-  ) {
-    this.#session = session;
-    this.#plan = plan;
-    this.#prompt = options.prompt;
-    this.#exit = options.exit ?? "exit";
-    this.#release = release;
-  }
-
-  /** Types `line` and returns what the program printed before its next prompt (echo removed). */
-  async run(line: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    if (this.#closed) throw new TypeError("this nested shell was closed");
-    if (typeof line !== "string" || /[\r\n]/.test(line)) {
-      throw new TypeError("NestedShell.run() takes one line");
-    }
-    const ops = nestedOps(this.#session);
-    await ops.typeLine(line);
-    const m = await ops.await([this.#prompt], options.signal, MAX_OUTPUT);
-    let text = m.before;
-    const echo = text.indexOf(line);
-    const cut = text.indexOf("\n", echo >= 0 ? echo + line.length : 0);
-    text = cut >= 0 ? text.slice(cut + 1) : "";
-    return normalize(text);
-  }
-
-  /** Leaves the program and returns what it printed on the way out and its exit status. */
-  async close(options: { signal?: AbortSignal } = {}): Promise<RunResult> {
-    if (this.#closed) throw new TypeError("this nested shell was closed");
-    this.#closed = true;
-    try {
-      const ops = nestedOps(this.#session);
-      await ops.typeLine(this.#exit);
-      const result = await ops.finish(this.#plan, this.#exit, options.signal);
-      const echo = `${this.#exit}\n`;
-      const at = result.output.indexOf(echo);
-      if (at >= 0) result.output = result.output.slice(at + echo.length);
-      return result;
-    } finally {
-      await this.#release();
-    }
   }
 }

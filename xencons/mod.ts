@@ -27,16 +27,16 @@
  * @module
  */
 
-export {
-  ConsoleSession,
-  type ConsoleSessionOptions,
-  type LoginOptions,
-  type NestedOptions,
-  NestedShell,
-  type RunOptions,
-  type RunResult,
-  type SessionState,
-} from "./console_session.ts";
+export { ConsoleSession } from "./console_session.ts";
+export { NestedShell } from "./nested_shell.ts";
+export type {
+  ConsoleSessionOptions,
+  LoginOptions,
+  NestedOptions,
+  RunOptions,
+  RunResult,
+  SessionState,
+} from "./session_types.ts";
 export type { AckedLine, CodePageCommands, CommandPlan, Dialect } from "./dialect.ts";
 export {
   CommandAbortedError,

@@ -53,121 +53,177 @@ const NOISE = [
  * ```
  */
 export function linuxGuest(options: LinuxGuestOptions): GuestProgram {
-  const host = options.hostname;
-  const accounts = options.accounts ?? { root: "xenpv" };
   const out = new ConsoleOutput(options, NOISE);
   const decoder = new TextDecoder();
-  let state: "user" | "password" | "shell" = "user";
-  let user = "";
-  let pending = ""; // an unfinished (quoted) command
-  const queue: string[] = [];
-  let busy = false;
-  let stopSleep: (() => void) | undefined;
-  let loginTimer: ReturnType<typeof setTimeout> | undefined;
-  const write = (s: string) => out.write(s);
-  const prompt = () =>
-    write(
-      `${user}@${host}:${commands.where()}${user === "root" ? "#" : "$"} ${
-        options.cursorQuery ? "\x1b[6n" : ""
-      }`,
-    );
-  const login = () => {
-    state = "user";
-    pending = "";
-    queue.length = 0;
-    editor.echo = true;
-    write(`\r\n${host} login: `);
-  };
-
-  const sleep = (seconds: number) =>
-    new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        stopSleep = undefined;
-        resolve(true);
-      }, seconds * 1000);
-      stopSleep = () => {
-        clearTimeout(timer);
-        stopSleep = undefined;
-        resolve(false);
-      };
-    });
-
-  const commands = new LinuxCommands(host, Object.keys(accounts), () => user, sleep);
-  let shell = new LinuxShell(commands, write);
-
-  const drain = async () => {
-    busy = true;
-    while (queue.length > 0 && state === "shell") {
-      const line = queue.shift()!;
-      const text = pending === "" ? line : `${pending}\n${line}`;
-      if (!complete(text)) {
-        pending = text; // a quote is open: read on
-        write("> ");
-        continue;
-      }
-      pending = "";
-      const r = await shell.execute(text);
-      if (r === "exit") {
-        login();
-        break;
-      }
-      prompt();
-    }
-    busy = false;
-  };
-
-  const editor: LineEditor = new LineEditor({
-    echo: (text) => write(text),
-    interrupt: () => {
-      if (state !== "shell") return login();
-      if (stopSleep) return stopSleep();
-      pending = "";
-      queue.length = 0;
-      prompt();
-    },
-    line: (line) => {
-      if (state === "user") {
-        if (line.trim() === "") return login();
-        user = line.trim();
-        state = "password";
-        editor.echo = false;
-        write("Password: ");
-      } else if (state === "password") {
-        editor.echo = true;
-        if (accounts[user] !== line) {
-          loginTimer = setTimeout(() => {
-            loginTimer = undefined;
-            write("\r\nLogin incorrect\r\n");
-            login();
-          }, 20);
-          state = "user";
-          return;
-        }
-        state = "shell";
-        commands.login();
-        shell = new LinuxShell(commands, write);
-        write(`${kernelLine(host)}\r\n\r\n${MOTD}`);
-        prompt();
-      } else {
-        queue.push(line);
-        if (!busy) void drain();
-      }
-    },
-  });
+  const hvc0 = new LinuxConsole(options, (s) => out.write(s));
   return {
     start(console) {
       out.attach(console);
-      write(`\r\nDebian GNU/Linux 12 ${host} hvc0\r\n`);
-      login();
+      hvc0.start();
     },
     input(data) {
-      editor.input(decoder.decode(data, { stream: true }));
+      hvc0.input(decoder.decode(data, { stream: true }));
     },
     stop() {
-      stopSleep?.();
-      clearTimeout(loginTimer);
-      state = "user";
+      hvc0.stop();
       out.attach(undefined);
     },
   };
+}
+
+/**
+ * What runs on hvc0: the getty's login dialogue, then the shell, which runs
+ * the lines typed one after another (reading on while a quote is open).
+ */
+class LinuxConsole {
+  #host: string;
+  #accounts: Record<string, string>;
+  #cursorQuery: boolean;
+  #write: (s: string) => void;
+  #state: "user" | "password" | "shell" = "user";
+  #user = "";
+  #pending = ""; // an unfinished (quoted) command
+  #queue: string[] = [];
+  #busy = false;
+  #stopSleep: (() => void) | undefined;
+  #loginTimer: ReturnType<typeof setTimeout> | undefined;
+  #commands: LinuxCommands;
+  #shell: LinuxShell;
+  #editor: LineEditor;
+
+  constructor(options: LinuxGuestOptions, write: (s: string) => void) {
+    this.#host = options.hostname;
+    this.#accounts = options.accounts ?? { root: "xenpv" };
+    this.#cursorQuery = options.cursorQuery ?? false;
+    this.#write = write;
+    this.#commands = new LinuxCommands(
+      this.#host,
+      Object.keys(this.#accounts),
+      () => this.#user,
+      (seconds) => this.#sleep(seconds),
+    );
+    this.#shell = new LinuxShell(this.#commands, write);
+    this.#editor = new LineEditor({
+      echo: (text) => write(text),
+      interrupt: () => this.#interrupt(),
+      line: (line) => this.#line(line),
+    });
+  }
+
+  /** The console comes up: the getty's banner and login prompt. */
+  start(): void {
+    this.#write(`\r\nDebian GNU/Linux 12 ${this.#host} hvc0\r\n`);
+    this.#login();
+  }
+
+  /** Typed text, through the line editor. */
+  input(text: string): void {
+    this.#editor.input(text);
+  }
+
+  /** The console goes away: a running `sleep` ends, a pending "Login incorrect" is dropped. */
+  stop(): void {
+    this.#stopSleep?.();
+    clearTimeout(this.#loginTimer);
+    this.#state = "user";
+  }
+
+  #login(): void {
+    this.#state = "user";
+    this.#pending = "";
+    this.#queue.length = 0;
+    this.#editor.echo = true;
+    this.#write(`\r\n${this.#host} login: `);
+  }
+
+  #prompt(): void {
+    const user = this.#user;
+    this.#write(
+      `${user}@${this.#host}:${this.#commands.where()}${user === "root" ? "#" : "$"} ${
+        this.#cursorQuery ? "\x1b[6n" : ""
+      }`,
+    );
+  }
+
+  /** `sleep`: true when it ran out, false when ^C (or the console going away) stopped it. */
+  #sleep(seconds: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#stopSleep = undefined;
+        resolve(true);
+      }, seconds * 1000);
+      this.#stopSleep = () => {
+        clearTimeout(timer);
+        this.#stopSleep = undefined;
+        resolve(false);
+      };
+    });
+  }
+
+  /** A line was typed: the getty's user name or password, or the shell's input. */
+  #line(line: string): void {
+    if (this.#state === "user") this.#userName(line);
+    else if (this.#state === "password") this.#password(line);
+    else {
+      this.#queue.push(line);
+      if (!this.#busy) void this.#drain();
+    }
+  }
+
+  #userName(line: string): void {
+    if (line.trim() === "") return this.#login();
+    this.#user = line.trim();
+    this.#state = "password";
+    this.#editor.echo = false;
+    this.#write("Password: ");
+  }
+
+  #password(line: string): void {
+    this.#editor.echo = true;
+    if (this.#accounts[this.#user] !== line) {
+      this.#loginTimer = setTimeout(() => {
+        this.#loginTimer = undefined;
+        this.#write("\r\nLogin incorrect\r\n");
+        this.#login();
+      }, 20);
+      this.#state = "user";
+      return;
+    }
+    this.#state = "shell";
+    this.#commands.login();
+    this.#shell = new LinuxShell(this.#commands, this.#write);
+    this.#write(`${kernelLine(this.#host)}\r\n\r\n${MOTD}`);
+    this.#prompt();
+  }
+
+  /** The shell loop: runs the typed lines in turn until none is left or the shell exits. */
+  async #drain(): Promise<void> {
+    this.#busy = true;
+    while (this.#queue.length > 0 && this.#state === "shell") {
+      const line = this.#queue.shift()!;
+      const text = this.#pending === "" ? line : `${this.#pending}\n${line}`;
+      if (!complete(text)) {
+        this.#pending = text; // a quote is open: read on
+        this.#write("> ");
+        continue;
+      }
+      this.#pending = "";
+      const r = await this.#shell.execute(text);
+      if (r === "exit") {
+        this.#login();
+        break;
+      }
+      this.#prompt();
+    }
+    this.#busy = false;
+  }
+
+  /** ^C: back to the login prompt, or stops `sleep`, or drops the rest of the input. */
+  #interrupt(): void {
+    if (this.#state !== "shell") return this.#login();
+    if (this.#stopSleep) return this.#stopSleep();
+    this.#pending = "";
+    this.#queue.length = 0;
+    this.#prompt();
+  }
 }

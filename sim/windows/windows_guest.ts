@@ -100,12 +100,7 @@ type Stage = "user" | "password" | "elevate" | "shell";
  */
 export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
   const host = options.hostname.toUpperCase();
-  // By lower-cased name: the account, and its name as Windows spells it.
-  const accounts = Object.fromEntries(
-    Object.entries(options.accounts ?? DEFAULT_ACCOUNTS).map((
-      [k, v],
-    ) => [k.toLowerCase(), { ...v, name: k }]),
-  );
+  const accounts = accountsByName(options.accounts ?? DEFAULT_ACCOUNTS);
   const machine = machineOf(host);
   // One disk for the guest's life: what one session makes, the next one sees.
   const disk = windowsDisk(Object.values(accounts).map((a) => a.name), machine);
@@ -117,142 +112,186 @@ export function windowsGuest(options: WindowsGuestOptions): GuestProgram {
     NOISE,
     (text) => CodePage.of(codePage.page).encode(text, { replacement: 0x3f }),
   );
-  let utf8 = new TextDecoder();
-  /** Input bytes in the console's page (UTF-8 keeps a cut sequence for the next read). */
-  const decode = (data: Uint8Array) => {
-    if (codePage.page === 65001) return utf8.decode(data, { stream: true });
-    utf8 = new TextDecoder();
-    return CodePage.of(codePage.page).decode(data);
-  };
-  let stage: Stage = "user";
-  let buffer = "";
-  let user = "";
-  let password = "";
-  let shell: CmdShell | undefined;
-  let running = false;
-
+  const decode = inputDecoder(codePage);
   const write = (s: string) => out.write(s);
-
-  /** The helper (re)starts: a fresh login prompt. */
-  const startHelper = () => {
-    shell?.stop();
-    shell = undefined;
-    stage = "user";
-    buffer = "";
-    user = "";
-    password = "";
-    write(`\r\n${host} login: `);
-  };
-
-  const logon = () => {
-    const account = accounts[user.toLowerCase()];
-    const ok = account !== undefined && account.password === password;
-    password = "";
-    if (!ok) return startHelper(); // LogonUser failed: the helper exits
-    if (account.limited) {
-      stage = "elevate";
-      write("\r\nRun Elevated [yes|no]: ");
-      return;
-    }
-    startShell();
-  };
-
-  const startShell = () => {
-    stage = "shell";
-    const me = new CmdShell({
+  const helper = new TtyHelper(host, accounts, write, (user, exit) =>
+    new CmdShell({
       host,
-      user: accounts[user.toLowerCase()]?.name ?? user,
+      user,
       version,
       disk,
       machine,
       write,
       pingInterval: options.pingInterval ?? 1000,
       codePage,
-      exit: () => {
-        // cmd.exe ended: the helper's threads end, it exits, the monitor restarts it.
-        if (shell === me) queueMicrotask(startHelper);
-      },
-    });
-    shell = me;
-  };
-
-  /** A line ended (with CR, ^C, or by filling the buffer). */
-  const endLine = (line: string, end: "\r" | "\x03" | "") => {
-    write("\r\n");
-    switch (stage) {
-      case "user":
-        if (end !== "\r" || line === "") return startHelper();
-        user = line;
-        stage = "password";
-        write("Password: ");
-        return;
-      case "password":
-        if (end !== "\r") return startHelper();
-        password = line;
-        return logon();
-      case "elevate":
-        if (end !== "\r" || line === "") return startHelper();
-        write("\r\n");
-        if (line === "yes") write("Running Elevated\r\n\r\n");
-        return startShell();
-      case "shell":
-        if (end === "\x03") return shell?.break();
-        if (end === "\r") shell?.input(line);
-        return; // a full buffer without CR is dropped
-    }
-  };
-
-  /** One read of the helper: characters after a line's end are lost with the read. */
-  const read = (chunk: string) => {
-    const noEcho = stage === "password";
-    const limit = stage === "shell" ? SHELL_LINE : CREDENTIAL_LINE;
-    for (const ch of chunk) {
-      const code = ch.codePointAt(0)!;
-      const control = code < 0x20 || code === 0x7f;
-      if (!control) {
-        if (!noEcho) write(ch);
-        buffer += ch;
-      } else if (code === 0x7f) {
-        if (buffer.length > 0) {
-          const removed = buffer.codePointAt(buffer.length - 1)!;
-          buffer = buffer.slice(0, -1);
-          if (removed < 0x20) write("\b\b  \b\b");
-          else if (!noEcho) write("\b \b");
-        }
-      } else if (code === 0x03 || code === 0x0d) {
-        const line = buffer;
-        buffer = "";
-        endLine(line, ch as "\r" | "\x03");
-        return;
-      } else {
-        write(`^${String.fromCharCode(code + 0x40)}`);
-        buffer += ch;
-      }
-      if (buffer.length >= limit) {
-        buffer = "";
-        endLine("", "");
-        return;
-      }
-    }
-  };
+      exit,
+    }));
+  let running = false;
 
   return {
     start(console) {
       running = true;
       out.attach(console);
       write("\r\n[ATTACHED]\r\n");
-      startHelper();
+      helper.start();
     },
     input(data) {
-      if (running) read(decode(data));
+      if (running) helper.read(decode(data));
     },
     stop() {
       if (!running) return;
       running = false;
-      shell?.stop();
-      shell = undefined;
+      helper.stop();
       out.write("\r\n[DETACHED]\r\n");
       out.attach(undefined);
     },
   };
+}
+
+/** An account, with its name as Windows spells it. */
+type NamedAccount = WindowsAccount & { name: string };
+
+/** The accounts by lower-cased name (Windows user names are case-insensitive). */
+function accountsByName(accounts: Record<string, WindowsAccount>): Record<string, NamedAccount> {
+  return Object.fromEntries(
+    Object.entries(accounts).map(([k, v]) => [k.toLowerCase(), { ...v, name: k }]),
+  );
+}
+
+/** Decodes input bytes in the console's page (UTF-8 keeps a cut sequence for the next read). */
+function inputDecoder(codePage: ConsoleCodePage): (data: Uint8Array) => string {
+  let utf8 = new TextDecoder();
+  return (data) => {
+    if (codePage.page === 65001) return utf8.decode(data, { stream: true });
+    utf8 = new TextDecoder();
+    return CodePage.of(codePage.page).decode(data);
+  };
+}
+
+/**
+ * The XENCONS tty helper: its line editor, its login dialogue (user name,
+ * password, elevation for a limited account), then cmd.exe, which it feeds
+ * lines. The monitor (re)starts it.
+ */
+class TtyHelper {
+  #host: string;
+  #accounts: Record<string, NamedAccount>;
+  #write: (s: string) => void;
+  #newShell: (user: string, exit: () => void) => CmdShell;
+  #stage: Stage = "user";
+  #buffer = "";
+  #user = "";
+  #password = "";
+  #shell: CmdShell | undefined;
+
+  constructor(
+    host: string,
+    accounts: Record<string, NamedAccount>,
+    write: (s: string) => void,
+    newShell: (user: string, exit: () => void) => CmdShell,
+  ) {
+    this.#host = host;
+    this.#accounts = accounts;
+    this.#write = write;
+    this.#newShell = newShell;
+  }
+
+  /** The helper (re)starts: a fresh login prompt. */
+  start(): void {
+    this.stop();
+    this.#stage = "user";
+    this.#buffer = "";
+    this.#user = "";
+    this.#password = "";
+    this.#write(`\r\n${this.#host} login: `);
+  }
+
+  /** cmd.exe ends with the console. */
+  stop(): void {
+    this.#shell?.stop();
+    this.#shell = undefined;
+  }
+
+  /** One read of the helper: characters after a line's end are lost with the read. */
+  read(chunk: string): void {
+    const noEcho = this.#stage === "password";
+    const limit = this.#stage === "shell" ? SHELL_LINE : CREDENTIAL_LINE;
+    for (const ch of chunk) {
+      const code = ch.codePointAt(0)!;
+      const control = code < 0x20 || code === 0x7f;
+      if (!control) {
+        if (!noEcho) this.#write(ch);
+        this.#buffer += ch;
+      } else if (code === 0x7f) {
+        if (this.#buffer.length > 0) {
+          const removed = this.#buffer.codePointAt(this.#buffer.length - 1)!;
+          this.#buffer = this.#buffer.slice(0, -1);
+          if (removed < 0x20) this.#write("\b\b  \b\b");
+          else if (!noEcho) this.#write("\b \b");
+        }
+      } else if (code === 0x03 || code === 0x0d) {
+        const line = this.#buffer;
+        this.#buffer = "";
+        this.#endLine(line, ch as "\r" | "\x03");
+        return;
+      } else {
+        this.#write(`^${String.fromCharCode(code + 0x40)}`);
+        this.#buffer += ch;
+      }
+      if (this.#buffer.length >= limit) {
+        this.#buffer = "";
+        this.#endLine("", "");
+        return;
+      }
+    }
+  }
+
+  /** A line ended (with CR, ^C, or by filling the buffer): the dialogue's next step. */
+  #endLine(line: string, end: "\r" | "\x03" | ""): void {
+    this.#write("\r\n");
+    switch (this.#stage) {
+      case "user":
+        if (end !== "\r" || line === "") return this.start();
+        this.#user = line;
+        this.#stage = "password";
+        this.#write("Password: ");
+        return;
+      case "password":
+        if (end !== "\r") return this.start();
+        this.#password = line;
+        return this.#logon();
+      case "elevate":
+        if (end !== "\r" || line === "") return this.start();
+        this.#write("\r\n");
+        if (line === "yes") this.#write("Running Elevated\r\n\r\n");
+        return this.#startShell();
+      case "shell":
+        if (end === "\x03") return this.#shell?.break();
+        if (end === "\r") this.#shell?.input(line);
+        return; // a full buffer without CR is dropped
+    }
+  }
+
+  #logon(): void {
+    const account = this.#accounts[this.#user.toLowerCase()];
+    const ok = account !== undefined && account.password === this.#password;
+    this.#password = "";
+    if (!ok) return this.start(); // LogonUser failed: the helper exits
+    if (account.limited) {
+      this.#stage = "elevate";
+      this.#write("\r\nRun Elevated [yes|no]: ");
+      return;
+    }
+    this.#startShell();
+  }
+
+  #startShell(): void {
+    this.#stage = "shell";
+    const user = this.#accounts[this.#user.toLowerCase()]?.name ?? this.#user;
+    const me = this.#newShell(user, () => {
+      // cmd.exe ended: the helper's threads end, it exits, the monitor restarts it.
+      if (this.#shell === me) queueMicrotask(() => this.start());
+    });
+    this.#shell = me;
+  }
 }

@@ -1,0 +1,100 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The options and results of ConsoleSession and NestedShell.
+
+import type { Dialect } from "./dialect.ts";
+import type { Transcript } from "./transcript.ts";
+
+/** Where a {@linkcode ConsoleSession} is. */
+export type SessionState = "logged-out" | "ready" | "busy" | "broken" | "closed";
+
+/** Options for {@linkcode ConsoleSession}. */
+export interface ConsoleSessionOptions {
+  /**
+   * The guest's dialect, always given: the Windows XENCONS service and a Linux
+   * getty differ in every prompt and in how a command's status is read.
+   */
+  dialect: "windows" | "linux" | Dialect;
+  /** Bound in ms on login(), logout() and recovery after ^C when no signal is given. Default 30000. */
+  timeout?: number;
+  /** Noise to cut out of the output (default: the dialect's; null keeps everything). */
+  noise?: RegExp | null;
+  /**
+   * Remove ANSI escape sequences from what is matched and returned. Default
+   * true, as in {@linkcode Expect}: a prompt in colour still matches.
+   */
+  stripAnsi?: boolean;
+  /** Where traffic is recorded (passwords redacted). */
+  transcript?: Transcript;
+  /** Characters of output kept for prompt matching. Default 65536. */
+  window?: number;
+  /**
+   * How the guest's output is decoded and input encoded until the code page
+   * is known (a code page or TextDecoder label, as {@linkcode Expect}'s).
+   * Default "utf-8".
+   */
+  encoding?: string;
+  /**
+   * The console's code page (Windows; a Linux console speaks UTF-8 and
+   * ignores `"auto"` and `"utf-8"`):
+   * - `"auto"` (default): after each login, `chcp` tells the page (one round
+   *   trip) and output is decoded and input encoded in it from then on. The
+   *   page is not known before the first login: a user name or password
+   *   with non-ASCII characters then needs a fixed page.
+   * - a number (`850`): that page from the start, no `chcp`.
+   * - `"utf-8"`: after login, `chcp` tells the page and `chcp 65001` switches
+   *   the console to UTF-8 (any character can be typed); {@linkcode logout}
+   *   restores the page it had.
+   *
+   * A guest page without a table (932) makes `"auto"`'s login throw
+   * {@linkcode UnsupportedCodePageError} (logged in; log out, or use
+   * `"utf-8"`).
+   */
+  codePage?: "auto" | "utf-8" | number;
+  /** Close the console too when the session is closed. Default false. */
+  ownsConsole?: boolean;
+}
+
+/** Options for {@linkcode ConsoleSession.login}. */
+export interface LoginOptions {
+  /** The account. */
+  user: string;
+  /** Its password (never written to the transcript). */
+  password: string;
+  /** Answer "yes" to `Run Elevated [yes|no]: ` (UAC-limited Windows accounts). Default false. */
+  elevate?: boolean;
+  /**
+   * If a shell is already running on the console (someone left it logged in),
+   * use it as it is instead of logging it out first. Default false.
+   */
+  reuse?: boolean;
+  /** Gives up (default: the session timeout). */
+  signal?: AbortSignal;
+}
+
+/** Options for {@linkcode ConsoleSession.run}. */
+export interface RunOptions {
+  /** Gives up: the command is interrupted with ^C and {@linkcode CommandAbortedError} thrown. */
+  signal?: AbortSignal;
+  /** Keep at most this many characters of output (the rest is dropped and counted). Default 16 MiB. */
+  maxOutput?: number;
+}
+
+/** What {@linkcode ConsoleSession.run} returns. */
+export interface RunResult {
+  /** What the command printed, without the echo, with `\n` line ends. */
+  output: string;
+  /** Its exit status (`%ERRORLEVEL%`, `$?`). */
+  exitCode: number;
+  /** Characters of output dropped beyond `maxOutput` (0 normally). */
+  dropped: number;
+}
+
+/** Options for {@linkcode ConsoleSession.nested}. */
+export interface NestedOptions {
+  /** The nested program's prompt, e.g. `/netsh>$/`. */
+  prompt: RegExp;
+  /** What leaves it. Default "exit". */
+  exit?: string;
+  /** Gives up waiting for the first prompt. */
+  signal?: AbortSignal;
+}
