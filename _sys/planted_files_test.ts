@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { SystemError } from "../errors.ts";
 import { FileLock } from "./flock.ts";
 import { acquireLibc, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
-import { openPty, openPtyPair } from "./pty.ts";
+import { effectiveUid, openPty, openPtyPair } from "./pty.ts";
 import { lstatPath } from "./stat.ts";
 import { UnixListener } from "./unix_socket.ts";
 import { openAppend } from "./files.ts";
@@ -112,12 +112,60 @@ Deno.test("console tty: only a pty slave at /dev/pts/N is opened", async () => {
     } finally {
       releaseLibc();
     }
-    const tty = openPty(pair.slavePath);
+    const tty = openPty(pair.slavePath, { owner: effectiveUid() });
     await tty.close();
   } finally {
     await pair.slave.close();
     await pair.master.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("console tty: a pty that is not root's is refused, its path and the fix named", async () => {
+  const pair = openPtyPair();
+  try {
+    // Another user's terminal. (Not root: our own pty is already not root's.)
+    if (effectiveUid() === 0) await Deno.chown(pair.slavePath, 1000, null);
+    const uid = (await Deno.lstat(pair.slavePath)).uid!;
+    assert.notEqual(uid, 0);
+    assert.throws(
+      () => openPty(pair.slavePath),
+      (e) =>
+        e instanceof SystemError && e.code === "ENOTTY" && e.path === pair.slavePath &&
+        e.message.includes(`open ${pair.slavePath}:`) &&
+        e.message.includes(`owned by uid ${uid}, not root`) &&
+        /xenstore-read.*not opened/.test(e.message),
+    );
+    const tty = openPty(pair.slavePath, { owner: uid }); // its owner's, when that is asked for
+    await tty.close();
+  } finally {
+    await pair.slave.close();
+    await pair.master.close();
+  }
+});
+
+Deno.test("console tty: our own terminal (stdin) is refused", async () => {
+  const pair = openPtyPair();
+  const libc = acquireLibc();
+  const saved = libc.dup(0);
+  assert.ok(saved >= 0);
+  try {
+    assert.equal(libc.dup2(pair.slave.fd, 0), 0); // the pty is now our stdin
+    assert.throws(
+      () => openPty(pair.slavePath, { owner: effectiveUid() }),
+      (e) =>
+        e instanceof SystemError && e.code === "ENOTTY" && e.path === pair.slavePath &&
+        /own terminal .*stdin.*not opened/.test(e.message),
+    );
+    assert.equal(libc.dup2(saved, 0), 0);
+    const tty = openPty(pair.slavePath, { owner: effectiveUid() }); // no longer ours: opened
+    await tty.close();
+  } finally {
+    libc.dup2(saved, 0);
+    libc.close(saved);
+    releaseLibc();
+    await pair.slave.close();
+    await pair.master.close();
   }
 });
 
@@ -132,7 +180,7 @@ Deno.test("console tty: the termios it changed is restored on close", async () =
     view.setUint32(12, view.getUint32(12, true) | ICANON | ECHO, true); // c_lflag
     assert.equal(libc.tcsetattr(pair.slave.fd, TCSANOW, termios), 0);
 
-    const tty = openPty(pair.slavePath);
+    const tty = openPty(pair.slavePath, { owner: effectiveUid() });
     const during = new Uint8Array(TERMIOS_SIZE);
     libc.tcgetattr(pair.slave.fd, during);
     assert.equal(new DataView(during.buffer).getUint32(12, true) & ICANON, 0); // raw while attached

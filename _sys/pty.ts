@@ -21,7 +21,15 @@ import {
 import { ENOTTY, errnoName } from "./errno.ts";
 import { SystemError } from "../errors.ts";
 import { FdStream } from "./fd_stream.ts";
-import { fstatFd, isPtySlave, lstatPath, sameFile } from "./stat.ts";
+import {
+  type FileStat,
+  fstatFd,
+  isPtySlave,
+  lstatPath,
+  S_IFCHR,
+  S_IFMT,
+  sameFile,
+} from "./stat.ts";
 
 /** Puts a terminal fd in raw mode (cfmakeraw), returning the old settings. */
 export function makeRaw(libc: Libc, fd: number, path: string): Uint8Array<ArrayBuffer> {
@@ -77,25 +85,65 @@ export function openPtyPair(): PtyPair {
 /** What a pty named in xenstore must look like. */
 const PTY_SLAVE_PATH = /^\/dev\/pts\/\d{1,9}$/;
 
+/** Options for {@linkcode openPty}. */
+export interface OpenPtyOptions {
+  /**
+   * The uid the pty must belong to: 0 (the default), as xenconsoled's and
+   * QEMU's ptys do (both run as root). A simulated host passes its own
+   * ({@linkcode effectiveUid}): its xenconsoled is this process.
+   */
+  owner?: number;
+}
+
+/** This process's effective uid (geteuid), the owner of the ptys it makes. */
+export function effectiveUid(): number {
+  const libc = acquireLibc();
+  try {
+    return libc.geteuid();
+  } finally {
+    releaseLibc();
+  }
+}
+
 /**
  * Opens an existing pty slave (xenconsoled's /dev/pts/N, named in xenstore)
  * raw and nonblocking; its termios is restored on close. Anything else is
  * refused before it is opened (opening a device can have effects of its own):
  * the path must be /dev/pts/N, and the file there a pty slave (checked
- * without following a symlink, and again on the opened fd).
+ * without following a symlink, and again on the opened fd), owned by
+ * `owner` (root), and not this program's own terminal (its stdin, stdout,
+ * stderr or controlling tty): only a dom0 writer can set the path, but a
+ * mistaken or hostile one must not make us type into, or read from, a
+ * terminal that is not the guest's.
+ *
+ * Every refusal is a SystemError with code ENOTTY ("not a console's tty")
+ * whose message names the path (printable) and what to check.
  */
-export function openPty(path: string): FdStream {
+export function openPty(path: string, options: OpenPtyOptions = {}): FdStream {
+  const owner = options.owner ?? 0;
   const libc = acquireLibc();
   let fd = -1;
   try {
-    const refuse = (what: string) =>
-      new SystemError(ENOTTY, "open", {
-        path,
-        hint: `${what}: a console's tty must be a pty slave (/dev/pts/N); not opened`,
-      });
+    const refuse = (what: string, must = "a console's tty must be a pty slave (/dev/pts/N)") =>
+      new SystemError(ENOTTY, "open", { path, hint: `${what}: ${must}; not opened` });
+    const whoWrote = "check what wrote the guest's console/tty key in xenstore " +
+      "(xenstore-read), or restart xenconsoled, which writes it";
     if (!PTY_SLAVE_PATH.test(path)) throw refuse("not a /dev/pts/N path");
     const before = lstatPath(libc, path);
     if (!isPtySlave(before)) throw refuse("not a pty slave");
+    if (before.uid !== owner) {
+      const whose = owner === 0 ? "root" : `uid ${owner}`;
+      throw refuse(
+        `owned by uid ${before.uid}, not ${whose}`,
+        `a console's tty is xenconsoled's or QEMU's, owned by ${whose}: ${whoWrote}`,
+      );
+    }
+    if (isOwnTerminal(libc, before)) {
+      throw refuse(
+        "this program's own terminal (its stdin, stdout, stderr or controlling tty)",
+        `a console's tty is xenconsoled's or QEMU's pty, never ours: ${whoWrote}`,
+      );
+    }
     fd = libc.open(cString(path), O_RDWR | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) {
       const code = errno();
@@ -119,5 +167,29 @@ export function openPty(path: string): FdStream {
     if (fd >= 0) libc.close(fd);
     releaseLibc();
     throw err;
+  }
+}
+
+/**
+ * Whether `tty` (a pty slave's stat) is the device behind our fd 0, 1 or 2,
+ * or our controlling terminal (/dev/tty, opened only to be looked at).
+ */
+function isOwnTerminal(libc: Libc, tty: FileStat): boolean {
+  const same = (s: FileStat) =>
+    (s.mode & S_IFMT) === S_IFCHR && s.rdevMajor === tty.rdevMajor &&
+    s.rdevMinor === tty.rdevMinor;
+  for (const fd of [0, 1, 2]) {
+    try {
+      if (same(fstatFd(libc, fd, `fd ${fd}`))) return true;
+    } catch {
+      // closed: not a terminal of ours
+    }
+  }
+  const ctty = libc.open(cString("/dev/tty"), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
+  if (ctty < 0) return false; // no controlling terminal (ENXIO)
+  try {
+    return same(fstatFd(libc, ctty, "/dev/tty"));
+  } finally {
+    libc.close(ctty);
   }
 }

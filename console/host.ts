@@ -54,7 +54,10 @@ export interface XenHost {
   mapConsolePage(domid: number, options: MapConsolePageOptions): ConsolePage;
   /** Binds an interdomain event channel to a guest's port. */
   bindEventChannel(domid: number, remotePort: number): EventChannel;
-  /** Opens a pty path raw. */
+  /**
+   * Opens a pty path raw: only a pty slave of the console's backend
+   * (xenconsoled's or QEMU's: root's), never our own terminal.
+   */
   openPty(path: string): ByteStream;
   /** Takes the console lock `xl console` takes. */
   lockConsole(domid: number): HostLock;

@@ -8,7 +8,7 @@ import { RingEndpoint } from "../ring/endpoint.ts";
 import { createEventChannelPair, type EventChannel } from "../evtchn/event_channel.ts";
 import { EINVAL } from "../_sys/errno.ts";
 import { SystemError } from "../errors.ts";
-import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
+import { effectiveUid, openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
 import { FileLock } from "../_sys/flock.ts";
 import type { MapConsolePageOptions } from "../ring/mapping.ts";
 import type { ByteStream, ConsolePage, GuestType, HostLock, XenHost } from "../console/mod.ts";
@@ -507,7 +507,9 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
   }
 
   openPty(path: string): ByteStream {
-    return openPty(path);
+    // As on Xen, the pty must be xenconsoled's: here that is this process
+    // (root's when run as root, as the real one's are), never our terminal.
+    return openPty(path, { owner: effectiveUid() });
   }
 
   lockConsole(domid: number): HostLock {

@@ -105,12 +105,57 @@ export function recordAccess(
   accessed.add(path);
 }
 
-/** Keeps `op` in a transaction, counting it against the memory quota. */
-export function keepOp(owner: TransactionOwner, quotas: Quotas, tx: Transaction, op: Op): void {
-  const size = op.path.length + (op.kind === "write" ? op.value.length : 0) +
+/**
+ * Makes a change in a transaction as xenstored does: the op is charged
+ * against the memory quota before `apply` makes it on the working state, and
+ * a change refused at any point (a quota, a permission, a missing node)
+ * leaves the transaction exactly as it was: not seen by its later reads,
+ * holding nothing.
+ */
+export function changeInTransaction(
+  owner: TransactionOwner,
+  quotas: Quotas,
+  tx: Transaction,
+  op: Op,
+  apply: (state: WorkState) => void,
+): void {
+  const { state } = tx;
+  const before = {
+    root: state.root,
+    delta: new Map(state.delta),
+    events: state.events.length,
+    accessed: state.accessed?.size ?? 0,
+    memory: state.memory,
+  };
+  try {
+    charge(owner, quotas, state, opSize(op));
+    apply(state);
+    tx.ops.push(op);
+  } catch (err) {
+    state.root = before.root;
+    state.delta = before.delta;
+    state.events.length = before.events;
+    state.memory = before.memory;
+    forgetAccessesAfter(state.accessed, before.accessed);
+    throw err;
+  }
+}
+
+/** What keeping `op` costs, for the memory quota. */
+function opSize(op: Op): number {
+  return op.path.length + (op.kind === "write" ? op.value.length : 0) +
     (op.kind === "perms" ? op.perms.length * 8 : 0) + OP_OVERHEAD;
-  charge(owner, quotas, tx.state, size);
-  tx.ops.push(op);
+}
+
+/**
+ * Drops the paths recorded after the first `count` (a set keeps insertion
+ * order). Only a refused change pays for the walk; a guest's set is bounded
+ * by the transaction-nodes quota.
+ */
+function forgetAccessesAfter(accessed: Set<string> | undefined, count: number): void {
+  if (accessed === undefined || accessed.size === count) return;
+  const added = [...accessed].slice(count);
+  for (const path of added) accessed.delete(path);
 }
 
 /** Adds to what a transaction keeps; ENOMEM past the connection's memory quota. */

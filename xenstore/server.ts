@@ -21,9 +21,9 @@ import {
   privileged,
 } from "./_server_permissions.ts";
 import {
+  changeInTransaction,
   conflicts,
   freshState,
-  keepOp,
   type Op,
   openTransaction,
   recordAccess,
@@ -440,8 +440,7 @@ export class XenstoreServer implements AsyncDisposable {
   /** Makes a change: kept in the transaction, or made on the store at once. */
   #change(conn: ServerConnection, tx: Transaction | undefined, op: Op): void {
     if (tx !== undefined) {
-      this.#apply(conn, tx.state, op);
-      keepOp(conn, this.#quotas, tx, op);
+      changeInTransaction(conn, this.#quotas, tx, op, (state) => this.#apply(conn, state, op));
       return;
     }
     const state = freshState(this.#root);

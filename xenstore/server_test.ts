@@ -295,6 +295,36 @@ Deno.test("transactions are bounded: distinct nodes touched (ENOSPC) and memory 
     await big.abort();
   }, { "transaction-nodes": 20, memory: 4000 }));
 
+Deno.test("a write refused in a transaction (ENOMEM) is not seen by the transaction's reads", () =>
+  withDomain(async (dom0, domU) => {
+    const tx = await domU.startTransaction();
+    const v = "v".repeat(1000);
+    for (let i = 0; i < 3; i++) await tx.write("same", v);
+    // Charged before it is applied, as C xenstored does: the transaction stays as it was.
+    await rejectsWith(tx.write("same", "w".repeat(1000)), "ENOMEM");
+    await rejectsWith(tx.write("other", "w".repeat(1000)), "ENOMEM");
+    assert.equal(await tx.tryRead("same"), v);
+    assert.equal(await tx.tryRead("other"), undefined);
+    await tx.commit();
+    assert.equal(await dom0.tryRead("/local/domain/5/same"), v);
+    assert.equal(await dom0.tryRead("/local/domain/5/other"), undefined);
+  }, { memory: 4000 }));
+
+Deno.test("writes refused in a transaction keep nothing: the room left stays the same", () =>
+  withDomain(async (_dom0, domU) => {
+    const tx = await domU.startTransaction();
+    const v = "v".repeat(1000);
+    for (let i = 0; i < 3; i++) await tx.write("same", v);
+    // About 660 bytes of the 4000 are left: each refused write must give back what it took.
+    for (let i = 0; i < 200; i++) {
+      await rejectsWith(tx.write("same", v), "ENOMEM");
+      await rejectsWith(tx.write(`new${i}`, v), "ENOMEM");
+    }
+    for (let i = 0; i < 4; i++) await tx.write("same", "x"); // ~85 bytes each
+    assert.equal(await tx.tryRead("same"), "x");
+    await tx.commit();
+  }, { memory: 4000 }));
+
 Deno.test("@introduceDomain and @releaseDomain reach dom0's watches only", () =>
   withDomain(async (dom0, domU, server) => {
     const watches = [];

@@ -16,6 +16,8 @@ import { SimulatedHost } from "../../sim/mod.ts";
 import { within } from "../_within.ts";
 import { SystemError } from "../../ring/mod.ts";
 import { ERRNO } from "../../_sys/errno.ts";
+import { acquireLibc, releaseLibc } from "../../_sys/libc.ts";
+import { effectiveUid, openPtyPair } from "../../_sys/pty.ts";
 import type { ByteStream, XenHost } from "../../mod.ts";
 
 const enc = new TextEncoder();
@@ -54,6 +56,40 @@ async function login(c: XenConsole): Promise<string> {
   w.releaseLock();
   return out;
 }
+
+Deno.test("pty mode: a console tty in xenstore that is not xenconsoled's pty is refused", async () => {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({ name: "win1" });
+  await using xs = host.xenstore.connectClient();
+  const key = `/local/domain/${guest.domid}/console/tty`;
+  const real = await xs.readString(key);
+  const pair = openPtyPair(); // a terminal that is not the guest's
+  const libc = acquireLibc();
+  const stdin = libc.dup(0);
+  try {
+    await xs.write(key, pair.slavePath);
+    const refused = (why: RegExp) => (e: unknown) =>
+      e instanceof SystemError && e.code === "ENOTTY" && e.path === pair.slavePath &&
+      why.test(e.message) && /not opened/.test(e.message);
+    // our own stdin, as a dom0 writer could name it
+    assert.equal(libc.dup2(pair.slave.fd, 0), 0);
+    await assert.rejects(connect("win1", { host, mode: "pty" }), refused(/own terminal/));
+    assert.equal(libc.dup2(stdin, 0), 0);
+    if (effectiveUid() === 0) { // another user's terminal
+      await Deno.chown(pair.slavePath, 1000, null);
+      await assert.rejects(connect("win1", { host, mode: "pty" }), refused(/owned by uid 1000/));
+    }
+    await xs.write(key, real); // xenconsoled's own: attached
+    await using c = await connect("win1", { host, mode: "pty" });
+    assert.equal(c.info.tty, real);
+  } finally {
+    libc.dup2(stdin, 0);
+    libc.close(stdin);
+    releaseLibc();
+    await pair.slave.close();
+    await pair.master.close();
+  }
+});
 
 Deno.test("pty mode: through the simulated xenconsoled, with the backlog first", async () => {
   await using host = new SimulatedHost();
