@@ -112,6 +112,15 @@ export function parseEncoding(text: string | undefined): "auto" | CodePage {
   return CodePage.of(encoding);
 }
 
+/** Xen's own files: missing, they mean this is not a Xen control domain. */
+const XEN_PATHS =
+  /^(\/dev\/xen\/|\/proc\/xen(\/|$)|\/sys\/hypervisor(\/|$)|(\/var)?\/run\/xenstored\/)/;
+
+/** Whether a missing `path` means "no Xen here" (not a user's file that does not exist). */
+function isXenPath(path: string | undefined): boolean {
+  return path !== undefined && XEN_PATHS.test(path);
+}
+
 /**
  * Prints a one-line reason for a failure of the tool itself (never the
  * command's) and returns {@linkcode EXIT}.failed.
@@ -121,7 +130,7 @@ export function explain(program: string, err: unknown): number {
     console.error(`${program}: ${err.message} (try --help)`);
   } else if (err instanceof SystemError && (err.code === "EACCES" || err.code === "EPERM")) {
     console.error(`${program}: ${err.message}\n${program}: run it as root in dom0.`);
-  } else if (err instanceof SystemError && err.code === "ENOENT") {
+  } else if (err instanceof SystemError && err.code === "ENOENT" && isXenPath(err.path)) {
     console.error(`${program}: no Xen here: ${err.message}`);
   } else if (err instanceof Error) {
     console.error(`${program}: ${err.message}`);

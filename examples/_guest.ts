@@ -114,7 +114,7 @@ export async function inSession(
     }
   } catch (err) {
     if (stop.code !== undefined) {
-      console.error(`${program}: stopped (${stop.signal.reason?.message ?? "signal"})`);
+      console.error(`${program}: ${stop.signal.reason?.message ?? "stopped by a signal"}`);
       return stop.code;
     }
     return explain(program, err);
