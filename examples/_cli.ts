@@ -24,7 +24,8 @@ export const EXIT = {
 /** The exit statuses, for every CLI's --help. */
 export const EXIT_HELP = `exit status:
   0       success
-  1-253   run.ts: the command's own exit status
+  1-253   run.ts: the command's own exit status; a command that ends its
+          shell with exit N (Linux) or exit /b N (Windows) gives N
   254     run.ts: the command failed with a status outside 1-253 (e.g. Windows'
           9009 or 256); the real status is printed on stderr
   255     xenpv failed: bad usage, no Xen here, no such guest, console busy,

@@ -113,3 +113,13 @@ Deno.test("run.ts: credentials come from the environment with --allow-ffi alone"
   assert.equal(user.code, 0, user.err);
   assert.equal(user.out, "User\n");
 });
+
+Deno.test("README's exit-status table and every --help say a command's own `exit N` is its status", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const table = readme.slice(readme.indexOf("| status"), readme.indexOf("## Use it as a library"));
+  assert.match(table, /`exit N`/);
+  for (const cli of [RUN, NETSH]) {
+    const help = await runDeno([...PERMS, cli, "--help"], "");
+    assert.match(help.out, /exit N/, cli);
+  }
+});
