@@ -45,7 +45,8 @@ import {
   simulate,
   SIMULATED,
   type Simulated,
-  simulatedDialect,
+  simulatedGuest,
+  takeSimulate,
 } from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/attach.ts [options] <domain>
@@ -75,7 +76,9 @@ is interactive; with stdin or stdout not a terminal it is in pipe mode.
                          Windows), then that page. Pages: cp437, cp850, cp852,
                          cp857, cp866, windows-1250, -1251, -1252, utf-8
       --simulate [windows|linux]
-                         attach to a built-in simulated guest instead (no Xen needed)
+                         attach to a built-in simulated guest instead (no Xen
+                         needed): win1 (windows, the default) or deb1 (linux);
+                         the domain is then win1, deb1 or left out
       --guest-code-page N
                          the simulated Windows guest's console code page
                          (default 437, as US English Windows)
@@ -116,8 +119,9 @@ interface AttachPlan {
 }
 
 function parse(args: string[]): AttachPlan | "help" {
+  const { args: flags, dialect } = takeSimulate(args);
   const { values: v, positionals } = parseFlags({
-    args,
+    args: flags,
     allowPositionals: true,
     options: {
       kind: { type: "string", short: "t" },
@@ -146,7 +150,7 @@ function parse(args: string[]): AttachPlan | "help" {
   const mode = parseMode(v.mode);
   if (positionals.length > 1) throw new UsageError(`one guest only, got ${positionals.join(" ")}`);
   const [word] = positionals;
-  const simulate = v.simulate ? simulatedDialect(word) : undefined;
+  const simulate = v.simulate ? simulatedGuest(dialect, word) : undefined;
   if (!v.simulate && word === undefined) {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }

@@ -14,6 +14,7 @@
 
 import { EXIT, EXIT_HELP, explain, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
+import { simulatedGuest, takeSimulate } from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/netsh.ts [options] <domain>
 
@@ -23,7 +24,8 @@ Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
   -u, --user NAME          user name (default: $XENPV_USER)
       --elevate            answer yes to "Run Elevated" (UAC-limited accounts)
       --timeout SECONDS    give up after this long (default 60)
-      --simulate [windows] use the built-in simulated Windows guest
+      --simulate [windows] use the built-in simulated Windows guest, win1 (the
+                           domain is then win1 or left out)
   -h, --help               this text
 
 ${EXIT_HELP}
@@ -41,16 +43,17 @@ export function parseNetshTable(text: string): Record<string, string> {
 
 /** The command line as a target, or "help". */
 function parse(args: string[]): GuestTarget | "help" {
+  const { args: flags, dialect } = takeSimulate(args);
   const { values: v, positionals } = parseFlags({
-    args,
+    args: flags,
     allowPositionals: true,
     options: GUEST_FLAGS,
   });
   if (v.help) return "help";
   if (positionals.length > 1) throw new UsageError(`one guest only, got ${positionals.join(" ")}`);
   const [domain] = positionals;
-  if (v.simulate && domain !== undefined && domain !== "windows") {
-    throw new UsageError(`netsh is a Windows command: --simulate takes windows, got "${domain}"`);
+  if (v.simulate && simulatedGuest(dialect, domain) !== "windows") {
+    throw new UsageError("netsh is a Windows command: --simulate takes windows (its guest: win1)");
   }
   if (!v.simulate && domain === undefined) {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");

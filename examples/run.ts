@@ -25,7 +25,13 @@ import {
   UsageError,
 } from "./_cli.ts";
 import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
-import { isSimulated, simulatedDialect } from "./_simulate.ts";
+import {
+  isSimulated,
+  SIMULATED,
+  simulatedByName,
+  simulatedGuest,
+  takeSimulate,
+} from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/run.ts [options] <domain> [--] <command...>
 
@@ -39,7 +45,9 @@ domain. Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
       --timeout SECONDS         give up on login and on the command after this
                                 long (default 60)
       --simulate [windows|linux]
-                                use a built-in simulated guest (no Xen needed)
+                                use a built-in simulated guest (no Xen needed):
+                                win1 (windows, the default) or deb1 (linux);
+                                the domain is then win1, deb1 or left out
   -h, --help                    this text
 
 ${EXIT_HELP}`;
@@ -49,19 +57,23 @@ const VALUE_FLAGS = new Set(["-d", "--dialect", "-u", "--user", "--timeout"]);
 
 /** The options, and the command: from "--", or from the first word after the domain. */
 function splitCommand(args: string[]): { own: string[]; command: string[] } {
-  let positionals = 0;
+  let domain = false;
+  let simulating = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") return { own: args.slice(0, i), command: args.slice(i + 1) };
     if (arg.startsWith("-") && arg !== "-") {
-      if (VALUE_FLAGS.has(arg)) i++;
+      if (arg === "--simulate" || arg.startsWith("--simulate=")) {
+        simulating = true;
+        if (arg === "--simulate" && isSimulated(args[i + 1])) i++; // its dialect
+      } else if (VALUE_FLAGS.has(arg)) i++;
       continue;
     }
-    // The domain, or with --simulate perhaps its dialect; the word after it
-    // starts the command.
-    const simulating = args.slice(0, i).includes("--simulate");
-    if (positionals === 0 && !(simulating && !isSimulated(arg))) {
-      positionals++;
+    // The domain is the first word; with --simulate it may be left out, so
+    // there it is a simulated guest's name (or, named wrong, the word right
+    // before "--"). The word after it starts the command.
+    if (!domain && (!simulating || simulatedByName(arg) || args[i + 1] === "--")) {
+      domain = true;
       continue;
     }
     return { own: args.slice(0, i), command: args.slice(i) };
@@ -72,8 +84,9 @@ function splitCommand(args: string[]): { own: string[]; command: string[] } {
 /** The command line as a plan, or "help". */
 function parse(args: string[]): { target: GuestTarget; command: string } | "help" {
   const { own, command } = splitCommand(args);
+  const { args: flags, dialect: simulated } = takeSimulate(own);
   const { values: v, positionals } = parseFlags({
-    args: own,
+    args: flags,
     allowPositionals: true,
     options: { dialect: { type: "string", short: "d" }, ...GUEST_FLAGS },
   });
@@ -83,7 +96,14 @@ function parse(args: string[]): { target: GuestTarget; command: string } | "help
     throw new UsageError(`--dialect takes windows or linux, got "${v.dialect}"`);
   }
   const dialect = v.dialect as "windows" | "linux" | undefined;
-  const simulate = v.simulate ? simulatedDialect(domain, ["windows", "linux"], dialect) : undefined;
+  const simulate = v.simulate ? simulatedGuest(simulated, domain, dialect) : undefined;
+  if (simulate !== undefined && dialect !== undefined && dialect !== simulate) {
+    throw new UsageError(
+      `--dialect ${dialect} does not fit the simulated ${simulate} guest ${
+        SIMULATED[simulate].name
+      }`,
+    );
+  }
   if (!v.simulate && domain === undefined) {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }

@@ -123,3 +123,39 @@ Deno.test("README's exit-status table and every --help say a command's own `exit
     assert.match(help.out, /exit N/, cli);
   }
 });
+
+Deno.test("--simulate: its dialect is its value; the guest may then be named (win1, deb1) or left out", async () => {
+  for (
+    const args of [
+      ["--simulate", "windows", "win1", "ver"],
+      ["win1", "--simulate", "windows", "ver"],
+      ["--simulate", "win1", "--", "ver"],
+      ["--simulate=windows", "ver"],
+      ["--simulate", "windows", "ver"],
+    ]
+  ) {
+    const r = await runDeno([...PERMS, RUN, ...args], "");
+    assert.equal(r.code, 0, `${args}: ${r.err}`);
+    assert.match(r.out, /^\r?\n?Microsoft Windows \[Version/, `${args}`);
+  }
+  const linux = await runDeno([...PERMS, RUN, "deb1", "--simulate", "--", "hostname"], "");
+  assert.equal(linux.code, 0, linux.err);
+  assert.equal(linux.out, "deb1\n");
+});
+
+Deno.test("--simulate: a guest that is not simulated is a usage error naming the simulated guests", async () => {
+  for (
+    const args of [
+      [RUN, "--simulate", "windows", "win2", "--", "ver"],
+      [RUN, "--simulate", "linux", "win1", "--", "ver"],
+      [RUN, "--simulate=vms", "--", "ver"],
+      [RUN, "--dialect", "linux", "--simulate", "windows", "--", "ver"],
+      [NETSH, "--simulate", "deb1"],
+      [NETSH, "--simulate", "web01"],
+    ]
+  ) {
+    const r = await runDeno([...PERMS, ...args], "");
+    assert.equal(r.code, 255, `${args.slice(1)}: ${r.err}`);
+    assert.match(r.err, /^(run|netsh): [^\n]*win1[^\n]*\(try --help\)\n$/, `${args.slice(1)}`);
+  }
+});
