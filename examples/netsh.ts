@@ -13,20 +13,30 @@
  */
 
 import { EXIT, EXIT_HELP, explain, parseFlags, StopSignals, UsageError } from "./_cli.ts";
-import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
+import {
+  CREDENTIALS_HELP,
+  GUEST_FLAGS,
+  type GuestTarget,
+  inSession,
+  passwordFileFlag,
+  timeoutFlag,
+} from "./_guest.ts";
 import { simulatedGuest, takeSimulate } from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/netsh.ts [options] <domain>
 
 Print "netsh interface ipv4 show global" of a Windows guest as JSON.
-Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
+Credentials: see below.
 
   -u, --user NAME          user name (default: $XENPV_USER)
+      --password-file FILE the password from FILE (mode 0600)
       --elevate            answer yes to "Run Elevated" (UAC-limited accounts)
       --timeout SECONDS    give up after this long (default 60)
       --simulate [windows] use the built-in simulated Windows guest, win1 (the
                            domain is then win1 or left out)
   -h, --help               this text
+
+${CREDENTIALS_HELP}
 
 ${EXIT_HELP}
   (netsh.ts runs no command of yours: it exits 0 or 255.)`;
@@ -63,6 +73,7 @@ function parse(args: string[]): GuestTarget | "help" {
     simulate: v.simulate ? "windows" : undefined,
     dialect: "windows",
     user: v.user,
+    passwordFile: passwordFileFlag(v["password-file"]),
     elevate: v.elevate,
     timeout: timeoutFlag(v.timeout),
   };

@@ -24,7 +24,14 @@ import {
   StopSignals,
   UsageError,
 } from "./_cli.ts";
-import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
+import {
+  CREDENTIALS_HELP,
+  GUEST_FLAGS,
+  type GuestTarget,
+  inSession,
+  passwordFileFlag,
+  timeoutFlag,
+} from "./_guest.ts";
 import {
   isSimulated,
   SIMULATED,
@@ -37,10 +44,11 @@ const USAGE = `usage: deno run --allow-ffi examples/run.ts [options] <domain> [-
 
 Log in to a guest's PV console, run one command, log out; print its output and
 exit with its status. The command starts at "--" or at the first word after the
-domain. Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
+domain. Credentials: see below.
 
   -d, --dialect windows|linux   the guest's console dialect (default windows)
   -u, --user NAME               user name (default: $XENPV_USER)
+      --password-file FILE      read the password from FILE (mode 0600)
       --elevate                 answer yes to "Run Elevated" (UAC-limited accounts)
       --timeout SECONDS         give up on login and on the command after this
                                 long (default 60)
@@ -50,10 +58,12 @@ domain. Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
                                 the domain is then win1, deb1 or left out
   -h, --help                    this text
 
+${CREDENTIALS_HELP}
+
 ${EXIT_HELP}`;
 
 /** Options that take a value: the word after them is not the domain. */
-const VALUE_FLAGS = new Set(["-d", "--dialect", "-u", "--user", "--timeout"]);
+const VALUE_FLAGS = new Set(["-d", "--dialect", "-u", "--user", "--timeout", "--password-file"]);
 
 /** The options, and the command: from "--", or from the first word after the domain. */
 function splitCommand(args: string[]): { own: string[]; command: string[] } {
@@ -114,6 +124,7 @@ function parse(args: string[]): { target: GuestTarget; command: string } | "help
       simulate,
       dialect: simulate ?? dialect ?? "windows",
       user: v.user,
+      passwordFile: passwordFileFlag(v["password-file"]),
       elevate: v.elevate,
       timeout: timeoutFlag(v.timeout),
     },

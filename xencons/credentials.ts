@@ -14,12 +14,22 @@ export interface EnvCredentials {
   password: string | undefined;
 }
 
+/** Options for {@linkcode credentialsFromEnv}. */
+export interface CredentialsOptions {
+  /**
+   * A password file that takes the place of `XENPV_PASSWORD_FILE` and
+   * `XENPV_PASSWORD` (a CLI's `--password-file`): neither is looked at.
+   */
+  passwordFile?: string;
+}
+
 /**
  * Reads the login credentials scripts pass in the environment: `XENPV_USER`,
  * and the password from the file `XENPV_PASSWORD_FILE` names (read with
  * {@linkcode passwordFromFile}: refused unless only its owner, this user,
  * may read it) or else from `XENPV_PASSWORD` (a password on a command line
- * would show in `ps`). With both set, the file wins.
+ * would show in `ps`). With both set, the file wins; `options.passwordFile`
+ * wins over both.
  *
  * They are read through libc, like `XENSTORED_PATH`, so `--allow-ffi` is the
  * only permission needed; `--allow-env` is not.
@@ -35,10 +45,17 @@ export interface EnvCredentials {
  * if (user === undefined || password === undefined) {
  *   console.log("set XENPV_USER and XENPV_PASSWORD (or XENPV_PASSWORD_FILE) to log in");
  * }
+ *
+ * // a --password-file flag, in place of the variables
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hunter2\n");
+ * await Deno.chmod(path, 0o600);
+ * console.log(credentialsFromEnv({ passwordFile: path }).password === "hunter2");
+ * await Deno.remove(path);
  * ```
  */
-export function credentialsFromEnv(): EnvCredentials {
-  const file = getenv("XENPV_PASSWORD_FILE");
+export function credentialsFromEnv(options: CredentialsOptions = {}): EnvCredentials {
+  const file = options.passwordFile ?? getenv("XENPV_PASSWORD_FILE");
   const password = file !== undefined && file !== ""
     ? passwordFromFile(file)
     : getenv("XENPV_PASSWORD");

@@ -95,23 +95,112 @@ Deno.test("netsh.ts: no Xen host is said before credentials are asked for", asyn
 });
 
 Deno.test("run.ts: credentials come from the environment with --allow-ffi alone", async () => {
-  const bad = await runDeno([...PERMS, RUN, "--simulate", "windows", "--", "ver"], "", {
-    XENPV_USER: "Administrator",
-    XENPV_PASSWORD: "not-the-password",
-  });
+  const bad = await runDeno(
+    [...PERMS, RUN, "--simulate", "windows", "--user", "Administrator", "--", "ver"],
+    "",
+    {
+      XENPV_PASSWORD: "not-the-password",
+    },
+  );
   assert.equal(bad.code, 255, bad.err);
   assert.match(bad.err, /^run: login as "Administrator" failed/);
   assert.doesNotMatch(bad.err, /not-the-password/);
   const user = await runDeno(
-    [...PERMS, RUN, "--simulate", "windows", "--", "echo", "%USERNAME%"],
+    [...PERMS, RUN, "--simulate", "windows", "--user", "User", "--", "echo", "%USERNAME%"],
     "",
-    {
-      XENPV_USER: "User",
-      XENPV_PASSWORD: "user",
-    },
+    { XENPV_PASSWORD: "user" },
   );
   assert.equal(user.code, 0, user.err);
   assert.equal(user.out, "User\n");
+});
+
+Deno.test("run.ts --simulate: the simulated guest's own account, whatever XENPV_USER says (the README's recipe order)", async () => {
+  const env = { XENPV_USER: "Administrator", XENPV_PASSWORD: "the-real-guests-password" };
+  const r = await runDeno([...PERMS, RUN, "--simulate", "linux", "--", "ls /etc; false"], "", env);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /hostname/);
+  const help = await runDeno([...PERMS, RUN, "--help"], "");
+  assert.match(help.out, /root \/ xenpv/); // the accounts are in --help
+});
+
+Deno.test("run.ts --simulate --user: credentials as for a real guest, so a missing password is said", async () => {
+  assert.equal(Deno.env.get("XENPV_PASSWORD"), undefined, "this test needs XENPV_PASSWORD unset");
+  assert.equal(Deno.env.get("XENPV_PASSWORD_FILE"), undefined);
+  const r = await runDeno(
+    [...PERMS, RUN, "--simulate", "windows", "--user", "User", "--", "ver"],
+    "",
+  );
+  assert.equal(r.code, 255, r.err);
+  assert.match(
+    r.err,
+    /^run: no password for "User": set XENPV_PASSWORD_FILE or XENPV_PASSWORD, or give --password-file \(try --help\)\n$/,
+  );
+});
+
+/** A temporary password file holding `text` with `mode`. */
+async function passwordFile(text: string, mode = 0o600): Promise<string> {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(path, text);
+  await Deno.chmod(path, mode);
+  return path;
+}
+
+Deno.test("run.ts, netsh.ts: --password-file and XENPV_PASSWORD_FILE, refused when others may read them", async () => {
+  const good = await passwordFile("user\n");
+  const open = await passwordFile("xenpv-s3cret\n", 0o644);
+  try {
+    const flag = await runDeno(
+      [
+        ...PERMS,
+        RUN,
+        "--simulate",
+        "windows",
+        "--user",
+        "User",
+        "--password-file",
+        good,
+        "--",
+        "echo %USERNAME%",
+      ],
+      "",
+      { XENPV_PASSWORD: "wrong", XENPV_PASSWORD_FILE: open }, // the flag wins over both
+    );
+    assert.equal(flag.code, 0, flag.err);
+    assert.equal(flag.out, "User\n");
+    const env = await runDeno(
+      [...PERMS, RUN, "--simulate", "windows", "--password-file", good, "--", "echo %USERNAME%"],
+      "",
+      { XENPV_USER: "User" }, // with --password-file the user comes from XENPV_USER
+    );
+    assert.equal(env.code, 0, env.err);
+    assert.equal(env.out, "User\n");
+    const file = await runDeno(
+      [...PERMS, RUN, "--simulate", "windows", "--user", "User", "--", "echo %USERNAME%"],
+      "",
+      { XENPV_PASSWORD: "wrong", XENPV_PASSWORD_FILE: good }, // the file wins over the variable
+    );
+    assert.equal(file.code, 0, file.err);
+    for (
+      const [args, env] of [
+        [
+          [RUN, "--simulate", "windows", "--user", "User", "--password-file", open, "--", "ver"],
+          {},
+        ],
+        [[RUN, "--simulate", "windows", "--user", "User", "--", "ver"], {
+          XENPV_PASSWORD_FILE: open,
+        }],
+        [[NETSH, "--simulate", "--user", "User", "--password-file", open], {}],
+      ] as const
+    ) {
+      const r = await runDeno([...PERMS, ...args], "", env);
+      assert.equal(r.code, 255, r.err);
+      assert.match(r.err, /^(run|netsh): password file .* mode 0644: .*chmod 600.*\n$/);
+      assert.doesNotMatch(r.err + r.out, /s3cret/);
+    }
+  } finally {
+    await Deno.remove(good);
+    await Deno.remove(open);
+  }
 });
 
 Deno.test("README's exit-status table and every --help say a command's own `exit N` is its status", async () => {
