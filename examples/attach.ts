@@ -86,13 +86,14 @@ is interactive; with stdin or stdout not a terminal it is in pipe mode.
 
 pipe mode (for scripts):
   Input is typed a line at a time, each after the guest echoed the previous one,
-  and each line's end (LF or CRLF) is sent as CR, the Enter key of a terminal.
+  and each line's end (LF or CRLF) is sent as CR, the Enter key of a terminal;
+  a last line without a newline is entered too, as a shell runs a script's.
   When the input ends, attach waits for the guest to finish: until it shows a
   prompt (its last line ends in ">", "$", "#", "%" or ":") and stays quiet for
   0.3 s, at most --linger.
       --linger MS        the longest wait after the input ends (default 30000)
-      --binary           send the input's bytes untouched: no CR for line ends,
-                         no waiting for echoes
+      --binary           send the input's bytes untouched: no CR for line ends
+                         (none added at the end), no waiting for echoes
 
 ${EXIT_HELP}
   (attach exits 0 when you detach or its input is done.)`;
@@ -270,6 +271,7 @@ async function typeInput(
       } else await typer.type(forward, send);
       if (escaped) return "escape";
     }
+    if (!interactive && !plan.binary) await typer.end(send); // a last line without its newline
   } finally {
     writer.releaseLock();
   }

@@ -288,3 +288,9 @@ Deno.test("--simulate windows win1: the simulated guest named after its dialect;
   assert.equal(wrong.code, 255);
   assert.match(wrong.err, /^attach: no simulated guest "web01".*win1.*deb1.*\(try --help\)\n$/);
 });
+
+Deno.test("pipe mode: a last line without a newline is still entered, as a shell runs a script's", async () => {
+  const r = await attachPiped(["--simulate", "windows"], "Administrator\nxenpv\nver");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /C:\\Users\\Administrator>ver\r\n\r\nMicrosoft Windows \[Version/);
+});
