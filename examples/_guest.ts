@@ -6,7 +6,7 @@
 import { connect } from "../mod.ts";
 import type { SimulatedHost } from "../sim/mod.ts";
 import { ConsoleSession, credentialsFromEnv } from "../xencons/mod.ts";
-import { explain, parseSeconds, type StopSignals, UsageError } from "./_cli.ts";
+import { explain, failureJson, parseSeconds, type StopSignals, UsageError } from "./_cli.ts";
 import { simulate, SIMULATED, type Simulated } from "./_simulate.ts";
 
 /** The parseArgs options both CLIs take. */
@@ -118,7 +118,8 @@ async function openSession(
  * Logs in to the target, runs `body` and logs out (also after a failure, a
  * timeout or a signal: the next person to attach must not get a logged-in
  * shell). Returns `body`'s exit status, or the one for what went wrong.
- * `within` gives the signal for each step (login, then what `body` asks).
+ * `within` gives the signal for each step (login, then what `body` asks);
+ * `onFailure` hears of a failure (or a stop signal) as --json reports it.
  */
 export async function inSession(
   program: string,
@@ -126,6 +127,7 @@ export async function inSession(
   stop: StopSignals,
   within: () => AbortSignal,
   body: (session: ConsoleSession) => Promise<number>,
+  onFailure?: (failure: { name: string; message: string }) => void,
 ): Promise<number> {
   try {
     const { session, host } = await openSession(target, within());
@@ -142,9 +144,12 @@ export async function inSession(
     }
   } catch (err) {
     if (stop.code !== undefined) {
-      console.error(`${program}: ${stop.signal.reason?.message ?? "stopped by a signal"}`);
+      const message = stop.signal.reason?.message ?? "stopped by a signal";
+      console.error(`${program}: ${message}`);
+      onFailure?.({ name: "Stopped", message });
       return stop.code;
     }
+    onFailure?.(failureJson(err));
     return explain(program, err);
   }
 }

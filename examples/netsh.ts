@@ -12,7 +12,7 @@
  * @module
  */
 
-import { EXIT, EXIT_HELP, explain, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import { EXIT, EXIT_HELP, explain, jsonText, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import {
   CREDENTIALS_HELP,
   GUEST_FLAGS,
@@ -102,13 +102,7 @@ async function main(args: string[]): Promise<number> {
       console.error(`netsh: no table in netsh's output:\n${text}`);
       return EXIT.failed;
     }
-    // JSON leaves C1 controls (which terminals may obey) as they are: escape them too.
-    console.log(
-      JSON.stringify(table, null, 2).replace(
-        /[\u0080-\u009f\u2028\u2029]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-      ),
-    );
+    console.log(jsonText(table, 2));
     return EXIT.ok;
   });
 }

@@ -20,6 +20,8 @@ import {
   EXIT,
   EXIT_HELP,
   explain,
+  failureJson,
+  jsonText,
   parseFlags,
   StopSignals,
   UsageError,
@@ -52,6 +54,13 @@ domain. Credentials: see below.
       --elevate                 answer yes to "Run Elevated" (UAC-limited accounts)
       --timeout SECONDS         give up on login and on the command after this
                                 long (default 60)
+      --json                    print one JSON object instead of the output:
+                                {"guest", "command", "exitCode", "output",
+                                "durationMs"} (the command's own time, login
+                                not included); when xenpv fails, {"guest",
+                                "command", "error": {"name", "message"}} (the
+                                message on stderr too). The exit status is the
+                                same as without --json.
       --simulate [windows|linux]
                                 use a built-in simulated guest (no Xen needed):
                                 win1 (windows, the default) or deb1 (linux);
@@ -92,13 +101,25 @@ function splitCommand(args: string[]): { own: string[]; command: string[] } {
 }
 
 /** The command line as a plan, or "help". */
-function parse(args: string[]): { target: GuestTarget; command: string } | "help" {
+/** The command line, checked. */
+interface RunPlan {
+  target: GuestTarget;
+  command: string;
+  /** --json: the result (or the failure) as one JSON object on stdout. */
+  json: boolean;
+}
+
+function parse(args: string[]): RunPlan | "help" {
   const { own, command } = splitCommand(args);
   const { args: flags, dialect: simulated } = takeSimulate(own);
   const { values: v, positionals } = parseFlags({
     args: flags,
     allowPositionals: true,
-    options: { dialect: { type: "string", short: "d" }, ...GUEST_FLAGS },
+    options: {
+      dialect: { type: "string", short: "d" },
+      json: { type: "boolean" },
+      ...GUEST_FLAGS,
+    },
   });
   if (v.help) return "help";
   const [domain] = positionals;
@@ -129,7 +150,17 @@ function parse(args: string[]): { target: GuestTarget; command: string } | "help
       timeout: timeoutFlag(v.timeout),
     },
     command: command.join(" "),
+    json: v.json ?? false,
   };
+}
+
+/** --json's object for a failure: the guest and command (null when not known yet), the error. */
+function jsonFailure(
+  guest: string | null,
+  command: string | null,
+  error: { name: string; message: string },
+): string {
+  return jsonText({ guest, command, error });
 }
 
 async function main(args: string[]): Promise<number> {
@@ -138,23 +169,41 @@ async function main(args: string[]): Promise<number> {
   try {
     plan = parse(args);
   } catch (err) {
+    // --json promised one object on stdout: a bad command line gets one too
+    if (splitCommand(args).own.includes("--json")) {
+      console.log(jsonFailure(null, null, failureJson(err)));
+    }
     return explain("run", err);
   }
   if (plan === "help") {
     console.log(USAGE);
     return EXIT.ok;
   }
-  const { target, command } = plan;
+  const { target, command, json } = plan;
+  const guest = target.simulate ? SIMULATED[target.simulate].name : target.domain!;
   const within = () => AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
+  const onFailure = json
+    ? (failure: { name: string; message: string }) =>
+      console.log(jsonFailure(guest, command, failure))
+    : undefined;
   return await inSession("run", target, stop, within, async (session) => {
+    const started = performance.now();
     const result = await session.run(command, { signal: within() });
-    await Deno.stdout.write(new TextEncoder().encode(result.output));
-    const code = commandExit(result.exitCode);
+    const durationMs = Math.round(performance.now() - started);
+    const { exitCode, output } = result;
+    const text = json ? `${jsonText({ guest, command, exitCode, output, durationMs })}\n` : output;
+    await writeAll(new TextEncoder().encode(text));
+    const code = commandExit(exitCode);
     if (code === EXIT.outOfRange) {
-      console.error(`run: the command exited with status ${result.exitCode}`);
+      console.error(`run: the command exited with status ${exitCode}`);
     }
     return code;
-  });
+  }, onFailure);
+}
+
+async function writeAll(data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) offset += await Deno.stdout.write(data.subarray(offset));
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -248,3 +248,43 @@ Deno.test("--simulate: a guest that is not simulated is a usage error naming the
     assert.match(r.err, /^(run|netsh): [^\n]*win1[^\n]*\(try --help\)\n$/, `${args.slice(1)}`);
   }
 });
+
+Deno.test("run.ts --json: one JSON object on stdout, the exit status unchanged", async () => {
+  const r = await runDeno(
+    [...PERMS, RUN, "--json", "--simulate", "linux", "--", "echo hi; false"],
+    "",
+  );
+  assert.equal(r.code, 1, r.err);
+  assert.equal(r.out.split("\n").length, 2, r.out); // one line, and its end
+  const result = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(result), ["guest", "command", "exitCode", "output", "durationMs"]);
+  assert.equal(result.guest, "deb1");
+  assert.equal(result.command, "echo hi; false");
+  assert.equal(result.exitCode, 1);
+  assert.equal(result.output, "hi\n");
+  assert.ok(Number.isInteger(result.durationMs) && result.durationMs >= 0);
+
+  const big = await runDeno([...PERMS, RUN, "win1", "--simulate", "--json", "cmd /c exit 256"], "");
+  assert.equal(big.code, 254, big.err);
+  assert.equal(JSON.parse(big.out).exitCode, 256);
+});
+
+Deno.test("run.ts --json: a failure of xenpv's is a JSON error object too, with status 255", async () => {
+  const noXen = await runDeno([...PERMS, RUN, "--json", "win10", "--", "ver"], "");
+  assert.equal(noXen.code, 255);
+  assert.match(noXen.err, /^run: no Xen here/); // stderr as without --json
+  const failure = JSON.parse(noXen.out);
+  assert.deepEqual(Object.keys(failure), ["guest", "command", "error"]);
+  assert.equal(failure.guest, "win10");
+  assert.equal(failure.command, "ver");
+  assert.equal(failure.error.name, "SystemError");
+  assert.match(failure.error.message, /^no Xen here: /);
+
+  const usage = await runDeno([...PERMS, RUN, "--json", "--bogus", "--", "ver"], "");
+  assert.equal(usage.code, 255);
+  assert.deepEqual(JSON.parse(usage.out), {
+    guest: null,
+    command: null,
+    error: { name: "UsageError", message: "unknown option --bogus (try --help)" },
+  });
+});
