@@ -22,7 +22,7 @@ import {
 import { EINVAL, ERRNO, errnoName } from "./errno.ts";
 import { SystemError } from "../errors.ts";
 import { FdStream } from "./fd_stream.ts";
-import { fstatFd, lstatPath, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "./stat.ts";
+import { type FileStat, fstatFd, lstatPath, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "./stat.ts";
 
 /**
  * Opens a regular file for appending (created 0600 if missing), as a stream;
@@ -95,6 +95,44 @@ export function readTail(path: string, max: number): Uint8Array<ArrayBuffer> {
       let at = 0;
       for (const c of chunks) out.set(c, (at += c.length) - c.length);
       return out.subarray(Math.max(0, kept - max));
+    } finally {
+      libc.close(fd);
+    }
+  } finally {
+    releaseLibc();
+  }
+}
+
+/**
+ * Reads the file `path` itself (a symlink is refused, ELOOP, not followed; a
+ * FIFO does not block the open), after `check` saw what the open fd is: it
+ * throws to refuse the file. At most `max` bytes are read, and one more if
+ * the file is longer, so the caller can tell.
+ */
+export function readCheckedFile(
+  path: string,
+  max: number,
+  check: (stat: FileStat) => void,
+): Uint8Array<ArrayBuffer> {
+  const libc = acquireLibc();
+  try {
+    const fd = libc.open(cString(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+    if (fd < 0) {
+      const code = errno();
+      const hint = errnoName(code) === "ELOOP" ? "it is a symlink: not followed" : undefined;
+      throw new SystemError(code, "open", { path, hint });
+    }
+    try {
+      check(fstatFd(libc, fd, path));
+      const buf = new Uint8Array(max + 1);
+      let at = 0;
+      while (at < buf.length) {
+        const n = Number(libc.read(fd, buf.subarray(at), BigInt(buf.length - at)));
+        if (n < 0) throw lastError("read", { path });
+        if (n === 0) break;
+        at += n;
+      }
+      return buf.slice(0, at);
     } finally {
       libc.close(fd);
     }

@@ -38,6 +38,7 @@ const SYMBOLS = {
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   getenv: { parameters: ["buffer"], result: "pointer" },
   umask: { parameters: ["u32"], result: "u32" },
+  geteuid: { parameters: [], result: "u32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   posix_openpt: { parameters: ["i32"], result: "i32" },
   grantpt: { parameters: ["i32"], result: "i32" },
@@ -174,6 +175,16 @@ export function getenv(name: string): string | undefined {
   try {
     const ptr = libc.getenv(cString(name));
     return ptr === null ? undefined : Deno.UnsafePointerView.getCString(ptr);
+  } finally {
+    releaseLibc();
+  }
+}
+
+/** geteuid(2): the user this process acts as (the owner a private file must have). */
+export function geteuid(): number {
+  const libc = acquireLibc();
+  try {
+    return libc.geteuid();
   } finally {
     releaseLibc();
   }

@@ -24,7 +24,8 @@ export const EXIT = {
 /** The exit statuses, for every CLI's --help. */
 export const EXIT_HELP = `exit status:
   0       success
-  1-253   run.ts: the command's own exit status
+  1-253   run.ts: the command's own exit status; a command that ends its
+          shell with exit N (Linux) or exit /b N (Windows) gives N
   254     run.ts: the command failed with a status outside 1-253 (e.g. Windows'
           9009 or 256); the real status is printed on stderr
   255     xenpv failed: bad usage, no Xen here, no such guest, console busy,
@@ -112,23 +113,54 @@ export function parseEncoding(text: string | undefined): "auto" | CodePage {
   return CodePage.of(encoding);
 }
 
+/** Xen's own files: missing, they mean this is not a Xen control domain. */
+const XEN_PATHS =
+  /^(\/dev\/xen\/|\/proc\/xen(\/|$)|\/sys\/hypervisor(\/|$)|(\/var)?\/run\/xenstored\/)/;
+
+/** Whether a missing `path` means "no Xen here" (not a user's file that does not exist). */
+function isXenPath(path: string | undefined): boolean {
+  return path !== undefined && XEN_PATHS.test(path);
+}
+
+/**
+ * What {@linkcode explain} says about a failure, without the program's name:
+ * the reason, and the fix when there is one.
+ */
+export function failureLines(err: unknown): string[] {
+  if (err instanceof UsageError) return [`${err.message} (try --help)`];
+  if (err instanceof SystemError && (err.code === "EACCES" || err.code === "EPERM")) {
+    return [err.message, "run it as root in dom0."];
+  }
+  if (err instanceof SystemError && err.code === "ENOENT" && isXenPath(err.path)) {
+    return [`no Xen here: ${err.message}`];
+  }
+  return [err instanceof Error ? err.message : String(err)];
+}
+
 /**
  * Prints a one-line reason for a failure of the tool itself (never the
  * command's) and returns {@linkcode EXIT}.failed.
  */
 export function explain(program: string, err: unknown): number {
-  if (err instanceof UsageError) {
-    console.error(`${program}: ${err.message} (try --help)`);
-  } else if (err instanceof SystemError && (err.code === "EACCES" || err.code === "EPERM")) {
-    console.error(`${program}: ${err.message}\n${program}: run it as root in dom0.`);
-  } else if (err instanceof SystemError && err.code === "ENOENT") {
-    console.error(`${program}: no Xen here: ${err.message}`);
-  } else if (err instanceof Error) {
-    console.error(`${program}: ${err.message}`);
-  } else {
-    console.error(`${program}: ${String(err)}`);
-  }
+  for (const line of failureLines(err)) console.error(`${program}: ${line}`);
   return EXIT.failed;
+}
+
+/** A failure as --json reports it: the error's class name and what explain() says. */
+export function failureJson(err: unknown): { name: string; message: string } {
+  return { name: err instanceof Error ? err.name : "Error", message: failureLines(err).join(" ") };
+}
+
+/**
+ * `value` as JSON (one line unless `space` is given) for a terminal or a pipe: C1 controls and
+ * U+2028/U+2029 (which JSON leaves as they are, and terminals may obey)
+ * escaped too.
+ */
+export function jsonText(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(
+    /[\u0080-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** The signals that stop a CLI, and the exit status each gives (128 + its number). */

@@ -6,12 +6,13 @@
 import { connect } from "../mod.ts";
 import type { SimulatedHost } from "../sim/mod.ts";
 import { ConsoleSession, credentialsFromEnv } from "../xencons/mod.ts";
-import { explain, parseSeconds, type StopSignals, UsageError } from "./_cli.ts";
+import { explain, failureJson, parseSeconds, type StopSignals, UsageError } from "./_cli.ts";
 import { simulate, SIMULATED, type Simulated } from "./_simulate.ts";
 
 /** The parseArgs options both CLIs take. */
 export const GUEST_FLAGS = {
   user: { type: "string", short: "u" },
+  "password-file": { type: "string" },
   elevate: { type: "boolean" },
   timeout: { type: "string" },
   simulate: { type: "boolean" },
@@ -26,6 +27,8 @@ export interface GuestTarget {
   simulate?: Simulated;
   dialect: "windows" | "linux";
   user?: string;
+  /** --password-file: the password is read from this file. */
+  passwordFile?: string;
   elevate?: boolean;
   /** Milliseconds for login and for the command. */
   timeout: number;
@@ -36,17 +39,42 @@ export function timeoutFlag(text: string | undefined): number {
   return text === undefined ? 60_000 : parseSeconds("--timeout", text) * 1000;
 }
 
+/** --password-file: a file name, not empty. */
+export function passwordFileFlag(text: string | undefined): string | undefined {
+  if (text === "") throw new UsageError("--password-file needs a file name");
+  return text;
+}
+
+/** How to log in, for every --help that logs in. */
+export const CREDENTIALS_HELP = `credentials:
+  The user is --user or XENPV_USER; the password comes from --password-file
+  FILE, else the file XENPV_PASSWORD_FILE names, else XENPV_PASSWORD (never a
+  password on the command line: it would show in ps). A password file must be
+  a regular file of yours that only you may read (chmod 600), not a symlink;
+  a trailing newline is stripped.
+  --simulate logs in with the simulated guest's own account (win1: Administrator
+  / xenpv; deb1: root / xenpv) and leaves XENPV_USER and XENPV_PASSWORD(_FILE),
+  meant for your real guests, alone; give --user or --password-file to log in
+  to it as for a real guest (win1 also has User / user).`;
+
 /**
- * The account to log in as: --user or XENPV_USER, and XENPV_PASSWORD (never
- * a password flag: it would show in `ps`); a simulated guest's own otherwise.
+ * The account to log in as: --user or XENPV_USER, and the password from
+ * --password-file, XENPV_PASSWORD_FILE or XENPV_PASSWORD. A simulated guest's
+ * own account unless --user or --password-file was given.
  */
 function credentials(target: GuestTarget): { user: string; password: string } {
-  const env = credentialsFromEnv();
-  const simulated = target.simulate && SIMULATED[target.simulate];
-  const user = target.user ?? env.user ?? simulated?.user;
-  const password = env.password ?? simulated?.password;
-  if (user === undefined || password === undefined) {
-    throw new UsageError("set XENPV_USER (or --user) and XENPV_PASSWORD to log in");
+  if (target.simulate && target.user === undefined && target.passwordFile === undefined) {
+    const { user, password } = SIMULATED[target.simulate];
+    return { user, password };
+  }
+  const env = credentialsFromEnv({ passwordFile: target.passwordFile });
+  const user = target.user ?? env.user;
+  const password = env.password;
+  if (user === undefined) throw new UsageError("which user? give --user or set XENPV_USER");
+  if (password === undefined) {
+    throw new UsageError(
+      `no password for "${user}": set XENPV_PASSWORD_FILE or XENPV_PASSWORD, or give --password-file`,
+    );
   }
   return { user, password };
 }
@@ -90,7 +118,8 @@ async function openSession(
  * Logs in to the target, runs `body` and logs out (also after a failure, a
  * timeout or a signal: the next person to attach must not get a logged-in
  * shell). Returns `body`'s exit status, or the one for what went wrong.
- * `within` gives the signal for each step (login, then what `body` asks).
+ * `within` gives the signal for each step (login, then what `body` asks);
+ * `onFailure` hears of a failure (or a stop signal) as --json reports it.
  */
 export async function inSession(
   program: string,
@@ -98,6 +127,7 @@ export async function inSession(
   stop: StopSignals,
   within: () => AbortSignal,
   body: (session: ConsoleSession) => Promise<number>,
+  onFailure?: (failure: { name: string; message: string }) => void,
 ): Promise<number> {
   try {
     const { session, host } = await openSession(target, within());
@@ -114,9 +144,12 @@ export async function inSession(
     }
   } catch (err) {
     if (stop.code !== undefined) {
-      console.error(`${program}: stopped (${stop.signal.reason?.message ?? "signal"})`);
+      const message = stop.signal.reason?.message ?? "stopped by a signal";
+      console.error(`${program}: ${message}`);
+      onFailure?.({ name: "Stopped", message });
       return stop.code;
     }
+    onFailure?.(failureJson(err));
     return explain(program, err);
   }
 }

@@ -63,20 +63,71 @@ export function isSimulated(word: string | undefined): word is Simulated {
   return word === "windows" || word === "linux";
 }
 
+/** The simulated guests, for messages: "win1 (windows) and deb1 (linux)". */
+const GUESTS_SAID = "the simulated guests are win1 (windows) and deb1 (linux)";
+
 /**
- * --simulate's dialect from the word after it, which must be one of
- * `allowed` (the first is the default when there is no word).
+ * Takes `--simulate` out of the options before a "--", with its dialect
+ * when one follows (`--simulate linux`, `--simulate=linux`): the rule is that
+ * a word `windows` or `linux` right after `--simulate` is its value, and
+ * anything else is not (`serve.ts --simulate`, `run.ts --simulate -- ver`).
+ * What is left keeps a bare `--simulate` for parseArgs.
  */
-export function simulatedDialect(
-  word: string | undefined,
-  allowed: readonly Simulated[] = ["windows", "linux"],
-  fallback: Simulated = allowed[0],
-): Simulated {
-  if (word === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(word)) {
-    throw new UsageError(`--simulate takes ${allowed.join(" or ")}, got "${word}"`);
+export function takeSimulate(
+  args: readonly string[],
+): { args: string[]; dialect?: Simulated } {
+  const rest: string[] = [];
+  let dialect: Simulated | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (arg.startsWith("--simulate=")) {
+      const word = arg.slice("--simulate=".length);
+      if (!isSimulated(word)) {
+        throw new UsageError(`--simulate takes windows or linux, got "${word}": ${GUESTS_SAID}`);
+      }
+      dialect = word;
+      rest.push("--simulate");
+    } else if (arg === "--simulate" && isSimulated(args[i + 1])) {
+      dialect = args[++i] as Simulated;
+      rest.push("--simulate");
+    } else rest.push(arg);
   }
-  return word as Simulated;
+  return { args: rest, dialect };
+}
+
+/** The simulated guest called `name` (win1, deb1): its dialect. */
+export function simulatedByName(name: string): Simulated | undefined {
+  return (Object.keys(SIMULATED) as Simulated[]).find((d) => SIMULATED[d].name === name);
+}
+
+/**
+ * Which simulated guest to run: from --simulate's dialect and the guest
+ * named on the command line (either may be left out; `fallback` when both
+ * are). A guest that is not simulated, or one of the other dialect, is a
+ * {@linkcode UsageError} naming the simulated guests.
+ */
+export function simulatedGuest(
+  dialect: Simulated | undefined,
+  guest: string | undefined,
+  fallback: Simulated = "windows",
+): Simulated {
+  if (guest === undefined) return dialect ?? fallback;
+  const named = simulatedByName(guest);
+  if (named === undefined) {
+    throw new UsageError(
+      `no simulated guest "${guest}": ${GUESTS_SAID} (--simulate takes windows or linux)`,
+    );
+  }
+  if (dialect !== undefined && dialect !== named) {
+    throw new UsageError(
+      `the simulated ${dialect} guest is ${SIMULATED[dialect].name}, not ${guest}: ${GUESTS_SAID}`,
+    );
+  }
+  return named;
 }
 
 /** --guest-code-page: the simulated Windows guest's code page, one with a table. */

@@ -45,7 +45,8 @@ import {
   simulate,
   SIMULATED,
   type Simulated,
-  simulatedDialect,
+  simulatedGuest,
+  takeSimulate,
 } from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/attach.ts [options] <domain>
@@ -75,7 +76,9 @@ is interactive; with stdin or stdout not a terminal it is in pipe mode.
                          Windows), then that page. Pages: cp437, cp850, cp852,
                          cp857, cp866, windows-1250, -1251, -1252, utf-8
       --simulate [windows|linux]
-                         attach to a built-in simulated guest instead (no Xen needed)
+                         attach to a built-in simulated guest instead (no Xen
+                         needed): win1 (windows, the default) or deb1 (linux);
+                         the domain is then win1, deb1 or left out
       --guest-code-page N
                          the simulated Windows guest's console code page
                          (default 437, as US English Windows)
@@ -83,13 +86,14 @@ is interactive; with stdin or stdout not a terminal it is in pipe mode.
 
 pipe mode (for scripts):
   Input is typed a line at a time, each after the guest echoed the previous one,
-  and each line's end (LF or CRLF) is sent as CR, the Enter key of a terminal.
+  and each line's end (LF or CRLF) is sent as CR, the Enter key of a terminal;
+  a last line without a newline is entered too, as a shell runs a script's.
   When the input ends, attach waits for the guest to finish: until it shows a
   prompt (its last line ends in ">", "$", "#", "%" or ":") and stays quiet for
   0.3 s, at most --linger.
       --linger MS        the longest wait after the input ends (default 30000)
-      --binary           send the input's bytes untouched: no CR for line ends,
-                         no waiting for echoes
+      --binary           send the input's bytes untouched: no CR for line ends
+                         (none added at the end), no waiting for echoes
 
 ${EXIT_HELP}
   (attach exits 0 when you detach or its input is done.)`;
@@ -116,8 +120,9 @@ interface AttachPlan {
 }
 
 function parse(args: string[]): AttachPlan | "help" {
+  const { args: flags, dialect } = takeSimulate(args);
   const { values: v, positionals } = parseFlags({
-    args,
+    args: flags,
     allowPositionals: true,
     options: {
       kind: { type: "string", short: "t" },
@@ -146,7 +151,7 @@ function parse(args: string[]): AttachPlan | "help" {
   const mode = parseMode(v.mode);
   if (positionals.length > 1) throw new UsageError(`one guest only, got ${positionals.join(" ")}`);
   const [word] = positionals;
-  const simulate = v.simulate ? simulatedDialect(word) : undefined;
+  const simulate = v.simulate ? simulatedGuest(dialect, word) : undefined;
   if (!v.simulate && word === undefined) {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
@@ -266,6 +271,7 @@ async function typeInput(
       } else await typer.type(forward, send);
       if (escaped) return "escape";
     }
+    if (!interactive && !plan.binary) await typer.end(send); // a last line without its newline
   } finally {
     writer.releaseLock();
   }

@@ -12,19 +12,31 @@
  * @module
  */
 
-import { EXIT, EXIT_HELP, explain, parseFlags, StopSignals, UsageError } from "./_cli.ts";
-import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
+import { EXIT, EXIT_HELP, explain, jsonText, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import {
+  CREDENTIALS_HELP,
+  GUEST_FLAGS,
+  type GuestTarget,
+  inSession,
+  passwordFileFlag,
+  timeoutFlag,
+} from "./_guest.ts";
+import { simulatedGuest, takeSimulate } from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/netsh.ts [options] <domain>
 
 Print "netsh interface ipv4 show global" of a Windows guest as JSON.
-Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
+Credentials: see below.
 
   -u, --user NAME          user name (default: $XENPV_USER)
+      --password-file FILE the password from FILE (mode 0600)
       --elevate            answer yes to "Run Elevated" (UAC-limited accounts)
       --timeout SECONDS    give up after this long (default 60)
-      --simulate [windows] use the built-in simulated Windows guest
+      --simulate [windows] use the built-in simulated Windows guest, win1 (the
+                           domain is then win1 or left out)
   -h, --help               this text
+
+${CREDENTIALS_HELP}
 
 ${EXIT_HELP}
   (netsh.ts runs no command of yours: it exits 0 or 255.)`;
@@ -41,16 +53,17 @@ export function parseNetshTable(text: string): Record<string, string> {
 
 /** The command line as a target, or "help". */
 function parse(args: string[]): GuestTarget | "help" {
+  const { args: flags, dialect } = takeSimulate(args);
   const { values: v, positionals } = parseFlags({
-    args,
+    args: flags,
     allowPositionals: true,
     options: GUEST_FLAGS,
   });
   if (v.help) return "help";
   if (positionals.length > 1) throw new UsageError(`one guest only, got ${positionals.join(" ")}`);
   const [domain] = positionals;
-  if (v.simulate && domain !== undefined && domain !== "windows") {
-    throw new UsageError(`netsh is a Windows command: --simulate takes windows, got "${domain}"`);
+  if (v.simulate && simulatedGuest(dialect, domain) !== "windows") {
+    throw new UsageError("netsh is a Windows command: --simulate takes windows (its guest: win1)");
   }
   if (!v.simulate && domain === undefined) {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
@@ -60,6 +73,7 @@ function parse(args: string[]): GuestTarget | "help" {
     simulate: v.simulate ? "windows" : undefined,
     dialect: "windows",
     user: v.user,
+    passwordFile: passwordFileFlag(v["password-file"]),
     elevate: v.elevate,
     timeout: timeoutFlag(v.timeout),
   };
@@ -88,13 +102,7 @@ async function main(args: string[]): Promise<number> {
       console.error(`netsh: no table in netsh's output:\n${text}`);
       return EXIT.failed;
     }
-    // JSON leaves C1 controls (which terminals may obey) as they are: escape them too.
-    console.log(
-      JSON.stringify(table, null, 2).replace(
-        /[\u0080-\u009f\u2028\u2029]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-      ),
-    );
+    console.log(jsonText(table, 2));
     return EXIT.ok;
   });
 }

@@ -20,48 +20,79 @@ import {
   EXIT,
   EXIT_HELP,
   explain,
+  failureJson,
+  jsonText,
   parseFlags,
   StopSignals,
   UsageError,
 } from "./_cli.ts";
-import { GUEST_FLAGS, type GuestTarget, inSession, timeoutFlag } from "./_guest.ts";
-import { isSimulated, simulatedDialect } from "./_simulate.ts";
+import {
+  CREDENTIALS_HELP,
+  GUEST_FLAGS,
+  type GuestTarget,
+  inSession,
+  passwordFileFlag,
+  timeoutFlag,
+} from "./_guest.ts";
+import {
+  isSimulated,
+  SIMULATED,
+  simulatedByName,
+  simulatedGuest,
+  takeSimulate,
+} from "./_simulate.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/run.ts [options] <domain> [--] <command...>
 
 Log in to a guest's PV console, run one command, log out; print its output and
 exit with its status. The command starts at "--" or at the first word after the
-domain. Credentials come from XENPV_USER (or --user) and XENPV_PASSWORD.
+domain. Credentials: see below.
 
   -d, --dialect windows|linux   the guest's console dialect (default windows)
   -u, --user NAME               user name (default: $XENPV_USER)
+      --password-file FILE      read the password from FILE (mode 0600)
       --elevate                 answer yes to "Run Elevated" (UAC-limited accounts)
       --timeout SECONDS         give up on login and on the command after this
                                 long (default 60)
+      --json                    print one JSON object instead of the output:
+                                {"guest", "command", "exitCode", "output",
+                                "durationMs"} (the command's own time, login
+                                not included); when xenpv fails, {"guest",
+                                "command", "error": {"name", "message"}} (the
+                                message on stderr too). The exit status is the
+                                same as without --json.
       --simulate [windows|linux]
-                                use a built-in simulated guest (no Xen needed)
+                                use a built-in simulated guest (no Xen needed):
+                                win1 (windows, the default) or deb1 (linux);
+                                the domain is then win1, deb1 or left out
   -h, --help                    this text
+
+${CREDENTIALS_HELP}
 
 ${EXIT_HELP}`;
 
 /** Options that take a value: the word after them is not the domain. */
-const VALUE_FLAGS = new Set(["-d", "--dialect", "-u", "--user", "--timeout"]);
+const VALUE_FLAGS = new Set(["-d", "--dialect", "-u", "--user", "--timeout", "--password-file"]);
 
 /** The options, and the command: from "--", or from the first word after the domain. */
 function splitCommand(args: string[]): { own: string[]; command: string[] } {
-  let positionals = 0;
+  let domain = false;
+  let simulating = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") return { own: args.slice(0, i), command: args.slice(i + 1) };
     if (arg.startsWith("-") && arg !== "-") {
-      if (VALUE_FLAGS.has(arg)) i++;
+      if (arg === "--simulate" || arg.startsWith("--simulate=")) {
+        simulating = true;
+        if (arg === "--simulate" && isSimulated(args[i + 1])) i++; // its dialect
+      } else if (VALUE_FLAGS.has(arg)) i++;
       continue;
     }
-    // The domain, or with --simulate perhaps its dialect; the word after it
-    // starts the command.
-    const simulating = args.slice(0, i).includes("--simulate");
-    if (positionals === 0 && !(simulating && !isSimulated(arg))) {
-      positionals++;
+    // The domain is the first word; with --simulate it may be left out, so
+    // there it is a simulated guest's name (or, named wrong, the word right
+    // before "--"). The word after it starts the command.
+    if (!domain && (!simulating || simulatedByName(arg) || args[i + 1] === "--")) {
+      domain = true;
       continue;
     }
     return { own: args.slice(0, i), command: args.slice(i) };
@@ -70,12 +101,25 @@ function splitCommand(args: string[]): { own: string[]; command: string[] } {
 }
 
 /** The command line as a plan, or "help". */
-function parse(args: string[]): { target: GuestTarget; command: string } | "help" {
+/** The command line, checked. */
+interface RunPlan {
+  target: GuestTarget;
+  command: string;
+  /** --json: the result (or the failure) as one JSON object on stdout. */
+  json: boolean;
+}
+
+function parse(args: string[]): RunPlan | "help" {
   const { own, command } = splitCommand(args);
+  const { args: flags, dialect: simulated } = takeSimulate(own);
   const { values: v, positionals } = parseFlags({
-    args: own,
+    args: flags,
     allowPositionals: true,
-    options: { dialect: { type: "string", short: "d" }, ...GUEST_FLAGS },
+    options: {
+      dialect: { type: "string", short: "d" },
+      json: { type: "boolean" },
+      ...GUEST_FLAGS,
+    },
   });
   if (v.help) return "help";
   const [domain] = positionals;
@@ -83,7 +127,14 @@ function parse(args: string[]): { target: GuestTarget; command: string } | "help
     throw new UsageError(`--dialect takes windows or linux, got "${v.dialect}"`);
   }
   const dialect = v.dialect as "windows" | "linux" | undefined;
-  const simulate = v.simulate ? simulatedDialect(domain, ["windows", "linux"], dialect) : undefined;
+  const simulate = v.simulate ? simulatedGuest(simulated, domain, dialect) : undefined;
+  if (simulate !== undefined && dialect !== undefined && dialect !== simulate) {
+    throw new UsageError(
+      `--dialect ${dialect} does not fit the simulated ${simulate} guest ${
+        SIMULATED[simulate].name
+      }`,
+    );
+  }
   if (!v.simulate && domain === undefined) {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
@@ -94,11 +145,22 @@ function parse(args: string[]): { target: GuestTarget; command: string } | "help
       simulate,
       dialect: simulate ?? dialect ?? "windows",
       user: v.user,
+      passwordFile: passwordFileFlag(v["password-file"]),
       elevate: v.elevate,
       timeout: timeoutFlag(v.timeout),
     },
     command: command.join(" "),
+    json: v.json ?? false,
   };
+}
+
+/** --json's object for a failure: the guest and command (null when not known yet), the error. */
+function jsonFailure(
+  guest: string | null,
+  command: string | null,
+  error: { name: string; message: string },
+): string {
+  return jsonText({ guest, command, error });
 }
 
 async function main(args: string[]): Promise<number> {
@@ -107,23 +169,41 @@ async function main(args: string[]): Promise<number> {
   try {
     plan = parse(args);
   } catch (err) {
+    // --json promised one object on stdout: a bad command line gets one too
+    if (splitCommand(args).own.includes("--json")) {
+      console.log(jsonFailure(null, null, failureJson(err)));
+    }
     return explain("run", err);
   }
   if (plan === "help") {
     console.log(USAGE);
     return EXIT.ok;
   }
-  const { target, command } = plan;
+  const { target, command, json } = plan;
+  const guest = target.simulate ? SIMULATED[target.simulate].name : target.domain!;
   const within = () => AbortSignal.any([stop.signal, AbortSignal.timeout(target.timeout)]);
+  const onFailure = json
+    ? (failure: { name: string; message: string }) =>
+      console.log(jsonFailure(guest, command, failure))
+    : undefined;
   return await inSession("run", target, stop, within, async (session) => {
+    const started = performance.now();
     const result = await session.run(command, { signal: within() });
-    await Deno.stdout.write(new TextEncoder().encode(result.output));
-    const code = commandExit(result.exitCode);
+    const durationMs = Math.round(performance.now() - started);
+    const { exitCode, output } = result;
+    const text = json ? `${jsonText({ guest, command, exitCode, output, durationMs })}\n` : output;
+    await writeAll(new TextEncoder().encode(text));
+    const code = commandExit(exitCode);
     if (code === EXIT.outOfRange) {
-      console.error(`run: the command exited with status ${result.exitCode}`);
+      console.error(`run: the command exited with status ${exitCode}`);
     }
     return code;
-  });
+  }, onFailure);
+}
+
+async function writeAll(data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) offset += await Deno.stdout.write(data.subarray(offset));
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -11,8 +11,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { XenstoreServer } from "../xenstore/mod.ts";
+import { EXIT, explain, parseFlags, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/xenstored.ts --socket PATH
 
@@ -20,44 +20,39 @@ Serves an in-memory xenstore (xenstored's wire protocol) on a unix socket.
 Point libxenstore tools at it with XENSTORED_PATH=PATH.
 
   --socket PATH   where to listen (required)
-  -h, --help      this text`;
+  -h, --help      this text
+
+exit status: 0 when stopped by SIGINT, SIGTERM or SIGHUP; 255 for bad usage
+or a socket it cannot listen on (a message on stderr says which).`;
 
 function main(): number | Promise<number> {
-  let args;
+  let path: string;
+  const server = new XenstoreServer();
   try {
-    args = parseArgs({
+    const { values } = parseFlags({
       args: Deno.args,
       options: {
         socket: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-      strict: true,
     });
-  } catch (err) {
-    console.error(`xenstored: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const path = args.values.socket;
-  if (path === undefined) {
-    console.error(`xenstored: --socket PATH is required\n\n${USAGE}`);
-    return 2;
-  }
-  const server = new XenstoreServer();
-  try {
+    if (values.help) {
+      console.log(USAGE);
+      return EXIT.ok;
+    }
+    if (values.socket === undefined || values.socket === "") {
+      throw new UsageError("where to listen? give --socket PATH");
+    }
+    path = values.socket;
     server.listen(path);
   } catch (err) {
-    console.error(`xenstored: ${(err as Error).message}`);
-    return 1;
+    return explain("xenstored", err);
   }
   console.log(`xenstored: listening on ${path} (export XENSTORED_PATH=${path})`);
   return new Promise((resolve) => {
     const stop = async () => {
       await server.close();
-      resolve(0);
+      resolve(EXIT.ok);
     };
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
       Deno.addSignalListener(signal, stop);

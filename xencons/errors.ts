@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import { XenpvError } from "../errors.ts";
-import { quote } from "../_sys/text.ts";
+import { printable, quote } from "../_sys/text.ts";
 
 /** Keeps the last `n` characters of console text for an error message. */
 function tailOf(text: string, n = 200): string {
@@ -266,5 +266,49 @@ export class UnsupportedCodePageError extends XenpvError {
       options,
     );
     this.codePage = codePage;
+  }
+}
+
+/** Why a password file was refused: see {@linkcode PasswordFileError}. */
+export type PasswordFileRefusal =
+  | "unreadable"
+  | "not-regular"
+  | "not-owner"
+  | "too-open"
+  | "not-a-password";
+
+/**
+ * A password file was refused, as ssh refuses a private key: it could not be
+ * opened (missing, a symlink: not followed; its `cause` says which), is not a
+ * regular file, is not owned by the user this process runs as, may be read
+ * or written by group or others, or holds no one-line password (empty,
+ * several lines, over 4096 bytes, not UTF-8). The message names the file
+ * and the fix, never what the file holds.
+ *
+ * @example
+ * ```ts
+ * import { PasswordFileError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new PasswordFileError("/root/pw", "too-open", "mode 0644: chmod 600 it");
+ * assert.equal(err.reason, "too-open");
+ * assert.match(err.message, /^password file \/root\/pw: mode 0644/);
+ * ```
+ */
+export class PasswordFileError extends XenpvError {
+  /** The file, as given. */
+  readonly path: string;
+  /** Why it was refused. */
+  readonly reason: PasswordFileRefusal;
+  /** Makes the error; `detail` says what is wrong and the fix. */
+  constructor(
+    path: string,
+    reason: PasswordFileRefusal,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`password file ${printable(path)}: ${detail}`, options);
+    this.path = path;
+    this.reason = reason;
   }
 }

@@ -36,7 +36,8 @@ export interface LineTyperOptions {
  *
  * Feed the guest's output to {@linkcode LineTyper.watch} (and to the
  * {@linkcode ConsoleEncoding}, if given); type with
- * {@linkcode LineTyper.type}; when the input ends,
+ * {@linkcode LineTyper.type}; when the input ends, {@linkcode LineTyper.end}
+ * enters a last line left without its line end, and
  * {@linkcode OutputWatch.settled} tells when the guest is done.
  *
  * @example Type two lines into a simulated cmd
@@ -64,6 +65,8 @@ export class LineTyper {
   #encoding: ConsoleEncoding;
   #encode: (line: Uint8Array) => Uint8Array;
   #afterCR = false;
+  /** Whether what was typed last is a line not ended yet. */
+  #open = false;
 
   /** A typer for one console: see {@linkcode LineTyperOptions}. */
   constructor(options: LineTyperOptions = {}) {
@@ -111,7 +114,34 @@ export class LineTyper {
       const typed = line.at(-1) === 0x0d ? line.subarray(0, -1) : undefined;
       const echoed = typed && this.watch.echo(this.#encoding.page.decode(typed));
       await send(line);
+      this.#open = raw.at(-1) !== 0x0d;
       await echoed;
     }
+  }
+
+  /**
+   * Ends the input: a last line typed without its line end is entered (CR,
+   * the Enter key), as a shell runs a script's last line that lacks its
+   * newline. Resolves `true` when it was, `false` when the input ended with
+   * a line end (nothing is sent).
+   *
+   * @example
+   * ```ts
+   * import { LineTyper, OutputWatch } from "@xenpv/console/xencons";
+   * import assert from "node:assert/strict";
+   *
+   * const typer = new LineTyper({ watch: new OutputWatch({ echoTimeout: 0 }) });
+   * const sent: string[] = [];
+   * const send = (bytes: Uint8Array) => void sent.push(new TextDecoder().decode(bytes));
+   * await typer.type(new TextEncoder().encode("dir\nver"), send);
+   * assert.equal(await typer.end(send), true);
+   * assert.deepEqual(sent, ["dir\r", "ver", "\r"]);
+   * ```
+   */
+  async end(send: (bytes: Uint8Array) => Promise<void> | void): Promise<boolean> {
+    if (!this.#open) return false;
+    this.#open = false;
+    await send(this.#encode(Uint8Array.of(0x0d)));
+    return true;
   }
 }

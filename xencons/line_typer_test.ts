@@ -51,3 +51,17 @@ Deno.test("LineTyper.type: encode gives the guest's bytes; the echo is looked fo
   typer.watch.seen(encoding.decode(new Uint8Array([0x67, 0x72, 0x81, 0xe1, 0x65, 0x0d, 0x0a])));
   await typing;
 });
+
+Deno.test("LineTyper.end: a last line left without its line end gets its Enter; an ended one nothing", async () => {
+  const typer = new LineTyper({ watch: new OutputWatch({ echoTimeout: 0 }) });
+  const sent: string[] = [];
+  const send = (line: Uint8Array) => void sent.push(text(line));
+  await typer.type(bytes("one\nve"), send);
+  await typer.type(bytes("r"), send);
+  assert.equal(await typer.end(send), true);
+  assert.deepEqual(sent, ["one\r", "ve", "r", "\r"]);
+  assert.equal(await typer.end(send), false); // once
+  await typer.type(bytes("two\r\n"), send);
+  assert.equal(await typer.end(send), false);
+  assert.deepEqual(sent.slice(4), ["two\r"]);
+});

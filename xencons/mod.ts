@@ -43,6 +43,8 @@ export {
   ExpectTimeoutError,
   LoginError,
   type LoginFailure,
+  PasswordFileError,
+  type PasswordFileRefusal,
   SessionEndedError,
   SessionStateError,
   StreamEndedError,
@@ -68,7 +70,12 @@ export { stripAnsi } from "./strip_ansi.ts";
 export { Transcript, type TranscriptEntry, type TranscriptOptions } from "./transcript.ts";
 export { windowsDialect } from "./windows_dialect.ts";
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
-export { credentialsFromEnv, type EnvCredentials } from "./credentials.ts";
+export {
+  credentialsFromEnv,
+  type CredentialsOptions,
+  type EnvCredentials,
+  passwordFromFile,
+} from "./credentials.ts";
 export { type TypedLine, TypedLines } from "./typed_lines.ts";
 export { type EscapeScan, EscapeScanner, escapeSequence } from "./escape_scanner.ts";
 export { LineTyper, type LineTyperOptions } from "./line_typer.ts";

@@ -279,3 +279,18 @@ Deno.test("-t serial on a guest without one says so at once, exit 255", async ()
   assert.equal(r.code, 255);
   assert.match(r.err, /has no serial console.*only HVM guests/);
 });
+
+Deno.test("--simulate windows win1: the simulated guest named after its dialect; another name is refused", async () => {
+  const r = await attachPiped(["--simulate", "windows", "win1"], "Administrator\rxenpv\rver\r");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /C:\\Users\\Administrator>ver\r\n\r\nMicrosoft Windows \[Version/);
+  const wrong = await attachPiped(["--simulate", "web01"], "");
+  assert.equal(wrong.code, 255);
+  assert.match(wrong.err, /^attach: no simulated guest "web01".*win1.*deb1.*\(try --help\)\n$/);
+});
+
+Deno.test("pipe mode: a last line without a newline is still entered, as a shell runs a script's", async () => {
+  const r = await attachPiped(["--simulate", "windows"], "Administrator\nxenpv\nver");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /C:\\Users\\Administrator>ver\r\n\r\nMicrosoft Windows \[Version/);
+});

@@ -1,0 +1,67 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The CLIs' failure messages say what went wrong, once, in one line: a
+// missing file is not "no Xen here", every CLI's bad usage is one line and
+// status 255, a signal is named once.
+
+import assert from "node:assert/strict";
+import { runDeno } from "../_peers.ts";
+import { StopSignals } from "../../examples/_cli.ts";
+import { inSession } from "../../examples/_guest.ts";
+
+const example = (name: string) => new URL(`../../examples/${name}`, import.meta.url).pathname;
+
+Deno.test('a path that does not exist is said so, not "no Xen here"', async () => {
+  const attach = await runDeno(
+    ["--allow-ffi", example("attach.ts"), "--simulate", "windows", "--log", "/nonexistent/x.log"],
+    "",
+  );
+  assert.equal(attach.code, 255, attach.err);
+  assert.doesNotMatch(attach.err, /Xen/);
+  assert.match(attach.err, /^attach: .*\/nonexistent\/x\.log.*no such file or directory/im);
+
+  const serve = await runDeno(
+    ["--allow-ffi", "--allow-net", example("serve.ts"), "--simulate", "--log-dir", "/nonexistent"],
+    "",
+  );
+  assert.equal(serve.code, 255, serve.err);
+  assert.doesNotMatch(serve.err, /Xen/);
+  assert.match(serve.err, /^serve: .*\/nonexistent.*no such file or directory/im);
+
+  // where Xen's own files are missing, it still says so
+  const noXen = await runDeno(["--allow-ffi", example("attach.ts"), "7"], "");
+  assert.equal(noXen.code, 255);
+  assert.match(noXen.err, /^attach: no Xen here: /);
+});
+
+Deno.test("xenstored.ts: bad usage is one line and status 255, as every CLI's", async () => {
+  for (const args of [["--bogus"], [], ["--socket"], ["extra", "--socket", "/tmp/x"]]) {
+    const r = await runDeno(["--allow-ffi", example("xenstored.ts"), ...args], "");
+    assert.equal(r.code, 255, `${args}: ${r.err}`);
+    assert.match(r.err, /^xenstored: [^\n]*\(try --help\)\n$/, `${args}`);
+  }
+});
+
+Deno.test('a stop signal is named once: "run: stopped by SIGHUP"', async () => {
+  const said: string[] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => said.push(args.join(" "));
+  try {
+    using stop = new StopSignals();
+    const code = await inSession(
+      "run",
+      { simulate: "linux", dialect: "linux", timeout: 60_000 },
+      stop,
+      () => stop.signal,
+      async () => {
+        const stopped = new Promise((resolve) => stop.signal.addEventListener("abort", resolve));
+        Deno.kill(Deno.pid, "SIGHUP");
+        await stopped;
+        throw stop.signal.reason;
+      },
+    );
+    assert.equal(code, 129);
+  } finally {
+    console.error = error;
+  }
+  assert.deepEqual(said, ["run: stopped by SIGHUP"]);
+});
