@@ -49,7 +49,6 @@ const SYMBOLS = {
   cfmakeraw: { parameters: ["buffer"], result: "void" },
   flock: { parameters: ["i32", "i32"], result: "i32" },
   isatty: { parameters: ["i32"], result: "i32" },
-  geteuid: { parameters: [], result: "u32" },
   dup: { parameters: ["i32"], result: "i32" },
   dup2: { parameters: ["i32", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },

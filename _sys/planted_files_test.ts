@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { SystemError } from "../errors.ts";
 import { FileLock } from "./flock.ts";
-import { acquireLibc, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
-import { effectiveUid, openPty, openPtyPair } from "./pty.ts";
+import { acquireLibc, geteuid, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
+import { openPty, openPtyPair } from "./pty.ts";
 import { lstatPath } from "./stat.ts";
 import { UnixListener } from "./unix_socket.ts";
 import { openAppend } from "./files.ts";
@@ -112,7 +112,7 @@ Deno.test("console tty: only a pty slave at /dev/pts/N is opened", async () => {
     } finally {
       releaseLibc();
     }
-    const tty = openPty(pair.slavePath, { owner: effectiveUid() });
+    const tty = openPty(pair.slavePath, { owner: geteuid() });
     await tty.close();
   } finally {
     await pair.slave.close();
@@ -125,7 +125,7 @@ Deno.test("console tty: a pty that is not root's is refused, its path and the fi
   const pair = openPtyPair();
   try {
     // Another user's terminal. (Not root: our own pty is already not root's.)
-    if (effectiveUid() === 0) await Deno.chown(pair.slavePath, 1000, null);
+    if (geteuid() === 0) await Deno.chown(pair.slavePath, 1000, null);
     const uid = (await Deno.lstat(pair.slavePath)).uid!;
     assert.notEqual(uid, 0);
     assert.throws(
@@ -152,13 +152,13 @@ Deno.test("console tty: our own terminal (stdin) is refused", async () => {
   try {
     assert.equal(libc.dup2(pair.slave.fd, 0), 0); // the pty is now our stdin
     assert.throws(
-      () => openPty(pair.slavePath, { owner: effectiveUid() }),
+      () => openPty(pair.slavePath, { owner: geteuid() }),
       (e) =>
         e instanceof SystemError && e.code === "ENOTTY" && e.path === pair.slavePath &&
         /own terminal .*stdin.*not opened/.test(e.message),
     );
     assert.equal(libc.dup2(saved, 0), 0);
-    const tty = openPty(pair.slavePath, { owner: effectiveUid() }); // no longer ours: opened
+    const tty = openPty(pair.slavePath, { owner: geteuid() }); // no longer ours: opened
     await tty.close();
   } finally {
     libc.dup2(saved, 0);
@@ -180,7 +180,7 @@ Deno.test("console tty: the termios it changed is restored on close", async () =
     view.setUint32(12, view.getUint32(12, true) | ICANON | ECHO, true); // c_lflag
     assert.equal(libc.tcsetattr(pair.slave.fd, TCSANOW, termios), 0);
 
-    const tty = openPty(pair.slavePath, { owner: effectiveUid() });
+    const tty = openPty(pair.slavePath, { owner: geteuid() });
     const during = new Uint8Array(TERMIOS_SIZE);
     libc.tcgetattr(pair.slave.fd, during);
     assert.equal(new DataView(during.buffer).getUint32(12, true) & ICANON, 0); // raw while attached

@@ -95,16 +95,6 @@ export interface OpenPtyOptions {
   owner?: number;
 }
 
-/** This process's effective uid (geteuid), the owner of the ptys it makes. */
-export function effectiveUid(): number {
-  const libc = acquireLibc();
-  try {
-    return libc.geteuid();
-  } finally {
-    releaseLibc();
-  }
-}
-
 /**
  * Opens an existing pty slave (xenconsoled's /dev/pts/N, named in xenstore)
  * raw and nonblocking; its termios is restored on close. Anything else is

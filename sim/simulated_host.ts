@@ -1,5 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+import { geteuid } from "../_sys/libc.ts";
 import { XenstoreServer } from "../xenstore/server.ts";
 import type { XenstoreClient } from "../xenstore/client.ts";
 import { ConsoleRing } from "../ring/console_ring.ts";
@@ -8,7 +9,7 @@ import { RingEndpoint } from "../ring/endpoint.ts";
 import { createEventChannelPair, type EventChannel } from "../evtchn/event_channel.ts";
 import { EINVAL } from "../_sys/errno.ts";
 import { SystemError } from "../errors.ts";
-import { effectiveUid, openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
+import { openPty, openPtyPair, type PtyPair } from "../_sys/pty.ts";
 import { FileLock } from "../_sys/flock.ts";
 import type { MapConsolePageOptions } from "../ring/mapping.ts";
 import type { ByteStream, ConsolePage, GuestType, HostLock, XenHost } from "../console/mod.ts";
@@ -509,7 +510,7 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
   openPty(path: string): ByteStream {
     // As on Xen, the pty must be xenconsoled's: here that is this process
     // (root's when run as root, as the real one's are), never our terminal.
-    return openPty(path, { owner: effectiveUid() });
+    return openPty(path, { owner: geteuid() });
   }
 
   lockConsole(domid: number): HostLock {

@@ -16,8 +16,8 @@ import { SimulatedHost } from "../../sim/mod.ts";
 import { within } from "../_within.ts";
 import { SystemError } from "../../ring/mod.ts";
 import { ERRNO } from "../../_sys/errno.ts";
-import { acquireLibc, releaseLibc } from "../../_sys/libc.ts";
-import { effectiveUid, openPtyPair } from "../../_sys/pty.ts";
+import { acquireLibc, geteuid, releaseLibc } from "../../_sys/libc.ts";
+import { openPtyPair } from "../../_sys/pty.ts";
 import type { ByteStream, XenHost } from "../../mod.ts";
 
 const enc = new TextEncoder();
@@ -75,7 +75,7 @@ Deno.test("pty mode: a console tty in xenstore that is not xenconsoled's pty is 
     assert.equal(libc.dup2(pair.slave.fd, 0), 0);
     await assert.rejects(connect("win1", { host, mode: "pty" }), refused(/own terminal/));
     assert.equal(libc.dup2(stdin, 0), 0);
-    if (effectiveUid() === 0) { // another user's terminal
+    if (geteuid() === 0) { // another user's terminal
       await Deno.chown(pair.slavePath, 1000, null);
       await assert.rejects(connect("win1", { host, mode: "pty" }), refused(/owned by uid 1000/));
     }
