@@ -248,10 +248,14 @@ export class ConsoleSession implements AsyncDisposable {
 
   /**
    * Leaves the shell (`exit`) and waits for the login prompt. With
-   * `codePage: "utf-8"` the console's own page is set back first.
+   * `codePage: "utf-8"` the console's own page is set back first. On a
+   * session logged out already (never logged in, the shell ended, an
+   * `exit N` run) it does nothing, so a script may always call it before
+   * closing. Throws {@linkcode SessionStateError} only once closed.
    */
   logout(options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.#serial("logout", ["ready", "broken"], async () => {
+    return this.#serial("logout", ["ready", "broken", "logged-out"], async () => {
+      if (this.#state === "logged-out") return;
       const cp = this.#dialect.codePage;
       if (cp && this.#restore !== undefined && this.#state === "ready") {
         const page = this.#restore;
