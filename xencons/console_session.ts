@@ -180,7 +180,9 @@ export class ConsoleSession implements AsyncDisposable {
 
   /**
    * Runs one command and returns its output (echo removed, `\n` line ends)
-   * and exit status. Throws {@linkcode CommandAbortedError} when `signal`
+   * and exit status. A command that ends the shell with a status (`exit 3`;
+   * on Windows `exit [/b] N` typed alone) returns that status, and the
+   * session is then logged out. Throws {@linkcode CommandAbortedError} when `signal`
    * fires or {@linkcode interrupt} is called (the session recovers with ^C if
    * it can), {@linkcode SessionEndedError} when the shell or guest goes away.
    */
@@ -482,11 +484,30 @@ export class ConsoleSession implements AsyncDisposable {
     const end = await this.#await([plan.end], signal, maxOutput);
     if (plan.status.line !== undefined) await this.#typeLine(plan.status.line);
     const status = await this.#await([plan.status.pattern], signal);
-    return {
+    const result = {
       output: normalize(end.before),
       exitCode: Number(status.groups[0]),
       dropped: end.dropped,
     };
+    if (status.groups[1]) await this.#ended();
+    return result;
+  }
+
+  /**
+   * The shell reported its status as it exited: the session is logged out.
+   * Waits (a while) for the login prompt or the detach that follows, so a
+   * login() next answers a fresh prompt.
+   */
+  async #ended(): Promise<void> {
+    this.#state = "logged-out";
+    const d = this.#dialect;
+    const bound = AbortSignal.timeout(Math.min(this.#timeout, 10000));
+    try {
+      await this.#ex.expect([d.loginPrompt, d.detached], { signal: bound });
+    } catch (err) {
+      if (err instanceof StreamEndedError) this.#state = "broken";
+      else if (!bound.aborted) throw err;
+    }
   }
 
   /** Turns a failure into the error to throw, recovering the shell after an abort. */

@@ -22,7 +22,12 @@ export interface CommandPlan {
   begin: string;
   /** Literal text printed just after it. */
   end: string;
-  /** Where the exit status comes from: a RegExp whose group 1 is the status, awaited after `end` (after typing `line`, if given). */
+  /**
+   * Where the exit status comes from: a RegExp whose group 1 is the status,
+   * awaited after `end` (after typing `line`, if given). A group 2 that
+   * matched says the shell reported the status as it exited (the command was
+   * an `exit N`): the session is then logged out.
+   */
   status: { line?: string; pattern: RegExp };
 }
 

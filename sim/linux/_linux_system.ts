@@ -24,7 +24,7 @@ const HELP = [
   "  help               hostname [-I]      id                 ip addr|link|route",
   "  ls [-la] [PATH...] mkdir [-p] DIR     ps                 pwd",
   "  rm [-f] FILE       sleep SECONDS      touch FILE         uname [-asnrvmo]",
-  "  unset NAME         wc [-lwc]          whoami",
+  "  trap [ACTION SIG]  unset NAME         wc [-lwc]          whoami",
   "and sh's ' \" \\ quoting, $? $NAME ${NAME} ~, NAME=VALUE, # comments,",
   "; && || | between commands, > >> 2> 2>&1 < redirections.",
   "",

@@ -34,7 +34,8 @@ const NOISE = [
  * `cd`, `pwd`, `mkdir`, `touch`, `rm` and redirections share one small disk
  * (a home with a note for each account, /etc/passwd agreeing with `id`);
  * `echo`, `true`, `false`, `sleep`, `eval`, `env`, `export`, `grep`, `head`,
- * `tail`, `wc`, `ps`, `whoami`, `exit [N]`/`logout`, and `help`, which lists
+ * `tail`, `wc`, `ps`, `whoami`, `trap` (an EXIT trap runs when the shell
+ * ends, with `$?` its status), `exit [N]`/`logout`, and `help`, which lists
  * them all. Anything else is "not found" with status 127, errors are the
  * real tools' with their status. ^C stops `sleep` (status 130) and drops the
  * rest of the line. `noise` drops kernel messages anywhere in the output, as
@@ -210,6 +211,7 @@ class LinuxConsole {
       this.#pending = "";
       const r = await this.#shell.execute(text);
       if (r === "exit") {
+        await this.#shell.exiting();
         this.#login();
         break;
       }

@@ -41,3 +41,30 @@ for (const flavour of ["windows", "linux"] as const) {
     await assert.rejects(s.logout(), SessionStateError);
   });
 }
+
+const EXITS = {
+  windows: [["exit 7", "", 7], ["exit /b 9", "", 9], ["EXIT /B", "", 0]],
+  linux: [["exit 3", "", 3], ["echo before; exit 4", "before\n", 4], ["false || exit", "", 1]],
+} as const;
+
+for (const flavour of ["windows", "linux"] as const) {
+  Deno.test(`${flavour}: an exit with a status is the command's exit status; the session is then logged out`, async () => {
+    await using env = await open(flavour);
+    const s = env.session;
+    for (const [command, output, exitCode] of EXITS[flavour]) {
+      await s.login(ADMIN[flavour]);
+      assert.deepEqual(await s.run(command), { output, exitCode, dropped: 0 }, command);
+      assert.equal(s.state, "logged-out", command);
+      await s.logout(); // the shell is gone: nothing to do
+    }
+    // The next login gets a fresh shell, where commands run as before.
+    await s.login(ADMIN[flavour]);
+    assert.equal((await s.run("echo again")).output, "again\n");
+    if (flavour === "windows") {
+      // A child shell's exit is only that command's status.
+      assert.equal((await s.run("cmd /c exit 5")).exitCode, 5);
+      assert.equal(s.state, "ready");
+    }
+    await s.logout();
+  });
+}
