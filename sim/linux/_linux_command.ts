@@ -18,6 +18,8 @@ export interface Io {
   err(text: string): void;
   /** Standard input: what the command before `|` printed, or a `<` file. */
   input?: string;
+  /** Whether standard output is the terminal (not a pipe or a file): `ls` lays names out in columns only there. */
+  tty?: boolean;
 }
 
 /** An account as /etc/passwd has it. */

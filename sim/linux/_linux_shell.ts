@@ -217,7 +217,7 @@ export class LinuxShell {
       let captured = "";
       const last = k === commands.length - 1;
       const out = last ? this.#console.out : (t: string) => captured += t;
-      const r = await this.#simple(commands[k], { out, err: this.#console.err, input });
+      const r = await this.#simple(commands[k], { out, err: this.#console.err, input, tty: last });
       if (r === "interrupted" || (r === "exit" && commands.length === 1)) return r;
       this.status = r === "exit" ? 0 : r;
       input = captured;
@@ -232,8 +232,10 @@ export class LinuxShell {
     for (const r of command.redirects) {
       if (r.target === "&1" || r.target === "&2") {
         const sink = r.target === "&1" ? io.out : io.err;
-        if (r.fd === 1) io.out = sink;
-        else if (r.fd === 2) io.err = sink;
+        if (r.fd === 1) {
+          io.out = sink;
+          io.tty = r.target === "&1" ? io.tty : true; // >&2: the terminal
+        } else if (r.fd === 2) io.err = sink;
       } else if (r.fd === 0) {
         const file = this.#commands.slurp(r.target);
         if ("error" in file) return (io.err(file.error), 2);
@@ -241,8 +243,10 @@ export class LinuxShell {
       } else {
         const sink = this.#commands.open(r.target, r.append);
         if (typeof sink === "string") return (io.err(sink), 2);
-        if (r.fd === 1) io.out = sink;
-        else if (r.fd === 2) io.err = sink;
+        if (r.fd === 1) {
+          io.out = sink;
+          io.tty = false;
+        } else if (r.fd === 2) io.err = sink;
       }
     }
     let words = command.words;
