@@ -31,6 +31,8 @@ export const linuxDialect: Dialect = {
   name: "linux",
   enter: "\r",
   interrupt: "\x03",
+  // The tty's ISIG keys: SIGINT and SIGQUIT to the foreground process group.
+  interruptKeys: { "ctrl-c": "\x03", "ctrl-backslash": "\x1c" },
   loginPrompt: /(?:^|\n)(\S+) login: $/,
   passwordPrompt: /[Pp]assword: $/,
   loginIncorrect: /Login incorrect/,

@@ -142,6 +142,8 @@ export const windowsDialect: Dialect = {
   name: "windows",
   enter: "\r",
   interrupt: "\x03",
+  // The helper acts on ^C alone (CTRL_BREAK_EVENT); any other control key is typed as ^X.
+  interruptKeys: { "ctrl-c": "\x03" },
   loginPrompt: /(?:^|\n)(\S+) login: $/,
   passwordPrompt: /Password: $/,
   elevatePrompt: /Run Elevated \[yes\|no\]: $/,

@@ -60,8 +60,8 @@ export interface Sh {
   resolve(path: string): string;
   /** A file for a command that reads files (cat, grep...), or (having said so) undefined. */
   read(tool: string, path: string, io: Io): string | undefined;
-  /** Waits: true, or false when ^C ended the wait. */
-  sleep(seconds: number): Promise<boolean>;
+  /** Waits: true, false when ^C ended the wait, "quit" when ^\ did (SIGQUIT). */
+  sleep(seconds: number): Promise<boolean | "quit">;
 }
 
 /** A command of the simulated Linux guest. */
