@@ -111,6 +111,7 @@ export {
   type ExpectCallOptions,
   type ExpectMatch,
   ExpectTimeoutError,
+  type InterruptKey,
   LoginError,
   type LoginFailure,
   type LoginOptions,
