@@ -68,30 +68,77 @@ export {
 export { SystemError, type SystemErrorDetails } from "./errors.ts";
 export { XenpvError } from "./errors.ts";
 export { XenstoreClosedError, XenstoreError, XenstoreProtocolError } from "./xenstore/mod.ts";
-export { RingCorruptionError } from "./ring/mod.ts";
-export { EventChannelClosedError } from "./evtchn/mod.ts";
+export {
+  type MapConsolePageOptions,
+  type MapMethod,
+  RingCorruptionError,
+  type RingIndices,
+} from "./ring/mod.ts";
+export { type EventChannel, EventChannelClosedError } from "./evtchn/mod.ts";
+// The types the ones above name (a script rarely needs them by name).
+export type {
+  Access,
+  ListenOptions,
+  Permission,
+  RequestOptions,
+  ServerConnectOptions,
+  TransactionOptions,
+  WatchEvent,
+  WatchOptions,
+  XenstoreClient,
+  XenstoreListener,
+  XenstoreOperations,
+  XenstoreServer,
+  XenstoreServerStats,
+  XenstoreTransaction,
+  XenstoreTransport,
+  XenstoreWatch,
+} from "./xenstore/mod.ts";
 
 // Log in and run commands
 export {
+  type AckedLine,
+  type CodePageCommands,
   CommandAbortedError,
+  type CommandPlan,
   ConsoleLog,
   ConsoleSession,
   type ConsoleSessionOptions,
   credentialsFromEnv,
+  type Dialect,
+  type EnvCredentials,
+  type Expect,
+  type ExpectCallOptions,
+  type ExpectMatch,
   ExpectTimeoutError,
+  type InterruptKey,
   LoginError,
+  type LoginFailure,
   type LoginOptions,
+  type NestedOptions,
+  type NestedShell,
   PasswordFileError,
   type PasswordFileRefusal,
   passwordFromFile,
+  type Pattern,
   type RunOptions,
   type RunResult,
   SessionEndedError,
+  type SessionState,
   SessionStateError,
   StreamEndedError,
+  type Transcript,
+  type TranscriptEntry,
   UnencodableError,
   UnsupportedCodePageError,
 } from "./xencons/mod.ts";
 
 // Try it without Xen
-export { SimulatedHost } from "./sim/mod.ts";
+export {
+  type GuestConsole,
+  type GuestProgram,
+  type GuestProgramFactory,
+  type SimulatedGuest,
+  type SimulatedGuestOptions,
+  SimulatedHost,
+} from "./sim/mod.ts";

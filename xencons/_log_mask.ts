@@ -35,6 +35,78 @@ interface Typed {
   secret: boolean | undefined;
 }
 
+/**
+ * The line a guest's line editor holds as keys are typed, with its cursor:
+ * printable keys insert at the cursor; BS and DEL erase before it; Left,
+ * Right, Home and End (`ESC [ D`, `C`, `H`, `F`, `ESC O ...`, `ESC [ 1 ~`,
+ * `4 ~`, `7 ~`, `8 ~`) move it; Delete (`ESC [ 3 ~`) erases under it. Other
+ * escape sequences (Up, Down, function keys) are taken whole and ignored;
+ * other control keys are kept, as a canonical tty keeps them.
+ */
+class TypedLineEditor {
+  #text = "";
+  #cursor = 0;
+  /** An escape sequence under way (ESC, then `[` or `O`, parameters, a final byte). */
+  #escape = "";
+
+  /** The line as it stands. */
+  get line(): string {
+    return this.#text;
+  }
+
+  /** Nothing typed on this line yet (no key, no escape under way). */
+  get empty(): boolean {
+    return this.#text === "" && this.#escape === "";
+  }
+
+  clear(): void {
+    this.#text = "";
+    this.#cursor = 0;
+    this.#escape = "";
+  }
+
+  /** One key byte (not Enter, ^C or ^U); true when it was a key typed into the line. */
+  key(b: number): boolean {
+    const ch = String.fromCharCode(b);
+    if (this.#escape !== "") {
+      this.#escape += ch;
+      if (this.#escape.length === 2) {
+        if (ch !== "[" && ch !== "O") this.#escape = ""; // ESC and a key (Alt-key): dropped
+        return false;
+      }
+      if (b >= 0x40 && b <= 0x7e) this.#move(this.#escape.slice(2));
+      else if (this.#escape.length > 16) this.#escape = ""; // not a key's sequence
+      return false;
+    }
+    if (b === 0x1b) {
+      this.#escape = ch;
+      return false;
+    }
+    if (b === 0x7f || b === 0x08) {
+      if (this.#cursor > 0) {
+        this.#text = this.#text.slice(0, this.#cursor - 1) + this.#text.slice(this.#cursor);
+        this.#cursor--;
+      }
+      return true;
+    }
+    this.#text = this.#text.slice(0, this.#cursor) + ch + this.#text.slice(this.#cursor);
+    this.#cursor++;
+    return true;
+  }
+
+  /** The end of an escape sequence: its parameters and final byte (`D`, `3~`). */
+  #move(sequence: string): void {
+    this.#escape = "";
+    const at = { D: this.#cursor - 1, C: this.#cursor + 1, H: 0, F: this.#text.length }[
+      sequence
+    ] ?? { "1~": 0, "7~": 0, "4~": this.#text.length, "8~": this.#text.length }[sequence];
+    if (at !== undefined) this.#cursor = Math.max(0, Math.min(this.#text.length, at));
+    else if (sequence === "3~") {
+      this.#text = this.#text.slice(0, this.#cursor) + this.#text.slice(this.#cursor + 1);
+    }
+  }
+}
+
 /** Bytes as latin1 text and back: 1:1, so what is logged stays the guest's raw bytes. */
 const latin1 = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 const fromLatin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -56,8 +128,8 @@ export class LogMask {
   #masker = new Transcript({ limit: 0, sink: (e) => this.#out += e.text });
   /** The guest's current line, to see prompts and echoes. */
   #line = "";
-  /** The line being typed, and whether it started at a password prompt. */
-  #typing = "";
+  /** The line being typed (as the guest's line editor holds it), and whether it started at a password prompt. */
+  #editor = new TypedLineEditor();
   #atPrompt = false;
   /** Keys typed at the password prompt that the guest has not echoed yet. */
   #echo = "";
@@ -95,32 +167,29 @@ export class LogMask {
   /** Keyboard input, as it is sent to the guest. */
   input(chunk: Uint8Array): void {
     for (const b of chunk) {
-      if (this.#typing === "" && !this.#atPrompt) this.#atPrompt = this.#promptShows();
+      if (this.#editor.empty && !this.#atPrompt) this.#atPrompt = this.#promptShows();
       if (b === 0x0d || b === 0x0a) {
+        const typed = this.#editor.line;
         if (this.#atPrompt) {
-          this.#secret(this.#typing);
-          this.#type(this.#typing, true);
+          this.#secret(typed);
+          this.#type(typed, true);
         } else if (this.#unanswered) {
           this.#settle(this.#candidates.splice(0), undefined); // it answers the prompt showing
-          this.#type(this.#typing, false);
-        } else if (this.#typing.trim() !== "") {
+          this.#type(typed, false);
+        } else if (typed.trim() !== "") {
           // not the answer to the prompt showing: typed ahead of one to come
-          this.#candidates.push(this.#type(this.#typing, undefined));
+          this.#candidates.push(this.#type(typed, undefined));
           this.#settle(this.#candidates.splice(0, this.#candidates.length - CANDIDATES), undefined);
-        } else this.#type(this.#typing, false);
+        } else this.#type(typed, false);
         this.#unanswered = false;
-        this.#typing = "";
+        this.#editor.clear();
         this.#atPrompt = false;
         this.#echo = "";
-      } else if (b === 0x7f || b === 0x08) {
-        this.#typing = this.#typing.slice(0, -1);
       } else if (b === 0x03 || b === 0x15) { // ^C, ^U
-        this.#typing = "";
+        this.#editor.clear();
         this.#echo = "";
-      } else {
-        const ch = String.fromCharCode(b);
-        this.#typing += ch;
-        if (this.#atPrompt) this.#echo += ch;
+      } else if (this.#editor.key(b)) {
+        if (this.#atPrompt && b >= 0x20 && b !== 0x7f) this.#echo += String.fromCharCode(b);
       }
     }
   }

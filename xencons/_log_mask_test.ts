@@ -104,3 +104,23 @@ Deno.test("LogMask: an echoed command line is held only until the next line, the
   mask.input(enc("ls\r")); // answers the prompt: its echo is logged at once
   assert.equal(dec(mask.output(enc("ls\r\n"))), "ls\r\n");
 });
+
+Deno.test("LogMask: a password edited with the cursor keys is the line the editor ends up with", () => {
+  const LEFT = "\x1b[D", RIGHT = "\x1b[C", HOME = "\x1b[H", END = "\x1bOF", DELETE = "\x1b[3~";
+  const edits = [
+    `hunter3${LEFT}${RIGHT}\x7f2`, // the issue's: a typo, the cursor there and back, erased
+    `hunte2${LEFT}r`, // a key inserted before the cursor
+    `Xhunter2${HOME}${DELETE}${END}`, // the first key deleted under the cursor
+    `hunter${LEFT}${LEFT}\x1bOH\x1b[4~2`, // Home and End in their other spellings
+  ];
+  for (const keys of edits) {
+    const steps: ["out" | "in", string][] = [["out", "login: "], ["in", "root\r"]];
+    steps.push(["out", "root\r\nPassword: "]);
+    for (const ch of keys) steps.push(["in", ch]); // key by key
+    steps.push(["in", "\r"], ["out", "\r\n$ "], ["in", "echo hunter2\r"]);
+    steps.push(["out", "echo hunter2\r\nhunter2\r\n$ "]);
+    const logged = conversation(steps);
+    assert.doesNotMatch(logged, /hunter2/, JSON.stringify(keys));
+    assert.match(logged, /^\[redacted\]\r$/m);
+  }
+});

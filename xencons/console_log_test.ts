@@ -107,3 +107,22 @@ Deno.test("ConsoleLog.open checks maxSize and keep", () => {
   assert.throws(() => ConsoleLog.open("/nonexistent/x", { maxSize: 9, keep: 0 }), RangeError);
   assert.throws(() => ConsoleLog.open("/nonexistent/x", { maxSize: 9, keep: 100 }), RangeError);
 });
+
+Deno.test("ConsoleLog masks a password edited with the arrow keys, echoed by the guest", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    {
+      await using log = ConsoleLog.open(`${dir}/g.log`);
+      await log.output(bytes("Password: "));
+      log.input(bytes("hunter3\x1b[D\x1b[C\x7f2\r")); // Left, Right, BS, 2: hunter2
+      await log.output(bytes("\r\n$ "));
+      log.input(bytes("echo hunter2\r"));
+      await log.output(bytes("echo hunter2\r\nhunter2\r\n$ "));
+    }
+    const logged = await Deno.readTextFile(`${dir}/g.log`);
+    assert.doesNotMatch(logged, /hunter2/);
+    assert.equal(logged, "Password: \r\n$ echo [redacted]\r\n[redacted]\r\n$ ");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -2,7 +2,7 @@
 
 import { hasControl } from "../_sys/text.ts";
 import { CodePage } from "./code_page.ts";
-import type { AckedLine, CommandPlan, Dialect } from "./dialect.ts";
+import type { AckedLine, CommandPlan, Dialect, InterruptKey } from "./dialect.ts";
 import {
   CommandAbortedError,
   LoginError,
@@ -70,6 +70,8 @@ export class ConsoleSession implements AsyncDisposable {
   #state: SessionState = "logged-out";
   #queue: Promise<unknown> = Promise.resolve();
   #current: AbortController | undefined;
+  /** The interrupt key's bytes for the running call. */
+  #currentKey: string | undefined;
   #user = "";
   #codePageMode: "auto" | "utf-8" | "fixed";
   /** The page learned or given (undefined until known). */
@@ -180,7 +182,9 @@ export class ConsoleSession implements AsyncDisposable {
 
   /**
    * Runs one command and returns its output (echo removed, `\n` line ends)
-   * and exit status. Throws {@linkcode CommandAbortedError} when `signal`
+   * and exit status. A command that ends the shell with a status (`exit 3`;
+   * on Windows `exit [/b] N` typed alone) returns that status, and the
+   * session is then logged out. Throws {@linkcode CommandAbortedError} when `signal`
    * fires or {@linkcode interrupt} is called (the session recovers with ^C if
    * it can), {@linkcode SessionEndedError} when the shell or guest goes away.
    */
@@ -189,6 +193,7 @@ export class ConsoleSession implements AsyncDisposable {
     if (!Number.isInteger(maxOutput) || maxOutput < 0) {
       throw new RangeError(`maxOutput must be a non-negative integer, got ${maxOutput}`);
     }
+    const key = this.#interruptKey(options.interrupt);
     const tag = newTag();
     const plan = this.#dialect.command(command, tag); // throws TypeError/RangeError early
     this.#checkLines(plan);
@@ -196,15 +201,36 @@ export class ConsoleSession implements AsyncDisposable {
     return this.#serial(
       "run",
       ["ready"],
-      () => this.#run(command, plan, options.signal, maxOutput),
+      () => this.#run(command, plan, options.signal, maxOutput, key),
     );
   }
 
-  /** Types ^C now (not queued): the running command is stopped and its `run()` rejects. */
-  async interrupt(): Promise<void> {
+  /**
+   * Types an interrupt key now (not queued), ^C unless `key` says otherwise
+   * (see {@linkcode RunOptions.interrupt}): the running command is stopped
+   * and its `run()` rejects with {@linkcode CommandAbortedError}.
+   */
+  async interrupt(key: InterruptKey = "ctrl-c"): Promise<void> {
+    const bytes = this.#interruptKey(key);
     if (this.#state === "closed") throw new SessionStateError("interrupt", "closed");
-    this.#current?.abort(new Interrupted("interrupted with ^C"));
-    if (!this.#current) await this.#ex.send(this.#dialect.interrupt);
+    if (this.#current) {
+      this.#currentKey = bytes;
+      this.#current.abort(new Interrupted(`interrupted with ${key}`));
+    } else await this.#ex.send(bytes);
+  }
+
+  /** The bytes of an interrupt key the console acts on; TypeError for another. */
+  #interruptKey(key: InterruptKey = "ctrl-c"): string {
+    const keys = this.#dialect.interruptKeys ?? { "ctrl-c": this.#dialect.interrupt };
+    const bytes = (keys as Record<string, string | undefined>)[key];
+    if (typeof bytes !== "string" || !Object.hasOwn(keys, key)) {
+      throw new TypeError(
+        `the ${this.#dialect.name} console's interrupt keys are ${
+          Object.keys(keys).join(", ")
+        }, not ${String(key)}`,
+      );
+    }
+    return bytes;
   }
 
   /**
@@ -248,10 +274,14 @@ export class ConsoleSession implements AsyncDisposable {
 
   /**
    * Leaves the shell (`exit`) and waits for the login prompt. With
-   * `codePage: "utf-8"` the console's own page is set back first.
+   * `codePage: "utf-8"` the console's own page is set back first. On a
+   * session logged out already (never logged in, the shell ended, an
+   * `exit N` run) it does nothing, so a script may always call it before
+   * closing. Throws {@linkcode SessionStateError} only once closed.
    */
   logout(options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.#serial("logout", ["ready", "broken"], async () => {
+    return this.#serial("logout", ["ready", "broken", "logged-out"], async () => {
+      if (this.#state === "logged-out") return;
       const cp = this.#dialect.codePage;
       if (cp && this.#restore !== undefined && this.#state === "ready") {
         const page = this.#restore;
@@ -452,9 +482,11 @@ export class ConsoleSession implements AsyncDisposable {
     plan: CommandPlan,
     signal: AbortSignal | undefined,
     maxOutput: number,
+    key: string,
   ): Promise<RunResult> {
     const control = new AbortController();
     this.#current = control;
+    this.#currentKey = key;
     const combined = signal ? AbortSignal.any([signal, control.signal]) : control.signal;
     try {
       this.#checkEncodable(plan); // the page may have changed since run() was called
@@ -464,9 +496,10 @@ export class ConsoleSession implements AsyncDisposable {
       return await this.#finish(plan, combined, maxOutput);
     } catch (err) {
       // What the command printed so far is what the expect layer has not consumed.
-      throw await this.#failed(command, err, this.#ex.buffer);
+      throw await this.#failed(command, err, this.#ex.buffer, this.#currentKey);
     } finally {
       this.#current = undefined;
+      this.#currentKey = undefined;
     }
   }
 
@@ -478,15 +511,39 @@ export class ConsoleSession implements AsyncDisposable {
     const end = await this.#await([plan.end], signal, maxOutput);
     if (plan.status.line !== undefined) await this.#typeLine(plan.status.line);
     const status = await this.#await([plan.status.pattern], signal);
-    return {
+    const result = {
       output: normalize(end.before),
       exitCode: Number(status.groups[0]),
       dropped: end.dropped,
     };
+    if (status.groups[1]) await this.#ended();
+    return result;
+  }
+
+  /**
+   * The shell reported its status as it exited: the session is logged out.
+   * Waits (a while) for the login prompt or the detach that follows, so a
+   * login() next answers a fresh prompt.
+   */
+  async #ended(): Promise<void> {
+    this.#state = "logged-out";
+    const d = this.#dialect;
+    const bound = AbortSignal.timeout(Math.min(this.#timeout, 10000));
+    try {
+      await this.#ex.expect([d.loginPrompt, d.detached], { signal: bound });
+    } catch (err) {
+      if (err instanceof StreamEndedError) this.#state = "broken";
+      else if (!bound.aborted) throw err;
+    }
   }
 
   /** Turns a failure into the error to throw, recovering the shell after an abort. */
-  async #failed(command: string, err: unknown, output = ""): Promise<unknown> {
+  async #failed(
+    command: string,
+    err: unknown,
+    output = "",
+    key = this.#dialect.interrupt,
+  ): Promise<unknown> {
     if (err instanceof UnencodableError) return err; // nothing was typed
     if (err instanceof SessionEndedError || err instanceof StreamEndedError) {
       if (err instanceof StreamEndedError) this.#state = "broken";
@@ -495,7 +552,7 @@ export class ConsoleSession implements AsyncDisposable {
     if (this.#state === "closed") return err;
     // Aborted, timed out or interrupted: ^C, then prove the shell answers.
     try {
-      const recovered = await this.#recover();
+      const recovered = await this.#recover(key);
       this.#state = recovered ? "ready" : "broken";
       return new CommandAbortedError(command, normalize(output), recovered, { cause: err });
     } catch (again) {
@@ -505,10 +562,10 @@ export class ConsoleSession implements AsyncDisposable {
     }
   }
 
-  /** Types ^C and probes the shell (up to three times) within the recovery bound. */
-  async #recover(): Promise<boolean> {
+  /** Types the interrupt key and probes the shell (up to three times) within the recovery bound. */
+  async #recover(key: string): Promise<boolean> {
     const bound = Math.min(this.#timeout, 10000);
-    await this.#ex.send(this.#dialect.interrupt);
+    await this.#ex.send(key);
     // The helper drops whatever shares a read with the ^C: let it be taken
     // alone (its echo ends a line) before typing more.
     try {

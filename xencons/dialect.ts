@@ -1,5 +1,14 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
+/**
+ * A key that stops a running command: `"ctrl-c"` (0x03) or
+ * `"ctrl-backslash"` (0x1c). A console has no other: there is no byte for
+ * Ctrl-Break. What the guest does with each is its own: the Windows XENCONS
+ * helper turns ^C into CTRL_BREAK_EVENT (there is no Ctrl-C event to send);
+ * a Linux tty sends SIGINT for ^C and SIGQUIT for ^\.
+ */
+export type InterruptKey = "ctrl-c" | "ctrl-backslash";
+
 /** One typed line that the guest acknowledges by printing `ack`. */
 export interface AckedLine {
   /** The line to type (without the Enter key). */
@@ -22,7 +31,12 @@ export interface CommandPlan {
   begin: string;
   /** Literal text printed just after it. */
   end: string;
-  /** Where the exit status comes from: a RegExp whose group 1 is the status, awaited after `end` (after typing `line`, if given). */
+  /**
+   * Where the exit status comes from: a RegExp whose group 1 is the status,
+   * awaited after `end` (after typing `line`, if given). A group 2 that
+   * matched says the shell reported the status as it exited (the command was
+   * an `exit N`): the session is then logged out.
+   */
   status: { line?: string; pattern: RegExp };
 }
 
@@ -56,6 +70,13 @@ export interface Dialect {
   readonly enter: string;
   /** What ^C sends. */
   readonly interrupt: string;
+  /**
+   * The interrupt keys the guest's console acts on, and the bytes each
+   * sends (default: only `"ctrl-c"`, {@linkcode Dialect.interrupt}). A key
+   * a console does not act on is refused: the guest would type it into the
+   * next line instead.
+   */
+  readonly interruptKeys?: Readonly<Partial<Record<InterruptKey, string>>>;
   /** The login prompt (group 1, if any: the host name). Matched at the end of the output. */
   readonly loginPrompt: RegExp;
   /** The password prompt. */

@@ -111,8 +111,10 @@ export class LoginError extends XenpvError {
 }
 
 /**
- * The shell went away under a command: it exited, the helper restarted, or the
- * guest rebooted (`rebooted`). The session is logged out; call `login()` again.
+ * The shell went away under a command: it exited (an `exit` inside a longer
+ * Windows line, where the status is lost), the helper restarted, or the
+ * guest rebooted (`rebooted`). The session is logged out; `login()` again to
+ * go on. (A command that is an `exit N` is not this: `run()` returns N.)
  *
  * @example
  * ```ts
@@ -129,7 +131,7 @@ export class SessionEndedError extends XenpvError {
   readonly output: string;
   /** Makes the error. */
   constructor(what: string, rebooted: boolean, output = "", options?: ErrorOptions) {
-    super(`${what}; the session is logged out: call login() again`, options);
+    super(`${what}; the session is logged out`, options);
     this.rebooted = rebooted;
     this.output = output;
   }

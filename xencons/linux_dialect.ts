@@ -7,7 +7,10 @@ import type { Dialect } from "./dialect.ts";
  * The Linux dialect: a getty `login:` and `Password:` on hvc0, then a POSIX
  * shell. Commands run as `echo <B>; eval '<command>'; echo "<E>:$?"`, so
  * comments, quotes and several lines in the command cannot swallow the end
- * marker; kernel messages (`[  12.345678] ...`) are cut out of the output.
+ * marker; a trap on EXIT, set around the command, prints `<E>:<status> exit`
+ * if the command ends the shell (`exit 3`, `false || exit`), so an exit's
+ * status is the command's (the trap is reset after the command: a command
+ * setting its own EXIT trap loses it); kernel messages (`[  12.345678] ...`) are cut out of the output.
  * It has no code page step: a Linux console speaks UTF-8 (the session's
  * `encoding`, UTF-8 by default, decodes it), so `codePage` does nothing here.
  *
@@ -17,7 +20,10 @@ import type { Dialect } from "./dialect.ts";
  * import assert from "node:assert/strict";
  *
  * const plan = linuxDialect.command("echo it's", "T1");
- * assert.equal(plan.line, `echo T1''B; eval 'echo it'\\''s'; echo "T1""E:$?"`);
+ * assert.equal(
+ *   plan.line,
+ *   `echo T1''B; trap 'echo "T1""E:$? exit"' EXIT; eval 'echo it'\\''s'; echo "T1""E:$?"; trap - EXIT`,
+ * );
  * assert.equal("\n[   5.123456] eth0: link up\r\n".replace(linuxDialect.noise!, ""), "\n");
  * ```
  */
@@ -25,6 +31,8 @@ export const linuxDialect: Dialect = {
   name: "linux",
   enter: "\r",
   interrupt: "\x03",
+  // The tty's ISIG keys: SIGINT and SIGQUIT to the foreground process group.
+  interruptKeys: { "ctrl-c": "\x03", "ctrl-backslash": "\x1c" },
   loginPrompt: /(?:^|\n)(\S+) login: $/,
   passwordPrompt: /[Pp]assword: $/,
   loginIncorrect: /Login incorrect/,
@@ -49,10 +57,11 @@ export const linuxDialect: Dialect = {
       prepare: [],
       // Markers are typed split by empty quotes and printed whole, so the
       // echo of the line never contains one.
-      line: `echo ${tag}''B; eval '${body}'; echo "${tag}""E:$?"`,
+      line: `echo ${tag}''B; trap 'echo "${tag}""E:$? exit"' EXIT; eval '${body}'; ` +
+        `echo "${tag}""E:$?"; trap - EXIT`,
       begin: `${tag}B\r\n`,
       end: `${tag}E:`,
-      status: { pattern: /^(\d+)\r?\n/ },
+      status: { pattern: /^(\d+)( exit)?\r?\n/ },
     };
   },
 };

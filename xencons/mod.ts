@@ -37,7 +37,7 @@ export type {
   RunResult,
   SessionState,
 } from "./session_types.ts";
-export type { AckedLine, CodePageCommands, CommandPlan, Dialect } from "./dialect.ts";
+export type { AckedLine, CodePageCommands, CommandPlan, Dialect, InterruptKey } from "./dialect.ts";
 export {
   CommandAbortedError,
   ExpectTimeoutError,

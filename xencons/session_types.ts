@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The options and results of ConsoleSession and NestedShell.
 
-import type { Dialect } from "./dialect.ts";
+import type { Dialect, InterruptKey } from "./dialect.ts";
 import type { Transcript } from "./transcript.ts";
 
 /** Where a {@linkcode ConsoleSession} is. */
@@ -73,8 +73,16 @@ export interface LoginOptions {
 
 /** Options for {@linkcode ConsoleSession.run}. */
 export interface RunOptions {
-  /** Gives up: the command is interrupted with ^C and {@linkcode CommandAbortedError} thrown. */
+  /** Gives up: the command is interrupted and {@linkcode CommandAbortedError} thrown. */
   signal?: AbortSignal;
+  /**
+   * The key typed to stop the command when `signal` fires (and to recover
+   * the shell after it): `"ctrl-c"` (default) or, where the console acts on
+   * it, `"ctrl-backslash"` (Linux: SIGQUIT, for a program that ignores
+   * SIGINT). The Windows XENCONS console has only `"ctrl-c"`, which its
+   * helper turns into Ctrl-Break (see docs/library.md).
+   */
+  interrupt?: InterruptKey;
   /** Keep at most this many characters of output (the rest is dropped and counted). Default 16 MiB. */
   maxOutput?: number;
 }

@@ -5,7 +5,9 @@ import { LogMask } from "./_log_mask.ts";
 /** A line typed at a console, as {@linkcode TypedLines} reports it. */
 export interface TypedLine<T> {
   /**
-   * The line as typed, without its Enter key (control keys as they came);
+   * The line as the guest's line editor ends up with it, without its Enter
+   * key (erasures and the cursor keys Left, Right, Home, End and Delete
+   * applied; other control keys as they came);
    * `[redacted]` for a password, and any earlier password in it masked.
    */
   text: string;

@@ -54,3 +54,13 @@ Deno.test("TypedLines: lines still held at end() are reported, not lost", () => 
 Deno.test("TypedLines: needs a function", () => {
   assert.throws(() => new TypedLines(undefined as never), TypeError);
 });
+
+Deno.test("TypedLines: a password edited with the arrow keys is masked where it is typed later", () => {
+  const { lines, seen } = recorder();
+  lines.output(bytes("Password: "));
+  lines.input(bytes("hunter3\x1b[D\x1b[C\x7f2\r"), "alice"); // Left, Right, BS: hunter2
+  lines.output(bytes("\r\n$ "));
+  lines.input(bytes("echo hunter2\r"), "alice");
+  lines.end();
+  assert.deepEqual(seen.map((l) => l.text), ["[redacted]", "echo [redacted]"]);
+});

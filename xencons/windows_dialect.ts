@@ -10,6 +10,9 @@ const CMD_LINE = 8191;
 /** Room left for the `echo <ack>& set XPVCn=` around a piece of a long command. */
 const PIECE = 900;
 
+/** A command that is an `exit [/b] [N]` alone: it ends cmd.exe at the top level. */
+const EXIT = /^\s*@?exit(?:\s*\/b)?(?:\s+[^\s&|<>()^"]+)?\s*$/i;
+
 /** Caret-escapes cmd's special characters outside double quotes, so `set` stores `text` as is. */
 function escapeForSet(text: string): string {
   let out = "";
@@ -50,6 +53,21 @@ function plan(command: string, tag: string): CommandPlan {
   const pattern = new RegExp(`${tag}X(-?\\d+)\\r?\\n`);
   // `ver>nul` clears ERRORLEVEL, which internal commands like ECHO leave as it was.
   // No space before `&`: ECHO would print it. (A trailing caret gets one to escape.)
+  if (EXIT.test(command)) {
+    // cmd.exe ends at `exit` and with it the helper: nothing after it on the
+    // line runs. A child cmd works out the status (as cmd reads the number),
+    // the status line prints it and then ends the shell with it.
+    return {
+      prepare: [],
+      line: `echo ${tag}^B& ver>nul& cmd /c ${command.trim()}& echo ${tag}^E`,
+      begin,
+      end,
+      status: {
+        line: `echo ${tag}^X%ERRORLEVEL% exit& exit %ERRORLEVEL%`,
+        pattern: new RegExp(`${tag}X(-?\\d+)( exit)?\\r?\\n`),
+      },
+    };
+  }
   const cut = command.endsWith("^") ? " " : "";
   const direct = `echo ${tag}^B& ver>nul& ${command}${cut}& echo ${tag}^E`;
   if (direct.length <= HELPER_LINE) {
@@ -98,7 +116,12 @@ function parseCodePage(output: string): number | undefined {
  * `echo <B>& ver>nul& <command>& echo <E>` (`ver>nul` clears ERRORLEVEL,
  * which internal commands like ECHO leave as it was) and the status comes
  * from `echo <X>%ERRORLEVEL%` (ECHO leaves ERRORLEVEL alone). Markers are
- * typed with a caret inside, so the echo of a line never contains one. Lines longer than the
+ * typed with a caret inside, so the echo of a line never contains one. A
+ * command that is an `exit [/b] [N]` alone runs as `cmd /c exit [/b] [N]`
+ * and the status line then prints its status and ends cmd.exe with it, so
+ * the exit's status is the command's (cmd.exe, and the helper with it, end
+ * as typed; `exit` inside a longer line ends the shell without a status).
+ * Lines longer than the
  * helper's 1022 characters are stored in pieces with `set` and expanded.
  * The console's code page is learned with `chcp` (and set with
  * `chcp <page> >nul`: the space keeps the page's last digit from reading as a
@@ -119,6 +142,8 @@ export const windowsDialect: Dialect = {
   name: "windows",
   enter: "\r",
   interrupt: "\x03",
+  // The helper acts on ^C alone (CTRL_BREAK_EVENT); any other control key is typed as ^X.
+  interruptKeys: { "ctrl-c": "\x03" },
   loginPrompt: /(?:^|\n)(\S+) login: $/,
   passwordPrompt: /Password: $/,
   elevatePrompt: /Run Elevated \[yes\|no\]: $/,

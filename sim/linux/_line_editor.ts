@@ -2,7 +2,7 @@
 // The simulated Linux guest's line discipline (its getty-like login and its
 // shell read lines through it): echo printable characters, DEL or BS erases,
 // CR or LF ends a line (CR LF once), other control characters echo as ^X, ^C
-// interrupts. (The Windows guest's XENCONS helper has its own, different
+// interrupts, ^\ quits (SIGQUIT). (The Windows guest's XENCONS helper has its own, different
 // editor, in windows_guest.ts: it drops what follows a CR in the same read.)
 
 export interface LineEditorEvents {
@@ -12,6 +12,8 @@ export interface LineEditorEvents {
   line(text: string): void;
   /** ^C was typed. */
   interrupt(): void;
+  /** ^\ was typed (SIGQUIT). */
+  quit(): void;
 }
 
 export class LineEditor {
@@ -51,6 +53,11 @@ export class LineEditor {
         this.#buffer = "";
         this.#events.echo("^C\r\n");
         this.#events.interrupt();
+      } else if (code === 0x1c) {
+        // ISIG: the line typed so far is flushed, the foreground job gets SIGQUIT
+        this.#buffer = "";
+        this.#events.echo("^\\");
+        this.#events.quit();
       } else if (code < 0x20) {
         this.#buffer += ch;
         if (this.#echo) this.#events.echo(`^${String.fromCharCode(code + 0x40)}`);

@@ -18,6 +18,8 @@ export interface Io {
   err(text: string): void;
   /** Standard input: what the command before `|` printed, or a `<` file. */
   input?: string;
+  /** Whether standard output is the terminal (not a pipe or a file): `ls` lays names out in columns only there. */
+  tty?: boolean;
 }
 
 /** An account as /etc/passwd has it. */
@@ -58,8 +60,8 @@ export interface Sh {
   resolve(path: string): string;
   /** A file for a command that reads files (cat, grep...), or (having said so) undefined. */
   read(tool: string, path: string, io: Io): string | undefined;
-  /** Waits: true, or false when ^C ended the wait. */
-  sleep(seconds: number): Promise<boolean>;
+  /** Waits: true, false when ^C ended the wait, "quit" when ^\ did (SIGQUIT). */
+  sleep(seconds: number): Promise<boolean | "quit">;
 }
 
 /** A command of the simulated Linux guest. */

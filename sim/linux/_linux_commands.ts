@@ -79,7 +79,7 @@ export class LinuxCommands {
   /** The variables `env` shows (the login's, and those exported since). */
   #exported = new Set<string>();
   #user: () => string;
-  #sleep: (seconds: number) => Promise<boolean>;
+  #sleep: (seconds: number) => Promise<boolean | "quit">;
   /** The login as its commands see it. */
   #sh: Sh;
 
@@ -87,7 +87,7 @@ export class LinuxCommands {
     host: string,
     users: string[],
     user: () => string,
-    sleep: (seconds: number) => Promise<boolean>,
+    sleep: (seconds: number) => Promise<boolean | "quit">,
   ) {
     this.#m = machineOf(host);
     this.#accounts = accountsOf(users);

@@ -12,7 +12,7 @@ function lines(text: string): string[] {
   if (out.at(-1) === "") out.pop();
   return out;
 }
-/** Names laid out as `ls` does on an 80-column terminal: down the columns. */
+/** Names laid out as `ls` does on an 80-column terminal: down the columns (one a line if they do not fit). */
 function columns(names: string[]): string {
   if (names.length === 0) return "";
   for (let cols = names.length; cols > 1; cols--) {
@@ -51,6 +51,12 @@ function cd(args: string[], io: Io, sh: Sh): number {
 
 function ls(args: string[], io: Io, sh: Sh): number {
   const flags = args.filter((a) => /^-\w/.test(a)).join("");
+  // Columns on a terminal (or with -C), one name a line into a pipe or a file (or with -1).
+  const across = flags.lastIndexOf("C") > flags.lastIndexOf("1")
+    ? true
+    : flags.includes("1")
+    ? false
+    : io.tty === true;
   const long = flags.includes("l");
   const hidden = flags.includes("a");
   const paths = args.filter((a) => !/^-\w/.test(a));
@@ -58,7 +64,8 @@ function ls(args: string[], io: Io, sh: Sh): number {
     sh.accounts.find((a) => isPerson(a) && (path + "/").startsWith(`${a.home}/`))?.name ??
       "root";
   const show = (dir: string, entries: [string, number | "dir"][]) => {
-    if (!long) return io.out(columns(entries.map(([n]) => n)));
+    const names = entries.map(([n]) => n);
+    if (!long) return io.out(across ? columns(names) : names.map((n) => `${n}\n`).join(""));
     const blocks = entries.reduce((sum, [, s]) => sum + (s === "dir" || s > 0 ? 4 : 0), 0);
     if (dir !== "") io.out(`total ${blocks}\n`);
     for (const [name, size] of entries) {

@@ -143,6 +143,8 @@ export class LinuxShell {
   #console: Io;
   /** `$?`. */
   status = 0;
+  /** `trap ACTION SIGNAL...`: the actions set, by signal name (EXIT for 0). */
+  #traps = new Map<string, string>();
 
   /** `write` is the console: "\n" becomes "\r\n" there, as the tty's ONLCR does. */
   constructor(commands: LinuxCommands, write: (text: string) => void) {
@@ -155,6 +157,34 @@ export class LinuxShell {
     name === "?" ? String(this.status) : name === "$"
       ? "612" // the login shell's pid, as ps shows it
       : this.#commands.variable(name);
+
+  /** The shell ends (`exit`, `logout`, the end of an `eval`'s exit): its EXIT trap runs, with `$?` the status. */
+  async exiting(): Promise<void> {
+    const action = this.#traps.get("EXIT");
+    this.#traps.delete("EXIT");
+    if (action !== undefined) await this.execute(action);
+  }
+
+  /** `trap [ACTION SIGNAL...]`, `trap - SIGNAL...`: as busybox ash (only EXIT's action is ever run here). */
+  #trap(args: string[], io: Io): number {
+    if (args.length === 0) {
+      for (const [name, action] of this.#traps) {
+        io.out(`trap -- '${action.replaceAll("'", `'\\''`)}' ${name}\n`);
+      }
+      return 0;
+    }
+    const [action, ...signals] = args.length === 1 ? ["-", ...args] : args;
+    for (const signal of signals) {
+      const name = signal === "0" ? "EXIT" : signal.toUpperCase().replace(/^SIG/, "");
+      if (!/^(EXIT|HUP|INT|QUIT|TERM|USR1|USR2|PIPE|ALRM|CHLD|\d+)$/.test(name)) {
+        io.err(`-sh: trap: ${signal}: bad trap\n`);
+        return 1;
+      }
+      if (action === "-") this.#traps.delete(name);
+      else this.#traps.set(name, action);
+    }
+    return 0;
+  }
 
   /** Runs a command list; "exit" ends the shell, "interrupted" (^C) drops the rest. */
   async execute(text: string): Promise<"exit" | "interrupted" | void> {
@@ -187,7 +217,7 @@ export class LinuxShell {
       let captured = "";
       const last = k === commands.length - 1;
       const out = last ? this.#console.out : (t: string) => captured += t;
-      const r = await this.#simple(commands[k], { out, err: this.#console.err, input });
+      const r = await this.#simple(commands[k], { out, err: this.#console.err, input, tty: last });
       if (r === "interrupted" || (r === "exit" && commands.length === 1)) return r;
       this.status = r === "exit" ? 0 : r;
       input = captured;
@@ -202,8 +232,10 @@ export class LinuxShell {
     for (const r of command.redirects) {
       if (r.target === "&1" || r.target === "&2") {
         const sink = r.target === "&1" ? io.out : io.err;
-        if (r.fd === 1) io.out = sink;
-        else if (r.fd === 2) io.err = sink;
+        if (r.fd === 1) {
+          io.out = sink;
+          io.tty = r.target === "&1" ? io.tty : true; // >&2: the terminal
+        } else if (r.fd === 2) io.err = sink;
       } else if (r.fd === 0) {
         const file = this.#commands.slurp(r.target);
         if ("error" in file) return (io.err(file.error), 2);
@@ -211,8 +243,10 @@ export class LinuxShell {
       } else {
         const sink = this.#commands.open(r.target, r.append);
         if (typeof sink === "string") return (io.err(sink), 2);
-        if (r.fd === 1) io.out = sink;
-        else if (r.fd === 2) io.err = sink;
+        if (r.fd === 1) {
+          io.out = sink;
+          io.tty = false;
+        } else if (r.fd === 2) io.err = sink;
       }
     }
     let words = command.words;
@@ -234,6 +268,7 @@ export class LinuxShell {
       this.status = args[0] !== undefined ? Number(args[0]) & 0xff : this.status;
       return "exit";
     }
+    if (name === "trap") return this.#trap(args, io);
     if (name === "eval") {
       const r = await this.execute(args.join(" "));
       return r === "exit" || r === "interrupted" ? r : this.status;

@@ -24,7 +24,7 @@ const HELP = [
   "  help               hostname [-I]      id                 ip addr|link|route",
   "  ls [-la] [PATH...] mkdir [-p] DIR     ps                 pwd",
   "  rm [-f] FILE       sleep SECONDS      touch FILE         uname [-asnrvmo]",
-  "  unset NAME         wc [-lwc]          whoami",
+  "  trap [ACTION SIG]  unset NAME         wc [-lwc]          whoami",
   "and sh's ' \" \\ quoting, $? $NAME ${NAME} ~, NAME=VALUE, # comments,",
   "; && || | between commands, > >> 2> 2>&1 < redirections.",
   "",
@@ -51,7 +51,13 @@ async function sleep(args: string[], io: Io, sh: Sh): Promise<Status> {
     }
     seconds += Number(m[1]) * unit[m[2]];
   }
-  return (await sh.sleep(seconds)) ? 0 : "interrupted";
+  const slept = await sh.sleep(seconds);
+  if (slept === "quit") {
+    // SIGQUIT killed it; the shell, which ignores SIGQUIT, says so and goes on.
+    io.err("Quit\n");
+    return 131;
+  }
+  return slept ? 0 : "interrupted";
 }
 
 function id(_: string[], io: Io, sh: Sh): number {

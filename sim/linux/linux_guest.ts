@@ -34,10 +34,12 @@ const NOISE = [
  * `cd`, `pwd`, `mkdir`, `touch`, `rm` and redirections share one small disk
  * (a home with a note for each account, /etc/passwd agreeing with `id`);
  * `echo`, `true`, `false`, `sleep`, `eval`, `env`, `export`, `grep`, `head`,
- * `tail`, `wc`, `ps`, `whoami`, `exit [N]`/`logout`, and `help`, which lists
+ * `tail`, `wc`, `ps`, `whoami`, `trap` (an EXIT trap runs when the shell
+ * ends, with `$?` its status), `exit [N]`/`logout`, and `help`, which lists
  * them all. Anything else is "not found" with status 127, errors are the
  * real tools' with their status. ^C stops `sleep` (status 130) and drops the
- * rest of the line. `noise` drops kernel messages anywhere in the output, as
+ * rest of the line; ^\ (SIGQUIT, which the shell ignores) stops `sleep`
+ * with `Quit` (status 131) and the line goes on. `noise` drops kernel messages anywhere in the output, as
  * printk does on a console.
  *
  * @example
@@ -85,7 +87,7 @@ class LinuxConsole {
   #pending = ""; // an unfinished (quoted) command
   #queue: string[] = [];
   #busy = false;
-  #stopSleep: (() => void) | undefined;
+  #stopSleep: ((how?: false | "quit") => void) | undefined;
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   #commands: LinuxCommands;
   #shell: LinuxShell;
@@ -106,6 +108,7 @@ class LinuxConsole {
     this.#editor = new LineEditor({
       echo: (text) => write(text),
       interrupt: () => this.#interrupt(),
+      quit: () => this.#stopSleep?.("quit"),
       line: (line) => this.#line(line),
     });
   }
@@ -145,17 +148,17 @@ class LinuxConsole {
     );
   }
 
-  /** `sleep`: true when it ran out, false when ^C (or the console going away) stopped it. */
-  #sleep(seconds: number): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
+  /** `sleep`: true when it ran out, false when ^C (or the console going away) stopped it, "quit" for ^\. */
+  #sleep(seconds: number): Promise<boolean | "quit"> {
+    return new Promise<boolean | "quit">((resolve) => {
       const timer = setTimeout(() => {
         this.#stopSleep = undefined;
         resolve(true);
       }, seconds * 1000);
-      this.#stopSleep = () => {
+      this.#stopSleep = (how = false) => {
         clearTimeout(timer);
         this.#stopSleep = undefined;
-        resolve(false);
+        resolve(how);
       };
     });
   }
@@ -210,6 +213,7 @@ class LinuxConsole {
       this.#pending = "";
       const r = await this.#shell.execute(text);
       if (r === "exit") {
+        await this.#shell.exiting();
         this.#login();
         break;
       }

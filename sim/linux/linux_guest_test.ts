@@ -253,3 +253,16 @@ Deno.test("linuxGuest: exit N and logout end the session; exit with a bad number
   assert.match(g.take(), /deb1 login: $/);
   g.guest.stop();
 });
+
+Deno.test("linuxGuest: ls writes columns to the terminal only: one name a line into a pipe or a file", async () => {
+  const g = await login();
+  assert.equal(await g.out("ls /etc"), "debian_version  hostname  hosts  os-release  passwd");
+  assert.equal(await g.out("ls /etc | wc -l"), "5");
+  assert.equal(await g.out("ls /etc | head -n 2"), "debian_version\nhostname");
+  assert.equal(
+    await g.out("ls /etc > /tmp/l; cat /tmp/l"),
+    "debian_version\nhostname\nhosts\nos-release\npasswd",
+  );
+  assert.equal(await g.out("ls -1 /etc | tail -n 1; ls -C / | wc -l"), "passwd\n1");
+  g.guest.stop();
+});

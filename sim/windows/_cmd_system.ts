@@ -26,7 +26,10 @@ const HELP: [string, string][] = [
   ["MKDIR", "Creates a directory."],
   ["MORE", "Displays a file or piped output."],
   ["NETSH", "Network shell: interface ipv4 show global."],
-  ["PING", "Sends echo requests (-n count, -t until Ctrl+C)."],
+  [
+    "PING",
+    "Sends echo requests (-n count; -t without end: ^C is Ctrl-Break, which shows statistics).",
+  ],
   ["SET", "Displays, sets, or removes Windows environment variables."],
   ["SYSTEMINFO", "Displays this computer's configuration."],
   ["TASKLIST", "Displays the running processes."],

@@ -346,3 +346,31 @@ Deno.test("windowsGuest: a cp850 console writes and reads cp850 bytes; chcp show
   assert.match(new TextDecoder().decode(new Uint8Array(take())), /Invalid code page/);
   guest.stop();
 });
+
+Deno.test("windowsGuest: ping -t on this console: ^C is Ctrl-Break, statistics and on (as ping.exe does); HELP says so", async () => {
+  const g = boot({ pingInterval: 5 });
+  g.type("Administrator\r");
+  g.type("xenpv\r");
+  g.type("help ping\r");
+  await settle();
+  const help = g.take();
+  // Real ping stops on CTRL_C_EVENT only; the XENCONS helper sends CTRL_BREAK_EVENT for ^C.
+  assert.doesNotMatch(help, /until Ctrl\+C/);
+  assert.match(help, /-t.*Ctrl-Break.*statistics/);
+  let screen = "";
+  const until = async (pattern: RegExp) => {
+    while (!pattern.test(screen)) {
+      await settle();
+      screen += g.take();
+    }
+  };
+  g.type("ping -t localhost\r");
+  await until(/Reply from 127\.0\.0\.1/);
+  g.type("\x03");
+  await until(/Control-Break\r\n/);
+  assert.match(screen, /Ping statistics for 127\.0\.0\.1:\r\n {4}Packets: Sent = \d+/);
+  screen = screen.slice(screen.indexOf("Control-Break"));
+  await until(/Reply from/); // it goes on
+  assert.doesNotMatch(screen, /C:\\Users\\Administrator>$/);
+  g.guest.stop();
+});

@@ -1,0 +1,70 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// `exit N` typed as a command is its exit status, on both simulated guests;
+// the session is logged out after it, and logout() then does nothing.
+import assert from "node:assert/strict";
+import { connect, SimulatedHost } from "../../mod.ts";
+import { ConsoleSession, SessionStateError } from "../../xencons/mod.ts";
+
+type Flavour = "windows" | "linux";
+const ADMIN = {
+  windows: { user: "Administrator", password: "xenpv" },
+  linux: { user: "root", password: "xenpv" },
+};
+
+async function open(flavour: Flavour) {
+  const host = new SimulatedHost();
+  await host.createGuest({ name: "g1", program: flavour });
+  const session = new ConsoleSession(await connect("g1", { host }), {
+    dialect: flavour,
+    ownsConsole: true,
+    timeout: 5000,
+  });
+  return {
+    session,
+    async [Symbol.asyncDispose]() {
+      await session.close();
+      await host.close();
+    },
+  };
+}
+
+for (const flavour of ["windows", "linux"] as const) {
+  Deno.test(`${flavour}: logout() on a logged-out session does nothing; closed still refuses`, async () => {
+    await using env = await open(flavour);
+    const s = env.session;
+    await s.logout(); // never logged in
+    await s.login(ADMIN[flavour]);
+    await s.logout();
+    await s.logout(); // twice
+    assert.equal(s.state, "logged-out");
+    await s.close();
+    await assert.rejects(s.logout(), SessionStateError);
+  });
+}
+
+const EXITS = {
+  windows: [["exit 7", "", 7], ["exit /b 9", "", 9], ["EXIT /B", "", 0]],
+  linux: [["exit 3", "", 3], ["echo before; exit 4", "before\n", 4], ["false || exit", "", 1]],
+} as const;
+
+for (const flavour of ["windows", "linux"] as const) {
+  Deno.test(`${flavour}: an exit with a status is the command's exit status; the session is then logged out`, async () => {
+    await using env = await open(flavour);
+    const s = env.session;
+    for (const [command, output, exitCode] of EXITS[flavour]) {
+      await s.login(ADMIN[flavour]);
+      assert.deepEqual(await s.run(command), { output, exitCode, dropped: 0 }, command);
+      assert.equal(s.state, "logged-out", command);
+      await s.logout(); // the shell is gone: nothing to do
+    }
+    // The next login gets a fresh shell, where commands run as before.
+    await s.login(ADMIN[flavour]);
+    assert.equal((await s.run("echo again")).output, "again\n");
+    if (flavour === "windows") {
+      // A child shell's exit is only that command's status.
+      assert.equal((await s.run("cmd /c exit 5")).exitCode, 5);
+      assert.equal(s.state, "ready");
+    }
+    await s.logout();
+  });
+}

@@ -1,0 +1,75 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The key run() and interrupt() type to stop a command: ^C by default, or
+// another key the guest's console acts on (Linux: ^\, SIGQUIT).
+import assert from "node:assert/strict";
+import { connect, SimulatedHost } from "../../mod.ts";
+import { CommandAbortedError, ConsoleSession } from "../../xencons/mod.ts";
+
+/** Waits until the guest has printed `text` (the echo of a command typed: it runs). */
+async function printed(s: ConsoleSession, text: string): Promise<void> {
+  const out = () =>
+    s.transcript.entries.filter((e) => e.direction === "out").map((e) => e.text).join("");
+  const before = out().split(text).length;
+  while (out().split(text).length === before) await new Promise((r) => setTimeout(r, 5));
+}
+
+async function open(flavour: "windows" | "linux") {
+  const host = new SimulatedHost();
+  await host.createGuest({ name: "g1", program: flavour });
+  const session = new ConsoleSession(await connect("g1", { host }), {
+    dialect: flavour,
+    ownsConsole: true,
+    timeout: 5000,
+  });
+  await session.login(
+    flavour === "windows"
+      ? { user: "Administrator", password: "xenpv" }
+      : { user: "root", password: "xenpv" },
+  );
+  return {
+    session,
+    async [Symbol.asyncDispose]() {
+      await session.close();
+      await host.close();
+    },
+  };
+}
+
+Deno.test("linux: run(..., { interrupt: 'ctrl-backslash' }) stops the command with ^\\ (SIGQUIT)", async () => {
+  await using env = await open("linux");
+  const s = env.session;
+  const abort = new AbortController();
+  const typed = printed(s, "sleep 30");
+  const running = s.run("sleep 30", { signal: abort.signal, interrupt: "ctrl-backslash" });
+  await typed;
+  abort.abort();
+  await assert.rejects(running, (e: unknown) => e instanceof CommandAbortedError && e.recovered);
+  const typedKeys = s.transcript.entries.filter((e) => e.direction === "in").map((e) => e.text);
+  assert.ok(typedKeys.some((t) => t.includes("\x1c")));
+  assert.ok(!typedKeys.some((t) => t.includes("\x03")));
+  assert.equal((await s.run("echo usable")).output, "usable\n");
+  // interrupt() takes the key too
+  const echoed = printed(s, "sleep 30");
+  const again = s.run("sleep 30");
+  await echoed;
+  await s.interrupt("ctrl-backslash");
+  await assert.rejects(again, CommandAbortedError);
+  assert.equal((await s.run("echo still")).output, "still\n");
+});
+
+Deno.test("windows: the XENCONS console has one interrupt key: ^C (the helper makes it Ctrl-Break)", async () => {
+  await using env = await open("windows");
+  const s = env.session;
+  assert.throws(
+    () => s.run("waitfor /t 30 x", { interrupt: "ctrl-backslash" }),
+    (e: unknown) => e instanceof TypeError && /ctrl-c/.test(e.message),
+  );
+  await assert.rejects(s.interrupt("ctrl-backslash" as never), TypeError);
+  const abort = new AbortController();
+  const typed = printed(s, "waitfor /t 30 x");
+  const running = s.run("waitfor /t 30 x", { signal: abort.signal, interrupt: "ctrl-c" });
+  await typed;
+  abort.abort();
+  await assert.rejects(running, (e: unknown) => e instanceof CommandAbortedError && e.recovered);
+  assert.equal((await s.run("echo usable")).exitCode, 0);
+});
