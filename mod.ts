@@ -105,6 +105,7 @@ export {
   ConsoleSession,
   type ConsoleSessionOptions,
   credentialsFromEnv,
+  type CredentialsOptions,
   type Dialect,
   type EnvCredentials,
   type Expect,
