@@ -122,3 +122,15 @@ Deno.test("the root exports every error a caller can receive, and the README's t
     assert.ok(table.includes(`\`${cls.name}\``), `README's error table names ${cls.name}`);
   }
 });
+
+Deno.test("a broken session's errors advise what works: login() is refused while broken", () => {
+  for (
+    const err of [
+      new SessionStateError("run", "broken"),
+      new CommandAbortedError("ping -t x", "", false),
+    ]
+  ) {
+    assert.doesNotMatch(err.message, /log ?in/, err.name);
+    assert.match(err.message, /close it and open a new one/, err.name);
+  }
+});

@@ -165,7 +165,7 @@ export class CommandAbortedError extends XenpvError {
       `${JSON.stringify(command)} did not finish: ${
         recovered
           ? "it was interrupted with ^C and the session is usable"
-          : "^C did not bring the shell back, the session is broken: close it, or log in again"
+          : "^C did not bring the shell back, the session is broken: close it and open a new one"
       }`,
       options,
     );
@@ -195,7 +195,7 @@ export class SessionStateError extends XenpvError {
     const fix = state === "logged-out"
       ? "call login() first"
       : state === "broken"
-      ? "the session lost the shell: close it or call login() again"
+      ? "the session lost the shell: close it and open a new one"
       : state === "closed"
       ? "the session is closed: open a new one"
       : "wait for the current call";
