@@ -298,12 +298,12 @@ async function shellBack(console: XenConsole) {
 /** Credentials of the e2e login program, as a script passes them (never on the command line). */
 const ACCOUNT = { XENPV_USER: "xenpv", XENPV_PASSWORD: "e2e-secret" };
 
-Deno.test(`attach.ts (pipe mode) and run.ts as a user runs them, exit status included (${ON})`, async () => {
+Deno.test(`attach.ts (pipe mode) and run.ts --json as a user runs them, exit N included (${ON})`, async () => {
   // one deno process per kind at once: a deno start costs 13-15 s under TCG
   await forKinds(async (_kind, name) => {
     const attach = await runDeno(
       ["--allow-ffi", "--no-check", "examples/attach.ts", name],
-      "echo attach-$((40+2))\n",
+      "echo attach-$((40+2))", // no newline: pipe mode presses Enter at the end of input
     );
     assert.equal(attach.code, 0, `attach.ts failed: ${attach.err}`);
     assert.match(attach.out, /attach-42/);
@@ -313,17 +313,22 @@ Deno.test(`attach.ts (pipe mode) and run.ts as a user runs them, exit status inc
         "--allow-ffi",
         "--no-check",
         "examples/run.ts",
+        "--json",
         "--dialect",
         "linux",
         name,
         "--",
-        "echo run-on-$(hostname); sh -c 'exit 3'",
+        "echo run-on-$(hostname); exit 3", // the shell's own exit: its status is the command's
       ],
       "",
       ACCOUNT,
     );
     assert.equal(run.code, 3, `run.ts: exit ${run.code}, stderr ${run.err}`);
-    assert.equal(run.out, `run-on-${name}\n`);
+    const result = JSON.parse(run.out);
+    assert.equal(result.guest, name);
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.output, `run-on-${name}\n`);
+    assert.ok(Number.isFinite(result.durationMs), run.out);
     assert.doesNotMatch(run.out + run.err, /e2e-secret/);
   });
 });
