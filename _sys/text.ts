@@ -25,7 +25,8 @@ export function quote(text: string): string {
 
 /**
  * `text` with its control characters (C0, DEL, C1) shown as `\xNN` escapes:
- * for text from a guest or xenstore (a name, a path) inside a message.
+ * for text from a guest or xenstore (a name, a path) inside a message. With
+ * `max`, at most that many characters, cut before an escape, never inside one.
  * (Public as `printable` in `@xenpv/console/xencons`.)
  *
  * @example
@@ -34,13 +35,18 @@ export function quote(text: string): string {
  * import assert from "node:assert/strict";
  *
  * assert.equal(printable("win\x1b[2J1"), "win\\x1b[2J1");
+ * assert.equal(printable("ab\x1bcd", 4), "ab"); // never half an escape
  * ```
  */
-export function printable(text: string): string {
+export function printable(text: string, max = Infinity): string {
   let out = "";
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
-    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\x${c.toString(16).padStart(2, "0")}` : ch;
+    const piece = c < 0x20 || (c >= 0x7f && c <= 0x9f)
+      ? `\\x${c.toString(16).padStart(2, "0")}`
+      : ch;
+    if (out.length + piece.length > max) break;
+    out += piece;
   }
   return out;
 }

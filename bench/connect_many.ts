@@ -36,7 +36,6 @@ for (let i = 0; i < guests; i++) {
 const socket = `/tmp/xenpv-connect-many-${Deno.pid}.sock`;
 await using _listener = host.xenstore.listen(socket, { transport });
 const viaSocket: XenHost = {
-  name: host.name,
   openXenstore: () => XenstoreClient.connect({ path: socket, transport }),
   mapConsolePage: (domid, options) => host.mapConsolePage(domid, options),
   bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),

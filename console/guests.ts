@@ -36,7 +36,7 @@ export function parseGuestType(text: string | undefined): GuestType | undefined 
  * matches.
  */
 export function displayName(name: string | undefined): string | undefined {
-  return name === undefined ? undefined : printable(name).slice(0, NAME_SHOWN);
+  return name === undefined ? undefined : printable(name, NAME_SHOWN);
 }
 
 /**

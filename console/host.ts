@@ -46,8 +46,6 @@ export interface HostLock {
  * `SimulatedHost` (from `@xenpv/console/sim`) is the simulated one.
  */
 export interface XenHost {
-  /** What the host is: "xen" for the real one. */
-  readonly name: string;
   /** A privileged xenstore connection. */
   openXenstore(): Promise<XenstoreClient>;
   /** Maps a guest's console page. */
@@ -72,7 +70,6 @@ export const XEN_LOCK_DIR = "/var/lock";
  * /var/lock, all through libc.
  */
 export const xenHost: XenHost = {
-  name: "xen",
   openXenstore: () => XenstoreClient.connect(),
   mapConsolePage: (domid, options) => mapConsolePage(domid, options),
   bindEventChannel: (domid, port) => XenEventChannel.bindInterdomain(domid, port),

@@ -46,3 +46,4 @@ export {
   GuestGoneError,
   GuestNotFoundError,
 } from "./errors.ts";
+export { XenpvError } from "../errors.ts";

@@ -22,3 +22,4 @@
 
 export { createEventChannelPair, type EventChannel, XenEventChannel } from "./event_channel.ts";
 export { EventChannelClosedError } from "./errors.ts";
+export { XenpvError } from "../errors.ts";

@@ -32,4 +32,4 @@ export {
   type MapMethod,
 } from "./mapping.ts";
 export { writeAll, type WriteAllOptions } from "./write_all.ts";
-export { SystemError } from "../errors.ts";
+export { SystemError, XenpvError } from "../errors.ts";

@@ -58,7 +58,7 @@ function typedText(text: string): string {
 
 /** Guest text shown in a reason line: no control characters (see `printable`), bounded. */
 function shown(text: string): string {
-  return printable(text).slice(0, 300);
+  return printable(text, 300);
 }
 
 /** One guest's console, shared by its viewers. */

@@ -25,3 +25,4 @@ export { type ConsoleServer, serveConsoles } from "./server.ts";
 export type { ServeConsolesOptions } from "./options.ts";
 export type { ClientMessage, ServerMessage } from "./protocol.ts";
 export type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
+export { XenpvError } from "../errors.ts";

@@ -3,6 +3,7 @@
 // defaults filled in, before anything starts.
 
 import type { ConsoleMode } from "../console/mod.ts";
+import { consoleRequest } from "../console/mode.ts";
 import type { XenHost } from "../console/mod.ts";
 import { CodePage } from "../xencons/mod.ts";
 import { randomToken, TOKEN_SYNTAX } from "./_auth.ts";
@@ -129,10 +130,7 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
       "token must be 16-256 printable ASCII characters without spaces, quotes, ';' or ','",
     );
   }
-  const mode = options.mode ?? "auto";
-  if (mode !== "auto" && mode !== "pty" && mode !== "ring") {
-    throw new TypeError(`mode must be auto, pty or ring, got ${mode}`);
-  }
+  const { mode } = consoleRequest({ mode: options.mode });
   const scrollback = options.scrollback ?? 64 * KIB;
   if (!Number.isInteger(scrollback) || scrollback < 0 || scrollback > 64 * KIB * KIB) {
     throw new RangeError(`scrollback must be 0 to 64 MiB, got ${scrollback}`);

@@ -50,3 +50,4 @@ export {
   windowsGuest,
   type WindowsGuestOptions,
 } from "./windows/windows_guest.ts";
+export { XenpvError } from "../errors.ts";

@@ -393,7 +393,6 @@ export class SimulatedGuest {
  * ```
  */
 export class SimulatedHost implements XenHost, AsyncDisposable {
-  readonly name = "simulated";
   /** The host's xenstore. */
   readonly xenstore: XenstoreServer;
   #xs: XenstoreClient;

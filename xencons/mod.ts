@@ -81,3 +81,4 @@ export { type EscapeScan, EscapeScanner, escapeSequence } from "./escape_scanner
 export { LineTyper, type LineTyperOptions } from "./line_typer.ts";
 export { OutputWatch, type OutputWatchOptions } from "./output_watch.ts";
 export { printable, sanitizeForTerminal } from "./terminal_text.ts";
+export { XenpvError } from "../errors.ts";

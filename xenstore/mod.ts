@@ -49,4 +49,4 @@ export {
   type XenstoreServerOptions,
   type XenstoreServerStats,
 } from "./server.ts";
-export { SystemError } from "../errors.ts";
+export { SystemError, XenpvError } from "../errors.ts";

@@ -110,7 +110,6 @@ export async function processGuest(total: number, storm = 0): Promise<ProcessGue
   const { pid, pageFd } = JSON.parse(text.split("\n")[0]);
   const evtchn = new SocketEventChannel(await connectUnix(`${dir}/evtchn.sock`));
   const host: XenHost = {
-    name: "process-guest",
     // libc sockets, as a dom0 tool run with --allow-ffi only reaches xenstored
     openXenstore: () =>
       XenstoreClient.connect({ path: `${dir}/xenstored.sock`, transport: "libc" }),

@@ -22,7 +22,6 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
 /** `host` with some of its parts replaced. */
 function wrapHost(host: XenHost, parts: Partial<XenHost>): XenHost {
   return {
-    name: host.name,
     openXenstore: () => host.openXenstore(),
     mapConsolePage: (domid, options) => host.mapConsolePage(domid, options),
     bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),

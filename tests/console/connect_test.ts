@@ -132,7 +132,6 @@ Deno.test("auto mode takes the pty when the page cannot be mapped (no gntdev/pri
   await using host = new SimulatedHost();
   await host.createGuest({ name: "a" });
   const noMapping: XenHost = {
-    name: "simulated without gntdev/privcmd",
     openXenstore: () => host.openXenstore(),
     mapConsolePage: () => {
       throw new SystemError(ERRNO.EACCES, "open", { path: "/dev/xen/gntdev" });

@@ -35,6 +35,8 @@ Deno.test("parseGuestType: pv, pvh, hvm; anything else is undefined", () => {
 
 Deno.test("displayName: control characters escaped, at most 128 characters", () => {
   assert.equal(displayName(undefined), undefined);
+  // an escape at the cut is left out whole, never cut in half
+  assert.equal(displayName("a".repeat(126) + "\x1b"), "a".repeat(126));
   assert.equal(displayName("web01"), "web01");
   assert.equal(displayName("x\x1b[31m\n"), "x\\x1b[31m\\x0a");
   assert.equal(displayName("\x9b" + "A".repeat(300))!.length, 128);

@@ -17,7 +17,6 @@ function mortalXenstore(host: SimulatedHost) {
   const links: XenstoreTransport[] = [];
   let down = false;
   const wrapped: XenHost = {
-    name: host.name,
     openXenstore: () => {
       if (down) {
         return Promise.reject(new Error("connect /var/run/xenstored/socket: ECONNREFUSED"));
