@@ -190,9 +190,14 @@ async function main(): Promise<number> {
     // A guest's crash is Xen's or the emulator's to explain: say so first.
     const crashes = serial.filter((line) => /Triple fault|crashed|Domain .* crashed/.test(line));
     if (crashes.length > 0) {
+      const triple = crashes.some((line) => line.includes("Triple fault"));
       log(
-        `a guest crashed during the run (Xen said: ${crashes.join(" | ")}); its console ` +
-          `log and xl dmesg are in ${out}`,
+        `a guest crashed during the run (Xen said: ${crashes.join(" | ")})` +
+          (triple
+            ? ": a triple fault inside the guest's kernel, which under QEMU's TCG is the " +
+              "emulator's (docs/e2e.md), not xenpv's"
+            : "") +
+          `; its console log and xl dmesg are in ${out}`,
       );
     }
     if (dom0Log) console.log("\n=== dom0 suite (TAP)\n" + dom0Log.trimEnd());
