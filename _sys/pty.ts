@@ -160,17 +160,28 @@ export function openPty(path: string, options: OpenPtyOptions = {}): FdStream {
   }
 }
 
+/** TIOCGDEV, _IOR('T', 0x32, unsigned int): the device of the tty behind an fd. */
+const TIOCGDEV = 0x80045432n;
+
+/**
+ * A device number in the kernel's new_encode_dev() form (TIOCGDEV's answer,
+ * /proc's tty_nr): minor bits 0-7, major bits 8-19, minor bits 8-19 at 20-31.
+ */
+export function decodeDevice(dev: number): { major: number; minor: number } {
+  return { major: (dev >>> 8) & 0xfff, minor: (dev & 0xff) | ((dev >>> 12) & 0xfff00) };
+}
+
 /**
  * Whether `tty` (a pty slave's stat) is the device behind our fd 0, 1 or 2,
- * or our controlling terminal (/dev/tty, opened only to be looked at).
+ * or our controlling terminal. /dev/tty, opened only to be looked at, is
+ * asked which tty it leads to (TIOCGDEV): its own stat is always 5:0.
  */
 function isOwnTerminal(libc: Libc, tty: FileStat): boolean {
-  const same = (s: FileStat) =>
-    (s.mode & S_IFMT) === S_IFCHR && s.rdevMajor === tty.rdevMajor &&
-    s.rdevMinor === tty.rdevMinor;
+  const same = (major: number, minor: number) => major === tty.rdevMajor && minor === tty.rdevMinor;
   for (const fd of [0, 1, 2]) {
     try {
-      if (same(fstatFd(libc, fd, `fd ${fd}`))) return true;
+      const s = fstatFd(libc, fd, `fd ${fd}`);
+      if ((s.mode & S_IFMT) === S_IFCHR && same(s.rdevMajor, s.rdevMinor)) return true;
     } catch {
       // closed: not a terminal of ours
     }
@@ -178,7 +189,12 @@ function isOwnTerminal(libc: Libc, tty: FileStat): boolean {
   const ctty = libc.open(cString("/dev/tty"), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
   if (ctty < 0) return false; // no controlling terminal (ENXIO)
   try {
-    return same(fstatFd(libc, ctty, "/dev/tty"));
+    const dev = new Uint8Array(4);
+    if (libc.ioctl(ctty, TIOCGDEV, dev) !== 0) {
+      throw lastError("ioctl TIOCGDEV", { path: "/dev/tty" });
+    }
+    const { major, minor } = decodeDevice(new DataView(dev.buffer).getUint32(0, true));
+    return same(major, minor);
   } finally {
     libc.close(ctty);
   }
