@@ -11,6 +11,7 @@ import { decodeDevice, openPty, openPtyPair } from "./pty.ts";
 import { lstatPath } from "./stat.ts";
 import { UnixListener } from "./unix_socket.ts";
 import { openAppend } from "./files.ts";
+import { StdinSwap } from "../tests/_stdin.ts";
 
 async function mkfifo(path: string): Promise<void> {
   const r = await new Deno.Command("mkfifo", { args: [path] }).output();
@@ -146,24 +147,19 @@ Deno.test("console tty: a pty that is not root's is refused, its path and the fi
 
 Deno.test("console tty: our own terminal (stdin) is refused", async () => {
   const pair = openPtyPair();
-  const libc = acquireLibc();
-  const saved = libc.dup(0);
-  assert.ok(saved >= 0);
   try {
-    assert.equal(libc.dup2(pair.slave.fd, 0), 0); // the pty is now our stdin
+    using stdin = new StdinSwap();
+    stdin.put(pair.slave.fd); // the pty is now our stdin
     assert.throws(
       () => openPty(pair.slavePath, { owner: geteuid() }),
       (e) =>
         e instanceof SystemError && e.code === "ENOTTY" && e.path === pair.slavePath &&
         /own terminal .*stdin.*not opened/.test(e.message),
     );
-    assert.equal(libc.dup2(saved, 0), 0);
+    stdin.restore();
     const tty = openPty(pair.slavePath, { owner: geteuid() }); // no longer ours: opened
     await tty.close();
   } finally {
-    libc.dup2(saved, 0);
-    libc.close(saved);
-    releaseLibc();
     await pair.slave.close();
     await pair.master.close();
   }
