@@ -100,7 +100,6 @@ function splitCommand(args: string[]): { own: string[]; command: string[] } {
   return { own: args, command: [] };
 }
 
-/** The command line as a plan, or "help". */
 /** The command line, checked. */
 interface RunPlan {
   target: GuestTarget;
@@ -109,6 +108,7 @@ interface RunPlan {
   json: boolean;
 }
 
+/** The command line as a plan, or "help". */
 function parse(args: string[]): RunPlan | "help" {
   const { own, command } = splitCommand(args);
   const { args: flags, dialect: simulated } = takeSimulate(own);
