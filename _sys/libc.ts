@@ -1,9 +1,10 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// The library's one call of Deno.dlopen (the e2e tests open libc their own
-// way). libc is opened lazily and reference counted: every owner of a file
-// descriptor holds one reference and releases it on close, so a program (or a
-// test with the resource sanitizer on) that closed everything has no library
-// left open. Linux only: acquireLibc refuses any other OS before opening.
+// The library's one call of Deno.dlopen: only symbols xenpv itself calls
+// (tests/_stdin.ts and the e2e tests open the few that only tests need their
+// own way). libc is opened lazily and reference counted: every owner of a
+// file descriptor holds one reference and releases it on close, so a program
+// (or a test with the resource sanitizer on) that closed everything has no
+// library left open. Linux only: acquireLibc refuses any other OS before opening.
 
 import { SystemError, type SystemErrorDetails } from "../errors.ts";
 
@@ -49,8 +50,6 @@ const SYMBOLS = {
   cfmakeraw: { parameters: ["buffer"], result: "void" },
   flock: { parameters: ["i32", "i32"], result: "i32" },
   isatty: { parameters: ["i32"], result: "i32" },
-  dup: { parameters: ["i32"], result: "i32" },
-  dup2: { parameters: ["i32", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 

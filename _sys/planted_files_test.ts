@@ -7,10 +7,11 @@ import assert from "node:assert/strict";
 import { SystemError } from "../errors.ts";
 import { FileLock } from "./flock.ts";
 import { acquireLibc, geteuid, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc.ts";
-import { openPty, openPtyPair } from "./pty.ts";
+import { decodeDevice, openPty, openPtyPair } from "./pty.ts";
 import { lstatPath } from "./stat.ts";
 import { UnixListener } from "./unix_socket.ts";
 import { openAppend } from "./files.ts";
+import { StdinSwap } from "../tests/_stdin.ts";
 
 async function mkfifo(path: string): Promise<void> {
   const r = await new Deno.Command("mkfifo", { args: [path] }).output();
@@ -146,27 +147,59 @@ Deno.test("console tty: a pty that is not root's is refused, its path and the fi
 
 Deno.test("console tty: our own terminal (stdin) is refused", async () => {
   const pair = openPtyPair();
-  const libc = acquireLibc();
-  const saved = libc.dup(0);
-  assert.ok(saved >= 0);
   try {
-    assert.equal(libc.dup2(pair.slave.fd, 0), 0); // the pty is now our stdin
+    using stdin = new StdinSwap();
+    stdin.put(pair.slave.fd); // the pty is now our stdin
     assert.throws(
       () => openPty(pair.slavePath, { owner: geteuid() }),
       (e) =>
         e instanceof SystemError && e.code === "ENOTTY" && e.path === pair.slavePath &&
         /own terminal .*stdin.*not opened/.test(e.message),
     );
-    assert.equal(libc.dup2(saved, 0), 0);
+    stdin.restore();
     const tty = openPty(pair.slavePath, { owner: geteuid() }); // no longer ours: opened
     await tty.close();
   } finally {
-    libc.dup2(saved, 0);
-    libc.close(saved);
-    releaseLibc();
     await pair.slave.close();
     await pair.master.close();
   }
+});
+
+Deno.test("console tty: our controlling terminal (not on fd 0, 1 or 2) is refused", async () => {
+  // A child in a session of its own (setsid) whose shell opens the pty,
+  // which makes it the session's controlling terminal, then runs the check
+  // with stdin /dev/null and stdout and stderr pipes: only /dev/tty leads
+  // to the pty.
+  const pair = openPtyPair();
+  try {
+    const child = new URL("../tests/_ctty_child.ts", import.meta.url).pathname;
+    const out = await new Deno.Command("setsid", {
+      args: [
+        "-w",
+        "sh",
+        "-c",
+        ': <"$1"; exec "$2" run --allow-ffi "$3" "$1" </dev/null',
+        "sh",
+        pair.slavePath,
+        Deno.execPath(),
+        child,
+      ],
+      stdin: "null",
+    }).output();
+    const said = new TextDecoder().decode(out.stdout).trim();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(said, /^refused: .*own terminal .*controlling tty.*not opened/);
+  } finally {
+    await pair.slave.close();
+    await pair.master.close();
+  }
+});
+
+Deno.test("console tty: TIOCGDEV's device number decoded (minor above 255)", () => {
+  // What the kernel answered for /dev/pts/0 and /dev/pts/299 (a C check).
+  assert.deepEqual(decodeDevice(0x8800), { major: 136, minor: 0 });
+  assert.deepEqual(decodeDevice(0x10882b), { major: 136, minor: 299 });
+  assert.deepEqual(decodeDevice(0xffff_ffff), { major: 0xfff, minor: 0xfffff });
 });
 
 Deno.test("console tty: the termios it changed is restored on close", async () => {

@@ -90,21 +90,22 @@ export interface OpenPtyOptions {
   /**
    * The uid the pty must belong to: 0 (the default), as xenconsoled's and
    * QEMU's ptys do (both run as root). A simulated host passes its own
-   * ({@linkcode effectiveUid}): its xenconsoled is this process.
+   * (`geteuid()` of libc.ts): its xenconsoled is this process.
    */
   owner?: number;
 }
 
 /**
  * Opens an existing pty slave (xenconsoled's /dev/pts/N, named in xenstore)
- * raw and nonblocking; its termios is restored on close. Anything else is
- * refused before it is opened (opening a device can have effects of its own):
- * the path must be /dev/pts/N, and the file there a pty slave (checked
- * without following a symlink, and again on the opened fd), owned by
- * `owner` (root), and not this program's own terminal (its stdin, stdout,
- * stderr or controlling tty): only a dom0 writer can set the path, but a
- * mistaken or hostile one must not make us type into, or read from, a
- * terminal that is not the guest's.
+ * raw and nonblocking; its termios is restored on close. What is checked,
+ * before it is opened (opening a device can have effects of its own): the
+ * path is /dev/pts/N, the file there is a pty slave (checked without
+ * following a symlink, and again on the opened fd), owned by `owner` (root),
+ * and not this program's own terminal (its stdin, stdout, stderr or
+ * controlling tty). Only a dom0 writer can set the path; these checks catch a
+ * mistaken one, and a hostile one naming a user's terminal or ours. They
+ * cannot tell xenconsoled's or QEMU's pty from any other root-owned pty
+ * (another root login's terminal, say): such a path is opened.
  *
  * Every refusal is a SystemError with code ENOTTY ("not a console's tty")
  * whose message names the path (printable) and what to check.
@@ -125,13 +126,13 @@ export function openPty(path: string, options: OpenPtyOptions = {}): FdStream {
       const whose = owner === 0 ? "root" : `uid ${owner}`;
       throw refuse(
         `owned by uid ${before.uid}, not ${whose}`,
-        `a console's tty is xenconsoled's or QEMU's, owned by ${whose}: ${whoWrote}`,
+        `a console's tty must be a pty slave owned by ${whose} (as xenconsoled's and QEMU's are): ${whoWrote}`,
       );
     }
     if (isOwnTerminal(libc, before)) {
       throw refuse(
         "this program's own terminal (its stdin, stdout, stderr or controlling tty)",
-        `a console's tty is xenconsoled's or QEMU's pty, never ours: ${whoWrote}`,
+        `a console's tty must not be a terminal of ours: ${whoWrote}`,
       );
     }
     fd = libc.open(cString(path), O_RDWR | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -160,17 +161,28 @@ export function openPty(path: string, options: OpenPtyOptions = {}): FdStream {
   }
 }
 
+/** TIOCGDEV, _IOR('T', 0x32, unsigned int): the device of the tty behind an fd. */
+const TIOCGDEV = 0x80045432n;
+
+/**
+ * A device number in the kernel's new_encode_dev() form (TIOCGDEV's answer,
+ * /proc's tty_nr): minor bits 0-7, major bits 8-19, minor bits 8-19 at 20-31.
+ */
+export function decodeDevice(dev: number): { major: number; minor: number } {
+  return { major: (dev >>> 8) & 0xfff, minor: (dev & 0xff) | ((dev >>> 12) & 0xfff00) };
+}
+
 /**
  * Whether `tty` (a pty slave's stat) is the device behind our fd 0, 1 or 2,
- * or our controlling terminal (/dev/tty, opened only to be looked at).
+ * or our controlling terminal. /dev/tty, opened only to be looked at, is
+ * asked which tty it leads to (TIOCGDEV): its own stat is always 5:0.
  */
 function isOwnTerminal(libc: Libc, tty: FileStat): boolean {
-  const same = (s: FileStat) =>
-    (s.mode & S_IFMT) === S_IFCHR && s.rdevMajor === tty.rdevMajor &&
-    s.rdevMinor === tty.rdevMinor;
+  const same = (major: number, minor: number) => major === tty.rdevMajor && minor === tty.rdevMinor;
   for (const fd of [0, 1, 2]) {
     try {
-      if (same(fstatFd(libc, fd, `fd ${fd}`))) return true;
+      const s = fstatFd(libc, fd, `fd ${fd}`);
+      if ((s.mode & S_IFMT) === S_IFCHR && same(s.rdevMajor, s.rdevMinor)) return true;
     } catch {
       // closed: not a terminal of ours
     }
@@ -178,7 +190,12 @@ function isOwnTerminal(libc: Libc, tty: FileStat): boolean {
   const ctty = libc.open(cString("/dev/tty"), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
   if (ctty < 0) return false; // no controlling terminal (ENXIO)
   try {
-    return same(fstatFd(libc, ctty, "/dev/tty"));
+    const dev = new Uint8Array(4);
+    if (libc.ioctl(ctty, TIOCGDEV, dev) !== 0) {
+      throw lastError("ioctl TIOCGDEV", { path: "/dev/tty" });
+    }
+    const { major, minor } = decodeDevice(new DataView(dev.buffer).getUint32(0, true));
+    return same(major, minor);
   } finally {
     libc.close(ctty);
   }

@@ -12,15 +12,34 @@ export function hasControl(text: string, allow = ""): boolean {
 }
 
 /**
- * `text` as a JSON string, with the C1 controls (U+0080-U+009F, which
- * terminals may obey as CSI, OSC...) and U+2028/U+2029 escaped too: safe to
- * print, whatever a guest sent.
+ * `value` as JSON (`JSON.stringify(value, null, space)`), safe to print on a
+ * terminal or send down a pipe whatever a guest sent: JSON already escapes
+ * the C0 controls (ESC as `\u001b`); the C1 controls U+0080-U+009F (which
+ * terminals may obey as CSI, OSC...) and U+2028/U+2029 (line ends to
+ * JavaScript and some viewers) are escaped too. The result is still JSON,
+ * and parses back to the same value. What `run.ts --json` prints.
+ * (Public as `jsonSafe` in `@xenpv/console/xencons`.)
+ *
+ * @example
+ * ```ts
+ * import { jsonSafe } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const output = "\x1b[2J\u009b31m\u2028";
+ * assert.equal(jsonSafe({ output }), '{"output":"\\u001b[2J\\u009b31m\\u2028"}');
+ * assert.equal(JSON.parse(jsonSafe({ output })).output, output);
+ * ```
  */
-export function quote(text: string): string {
-  return JSON.stringify(text).replace(
+export function jsonSafe(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(
     /[\u0080-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+}
+
+/** `text` as a JSON string, escaped as {@linkcode jsonSafe} escapes: for messages. */
+export function quote(text: string): string {
+  return jsonSafe(text);
 }
 
 /**

@@ -53,8 +53,9 @@ export interface XenHost {
   /** Binds an interdomain event channel to a guest's port. */
   bindEventChannel(domid: number, remotePort: number): EventChannel;
   /**
-   * Opens a pty path raw: only a pty slave of the console's backend
-   * (xenconsoled's or QEMU's: root's), never our own terminal.
+   * Opens a pty path raw, if it is a pty slave (/dev/pts/N) owned by root
+   * (as xenconsoled's and QEMU's are) and not our own terminal (stdin,
+   * stdout, stderr or controlling tty). Any other root-owned pty passes.
    */
   openPty(path: string): ByteStream;
   /** Takes the console lock `xl console` takes. */

@@ -151,18 +151,6 @@ export function failureJson(err: unknown): { name: string; message: string } {
   return { name: err instanceof Error ? err.name : "Error", message: failureLines(err).join(" ") };
 }
 
-/**
- * `value` as JSON (one line unless `space` is given) for a terminal or a pipe: C1 controls and
- * U+2028/U+2029 (which JSON leaves as they are, and terminals may obey)
- * escaped too.
- */
-export function jsonText(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(
-    /[\u0080-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
-
 /** The signals that stop a CLI, and the exit status each gives (128 + its number). */
 const STOP_SIGNALS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { EXIT, EXIT_HELP, explain, jsonText, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import { EXIT, EXIT_HELP, explain, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import {
   CREDENTIALS_HELP,
   GUEST_FLAGS,
@@ -22,6 +22,7 @@ import {
   timeoutFlag,
 } from "./_guest.ts";
 import { simulatedGuest, takeSimulate } from "./_simulate.ts";
+import { jsonSafe } from "../xencons/mod.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/netsh.ts [options] <domain>
 
@@ -102,7 +103,7 @@ async function main(args: string[]): Promise<number> {
       console.error(`netsh: no table in netsh's output:\n${text}`);
       return EXIT.failed;
     }
-    console.log(jsonText(table, 2));
+    console.log(jsonSafe(table, 2));
     return EXIT.ok;
   });
 }

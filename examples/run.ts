@@ -21,7 +21,6 @@ import {
   EXIT_HELP,
   explain,
   failureJson,
-  jsonText,
   parseFlags,
   StopSignals,
   UsageError,
@@ -41,6 +40,7 @@ import {
   simulatedGuest,
   takeSimulate,
 } from "./_simulate.ts";
+import { jsonSafe } from "../xencons/mod.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/run.ts [options] <domain> [--] <command...>
 
@@ -100,7 +100,6 @@ function splitCommand(args: string[]): { own: string[]; command: string[] } {
   return { own: args, command: [] };
 }
 
-/** The command line as a plan, or "help". */
 /** The command line, checked. */
 interface RunPlan {
   target: GuestTarget;
@@ -109,6 +108,7 @@ interface RunPlan {
   json: boolean;
 }
 
+/** The command line as a plan, or "help". */
 function parse(args: string[]): RunPlan | "help" {
   const { own, command } = splitCommand(args);
   const { args: flags, dialect: simulated } = takeSimulate(own);
@@ -160,7 +160,7 @@ function jsonFailure(
   command: string | null,
   error: { name: string; message: string },
 ): string {
-  return jsonText({ guest, command, error });
+  return jsonSafe({ guest, command, error });
 }
 
 async function main(args: string[]): Promise<number> {
@@ -191,7 +191,7 @@ async function main(args: string[]): Promise<number> {
     const result = await session.run(command, { signal: within() });
     const durationMs = Math.round(performance.now() - started);
     const { exitCode, output } = result;
-    const text = json ? `${jsonText({ guest, command, exitCode, output, durationMs })}\n` : output;
+    const text = json ? `${jsonSafe({ guest, command, exitCode, output, durationMs })}\n` : output;
     await writeAll(new TextEncoder().encode(text));
     const code = commandExit(exitCode);
     if (code === EXIT.outOfRange) {

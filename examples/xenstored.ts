@@ -12,7 +12,7 @@
  */
 
 import { XenstoreServer } from "../xenstore/mod.ts";
-import { EXIT, explain, parseFlags, UsageError } from "./_cli.ts";
+import { EXIT, explain, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/xenstored.ts --socket PATH
 
@@ -22,12 +22,14 @@ Point libxenstore tools at it with XENSTORED_PATH=PATH.
   --socket PATH   where to listen (required)
   -h, --help      this text
 
-exit status: 0 when stopped by SIGINT, SIGTERM or SIGHUP; 255 for bad usage
-or a socket it cannot listen on (a message on stderr says which).`;
+exit status: 129, 130, 143 when stopped by SIGHUP, SIGINT, SIGTERM (128 + the
+signal's number), as every CLI; 255 for bad usage or a socket it cannot listen
+on (a message on stderr says which).`;
 
-function main(): number | Promise<number> {
+async function main(): Promise<number> {
+  using stop = new StopSignals();
+  await using server = new XenstoreServer();
   let path: string;
-  const server = new XenstoreServer();
   try {
     const { values } = parseFlags({
       args: Deno.args,
@@ -49,15 +51,10 @@ function main(): number | Promise<number> {
     return explain("xenstored", err);
   }
   console.log(`xenstored: listening on ${path} (export XENSTORED_PATH=${path})`);
-  return new Promise((resolve) => {
-    const stop = async () => {
-      await server.close();
-      resolve(EXIT.ok);
-    };
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-      Deno.addSignalListener(signal, stop);
-    }
-  });
+  await new Promise<void>((resolve) =>
+    stop.signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+  return stop.code!; // the server closes (its socket removed) on the way out
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -507,8 +507,8 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
   }
 
   openPty(path: string): ByteStream {
-    // As on Xen, the pty must be xenconsoled's: here that is this process
-    // (root's when run as root, as the real one's are), never our terminal.
+    // As on Xen, the pty must be owned by xenconsoled's user: here that is
+    // this process's (root when run as root, as on Xen), and not our terminal.
     return openPty(path, { owner: geteuid() });
   }
 

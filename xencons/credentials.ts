@@ -34,8 +34,10 @@ export interface CredentialsOptions {
  * They are read through libc, like `XENSTORED_PATH`, so `--allow-ffi` is the
  * only permission needed; `--allow-env` is not.
  *
- * @throws {PasswordFileError} `XENPV_PASSWORD_FILE` names a file that is
- * refused (see {@linkcode passwordFromFile}).
+ * @throws {TypeError} `options.passwordFile` is `""` (an empty
+ * `XENPV_PASSWORD_FILE` is taken as unset).
+ * @throws {PasswordFileError} `options.passwordFile` or `XENPV_PASSWORD_FILE`
+ * names a file that is refused (see {@linkcode passwordFromFile}).
  *
  * @example
  * ```ts
@@ -55,6 +57,11 @@ export interface CredentialsOptions {
  * ```
  */
 export function credentialsFromEnv(options: CredentialsOptions = {}): EnvCredentials {
+  if (options.passwordFile === "") {
+    throw new TypeError(
+      "credentialsFromEnv: passwordFile is empty; give a file name or leave it out",
+    );
+  }
   const file = options.passwordFile ?? getenv("XENPV_PASSWORD_FILE");
   const password = file !== undefined && file !== ""
     ? passwordFromFile(file)

@@ -4,7 +4,7 @@
 // the password never in a message.
 
 import assert from "node:assert/strict";
-import { passwordFromFile } from "./credentials.ts";
+import { credentialsFromEnv, passwordFromFile } from "./credentials.ts";
 import { PasswordFileError } from "./errors.ts";
 
 const SECRET = "hunter2-s3cret";
@@ -93,4 +93,11 @@ Deno.test("passwordFromFile: refused when it holds no password: empty, several l
     await Deno.writeFile(`${dir}/pw`, new Uint8Array([0x68, 0xff, 0x0a]), { mode: 0o600 });
     assert.equal(refusal(`${dir}/pw`).reason, "not-a-password");
   });
+});
+
+Deno.test("credentialsFromEnv: an empty passwordFile is a TypeError, never XENPV_PASSWORD instead", () => {
+  assert.throws(
+    () => credentialsFromEnv({ passwordFile: "" }),
+    (e) => e instanceof TypeError && /passwordFile/.test(e.message),
+  );
 });

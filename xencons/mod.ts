@@ -80,5 +80,5 @@ export { type TypedLine, TypedLines } from "./typed_lines.ts";
 export { type EscapeScan, EscapeScanner, escapeSequence } from "./escape_scanner.ts";
 export { LineTyper, type LineTyperOptions } from "./line_typer.ts";
 export { OutputWatch, type OutputWatchOptions } from "./output_watch.ts";
-export { printable, sanitizeForTerminal } from "./terminal_text.ts";
+export { jsonSafe, printable, sanitizeForTerminal } from "./terminal_text.ts";
 export { XenpvError } from "../errors.ts";

@@ -1,11 +1,12 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Guest output made safe for an operator's terminal. The message-sized
-// sanitiser, printable(), is _sys/text.ts's (the one sanitiser module),
-// exported here for the CLIs' status lines.
+// sanitiser, printable(), and JSON safe to print, jsonSafe(), are
+// _sys/text.ts's (the one sanitiser module), exported here for the CLIs'
+// status lines and --json.
 
-import { hasControl, printable } from "../_sys/text.ts";
+import { hasControl, jsonSafe, printable } from "../_sys/text.ts";
 
-export { printable };
+export { jsonSafe, printable };
 
 /** The C1 controls, U+0080-U+009F. */
 const C1 = /[\u0080-\u009f]/;

@@ -269,6 +269,19 @@ Deno.test("run.ts --json: one JSON object on stdout, the exit status unchanged",
   assert.equal(JSON.parse(big.out).exitCode, 256);
 });
 
+Deno.test("run.ts --json: C1 controls and U+2028/U+2029 in the guest's output are escaped", async () => {
+  // The simulated shell echoes them back; NEL (U+0085) and a CSI (U+009B)
+  // that ends the output are not escape sequences, so they reach the JSON.
+  const r = await runDeno(
+    [...PERMS, RUN, "--json", "--simulate", "linux", "--", "echo a\u0085b\u2028c\u2029d é \u009b"],
+    "",
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /"output":"a\\u0085b\\u2028c\\u2029d é \\u009b\\n"/);
+  assert.doesNotMatch(r.out, /[\u0080-\u009f\u2028\u2029]/);
+  assert.equal(JSON.parse(r.out).output, "a\u0085b\u2028c\u2029d é \u009b\n");
+});
+
 Deno.test("run.ts --json: a failure of xenpv's is a JSON error object too, with status 255", async () => {
   const noXen = await runDeno([...PERMS, RUN, "--json", "win10", "--", "ver"], "");
   assert.equal(noXen.code, 255);

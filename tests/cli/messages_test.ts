@@ -41,6 +41,35 @@ Deno.test("xenstored.ts: bad usage is one line and status 255, as every CLI's", 
   }
 });
 
+Deno.test("xenstored.ts: a stop signal exits 128 + its number, as every CLI's, its socket removed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130], ["SIGHUP", 129]] as const) {
+      const socket = `${dir}/xs.sock`;
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-ffi", example("xenstored.ts"), "--socket", socket],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stdout.getReader();
+      let out = "";
+      while (!out.includes("listening")) { // its signal listeners are in place before this
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      reader.releaseLock();
+      child.kill(signal);
+      const r = await child.output();
+      assert.equal(r.code, code, `${signal}: ${new TextDecoder().decode(r.stderr)}`);
+      assert.equal(await Deno.lstat(socket).then(() => true, () => false), false, signal);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test('a stop signal is named once: "run: stopped by SIGHUP"', async () => {
   const said: string[] = [];
   const error = console.error;

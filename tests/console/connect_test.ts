@@ -16,7 +16,8 @@ import { SimulatedHost } from "../../sim/mod.ts";
 import { within } from "../_within.ts";
 import { SystemError } from "../../ring/mod.ts";
 import { ERRNO } from "../../_sys/errno.ts";
-import { acquireLibc, geteuid, releaseLibc } from "../../_sys/libc.ts";
+import { geteuid } from "../../_sys/libc.ts";
+import { StdinSwap } from "../_stdin.ts";
 import { openPtyPair } from "../../_sys/pty.ts";
 import type { ByteStream, XenHost } from "../../mod.ts";
 
@@ -64,17 +65,16 @@ Deno.test("pty mode: a console tty in xenstore that is not xenconsoled's pty is 
   const key = `/local/domain/${guest.domid}/console/tty`;
   const real = await xs.readString(key);
   const pair = openPtyPair(); // a terminal that is not the guest's
-  const libc = acquireLibc();
-  const stdin = libc.dup(0);
   try {
+    using stdin = new StdinSwap();
     await xs.write(key, pair.slavePath);
     const refused = (why: RegExp) => (e: unknown) =>
       e instanceof SystemError && e.code === "ENOTTY" && e.path === pair.slavePath &&
       why.test(e.message) && /not opened/.test(e.message);
     // our own stdin, as a dom0 writer could name it
-    assert.equal(libc.dup2(pair.slave.fd, 0), 0);
+    stdin.put(pair.slave.fd);
     await assert.rejects(connect("win1", { host, mode: "pty" }), refused(/own terminal/));
-    assert.equal(libc.dup2(stdin, 0), 0);
+    stdin.restore();
     if (geteuid() === 0) { // another user's terminal
       await Deno.chown(pair.slavePath, 1000, null);
       await assert.rejects(connect("win1", { host, mode: "pty" }), refused(/owned by uid 1000/));
@@ -83,9 +83,6 @@ Deno.test("pty mode: a console tty in xenstore that is not xenconsoled's pty is 
     await using c = await connect("win1", { host, mode: "pty" });
     assert.equal(c.info.tty, real);
   } finally {
-    libc.dup2(stdin, 0);
-    libc.close(stdin);
-    releaseLibc();
     await pair.slave.close();
     await pair.master.close();
   }
