@@ -5,9 +5,10 @@ import { LogMask } from "./_log_mask.ts";
 /** A line typed at a console, as {@linkcode TypedLines} reports it. */
 export interface TypedLine<T> {
   /**
-   * The line as the guest's line editor ends up with it, without its Enter
-   * key (erasures and the cursor keys Left, Right, Home, End and Delete
-   * applied; other control keys as they came);
+   * The line as a line editor like readline ends up with it, without its
+   * Enter key (edited per UTF-8 character: erasures, the cursor keys Left,
+   * Right, Home, End, Delete and their Ctrl/Alt word moves, ^A, ^E, ^K, ^U,
+   * ^W applied; other sequences dropped, other control keys as they came);
    * `[redacted]` for a password, and any earlier password in it masked.
    */
   text: string;

@@ -64,3 +64,13 @@ Deno.test("TypedLines: a password edited with the arrow keys is masked where it 
   lines.end();
   assert.deepEqual(seen.map((l) => l.text), ["[redacted]", "echo [redacted]"]);
 });
+
+Deno.test("TypedLines: a UTF-8 password erased per character is masked where it is typed later", () => {
+  const { lines, seen } = recorder();
+  lines.output(bytes("Password: "));
+  lines.input(bytes("pässwöö\x7frd\r"), "alice"); // BS erases "ö", both its bytes
+  lines.output(bytes("\r\n$ "));
+  lines.input(bytes("echo pässwörd\r"), "alice");
+  lines.end();
+  assert.deepEqual(seen.map((l) => l.text), ["[redacted]", "echo [redacted]"]);
+});
