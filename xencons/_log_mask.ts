@@ -27,6 +27,10 @@ export interface MaskedLine {
   text: string;
   /** Whether the line was a password. */
   secret: boolean;
+  /** Whether a key other than a printable character was typed on it: `text` is the editor model's guess. */
+  approximate: boolean;
+  /** The keys typed, as they came, without the Enter; masked as `text` is. */
+  keys: string;
 }
 
 /** A typed line until it is known whether it was a password. */
@@ -35,6 +39,8 @@ interface Typed {
   secret: boolean | undefined;
   /** What the guest may have taken it for, were it a password (see {@linkcode TypedLineEditor.readings}). */
   readings: string[];
+  approximate: boolean;
+  keys: string;
 }
 
 /** Bytes as latin1 text and back: 1:1, so what is logged stays the guest's raw bytes. */
@@ -352,18 +358,18 @@ export class LogMask {
     for (const b of chunk) {
       if (this.#editor.empty && !this.#atPrompt) this.#atPrompt = this.#promptShows();
       if (b === 0x0d || b === 0x0a) {
-        const typed = this.#editor.line, readings = this.#editor.readings();
+        const typed = this.#typedLine();
         if (this.#atPrompt) {
-          this.#secret(readings);
-          this.#type(typed, true, readings);
+          this.#secret(typed.readings);
+          this.#type(typed, true);
         } else if (this.#unanswered) {
           this.#settle(this.#candidates.splice(0), undefined); // it answers the prompt showing
-          this.#type(typed, false, readings);
-        } else if (typed.trim() !== "") {
+          this.#type(typed, false);
+        } else if (typed.text.trim() !== "") {
           // not the answer to the prompt showing: typed ahead of one to come
-          this.#candidates.push(this.#type(typed, undefined, readings));
+          this.#candidates.push(this.#type(typed, undefined));
           this.#settle(this.#candidates.splice(0, this.#candidates.length - CANDIDATES), undefined);
-        } else this.#type(typed, false, readings);
+        } else this.#type(typed, false);
         this.#unanswered = false;
         this.#editor.clear();
         this.#atPrompt = false;
@@ -478,9 +484,21 @@ export class LogMask {
     this.#secrets.splice(0, this.#secrets.length - SECRETS_KEPT);
   }
 
+  /** The line typed as the editor has it, `secret` not known yet. */
+  #typedLine(): Typed {
+    const editor = this.#editor;
+    return {
+      text: editor.line,
+      secret: undefined,
+      readings: editor.readings(),
+      approximate: editor.edited,
+      keys: editor.keys,
+    };
+  }
+
   /** A line typed (its Enter pressed); `secret` undefined until known. */
-  #type(text: string, secret: boolean | undefined, readings: string[]): Typed {
-    const typed = { text, secret, readings };
+  #type(typed: Typed, secret: boolean | undefined): Typed {
+    typed.secret = secret;
     if (this.#lines === undefined) return typed;
     this.#typed.push(typed);
     this.#report();
@@ -496,11 +514,11 @@ export class LogMask {
   /** Reports the typed lines settled, in the order typed. */
   #report(): void {
     while (this.#typed.length > 0 && this.#typed[0].secret !== undefined) {
-      const { text, secret } = this.#typed.shift()!;
-      let shown = secret ? REDACTED : text;
+      const { text, secret, approximate, keys } = this.#typed.shift()!;
       const longestFirst = this.#secrets.toSorted((a, b) => b.length - a.length);
-      for (const s of longestFirst) shown = shown.replaceAll(s, REDACTED);
-      this.#lines!({ text: shown, secret: secret! });
+      const masked = (line: string) =>
+        secret ? REDACTED : longestFirst.reduce((shown, s) => shown.replaceAll(s, REDACTED), line);
+      this.#lines!({ text: masked(text), secret: secret!, approximate, keys: masked(keys) });
     }
   }
 
