@@ -82,6 +82,10 @@ function canonical(keys: string): string {
 // deno-lint-ignore no-control-regex
 const ESCAPE_SEQUENCE = /\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|O.?|[^[O])?/gs;
 
+/** A printable character (latin1: a UTF-8 character's bytes count). */
+// deno-lint-ignore no-control-regex
+const PRINTABLE = /[^\x00-\x1f\x7f]/;
+
 /** A line editor's word character (readline's: letters and digits). */
 const WORD = /^[\p{L}\p{N}]$/u;
 
@@ -138,11 +142,14 @@ class TypedLineEditor {
   /**
    * What the guest may have taken the keys for, as a password: the edited
    * line, the keys as typed and as a canonical tty takes them, with and
-   * without their escape sequences.
+   * without their escape sequences. Only readings with a printable character
+   * (outside escape sequences): masking keys alone (Up, BS) would mask the
+   * guest's own control sequences.
    */
   readings(): string[] {
     const keys = this.#keys, bare = keys.replace(ESCAPE_SEQUENCE, "");
-    return [...new Set([this.line, keys, bare, canonical(keys), canonical(bare)])];
+    return [...new Set([this.line, keys, bare, canonical(keys), canonical(bare)])]
+      .filter((r) => PRINTABLE.test(r.replace(ESCAPE_SEQUENCE, "")));
   }
 
   clear(): void {

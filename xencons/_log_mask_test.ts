@@ -172,3 +172,14 @@ Deno.test("LogMask: at a canonical tty's prompt Left is typed in: its echo (^[[D
   ]);
   assert.equal(logged, "Password: [redacted]\r\n$ cat pw\r\n[redacted]\r\n$ ");
 });
+
+Deno.test("LogMask: keys without a printable character at a password prompt mask no later output", () => {
+  const logged = conversation([
+    ["out", "Password: "],
+    ["in", "\x1b[A\x7f\r"], // Up, BS, Enter: no password typed
+    ["out", "\r\n$ "],
+    ["in", "ls\r"],
+    ["out", "ls\r\n\x1b[A\x7f\r\n$ "], // the same bytes, later: not a password
+  ]);
+  assert.equal(logged, "Password: \r\n$ ls\r\n\x1b[A\x7f\r\n$ ");
+});
