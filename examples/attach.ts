@@ -271,7 +271,15 @@ async function typeInput(
       } else await typer.type(forward, send);
       if (escaped) return "escape";
     }
-    if (!interactive && !plan.binary) await typer.end(send); // a last line without its newline
+    // the input ended: a possible start of the escape held back was none, and is typed
+    const held = scanner.flush();
+    if (interactive || plan.binary) {
+      const bytes = plan.binary ? held : typed(held);
+      if (bytes.length > 0) await send(bytes.slice());
+    } else {
+      await typer.type(held, send);
+      await typer.end(send); // a last line without its newline
+    }
   } finally {
     writer.releaseLock();
   }

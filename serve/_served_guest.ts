@@ -49,7 +49,7 @@ const utf8 = new TextEncoder();
 const UTF8 = 65001;
 
 /**
- * A line TypedLines reports (one character per byte typed) as the UTF-8 text
+ * A line (or keys) TypedLines reports (one character per byte typed) as the UTF-8 text
  * it was: what the server types into the audit and mask is UTF-8.
  */
 function typedText(text: string): string {
@@ -100,8 +100,8 @@ export class ServedGuest {
     this.guestType = guest.guestType;
     this.#options = options;
     this.#scrollback = new Scrollback(options.scrollback);
-    this.#typed = new TypedLines(({ text, by }) =>
-      this.#audit("input", by.viewer, typedText(text), by.time)
+    this.#typed = new TypedLines(({ text, approximate, keys, by }) =>
+      this.#audit("input", by.viewer, typedText(text), by.time, approximate ? keys : undefined)
     );
     this.#encoding = new ConsoleEncoding(options.encoding, {
       onPageChange: (page) => {
@@ -431,11 +431,22 @@ export class ServedGuest {
     for (const v of this.#viewers) v.send({ type: "viewers", viewers });
   }
 
-  #audit(event: AuditEvent, viewer: ViewerInfo, text?: string, time = new Date()): void {
+  /** `keys`: an approximate input line's keys as typed (TypedLines' latin1). */
+  #audit(
+    event: AuditEvent,
+    viewer: ViewerInfo,
+    text?: string,
+    time = new Date(),
+    keys?: string,
+  ): void {
     const audit = this.#options.audit;
     if (audit === undefined) return;
     const entry: AuditEntry = { time, event, domid: this.domid, guest: this.name, viewer };
     if (text !== undefined) entry.text = text;
+    if (keys !== undefined) {
+      entry.approximate = true;
+      entry.keys = typedText(keys);
+    }
     try {
       audit(entry);
     } catch { /* the audit sink's own failure must not stop the console */ }

@@ -33,6 +33,22 @@ export interface AuditEntry {
    * a password (masked as `ConsoleLog` masks them). `dropped`: why.
    */
   text?: string;
+  /**
+   * `input`, only where it holds: `true` when a key other than a printable
+   * character was typed on the line (Up or Down recalling a command from the
+   * guest's history, Tab completing one, an erasure, a cursor key, any other
+   * escape sequence or control key). `text` is then the line as a line editor
+   * like readline would end up with it, a guess: the guest may have run
+   * another (a recalled command is audited as an empty or partial line);
+   * `keys` says what was typed.
+   */
+  approximate?: true;
+  /**
+   * `input`, when `approximate`: the keys typed on the line as they came,
+   * without the Enter key (control keys and escape sequences too: Up is
+   * `"\x1b[A"`), masked as `text` is (`[redacted]` for a password).
+   */
+  keys?: string;
 }
 
 /** Where a guest's console is. */

@@ -124,3 +124,62 @@ Deno.test("LogMask: a password edited with the cursor keys is the line the edito
     assert.match(logged, /^\[redacted\]\r$/m);
   }
 });
+
+Deno.test("LogMask: a UTF-8 password edited with BS and Left/Right is edited per character", () => {
+  const LEFT = "\x1b[D", RIGHT = "\x1b[C";
+  const edits = [
+    "pässwöö\x7frd", // BS erases the whole "ö" (two bytes), not half of it
+    `pässwrd${LEFT}${LEFT}ö`, // Left moves over a character
+    `pässwXrd${LEFT}${LEFT}\x7fö`,
+    `pässwör${LEFT}${RIGHT}d`,
+  ];
+  for (const keys of edits) {
+    const steps: ["out" | "in", string][] = [["out", "Password: "]];
+    for (const ch of keys) steps.push(["in", ch]); // key by key
+    steps.push(["in", "\r"], ["out", "\r\n$ "], ["in", "echo pässwörd\r"]);
+    steps.push(["out", "echo pässwörd\r\npässwörd\r\n$ "]);
+    assert.equal(
+      conversation(steps),
+      "Password: \r\n$ echo [redacted]\r\n[redacted]\r\n$ ",
+      JSON.stringify(keys),
+    );
+  }
+});
+
+Deno.test("LogMask: Ctrl-Left, Alt-b and ^A at a password prompt leave no password in the log", () => {
+  for (const move of ["\x1b[1;5D", "\x1bb", "\x01"]) {
+    const steps: ["out" | "in", string][] = [["out", "Password: "]];
+    for (const ch of "unter2") steps.push(["in", ch], ["out", ch]); // a guest echoing the keys
+    steps.push(["in", move], ["out", "\b".repeat(6)]); // to the line's start
+    steps.push(["in", "h"], ["out", `hunter2${"\b".repeat(6)}`]); // redrawn
+    steps.push(["in", "\r"], ["out", "\r\n$ "], ["in", "echo hunter2\r"]);
+    steps.push(["out", "echo hunter2\r\nhunter2\r\n$ "]);
+    assert.equal(
+      conversation(steps),
+      "Password: [redacted]\r\n$ echo [redacted]\r\n[redacted]\r\n$ ",
+      JSON.stringify(move),
+    );
+  }
+});
+
+Deno.test("LogMask: at a canonical tty's prompt Left is typed in: its echo (^[[D) does not leak the password", () => {
+  const logged = conversation([
+    ["out", "Password: "],
+    ["in", "hunter\x1b[D2\r"], // getty, sudo: the tty takes the arrow key's bytes as typed
+    ["out", "hunter^[[D2\r\n$ "], // a tty echoing them (ECHOCTL), after the line went in
+    ["in", "cat pw\r"],
+    ["out", "cat pw\r\nhunter\x1b[D2\r\n$ "], // the password as the guest took it
+  ]);
+  assert.equal(logged, "Password: [redacted]\r\n$ cat pw\r\n[redacted]\r\n$ ");
+});
+
+Deno.test("LogMask: keys without a printable character at a password prompt mask no later output", () => {
+  const logged = conversation([
+    ["out", "Password: "],
+    ["in", "\x1b[A\x7f\r"], // Up, BS, Enter: no password typed
+    ["out", "\r\n$ "],
+    ["in", "ls\r"],
+    ["out", "ls\r\n\x1b[A\x7f\r\n$ "], // the same bytes, later: not a password
+  ]);
+  assert.equal(logged, "Password: \r\n$ ls\r\n\x1b[A\x7f\r\n$ ");
+});

@@ -29,7 +29,11 @@ const encoder = new TextEncoder();
  * Give it what the guest prints ({@linkcode ConsoleLog.output}) and what is
  * typed ({@linkcode ConsoleLog.input}), in the order they happen. A password
  * is a line typed while a password prompt shows, or the line typed just
- * before one appears if the guest has not echoed it. The file is created
+ * before one appears if the guest has not echoed it. A password edited
+ * (erased, cursor keys, keys that line editors and canonical ttys take
+ * differently) is masked in each way the guest may have taken it, and what
+ * the guest prints from the edit to the end of that line is `[redacted]`.
+ * The file is created
  * 0600; a symlink is refused (a planted one in a world-writable directory
  * would make root write elsewhere), and so is a FIFO nobody reads.
  *

@@ -40,7 +40,8 @@ export function escapeSequence(text: string): Uint8Array {
 /**
  * Finds an escape sequence (detach, like `xl console`'s `^]`) in typed
  * input, anywhere in it and across chunk boundaries: a possible start of the
- * sequence at a chunk's end is held back until the next chunk tells.
+ * sequence at a chunk's end is held back until the next chunk tells, or
+ * until {@linkcode EscapeScanner.flush} gives it back when the input ends.
  *
  * @example A sequence split between two chunks
  * ```ts
@@ -102,5 +103,28 @@ export class EscapeScanner {
     }
     this.#held = new Uint8Array(0);
     return { forward: data, escaped: false };
+  }
+
+  /**
+   * The input ended: the bytes held back as a possible start of the escape
+   * sequence (it was none), to send to the guest; empty if none are held.
+   * The scanner holds nothing after it.
+   *
+   * @example Input ending in the start of the sequence
+   * ```ts
+   * import { EscapeScanner } from "@xenpv/console/xencons";
+   * import assert from "node:assert/strict";
+   *
+   * const scanner = new EscapeScanner("~.");
+   * const text = (b: Uint8Array) => new TextDecoder().decode(b);
+   * assert.equal(text(scanner.scan(new TextEncoder().encode("echo a~")).forward), "echo a");
+   * assert.equal(text(scanner.flush()), "~"); // no "." came: the "~" was typed
+   * assert.equal(scanner.flush().length, 0);
+   * ```
+   */
+  flush(): Uint8Array {
+    const held = this.#held;
+    this.#held = new Uint8Array(0);
+    return held;
   }
 }

@@ -45,3 +45,11 @@ Deno.test("EscapeScanner: the default is ^] (0x1d); sequence is a copy", () => {
   assert.equal(scanner.scan(bytes("A")).escaped, false);
   assert.equal(scanner.scan(new Uint8Array([0x61, 0x1d, 0x62])).escaped, true);
 });
+
+Deno.test("EscapeScanner: flush() gives back a possible start held at the input's end", () => {
+  const scanner = new EscapeScanner("~.");
+  assert.equal(text(scanner.scan(bytes("echo a~")).forward), "echo a");
+  assert.equal(text(scanner.flush()), "~"); // the input ended: it was no escape
+  assert.equal(scanner.flush().length, 0); // given back once
+  assert.equal(text(scanner.scan(bytes("b")).forward), "b"); // nothing held any more
+});

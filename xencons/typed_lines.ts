@@ -5,14 +5,29 @@ import { LogMask } from "./_log_mask.ts";
 /** A line typed at a console, as {@linkcode TypedLines} reports it. */
 export interface TypedLine<T> {
   /**
-   * The line as the guest's line editor ends up with it, without its Enter
-   * key (erasures and the cursor keys Left, Right, Home, End and Delete
-   * applied; other control keys as they came);
+   * The line as a line editor like readline ends up with it, without its
+   * Enter key (edited per UTF-8 character: erasures, the cursor keys Left,
+   * Right, Home, End, Delete and their Ctrl/Alt word moves, ^A, ^E, ^K, ^U,
+   * ^W applied; other sequences dropped, other control keys as they came);
    * `[redacted]` for a password, and any earlier password in it masked.
    */
   text: string;
   /** Whether the line was a password. */
   secret: boolean;
+  /**
+   * Whether `text` is only the editor model's guess: a key other than a
+   * printable character was typed on the line (an erasure, a cursor key, Up
+   * or Down recalling a line from the guest's history, Tab completing one,
+   * any other escape sequence or control key). What the guest ran may differ;
+   * `keys` says what was typed.
+   */
+  approximate: boolean;
+  /**
+   * The keys typed on the line as they came, without the Enter key (control
+   * keys and escape sequences too: Up is `"\x1b[A"`); masked as `text` is:
+   * `[redacted]` for a password, any earlier password in it masked.
+   */
+  keys: string;
   /** Who typed it: what {@linkcode TypedLines.input} was given with it. */
   by: T;
 }
@@ -26,7 +41,9 @@ export interface TypedLine<T> {
  * typed while a password prompt shows is reported as `[redacted]`. A line
  * typed ahead of the guest (before the prompt it answers shows) is reported
  * once the guest shows what it was: the last one before a password prompt
- * was the password. Lines are reported in the order typed.
+ * was the password. Lines are reported in the order typed. A line on which
+ * a key other than a printable character was typed (Up recalling a command,
+ * an erasure) is reported `approximate`, with the keys as typed beside it.
  *
  * @example Audit a login
  * ```ts
@@ -54,9 +71,9 @@ export class TypedLines<T> {
   /** `onLine` is told every typed line once it is known whether it was a password. */
   constructor(onLine: (line: TypedLine<T>) => void) {
     if (typeof onLine !== "function") throw new TypeError("TypedLines needs an onLine function");
-    this.#mask = new LogMask(({ text, secret }) => {
+    this.#mask = new LogMask(({ text, secret, approximate, keys }) => {
       const by = this.#typists.shift() as T;
-      onLine({ text, secret, by });
+      onLine({ text, secret, approximate, keys, by });
     });
   }
 

@@ -21,9 +21,21 @@ Deno.test("TypedLines: a password typed ahead of its prompt is held, then redact
   lines.input(bytes("echo hunter2\r"), "bob");
   lines.end();
   assert.deepEqual(seen, [
-    { text: "Administrator", secret: false, by: "alice" },
-    { text: "[redacted]", secret: true, by: "alice" },
-    { text: "echo [redacted]", secret: false, by: "bob" },
+    {
+      text: "Administrator",
+      secret: false,
+      approximate: false,
+      keys: "Administrator",
+      by: "alice",
+    },
+    { text: "[redacted]", secret: true, approximate: false, keys: "[redacted]", by: "alice" },
+    {
+      text: "echo [redacted]",
+      secret: false,
+      approximate: false,
+      keys: "echo [redacted]",
+      by: "bob",
+    },
   ]);
 });
 
@@ -48,7 +60,9 @@ Deno.test("TypedLines: lines still held at end() are reported, not lost", () => 
   lines.input(bytes("exit\r"), "alice");
   assert.equal(seen.length, 0);
   lines.end();
-  assert.deepEqual(seen, [{ text: "exit", secret: false, by: "alice" }]);
+  assert.deepEqual(seen, [
+    { text: "exit", secret: false, approximate: false, keys: "exit", by: "alice" },
+  ]);
 });
 
 Deno.test("TypedLines: needs a function", () => {
@@ -63,4 +77,39 @@ Deno.test("TypedLines: a password edited with the arrow keys is masked where it 
   lines.input(bytes("echo hunter2\r"), "alice");
   lines.end();
   assert.deepEqual(seen.map((l) => l.text), ["[redacted]", "echo [redacted]"]);
+});
+
+Deno.test("TypedLines: a UTF-8 password erased per character is masked where it is typed later", () => {
+  const { lines, seen } = recorder();
+  lines.output(bytes("Password: "));
+  lines.input(bytes("pässwöö\x7frd\r"), "alice"); // BS erases "ö", both its bytes
+  lines.output(bytes("\r\n$ "));
+  lines.input(bytes("echo pässwörd\r"), "alice");
+  lines.end();
+  assert.deepEqual(seen.map((l) => l.text), ["[redacted]", "echo [redacted]"]);
+});
+
+Deno.test("TypedLines: a line with editing keys or Up is approximate, its raw keys beside it", () => {
+  const { lines, seen } = recorder();
+  lines.output(bytes("$ "));
+  lines.input(bytes("ls /tmp\r"), "alice");
+  lines.output(bytes("ls /tmp\r\nx\r\n$ "));
+  lines.input(bytes("\x1b[A\r"), "alice"); // Up, Enter: the guest runs "ls /tmp" again
+  lines.output(bytes("ls /tmp\r\nx\r\n$ Password: "));
+  lines.input(bytes("hunter3\x7f2\r"), "alice");
+  lines.output(bytes("\r\n$ "));
+  lines.input(bytes("echo hunter2X\x7f\r"), "bob");
+  lines.end();
+  assert.deepEqual(seen, [
+    { text: "ls /tmp", secret: false, approximate: false, keys: "ls /tmp", by: "alice" },
+    { text: "", secret: false, approximate: true, keys: "\x1b[A", by: "alice" },
+    { text: "[redacted]", secret: true, approximate: true, keys: "[redacted]", by: "alice" },
+    {
+      text: "echo [redacted]",
+      secret: false,
+      approximate: true,
+      keys: "echo [redacted]X\x7f",
+      by: "bob",
+    },
+  ]);
 });

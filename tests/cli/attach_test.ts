@@ -294,3 +294,9 @@ Deno.test("pipe mode: a last line without a newline is still entered, as a shell
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /C:\\Users\\Administrator>ver\r\n\r\nMicrosoft Windows \[Version/);
 });
+
+Deno.test("pipe mode -e '~.': input ending in a '~' (no newline) still sends it", async () => {
+  const r = await attachPiped(["--simulate", "linux", "-e", "~."], "root\nxenpv\necho a~");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /# echo a~\r\na~\r\n/);
+});

@@ -60,6 +60,34 @@ Deno.test("serve: log in to Windows, run ver; a second viewer sees it and types 
   assert.ok(audit.some((e) => e.event === "take" && e.viewer.name === "bob"));
 });
 
+Deno.test("serve: a line recalled with Up is audited as approximate, with its raw keys", async () => {
+  const audit: AuditEntry[] = [];
+  await using t = await setup({ audit });
+  const { server, deb } = t;
+  await using alice = await viewer(server, deb.domid, "alice");
+  await alice.waitText(/login: $/);
+  alice.send({ type: "take" });
+  await alice.until("alice holds the keyboard", () => holder(alice) === "alice");
+  alice.type("root\r");
+  await alice.waitText(/Password: $/);
+  alice.type("xenpv\r");
+  await alice.waitText(/# $/);
+  alice.type("echo marker-42\r");
+  await alice.waitText(/\r\nmarker-42\r\n/);
+  alice.type("\x1b[A\r"); // Up, Enter: a shell with history runs "echo marker-42" again
+  const inputs = () => audit.filter((e) => e.event === "input");
+  await alice.until("four lines audited", () => inputs().length === 4);
+  assert.deepEqual(
+    inputs().map(({ text, approximate, keys }) => ({ text, approximate, keys })),
+    [
+      { text: "root", approximate: undefined, keys: undefined },
+      { text: "[redacted]", approximate: undefined, keys: undefined },
+      { text: "echo marker-42", approximate: undefined, keys: undefined },
+      { text: "", approximate: true, keys: "\x1b[A" },
+    ],
+  );
+});
+
 Deno.test("serve: a new viewer gets the scrollback first, then the stream", async () => {
   await using t = await setup();
   const { server, deb } = t;
