@@ -118,8 +118,8 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     for (;;) {
       if (this.#closed) throw this.#error ?? new TypeError("console is closed");
       await this.#transportReady;
-      const t = this.#transport;
-      if (t === undefined) continue;
+      if (this.#closed) continue; // it ended while this write waited
+      const t = this.#transport!; // once ready, there is one until the console closes
       await t.write(chunk, this.#abort.signal);
       return;
     }
@@ -132,6 +132,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
       await this.#readers.demand();
       if (this.#closed) return;
       await this.#transportReady;
+      if (this.#closed) return;
       const transport = this.#transport!;
       let n: number | null = null;
       let failure: unknown;
@@ -168,7 +169,12 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     await this.#follow();
   }
 
-  /** Detaches from the gone domain and attaches to the guest's next one, by its name. */
+  /**
+   * Detaches from the gone domain and attaches to the guest's next one, by its
+   * name. Writes and the pump wait on `#transportReady` meanwhile: it is
+   * resolved however this ends, with a transport in place or the console
+   * closed.
+   */
   async #follow(): Promise<void> {
     const from = this.#info.domid;
     const ready = Promise.withResolvers<void>();
@@ -178,7 +184,12 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     try {
       const signal = this.#abort.signal;
       const guest = await nextDomain(this.#xs, this.#info.name!, from, signal);
-      if (guest === undefined || this.#closed) return;
+      if (this.#closed) return;
+      if (guest === undefined) {
+        // The watch ended under us: only xenstore going away does that.
+        this.#xenstoreLost(undefined);
+        return;
+      }
       const attached = await attachNext(this.#host, this.#xs, guest, this.#options, signal);
       const { transport, mode, tty, mapMethod } = attached;
       const domid = guest.domid;
@@ -190,9 +201,10 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
         new CustomEvent<ReattachDetail>("reattach", { detail: { from, to: domid } }),
       );
     } catch (err) {
-      ready.resolve();
       if (err instanceof XenstoreClosedError) this.#xenstoreLost(err);
-      else if (!this.#closed) this.#fail(err);
+      else this.#fail(err);
+    } finally {
+      ready.resolve();
     }
   }
 

@@ -1,7 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Faults while attached: xenconsoled dies (the pty closes), the event
 // channel fails, xenstored dies (while attached, and mid-request during
-// connect()), the guest is destroyed during login, the reader cancels.
+// connect()), the guest is destroyed during login, the reader cancels, a
+// follow waiting for the next domain loses its watch or is closed.
 // Each ends in a typed error within 1 s, and the sanitizers check that no
 // fd, timer, watch or binding is left behind.
 
@@ -12,7 +13,13 @@ import { ConsoleSession, StreamEndedError } from "../../xencons/mod.ts";
 import { ERRNO } from "../../_sys/errno.ts";
 import { SystemError } from "../../errors.ts";
 import type { EventChannel } from "../../evtchn/mod.ts";
-import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../../xenstore/mod.ts";
+import {
+  type WatchOptions,
+  XenstoreClient,
+  XenstoreClosedError,
+  type XenstoreTransport,
+  type XenstoreWatch,
+} from "../../xenstore/mod.ts";
 import { within } from "../_within.ts";
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -152,6 +159,77 @@ for (const mode of ["pty", "ring"] as const) {
     // The lock is free again: a console attaches once xenstored is back.
     await using c = await connect("g1", { host, mode });
     assert.equal(c.mode, mode);
+  });
+}
+
+/** A client that hands the test the `@introduceDomain` watch a follow sets up. */
+class SpiedClient extends XenstoreClient {
+  readonly following = Promise.withResolvers<XenstoreWatch>();
+  override async watch(path: string, options?: WatchOptions): Promise<XenstoreWatch> {
+    const watch = await super.watch(path, options);
+    if (path === "@introduceDomain") this.following.resolve(watch);
+    return watch;
+  }
+}
+
+/**
+ * A following console whose guest is gone for good: its follow waits for a
+ * next domain, and a write waits for it. `kill()` cuts its xenstore connection.
+ */
+async function followingWithWritePending(host: SimulatedHost, mode: "pty" | "ring") {
+  const guest = await host.createGuest({ name: "g1", xenconsoled: mode === "pty" });
+  let link: XenstoreTransport | undefined;
+  let client: SpiedClient | undefined;
+  const spied = wrapHost(host, {
+    openXenstore: () => {
+      link = host.xenstore.connectTransport();
+      client = new SpiedClient(link);
+      return Promise.resolve(client);
+    },
+  });
+  const c = await connect("g1", { host: spied, mode, follow: true });
+  const reading = drain(c.readable);
+  reading.catch(() => {});
+  await guest.destroy();
+  const watch = await within(1000, client!.following.promise); // following now
+  const writing = c.writable.getWriter().write(new Uint8Array([0x0d]));
+  writing.catch(() => {});
+  return { c, watch, reading, writing, kill: () => link!.close() };
+}
+
+function isXenstoreLoss(mode: string): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(e instanceof ConsoleClosedError, String(e));
+    assert.equal(e.reason, "xenstore");
+    assert.equal(e.mode, mode);
+    return true;
+  };
+}
+
+for (const mode of ["pty", "ring"] as const) {
+  Deno.test(`${mode} mode, follow: the next-domain watch ends without a guest while a write waits -> ConsoleClosedError (xenstore), close() settles`, async () => {
+    await using host = new SimulatedHost();
+    const { c, watch, reading, writing } = await followingWithWritePending(host, mode);
+    await watch.close(); // as when the connection ends under it: no guest came
+    await within(1000, assert.rejects(writing, isXenstoreLoss(mode)));
+    await within(1000, assert.rejects(reading, isXenstoreLoss(mode)));
+    await within(1000, c.close());
+  });
+
+  Deno.test(`${mode} mode, follow: xenstored dies while following with a write waiting -> ConsoleClosedError (xenstore), close() settles`, async () => {
+    await using host = new SimulatedHost();
+    const { c, reading, writing, kill } = await followingWithWritePending(host, mode);
+    await kill();
+    await within(1000, assert.rejects(writing, isXenstoreLoss(mode)));
+    await within(1000, assert.rejects(reading, isXenstoreLoss(mode)));
+    await within(1000, c.close());
+  });
+
+  Deno.test(`${mode} mode, follow: close() while following with a write waiting -> the write rejects, close() settles`, async () => {
+    await using host = new SimulatedHost();
+    const { c, writing } = await followingWithWritePending(host, mode);
+    await within(1000, c.close());
+    await within(1000, assert.rejects(writing, /console is closed/));
   });
 }
 
