@@ -7,7 +7,7 @@
 // fd, timer, watch or binding is left behind.
 
 import assert from "node:assert/strict";
-import { connect, ConsoleClosedError, type XenHost } from "../../mod.ts";
+import { connect, ConsoleClosedError, GuestGoneError, type XenHost } from "../../mod.ts";
 import { SimulatedHost } from "../../sim/mod.ts";
 import { ConsoleSession, StreamEndedError } from "../../xencons/mod.ts";
 import { ERRNO } from "../../_sys/errno.ts";
@@ -306,4 +306,57 @@ Deno.test("the reader cancels its stream mid-flood: the console stays usable, no
   const second = c.subscribe().getReader();
   assert.ok((await within(1000, second.read())).value!.length > 0);
   await second.cancel();
+});
+
+for (const mode of ["pty", "ring"] as const) {
+  Deno.test(`${mode} mode: writes to a destroyed guest reject with GuestGoneError, the transport's error as cause`, async () => {
+    await using host = new SimulatedHost();
+    const guest = await host.createGuest({
+      name: "deb1",
+      program: "linux",
+      xenconsoled: mode === "pty",
+    });
+    await using c = await connect("deb1", { host, mode });
+    const reading = drain(c.readable);
+    const writer = c.writable.getWriter();
+    await guest.destroy();
+    // At once: the pty fails (EIO) before the console has seen the guest go;
+    // the ring still takes the bytes (the page is there, nobody reads it).
+    const early = writer.write(new TextEncoder().encode("x\r"));
+    if (mode === "pty") {
+      await within(
+        2000,
+        assert.rejects(early, (e) => {
+          assert.ok(e instanceof GuestGoneError, String(e));
+          assert.equal(e.domid, guest.domid);
+          assert.ok(e.cause === undefined || e.cause instanceof SystemError, String(e.cause));
+          return true;
+        }),
+      );
+    } else {
+      await within(2000, early.catch((e) => assert.ok(e instanceof GuestGoneError, String(e))));
+    }
+    await within(1000, assert.rejects(reading, GuestGoneError));
+    // After the end: the same, in both modes.
+    await within(1000, assert.rejects(writer.write(new Uint8Array([0x0d])), GuestGoneError));
+  });
+}
+
+Deno.test("pty mode: a write as xenconsoled dies rejects with ConsoleClosedError, the pty's error as cause", async () => {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({ name: "deb1", program: "linux" });
+  await using c = await connect("deb1", { host, mode: "pty" });
+  const reading = drain(c.readable);
+  const writer = c.writable.getWriter();
+  await guest.stopXenconsoled();
+  await within(
+    2000,
+    assert.rejects(writer.write(new TextEncoder().encode("x\r")), (e) => {
+      assert.ok(e instanceof ConsoleClosedError && e.reason === "transport", String(e));
+      assert.ok(e.cause instanceof SystemError, String(e.cause));
+      return true;
+    }),
+  );
+  await within(1000, assert.rejects(reading, ConsoleClosedError));
+  assert.ok(guest.alive);
 });
