@@ -5,12 +5,26 @@ import assert from "node:assert/strict";
 import { connect, SimulatedHost } from "../../mod.ts";
 import { CommandAbortedError, ConsoleSession } from "../../xencons/mod.ts";
 
-/** Waits until the guest has printed `text` (the echo of a command typed: it runs). */
+/** How long {@linkcode printed} waits before it fails (a hang bound, not a timing). */
+const PRINTED_BOUND_MS = 5000;
+
+/**
+ * Waits until the guest has printed `text` once more (the echo of a command
+ * typed: it runs); fails if it has not within {@linkcode PRINTED_BOUND_MS}.
+ */
 async function printed(s: ConsoleSession, text: string): Promise<void> {
   const out = () =>
     s.transcript.entries.filter((e) => e.direction === "out").map((e) => e.text).join("");
   const before = out().split(text).length;
-  while (out().split(text).length === before) await new Promise((r) => setTimeout(r, 5));
+  const deadline = Date.now() + PRINTED_BOUND_MS;
+  while (out().split(text).length === before) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the guest did not print ${JSON.stringify(text)} within ${PRINTED_BOUND_MS} ms`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 async function open(flavour: "windows" | "linux") {
