@@ -2,8 +2,9 @@
 // The key run() and interrupt() type to stop a command: ^C by default, or
 // another key the guest's console acts on (Linux: ^\, SIGQUIT).
 import assert from "node:assert/strict";
-import { connect, SimulatedHost } from "../../mod.ts";
-import { CommandAbortedError, ConsoleSession } from "../../xencons/mod.ts";
+import { connect, SimulatedHost, XenpvError } from "../../mod.ts";
+import { CommandAbortedError, ConsoleSession, SessionStateError } from "../../xencons/mod.ts";
+import { within } from "../_within.ts";
 
 /** How long {@linkcode printed} waits before it fails (a hang bound, not a timing). */
 const PRINTED_BOUND_MS = 5000;
@@ -86,4 +87,42 @@ Deno.test("windows: the XENCONS console has one interrupt key: ^C (the helper ma
   abort.abort();
   await assert.rejects(running, (e: unknown) => e instanceof CommandAbortedError && e.recovered);
   assert.equal((await s.run("echo usable")).exitCode, 0);
+});
+
+Deno.test("close() while run() is in flight: run() rejects with SessionStateError (closed), a XenpvError", async () => {
+  await using env = await open("linux");
+  const s = env.session;
+  const typed = printed(s, "sleep 30");
+  const running = s.run("sleep 30");
+  await typed;
+  await within(5000, s.close());
+  await within(
+    5000,
+    assert.rejects(running, (e: unknown) => {
+      assert.ok(e instanceof SessionStateError, String(e));
+      assert.ok(e instanceof XenpvError);
+      assert.equal(e.state, "closed");
+      assert.match(e.message, /^run\(\)/);
+      return true;
+    }),
+  );
+  assert.equal(s.state, "closed");
+});
+
+Deno.test("close() while an interrupted run() recovers the shell: SessionStateError (closed), the state stays closed", async () => {
+  await using env = await open("linux");
+  const s = env.session;
+  const typed = printed(s, "sleep 30");
+  const abort = new AbortController();
+  const running = s.run("sleep 30", { signal: abort.signal });
+  await typed;
+  const echoed = printed(s, "^C"); // the recovery's ^C, then it waits for quiet and probes
+  abort.abort();
+  await echoed;
+  await within(5000, s.close());
+  await within(
+    5000,
+    assert.rejects(running, (e: unknown) => e instanceof SessionStateError && e.state === "closed"),
+  );
+  assert.equal(s.state, "closed");
 });
