@@ -126,3 +126,18 @@ Deno.test("close() while an interrupted run() recovers the shell: SessionStateEr
   );
   assert.equal(s.state, "closed");
 });
+
+Deno.test("linux: after an interrupted command the run's EXIT trap is gone: logout prints no stale end marker", async () => {
+  await using env = await open("linux");
+  const s = env.session;
+  const out = () =>
+    s.transcript.entries.filter((e) => e.direction === "out").map((e) => e.text).join("");
+  const typed = printed(s, "sleep 30");
+  const running = s.run("sleep 30");
+  await typed;
+  await s.interrupt(); // ^C: the shell drops the rest of the line, its `trap - EXIT` too
+  await assert.rejects(running, (e: unknown) => e instanceof CommandAbortedError && e.recovered);
+  const before = out().length;
+  await within(5000, s.logout());
+  assert.doesNotMatch(out().slice(before), /E:\d+ exit/);
+});
