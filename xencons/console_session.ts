@@ -70,8 +70,8 @@ export class ConsoleSession implements AsyncDisposable {
   #stateNow: SessionState = "logged-out";
   #queue: Promise<unknown> = Promise.resolve();
   #current: AbortController | undefined;
-  /** The interrupt key's bytes for the running call. */
-  #currentKey: string | undefined;
+  /** The interrupt key for the running call. */
+  #currentKey: InterruptKey | undefined;
   #user = "";
   #codePageMode: "auto" | "utf-8" | "fixed";
   /** The page learned or given (undefined until known). */
@@ -207,7 +207,8 @@ export class ConsoleSession implements AsyncDisposable {
     if (!Number.isInteger(maxOutput) || maxOutput < 0) {
       throw new RangeError(`maxOutput must be a non-negative integer, got ${maxOutput}`);
     }
-    const key = this.#interruptKey(options.interrupt);
+    const key = options.interrupt ?? "ctrl-c";
+    this.#interruptKey(key); // TypeError now for a key this console does not act on
     const tag = newTag();
     const plan = this.#dialect.command(command, tag); // throws TypeError/RangeError early
     this.#checkLines(plan);
@@ -228,7 +229,7 @@ export class ConsoleSession implements AsyncDisposable {
     const bytes = this.#interruptKey(key);
     if (this.#state === "closed") throw new SessionStateError("interrupt", "closed");
     if (this.#current) {
-      this.#currentKey = bytes;
+      this.#currentKey = key;
       this.#current.abort(new Interrupted(`interrupted with ${key}`));
     } else await this.#ex.send(bytes);
   }
@@ -500,7 +501,7 @@ export class ConsoleSession implements AsyncDisposable {
     plan: CommandPlan,
     signal: AbortSignal | undefined,
     maxOutput: number,
-    key: string,
+    key: InterruptKey,
   ): Promise<RunResult> {
     const control = new AbortController();
     this.#current = control;
@@ -564,7 +565,7 @@ export class ConsoleSession implements AsyncDisposable {
     command: string,
     err: unknown,
     output = "",
-    key = this.#dialect.interrupt,
+    key?: InterruptKey,
   ): Promise<unknown> {
     const closed = () => new SessionStateError(method, "closed", { cause: err });
     if (this.#isClosed()) return closed();
@@ -578,19 +579,24 @@ export class ConsoleSession implements AsyncDisposable {
       const recovered = await this.#recover(key);
       if (this.#isClosed()) return closed();
       this.#state = recovered ? "ready" : "broken";
-      return new CommandAbortedError(command, normalize(output), recovered, { cause: err });
+      return new CommandAbortedError(command, normalize(output), recovered, key, {
+        cause: err,
+      });
     } catch (again) {
       if (this.#isClosed()) return closed();
       if (again instanceof SessionEndedError) return again;
       this.#state = "broken";
-      return new CommandAbortedError(command, normalize(output), false, { cause: err });
+      return new CommandAbortedError(command, normalize(output), false, key, { cause: err });
     }
   }
 
-  /** Types the interrupt key and probes the shell (up to three times) within the recovery bound. */
-  async #recover(key: string): Promise<boolean> {
+  /**
+   * Types the interrupt key (the dialect's ^C unless told) and probes the
+   * shell (up to three times) within the recovery bound.
+   */
+  async #recover(key: InterruptKey | undefined): Promise<boolean> {
     const bound = Math.min(this.#timeout, 10000);
-    await this.#ex.send(key);
+    await this.#ex.send(key === undefined ? this.#dialect.interrupt : this.#interruptKey(key));
     // The helper drops whatever shares a read with the ^C: let it be taken
     // alone (its echo ends a line) before typing more.
     try {
