@@ -8,7 +8,7 @@ import type { XenstoreClient, XenstoreWatch } from "../xenstore/client.ts";
 import { XenstoreClosedError } from "../xenstore/errors.ts";
 import { ConsoleClosedError, GuestGoneError } from "./errors.ts";
 import { FanOut } from "./fan_out.ts";
-import { attachNext, goneSoon, nextDomain } from "./follow.ts";
+import { attachNext, GONE_GRACE_MS, goneSoon, nextDomain } from "./follow.ts";
 import type { XenHost } from "./host.ts";
 import type { Transport } from "./transports.ts";
 import type { AttachMode, ConnectOptions, ConsoleInfo, ReattachDetail } from "./types.ts";
@@ -39,7 +39,11 @@ const STAGING_BYTES = 16 * 1024;
 export class XenConsole extends EventTarget implements AsyncDisposable {
   /** Guest output. Backpressure reaches the guest: an unread console stalls it. */
   readonly readable: ReadableStream<Uint8Array>;
-  /** Input to the guest; writes wait for room in the guest's input ring. */
+  /**
+   * Input to the guest; writes wait for room in the guest's input ring. Once
+   * the console ends, or a write fails because it is ending, writes reject
+   * with its failure (`GuestGoneError`, `ConsoleClosedError`), in both modes.
+   */
   readonly writable: WritableStream<Uint8Array>;
   #host: XenHost;
   #xs: XenstoreClient;
@@ -54,6 +58,8 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
   #closed = false;
   #error: unknown;
   #gone: PromiseWithResolvers<void> = Promise.withResolvers();
+  /** Resolved once the transport of the moment is given up (for the next domain, or by close). */
+  #detached: PromiseWithResolvers<void> = Promise.withResolvers();
   #releaseWatch: XenstoreWatch | undefined;
   #tasks: Promise<unknown>[] = [];
   #closing: Promise<void> | undefined;
@@ -110,7 +116,12 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     return this.#readers.subscribe();
   }
 
-  /** Writes `chunk` to the guest, through the transport of the moment (one at a time across a follow). */
+  /**
+   * Writes `chunk` to the guest, through the transport of the moment (one at a
+   * time across a follow). A write that fails because the console is ending
+   * (the guest gone, xenconsoled dead) rejects with the console's own failure,
+   * the transport's error as its cause, as the readers' streams do.
+   */
   async #write(chunk: Uint8Array): Promise<void> {
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError("console input must be a Uint8Array");
@@ -118,11 +129,31 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     for (;;) {
       if (this.#closed) throw this.#error ?? new TypeError("console is closed");
       await this.#transportReady;
-      const t = this.#transport;
-      if (t === undefined) continue;
-      await t.write(chunk, this.#abort.signal);
-      return;
+      if (this.#closed) continue; // it ended while this write waited
+      const t = this.#transport!; // once ready, there is one until the console closes
+      const detached = this.#detached.promise;
+      try {
+        await t.write(chunk, this.#abort.signal);
+        return;
+      } catch (err) {
+        // The pump sees the same end and decides what it means within the
+        // grace (guest gone, console broken, or followed): wait for that.
+        if (!await goneSoon(detached, 2 * GONE_GRACE_MS)) throw err;
+        if (this.#closed) throw this.#failure(err);
+        // followed to the guest's next domain: the write goes there
+      }
     }
+  }
+
+  /** What a write failing with `cause` as the console ended rejects with. */
+  #failure(cause: unknown): unknown {
+    const error = this.#error;
+    if (cause === this.#abort.signal.reason) return error ?? cause; // stopped by the close itself
+    if (error instanceof GuestGoneError) return new GuestGoneError(error.domid, { cause });
+    if (error instanceof ConsoleClosedError) {
+      return new ConsoleClosedError(error.domid, error.mode, error.reason, { cause });
+    }
+    return error ?? new TypeError("console is closed", { cause });
   }
 
   /** Reads the transport while a reader wants more, until closed. */
@@ -132,6 +163,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
       await this.#readers.demand();
       if (this.#closed) return;
       await this.#transportReady;
+      if (this.#closed) return;
       const transport = this.#transport!;
       let n: number | null = null;
       let failure: unknown;
@@ -168,31 +200,44 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
     await this.#follow();
   }
 
-  /** Detaches from the gone domain and attaches to the guest's next one, by its name. */
+  /**
+   * Detaches from the gone domain and attaches to the guest's next one, by its
+   * name. Writes and the pump wait on `#transportReady` meanwhile: it is
+   * resolved however this ends, with a transport in place or the console
+   * closed.
+   */
   async #follow(): Promise<void> {
     const from = this.#info.domid;
     const ready = Promise.withResolvers<void>();
     this.#transportReady = ready.promise;
+    this.#detached.resolve();
     await this.#transport?.close().catch(() => {});
     this.#transport = undefined;
     try {
       const signal = this.#abort.signal;
       const guest = await nextDomain(this.#xs, this.#info.name!, from, signal);
-      if (guest === undefined || this.#closed) return;
+      if (this.#closed) return;
+      if (guest === undefined) {
+        // The watch ended under us: only xenstore going away does that.
+        this.#xenstoreLost(undefined);
+        return;
+      }
       const attached = await attachNext(this.#host, this.#xs, guest, this.#options, signal);
       const { transport, mode, tty, mapMethod } = attached;
       const domid = guest.domid;
       this.#transport = transport;
       this.#info = { ...this.#info, domid, guestType: guest.type, mode, tty, mapMethod };
       this.#gone = Promise.withResolvers();
+      this.#detached = Promise.withResolvers();
       ready.resolve();
       this.dispatchEvent(
         new CustomEvent<ReattachDetail>("reattach", { detail: { from, to: domid } }),
       );
     } catch (err) {
-      ready.resolve();
       if (err instanceof XenstoreClosedError) this.#xenstoreLost(err);
-      else if (!this.#closed) this.#fail(err);
+      else this.#fail(err);
+    } finally {
+      ready.resolve();
     }
   }
 
@@ -245,6 +290,7 @@ export class XenConsole extends EventTarget implements AsyncDisposable {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    this.#detached.resolve();
     this.#abort.abort(new TypeError("console is closed"));
     this.#readers.end();
     await this.#transport?.close().catch(() => {});

@@ -64,7 +64,7 @@ const MAKERS = new Map<AnyClass, (options: Options) => Error>([
   [LoginError, (o) => new LoginError("bad-credentials", "root", o)],
   [PasswordFileError, (o) => new PasswordFileError("/root/pw", "too-open", "mode 0644", o)],
   [SessionEndedError, (o) => new SessionEndedError("the shell exited", false, "", o)],
-  [CommandAbortedError, (o) => new CommandAbortedError("ping", "", true, o)],
+  [CommandAbortedError, (o) => new CommandAbortedError("ping", "", true, "ctrl-c", o)],
   [SessionStateError, (o) => new SessionStateError("run", "logged-out", o)],
   [UnencodableError, (o) => new UnencodableError("€", 850, o)],
   [UnsupportedCodePageError, (o) => new UnsupportedCodePageError(932, o)],

@@ -67,11 +67,11 @@ export class ConsoleSession implements AsyncDisposable {
   #dialect: Dialect;
   #timeout: number;
   #owns: boolean;
-  #state: SessionState = "logged-out";
+  #stateNow: SessionState = "logged-out";
   #queue: Promise<unknown> = Promise.resolve();
   #current: AbortController | undefined;
-  /** The interrupt key's bytes for the running call. */
-  #currentKey: string | undefined;
+  /** The interrupt key for the running call. */
+  #currentKey: InterruptKey | undefined;
   #user = "";
   #codePageMode: "auto" | "utf-8" | "fixed";
   /** The page learned or given (undefined until known). */
@@ -123,6 +123,20 @@ export class ConsoleSession implements AsyncDisposable {
   /** Where the session is: `"logged-out"`, `"ready"`, `"busy"`, `"broken"` or `"closed"`. */
   get state(): SessionState {
     return this.#state;
+  }
+
+  get #state(): SessionState {
+    return this.#stateNow;
+  }
+
+  /** Closed is for good: a call still finishing after close() does not change it. */
+  set #state(state: SessionState) {
+    if (this.#stateNow !== "closed") this.#stateNow = state;
+  }
+
+  /** Whether close() ran (asked again after an await: it may have run meanwhile). */
+  #isClosed(): boolean {
+    return this.#stateNow === "closed";
   }
 
   /** The user logged in (empty when logged out). */
@@ -193,7 +207,8 @@ export class ConsoleSession implements AsyncDisposable {
     if (!Number.isInteger(maxOutput) || maxOutput < 0) {
       throw new RangeError(`maxOutput must be a non-negative integer, got ${maxOutput}`);
     }
-    const key = this.#interruptKey(options.interrupt);
+    const key = options.interrupt ?? "ctrl-c";
+    this.#interruptKey(key); // TypeError now for a key this console does not act on
     const tag = newTag();
     const plan = this.#dialect.command(command, tag); // throws TypeError/RangeError early
     this.#checkLines(plan);
@@ -214,7 +229,7 @@ export class ConsoleSession implements AsyncDisposable {
     const bytes = this.#interruptKey(key);
     if (this.#state === "closed") throw new SessionStateError("interrupt", "closed");
     if (this.#current) {
-      this.#currentKey = bytes;
+      this.#currentKey = key;
       this.#current.abort(new Interrupted(`interrupted with ${key}`));
     } else await this.#ex.send(bytes);
   }
@@ -262,7 +277,7 @@ export class ConsoleSession implements AsyncDisposable {
           await this.#await([plan.begin], signal);
           await this.#await([options.prompt], signal);
         } catch (err) {
-          reject(await this.#failed(command, err));
+          reject(await this.#failed("nested", command, err));
           return;
         }
         resolve(new NestedShell(this.#nestedOps(), plan, options, leave));
@@ -298,7 +313,11 @@ export class ConsoleSession implements AsyncDisposable {
     });
   }
 
-  /** Stops reading (and closes the console if the session owns it). Idempotent. */
+  /**
+   * Stops reading (and closes the console if the session owns it). A call in
+   * flight rejects with {@linkcode SessionStateError} (state "closed"), what
+   * stopped it as `cause`. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#state === "closed") return;
     this.#state = "closed";
@@ -323,7 +342,7 @@ export class ConsoleSession implements AsyncDisposable {
         try {
           return await this.#finish(plan, this.#bound(signal), MAX_OUTPUT);
         } catch (err) {
-          throw await this.#failed(command, err);
+          throw await this.#failed("nested", command, err);
         }
       },
     };
@@ -482,7 +501,7 @@ export class ConsoleSession implements AsyncDisposable {
     plan: CommandPlan,
     signal: AbortSignal | undefined,
     maxOutput: number,
-    key: string,
+    key: InterruptKey,
   ): Promise<RunResult> {
     const control = new AbortController();
     this.#current = control;
@@ -496,7 +515,7 @@ export class ConsoleSession implements AsyncDisposable {
       return await this.#finish(plan, combined, maxOutput);
     } catch (err) {
       // What the command printed so far is what the expect layer has not consumed.
-      throw await this.#failed(command, err, this.#ex.buffer, this.#currentKey);
+      throw await this.#failed("run", command, err, this.#ex.buffer, this.#currentKey);
     } finally {
       this.#current = undefined;
       this.#currentKey = undefined;
@@ -537,35 +556,47 @@ export class ConsoleSession implements AsyncDisposable {
     }
   }
 
-  /** Turns a failure into the error to throw, recovering the shell after an abort. */
+  /**
+   * Turns a failure of `method` into the error to throw, recovering the shell
+   * after an abort. Closed meanwhile: SessionStateError, what stopped it as cause.
+   */
   async #failed(
+    method: string,
     command: string,
     err: unknown,
     output = "",
-    key = this.#dialect.interrupt,
+    key?: InterruptKey,
   ): Promise<unknown> {
+    const closed = () => new SessionStateError(method, "closed", { cause: err });
+    if (this.#isClosed()) return closed();
     if (err instanceof UnencodableError) return err; // nothing was typed
     if (err instanceof SessionEndedError || err instanceof StreamEndedError) {
       if (err instanceof StreamEndedError) this.#state = "broken";
       return err;
     }
-    if (this.#state === "closed") return err;
     // Aborted, timed out or interrupted: ^C, then prove the shell answers.
     try {
       const recovered = await this.#recover(key);
+      if (this.#isClosed()) return closed();
       this.#state = recovered ? "ready" : "broken";
-      return new CommandAbortedError(command, normalize(output), recovered, { cause: err });
+      return new CommandAbortedError(command, normalize(output), recovered, key, {
+        cause: err,
+      });
     } catch (again) {
+      if (this.#isClosed()) return closed();
       if (again instanceof SessionEndedError) return again;
       this.#state = "broken";
-      return new CommandAbortedError(command, normalize(output), false, { cause: err });
+      return new CommandAbortedError(command, normalize(output), false, key, { cause: err });
     }
   }
 
-  /** Types the interrupt key and probes the shell (up to three times) within the recovery bound. */
-  async #recover(key: string): Promise<boolean> {
+  /**
+   * Types the interrupt key (the dialect's ^C unless told) and probes the
+   * shell (up to three times) within the recovery bound.
+   */
+  async #recover(key: InterruptKey | undefined): Promise<boolean> {
     const bound = Math.min(this.#timeout, 10000);
-    await this.#ex.send(key);
+    await this.#ex.send(key === undefined ? this.#dialect.interrupt : this.#interruptKey(key));
     // The helper drops whatever shares a read with the ^C: let it be taken
     // alone (its echo ends a line) before typing more.
     try {

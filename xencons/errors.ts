@@ -2,6 +2,7 @@
 
 import { XenpvError } from "../errors.ts";
 import { printable, quote } from "../_sys/text.ts";
+import type { InterruptKey } from "./dialect.ts";
 
 /** Keeps the last `n` characters of console text for an error message. */
 function tailOf(text: string, n = 200): string {
@@ -137,11 +138,14 @@ export class SessionEndedError extends XenpvError {
   }
 }
 
+/** How an interrupt key is written in messages: as the tty echoes it. */
+const KEY_ECHO: Record<InterruptKey, string> = { "ctrl-c": "^C", "ctrl-backslash": "^\\" };
+
 /**
- * A command was aborted (its signal fired) or interrupted with ^C before it
- * finished. `output` holds what it printed until then; `recovered` says
- * whether the session got the shell back (then it is usable again) or is
- * now broken.
+ * A command was aborted (its signal fired) or interrupted with ^C (or the
+ * key `key` names) before it finished. `output` holds what it printed until
+ * then; `recovered` says whether the session got the shell back (then it is
+ * usable again) or is now broken.
  *
  * @example
  * ```ts
@@ -149,7 +153,9 @@ export class SessionEndedError extends XenpvError {
  * import assert from "node:assert/strict";
  *
  * const e = new CommandAbortedError("ping -t host", "Reply from ...", true);
- * assert.match(e.message, /session is usable/);
+ * assert.match(e.message, /interrupted with \^C and the session is usable/);
+ * const quit = new CommandAbortedError("sleep 9", "", true, "ctrl-backslash");
+ * assert.match(quit.message, /interrupted with \^\\ /);
  * ```
  */
 export class CommandAbortedError extends XenpvError {
@@ -157,21 +163,36 @@ export class CommandAbortedError extends XenpvError {
   readonly command: string;
   /** What it printed before it was stopped. */
   readonly output: string;
-  /** Whether the shell answered again after ^C. */
+  /** Whether the shell answered again after the interrupt key. */
   readonly recovered: boolean;
-  /** Makes the error. */
-  constructor(command: string, output: string, recovered: boolean, options?: ErrorOptions) {
+  /** The interrupt key typed to stop it (and to get the shell back). */
+  readonly key: InterruptKey;
+  /** Makes the error; `key` is the interrupt key typed (^C unless told). */
+  constructor(
+    command: string,
+    output: string,
+    recovered: boolean,
+    key: InterruptKey = "ctrl-c",
+    options?: ErrorOptions,
+  ) {
+    if (!Object.hasOwn(KEY_ECHO, key)) {
+      throw new TypeError(
+        `key must be one of ${Object.keys(KEY_ECHO).join(", ")}, got ${String(key)}`,
+      );
+    }
+    const typed = KEY_ECHO[key];
     super(
       `${JSON.stringify(command)} did not finish: ${
         recovered
-          ? "it was interrupted with ^C and the session is usable"
-          : "^C did not bring the shell back, the session is broken: close it and open a new one"
+          ? `it was interrupted with ${typed} and the session is usable`
+          : `${typed} did not bring the shell back, the session is broken: close it and open a new one`
       }`,
       options,
     );
     this.command = command;
     this.output = output;
     this.recovered = recovered;
+    this.key = key;
   }
 }
 

@@ -9,8 +9,9 @@ import type { Dialect } from "./dialect.ts";
  * comments, quotes and several lines in the command cannot swallow the end
  * marker; a trap on EXIT, set around the command, prints `<E>:<status> exit`
  * if the command ends the shell (`exit 3`, `false || exit`), so an exit's
- * status is the command's (the trap is reset after the command: a command
- * setting its own EXIT trap loses it); kernel messages (`[  12.345678] ...`) are cut out of the output.
+ * status is the command's (the trap is reset after the command, and by the
+ * probe typed after ^C, which drops the rest of the line: a command setting
+ * its own EXIT trap loses it); kernel messages (`[  12.345678] ...`) are cut out of the output.
  * It has no code page step: a Linux console speaks UTF-8 (the session's
  * `encoding`, UTF-8 by default, decodes it), so `codePage` does nothing here.
  *
@@ -44,7 +45,11 @@ export const linuxDialect: Dialect = {
   maxLine: 1 << 20,
   logout: "exit",
   elevateAnswer: () => "",
-  probe: (tag) => ({ line: `echo ${tag}''R`, ack: `${tag}R\r\n` }),
+  // The probe (login, and recovery after ^C) also drops the EXIT trap: ^C
+  // makes the shell drop the rest of the interrupted line, its `trap - EXIT`
+  // with it, and a later `exit` would print a stale end marker.
+  // (`trap - EXIT` is POSIX: dash, bash and busybox ash take it.)
+  probe: (tag) => ({ line: `trap - EXIT; echo ${tag}''R`, ack: `${tag}R\r\n` }),
   command(command, tag) {
     if (typeof command !== "string" || command.trim() === "") {
       throw new TypeError("run() needs a non-empty command");

@@ -1,18 +1,25 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Faults while attached: xenconsoled dies (the pty closes), the event
 // channel fails, xenstored dies (while attached, and mid-request during
-// connect()), the guest is destroyed during login, the reader cancels.
+// connect()), the guest is destroyed during login, the reader cancels, a
+// follow waiting for the next domain loses its watch or is closed.
 // Each ends in a typed error within 1 s, and the sanitizers check that no
 // fd, timer, watch or binding is left behind.
 
 import assert from "node:assert/strict";
-import { connect, ConsoleClosedError, type XenHost } from "../../mod.ts";
+import { connect, ConsoleClosedError, GuestGoneError, type XenHost } from "../../mod.ts";
 import { SimulatedHost } from "../../sim/mod.ts";
 import { ConsoleSession, StreamEndedError } from "../../xencons/mod.ts";
 import { ERRNO } from "../../_sys/errno.ts";
 import { SystemError } from "../../errors.ts";
 import type { EventChannel } from "../../evtchn/mod.ts";
-import { XenstoreClient, XenstoreClosedError, type XenstoreTransport } from "../../xenstore/mod.ts";
+import {
+  type WatchOptions,
+  XenstoreClient,
+  XenstoreClosedError,
+  type XenstoreTransport,
+  type XenstoreWatch,
+} from "../../xenstore/mod.ts";
 import { within } from "../_within.ts";
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -154,6 +161,77 @@ for (const mode of ["pty", "ring"] as const) {
   });
 }
 
+/** A client that hands the test the `@introduceDomain` watch a follow sets up. */
+class SpiedClient extends XenstoreClient {
+  readonly following = Promise.withResolvers<XenstoreWatch>();
+  override async watch(path: string, options?: WatchOptions): Promise<XenstoreWatch> {
+    const watch = await super.watch(path, options);
+    if (path === "@introduceDomain") this.following.resolve(watch);
+    return watch;
+  }
+}
+
+/**
+ * A following console whose guest is gone for good: its follow waits for a
+ * next domain, and a write waits for it. `kill()` cuts its xenstore connection.
+ */
+async function followingWithWritePending(host: SimulatedHost, mode: "pty" | "ring") {
+  const guest = await host.createGuest({ name: "g1", xenconsoled: mode === "pty" });
+  let link: XenstoreTransport | undefined;
+  let client: SpiedClient | undefined;
+  const spied = wrapHost(host, {
+    openXenstore: () => {
+      link = host.xenstore.connectTransport();
+      client = new SpiedClient(link);
+      return Promise.resolve(client);
+    },
+  });
+  const c = await connect("g1", { host: spied, mode, follow: true });
+  const reading = drain(c.readable);
+  reading.catch(() => {});
+  await guest.destroy();
+  const watch = await within(1000, client!.following.promise); // following now
+  const writing = c.writable.getWriter().write(new Uint8Array([0x0d]));
+  writing.catch(() => {});
+  return { c, watch, reading, writing, kill: () => link!.close() };
+}
+
+function isXenstoreLoss(mode: string): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(e instanceof ConsoleClosedError, String(e));
+    assert.equal(e.reason, "xenstore");
+    assert.equal(e.mode, mode);
+    return true;
+  };
+}
+
+for (const mode of ["pty", "ring"] as const) {
+  Deno.test(`${mode} mode, follow: the next-domain watch ends without a guest while a write waits -> ConsoleClosedError (xenstore), close() settles`, async () => {
+    await using host = new SimulatedHost();
+    const { c, watch, reading, writing } = await followingWithWritePending(host, mode);
+    await watch.close(); // as when the connection ends under it: no guest came
+    await within(1000, assert.rejects(writing, isXenstoreLoss(mode)));
+    await within(1000, assert.rejects(reading, isXenstoreLoss(mode)));
+    await within(1000, c.close());
+  });
+
+  Deno.test(`${mode} mode, follow: xenstored dies while following with a write waiting -> ConsoleClosedError (xenstore), close() settles`, async () => {
+    await using host = new SimulatedHost();
+    const { c, reading, writing, kill } = await followingWithWritePending(host, mode);
+    await kill();
+    await within(1000, assert.rejects(writing, isXenstoreLoss(mode)));
+    await within(1000, assert.rejects(reading, isXenstoreLoss(mode)));
+    await within(1000, c.close());
+  });
+
+  Deno.test(`${mode} mode, follow: close() while following with a write waiting -> the write rejects, close() settles`, async () => {
+    await using host = new SimulatedHost();
+    const { c, writing } = await followingWithWritePending(host, mode);
+    await within(1000, c.close());
+    await within(1000, assert.rejects(writing, /console is closed/));
+  });
+}
+
 Deno.test("close() after the console failed by itself waits until everything is released", async () => {
   await using host = new SimulatedHost();
   await host.createGuest({ name: "g1" });
@@ -227,4 +305,57 @@ Deno.test("the reader cancels its stream mid-flood: the console stays usable, no
   const second = c.subscribe().getReader();
   assert.ok((await within(1000, second.read())).value!.length > 0);
   await second.cancel();
+});
+
+for (const mode of ["pty", "ring"] as const) {
+  Deno.test(`${mode} mode: writes to a destroyed guest reject with GuestGoneError, the transport's error as cause`, async () => {
+    await using host = new SimulatedHost();
+    const guest = await host.createGuest({
+      name: "deb1",
+      program: "linux",
+      xenconsoled: mode === "pty",
+    });
+    await using c = await connect("deb1", { host, mode });
+    const reading = drain(c.readable);
+    const writer = c.writable.getWriter();
+    await guest.destroy();
+    // At once: the pty fails (EIO) before the console has seen the guest go;
+    // the ring still takes the bytes (the page is there, nobody reads it).
+    const early = writer.write(new TextEncoder().encode("x\r"));
+    if (mode === "pty") {
+      await within(
+        2000,
+        assert.rejects(early, (e) => {
+          assert.ok(e instanceof GuestGoneError, String(e));
+          assert.equal(e.domid, guest.domid);
+          assert.ok(e.cause === undefined || e.cause instanceof SystemError, String(e.cause));
+          return true;
+        }),
+      );
+    } else {
+      await within(2000, early.catch((e) => assert.ok(e instanceof GuestGoneError, String(e))));
+    }
+    await within(1000, assert.rejects(reading, GuestGoneError));
+    // After the end: the same, in both modes.
+    await within(1000, assert.rejects(writer.write(new Uint8Array([0x0d])), GuestGoneError));
+  });
+}
+
+Deno.test("pty mode: a write as xenconsoled dies rejects with ConsoleClosedError, the pty's error as cause", async () => {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({ name: "deb1", program: "linux" });
+  await using c = await connect("deb1", { host, mode: "pty" });
+  const reading = drain(c.readable);
+  const writer = c.writable.getWriter();
+  await guest.stopXenconsoled();
+  await within(
+    2000,
+    assert.rejects(writer.write(new TextEncoder().encode("x\r")), (e) => {
+      assert.ok(e instanceof ConsoleClosedError && e.reason === "transport", String(e));
+      assert.ok(e.cause instanceof SystemError, String(e.cause));
+      return true;
+    }),
+  );
+  await within(1000, assert.rejects(reading, ConsoleClosedError));
+  assert.ok(guest.alive);
 });
