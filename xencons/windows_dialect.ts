@@ -10,6 +10,12 @@ const CMD_LINE = 8191;
 /** Room left for the `echo <ack>& set XPVCn=` around a piece of a long command. */
 const PIECE = 900;
 
+/**
+ * Sets ERRORLEVEL to 0 on Windows' cmd.exe (VER does) and on Wine's (its VER
+ * leaves ERRORLEVEL as it was, its TYPE sets 0; Windows' TYPE leaves it).
+ */
+const CLEAR = "ver>nul& type nul>nul";
+
 /** A command that is an `exit [/b] [N]` alone: it ends cmd.exe at the top level. */
 const EXIT = /^\s*@?exit(?:\s*\/b)?(?:\s+[^\s&|<>()^"]+)?\s*$/i;
 
@@ -51,7 +57,7 @@ function plan(command: string, tag: string): CommandPlan {
   const end = `${tag}E\r\n`;
   const status = `echo ${tag}^X%ERRORLEVEL%`;
   const pattern = new RegExp(`${tag}X(-?\\d+)\\r?\\n`);
-  // `ver>nul` clears ERRORLEVEL, which internal commands like ECHO leave as it was.
+  // CLEAR sets ERRORLEVEL to 0, which internal commands like ECHO leave as it was.
   // No space before `&`: ECHO would print it. (A trailing caret gets one to escape.)
   if (EXIT.test(command)) {
     // cmd.exe ends at `exit` and with it the helper: nothing after it on the
@@ -59,7 +65,7 @@ function plan(command: string, tag: string): CommandPlan {
     // the status line prints it and then ends the shell with it.
     return {
       prepare: [],
-      line: `echo ${tag}^B& ver>nul& cmd /c ${command.trim()}& echo ${tag}^E`,
+      line: `echo ${tag}^B& ${CLEAR}& cmd /c ${command.trim()}& echo ${tag}^E`,
       begin,
       end,
       status: {
@@ -69,7 +75,7 @@ function plan(command: string, tag: string): CommandPlan {
     };
   }
   const cut = command.endsWith("^") ? " " : "";
-  const direct = `echo ${tag}^B& ver>nul& ${command}${cut}& echo ${tag}^E`;
+  const direct = `echo ${tag}^B& ${CLEAR}& ${command}${cut}& echo ${tag}^E`;
   if (direct.length <= HELPER_LINE) {
     return { prepare: [], line: direct, begin, end, status: { line: status, pattern } };
   }
@@ -92,7 +98,7 @@ function plan(command: string, tag: string): CommandPlan {
   }
   return {
     prepare,
-    line: `echo ${tag}^B& ver>nul& ${names.map((v) => `%${v}%`).join("")}${cut}& echo ${tag}^E`,
+    line: `echo ${tag}^B& ${CLEAR}& ${names.map((v) => `%${v}%`).join("")}${cut}& echo ${tag}^E`,
     begin,
     end,
     status: { line: `${status}& ${names.map((v) => `set ${v}=`).join("& ")}`, pattern },
@@ -113,8 +119,9 @@ function parseCodePage(output: string): number | undefined {
  * The Windows XENCONS dialect: the monitor's `[ATTACHED]`, the tty helper's
  * `<HOST> login: `, `Password: ` and `Run Elevated [yes|no]: ` prompts, CR as
  * Enter, ^C as Ctrl-Break, `cmd.exe /q /a` behind it. Commands run as
- * `echo <B>& ver>nul& <command>& echo <E>` (`ver>nul` clears ERRORLEVEL,
- * which internal commands like ECHO leave as it was) and the status comes
+ * `echo <B>& ver>nul& type nul>nul& <command>& echo <E>` (`ver>nul` clears
+ * ERRORLEVEL, which internal commands like ECHO leave as it was; on Wine's
+ * cmd.exe `type nul>nul` does) and the status comes
  * from `echo <X>%ERRORLEVEL%` (ECHO leaves ERRORLEVEL alone). Markers are
  * typed with a caret inside, so the echo of a line never contains one. A
  * command that is an `exit [/b] [N]` alone runs as `cmd /c exit [/b] [N]`
@@ -133,7 +140,7 @@ function parseCodePage(output: string): number | undefined {
  * import assert from "node:assert/strict";
  *
  * const plan = windowsDialect.command("ver", "T1");
- * assert.equal(plan.line, "echo T1^B& ver>nul& ver& echo T1^E");
+ * assert.equal(plan.line, "echo T1^B& ver>nul& type nul>nul& ver& echo T1^E");
  * assert.equal(plan.status.line, "echo T1^X%ERRORLEVEL%");
  * assert.match("T1X9009\r\n", plan.status.pattern);
  * ```
@@ -147,7 +154,10 @@ export const windowsDialect: Dialect = {
   loginPrompt: /(?:^|\n)(\S+) login: $/,
   passwordPrompt: /Password: $/,
   elevatePrompt: /Run Elevated \[yes\|no\]: $/,
-  shellReady: /Microsoft Windows \[Version [^\]\r\n]*\]|(?:^|\n)[A-Za-z]:\\[^\r\n<>|]*>$/,
+  // Windows' banner is `Microsoft Windows [Version 10.0.15063]`; Wine's cmd.exe prints
+  // `Microsoft Windows 6.1.7601` (and with /q no prompt at all).
+  shellReady:
+    /Microsoft Windows (?:\[Version [^\]\r\n]*\]|\d+\.\d+\.\d+\r?\n)|(?:^|\n)[A-Za-z]:\\[^\r\n<>|]*>$/,
   detached: /\r\n\[(?:ATTACHED|DETACHED)\]\r\n/,
   // XENBUS and friends log to the PV console as "XENBUS|Function: text".
   noise: /XEN[A-Z]+\|[^\r\n]*\r?\n/g,

@@ -160,6 +160,7 @@ function read(
   arg: string,
   tool: "type" | "find" | "findstr" | "more",
 ): string | undefined {
+  if (/^nul:?$/i.test(arg)) return ""; // the NUL device reads as empty
   const fs = cmd.options.disk;
   const path = cmd.resolve(arg);
   const content = fs.read(path);

@@ -117,6 +117,8 @@ Deno.test("windowsGuest: cmd semantics the dialect relies on", async () => {
   assert.equal(await run("echo %ERRORLEVEL%"), "9009");
   assert.equal(await run("ver>nul& echo %ERRORLEVEL%"), "9009"); // expanded before ver ran
   assert.equal(await run("echo %ERRORLEVEL%"), "0");
+  assert.equal(await run("type nul"), ""); // the NUL device reads as empty
+  assert.equal(await run("type nul>nul& echo %ERRORLEVEL%"), "0");
   assert.equal(await run("set A=x^^^&y& echo %A%"), "%A%"); // expanded before set ran
   assert.equal(await run("echo %A%"), "x&y"); // A holds x^&y
   assert.equal(await run("set A=x^&y"), "");
