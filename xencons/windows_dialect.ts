@@ -82,9 +82,13 @@ function plan(command: string, tag: string): CommandPlan {
   // Longer than the helper's line editor takes: store the command in pieces
   // (XPVC1, XPVC2, ...) with `set`, then run their expansion. Each piece is
   // acknowledged before the next is typed, so nothing is typed ahead.
+  // The program's name is typed as it is: Wine's cmd.exe finds the command
+  // word before it expands %VAR% (Windows' expands first, so the same line
+  // means the same there).
+  const head = /^\s*[^\s"&|<>()^%]{1,64}\s+/.exec(command)?.[0] ?? "";
   const prepare: { line: string; ack: string }[] = [];
   const names: string[] = [];
-  let rest = command;
+  let rest = command.slice(head.length);
   while (rest.length > 0) {
     let n = Math.min(rest.length, PIECE);
     while (escapeForSet(rest.slice(0, n)).length > PIECE) n = Math.floor(n * 0.8);
@@ -98,7 +102,9 @@ function plan(command: string, tag: string): CommandPlan {
   }
   return {
     prepare,
-    line: `echo ${tag}^B& ${CLEAR}& ${names.map((v) => `%${v}%`).join("")}${cut}& echo ${tag}^E`,
+    line: `echo ${tag}^B& ${CLEAR}& ${head}${
+      names.map((v) => `%${v}%`).join("")
+    }${cut}& echo ${tag}^E`,
     begin,
     end,
     status: { line: `${status}& ${names.map((v) => `set ${v}=`).join("& ")}`, pattern },
