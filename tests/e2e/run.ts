@@ -11,6 +11,7 @@
 // .cache/e2e/out/serial.log.
 //
 //   deno task e2e [--kinds pv,pvh,hvm] [--filter <test name>] [--timeout <seconds>]
+//                 [--stall <seconds>]
 //
 // --kinds: the guest kinds besides PV (always there) that the console tests
 // run on. Default pv,pvh,hvm (what CI runs): every kind, the PVH and HVM
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     // the test that was running.
     timeout: { type: "string", default: "1080" },
     "boot-timeout": { type: "string", default: "180" },
+    // The longest quiet spell seen: an HVM guest's boot under load (251 s).
+    stall: { type: "string", default: "300" },
   },
 });
 const repo = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -100,7 +103,7 @@ async function main(): Promise<number> {
       "-initrd",
       `${image.kernel} console=hvc0 earlyprintk=xen rdinit=/init loglevel=4,${image.initrd}`,
     ],
-    stdin: "null",
+    stdin: "piped", // Xen's debug keys, when the run stalls (askXen)
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -121,7 +124,36 @@ async function main(): Promise<number> {
       qemu.kill("SIGKILL");
     }
   }, bootTimeout);
-  const timer = setTimeout(() => {
+  // When the run stalls (no line on the serial console for --stall seconds) or hits
+  // its cap, Xen is asked for its state: the serial console's input switched
+  // to Xen (Ctrl-A three times), then the debug keys q (domains and vCPUs), r
+  // (run queues), d (every CPU's registers and stack) and 0 (dom0's vCPUs),
+  // and back. What Xen prints lands in serial.log beside the guests' logs.
+  const STALL_MS = Number(values.stall) * 1000;
+  const stdin = qemu.stdin.getWriter();
+  let askedXen = 0;
+  let lastLine = performance.now();
+  const askXen = async (why: string) => {
+    if (askedXen++ >= 3) return;
+    log(`${why}: asking Xen for its state (debug keys q r d 0; see serial.log)`);
+    try {
+      await stdin.write(new TextEncoder().encode("\x01\x01\x01"));
+      for (const key of "qrd0") {
+        await new Promise((r) => setTimeout(r, 1500));
+        await stdin.write(new TextEncoder().encode(key));
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      await stdin.write(new TextEncoder().encode("\x01\x01\x01"));
+    } catch { /* QEMU gone */ }
+  };
+  const stallCheck = setInterval(() => {
+    const quiet = performance.now() - lastLine;
+    if (booted && quiet > STALL_MS) {
+      lastLine = performance.now(); // once per stall
+      askXen(`no serial output for ${(quiet / 1000).toFixed(0)} s`);
+    }
+  }, 10_000);
+  const timer = setTimeout(async () => {
     const last = done.at(-1);
     const since = last?.at ?? suiteStarted;
     log(
@@ -134,6 +166,8 @@ async function main(): Promise<number> {
         `. A slow or loaded machine needs a larger cap (deno task e2e --timeout <seconds>); ` +
         `the durations so far are above`,
     );
+    await askXen("at the cap");
+    await new Promise((r) => setTimeout(r, 3000));
     qemu.kill("SIGKILL");
   }, timeout);
 
@@ -147,6 +181,7 @@ async function main(): Promise<number> {
     for (const raw of lines) {
       const line = raw.replace(/\r$/, "");
       serial.push(line);
+      lastLine = performance.now();
       if (line.includes("xpv-e2e: xen up")) booted = true;
       if (line.startsWith("xpv-e2e:")) log(line.slice(9));
       if (line.startsWith("TAP version")) suiteStarted = now();
@@ -163,6 +198,8 @@ async function main(): Promise<number> {
   if (pending) serial.push(pending);
   clearTimeout(bootTimer);
   clearTimeout(timer);
+  clearInterval(stallCheck);
+  await stdin.close().catch(() => {});
   const status = await qemu.status;
   await Deno.writeTextFile(`${out}/serial.log`, serial.join("\n") + "\n");
   const qemuErrors = (await stderr).trim();
