@@ -43,7 +43,7 @@ for (const flavour of ["windows", "linux"] as const) {
 }
 
 const EXITS = {
-  windows: [["exit 7", "", 7], ["exit /b 9", "", 9], ["EXIT /B", "", 0]],
+  windows: [["exit 7", "", 7], ["exit /b 9", "", 9], ["EXIT /B", "", 0], ["exit -5", "", -5]],
   linux: [["exit 3", "", 3], ["echo before; exit 4", "before\n", 4], ["false || exit", "", 1]],
 } as const;
 
@@ -63,6 +63,7 @@ for (const flavour of ["windows", "linux"] as const) {
     if (flavour === "windows") {
       // A child shell's exit is only that command's status.
       assert.equal((await s.run("cmd /c exit 5")).exitCode, 5);
+      assert.equal((await s.run("cmd /c exit -5")).exitCode, -5); // ERRORLEVEL is signed
       assert.equal(s.state, "ready");
     }
     await s.logout();
