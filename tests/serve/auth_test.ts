@@ -7,6 +7,7 @@ import { SimulatedHost } from "../../sim/mod.ts";
 import { serveConsoles } from "../../serve/mod.ts";
 import { originOf, rawRequest, setup, upgrade } from "./_server.ts";
 import { Gate } from "../../serve/_auth.ts";
+import { have, skipUnless } from "../_peers.ts";
 
 Deno.test("serve: no token or a wrong one is 401, on every path and the WebSocket", async () => {
   await using t = await setup();
@@ -84,7 +85,12 @@ Deno.test("serve: a foreign or missing Origin and a foreign Host are refused", a
   assert.match(local, /^HTTP\/1.1 200/);
 });
 
-Deno.test("serve: HTTPS with a certificate and key; the cookie is Secure", async () => {
+const noOpenssl = skipUnless(await have("openssl", ["version"]), "openssl");
+
+Deno.test({
+  name: "serve: HTTPS with a certificate and key; the cookie is Secure",
+  ignore: noOpenssl,
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const made = await new Deno.Command("openssl", {
