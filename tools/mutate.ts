@@ -198,6 +198,14 @@ export const MUTATIONS: readonly Mutation[] = [
     breaks: "a guest that rewrites our consumer index is trusted",
   },
   {
+    name: "xenstore-block-while-serving",
+    file: "xenstore/client.ts",
+    find: "servingHere()",
+    replace: "false",
+    tests: ["tests/xenstore/xenstore_blocking_test.ts"],
+    breaks: "a client blocks the event loop that serves its own requests (a 10 ms stall each)",
+  },
+  {
     name: "pty-not-root-owned",
     file: "_sys/pty.ts",
     find: "if (before.uid !== owner) {",
