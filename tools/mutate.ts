@@ -13,7 +13,9 @@
 // directory, a mutation is written into the copy, its tests run there with
 // `deno test -A --no-check` (a kill must come from a failing test, not from
 // the type checker; --check type-checks too), and the file is put back before
-// the next one. The copy is removed at the end, on an error and on ^C.
+// the next one. The copy is removed at the end, on an error and on ^C. A
+// run past --timeout (default 300 s) is ended and counts as a kill (a hang
+// is noticed), but a test should bound its own waits and fail sooner.
 //
 // Before the mutations the covering tests run once on the real code (the
 // baseline; --no-baseline skips it): a test that already fails would kill
@@ -259,7 +261,7 @@ function parseArgs(args: string[]): Options | undefined {
   const options: Options = {
     only: undefined,
     list: false,
-    timeout: 600,
+    timeout: 300,
     baseline: true,
     check: false,
   };
@@ -279,7 +281,7 @@ function parseArgs(args: string[]): Options | undefined {
   return options;
 }
 
-type Outcome = "killed" | "killed (timeout)" | "SURVIVED" | "BROKEN" | "STALE";
+type Outcome = "killed" | "killed (timeout)" | "SURVIVED" | "BROKEN";
 
 interface TestRun {
   code: number | "timeout";
@@ -362,6 +364,14 @@ function outcome(run: TestRun): Outcome {
   return failed && Number(failed[1]) > 0 ? "killed" : "BROKEN";
 }
 
+/** The tests deno's report lists as failed: `name (file)`. */
+function failedTests(output: string): string[] {
+  const failures = output.slice(output.lastIndexOf(" FAILURES "));
+  return [...failures.matchAll(/^(.+) => \.\/(\S+):\d+:\d+$/gm)].map(([, name, file]) =>
+    `${name} (${file})`
+  );
+}
+
 function occurrences(text: string, find: string): number {
   let n = 0;
   for (let at = text.indexOf(find); at >= 0; at = text.indexOf(find, at + 1)) n++;
@@ -439,6 +449,9 @@ async function main(): Promise<number> {
         const result = outcome(run);
         results.push({ m, result, seconds: run.seconds });
         console.log(`${result.padEnd(16)} ${m.name} (${run.seconds.toFixed(0)} s)`);
+        if (result === "killed") {
+          for (const test of failedTests(run.output)) console.log(`  by ${test}`);
+        }
         if (result === "BROKEN") console.log(tail(run.output));
       } finally {
         await Deno.writeTextFile(path, original);
