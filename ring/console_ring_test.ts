@@ -105,7 +105,8 @@ Deno.test("hostile index states are reported, never read through", () => {
     // A valid state: the read size never exceeds the ring.
     const data = ring.read();
     assert.ok(data.length <= L.OUT_SIZE);
-    assert.ok(ring.write(new Uint8Array(2000)) <= L.IN_SIZE);
+    const written = ring.write(new Uint8Array(2000));
+    assert.ok(written >= 0 && written <= L.IN_SIZE, `wrote ${written}`);
     assert.equal(sentinel.length, 4096);
   }
   assert.ok(reported > 50_000, `only ${reported} of 100000 random states were invalid`);
@@ -232,6 +233,30 @@ Deno.test("a consumer index passing the producer is corruption on write", () => 
   );
   idx[0] = 10;
   assert.equal(dom0.write(new Uint8Array(1)), 1);
+});
+
+Deno.test("a page whose input ring holds more than its size is refused; exactly full is not", () => {
+  // in_prod - in_cons: what dom0 has queued for the guest, at most 1 KiB
+  for (const queued of [L.IN_SIZE + 1, L.IN_SIZE + 7, 2 * L.IN_SIZE, 2 ** 31 - 1]) {
+    const page = new ArrayBuffer(4096);
+    setIndices(page, 5, 5 + queued, 0, 0);
+    assert.throws(
+      () => new ConsoleRing(page, { role: "backend" }),
+      (e) => e instanceof RingCorruptionError && e.ring === "in",
+      `${queued} bytes queued`,
+    );
+  }
+  const page = new ArrayBuffer(4096);
+  setIndices(page, 2 ** 32 - 3, L.IN_SIZE - 3, 0, 0); // full, across the wrap
+  const full = new ConsoleRing(page, { role: "backend" });
+  assert.equal(full.write(new Uint8Array(1)), 0);
+  // the guest's side of the ring: a frontend finds the output ring the same way
+  const out = new ArrayBuffer(4096);
+  setIndices(out, 0, 0, 9, 9 + L.OUT_SIZE + 1);
+  assert.throws(
+    () => new ConsoleRing(out, { role: "frontend" }),
+    (e) => e instanceof RingCorruptionError && e.ring === "out",
+  );
 });
 
 Deno.test("the connection byte", () => {

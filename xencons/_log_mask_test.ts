@@ -1,6 +1,6 @@
 // Copyright 2026 the xenpv authors. MIT license.
 import assert from "node:assert/strict";
-import { LogMask } from "./_log_mask.ts";
+import { LogMask, type MaskedLine } from "./_log_mask.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -81,6 +81,24 @@ Deno.test("LogMask: a typed-ahead password echoed by the tty before the prompt i
     ["out", "\r\n$ "],
   ]);
   assert.equal(logged, "login: root\r\n[redacted]\r\nPassword: \r\n$ ");
+});
+
+Deno.test("LogMask: of lines typed ahead, the last before the prompt is the password (log and typed lines)", () => {
+  // A script types a command and its password while output still runs (no
+  // prompt showing): `sudo ls` is not the password, `hunter2` is.
+  const typed: MaskedLine[] = [];
+  const mask = new LogMask((line) => typed.push(line));
+  let logged = dec(mask.output(enc("building...\r\n")));
+  mask.input(enc("sudo ls\rhunter2\r"));
+  for (const out of ["sudo ls\r\n", "hunter2\r\n", "[sudo] password for root: ", "\r\n# "]) {
+    logged += dec(mask.output(enc(out)));
+  }
+  logged += dec(mask.end());
+  assert.equal(logged, "building...\r\nsudo ls\r\n[redacted]\r\n[sudo] password for root: \r\n# ");
+  assert.deepEqual(typed.map(({ text, secret, keys }) => ({ text, secret, keys })), [
+    { text: "sudo ls", secret: false, keys: "sudo ls" },
+    { text: "[redacted]", secret: true, keys: "[redacted]" },
+  ]);
 });
 
 Deno.test("LogMask: prompts in colour and for a PIN are password prompts", () => {

@@ -116,6 +116,26 @@ Deno.test("quotas: nodes, value size, watches, transactions, permissions (dom0 e
     ]);
   }, { nodes: 3, "node-size": 10, watches: 1, transactions: 1, permissions: 1 }));
 
+Deno.test("a guest owns what it creates under another's node, and its node quota counts it", () =>
+  withDomain(async (dom0, domU, server) => {
+    const dir = "/local/domain/5/device";
+    await dom0.mkdir(dir);
+    await dom0.setPerms(dir, [{ domid: 0, access: "none" }, { domid: 5, access: "write" }]);
+    await domU.write("device/a", "1");
+    // the owner is the guest; the other entries are inherited
+    assert.deepEqual(await dom0.getPerms(`${dir}/a`), [
+      { domid: 5, access: "none" },
+      { domid: 5, access: "write" },
+    ]);
+    // so a guest cannot outgrow its quota (4: its home, a, b, c) by creating under dom0's nodes
+    await domU.write("device/b", "1");
+    await domU.write("device/c", "1");
+    await rejectsWith(domU.write("device/d", "1"), "ENOSPC");
+    await rejectsWith(domU.write("device/e/f", "1"), "ENOSPC");
+    assert.deepEqual((await dom0.directory(dir)).sort(), ["a", "b", "c"]);
+    assert.equal(server.stats.nodes, 8); // /, local, domain, 5, device, a, b, c
+  }, { nodes: 4 }));
+
 Deno.test("@introduceDomain and @releaseDomain fire; release closes the domain's connections", async () => {
   await using server = new XenstoreServer();
   await using dom0 = server.connectClient();

@@ -50,7 +50,15 @@ Deno.test("netsh.ts: the simulated guest's global IPv4 parameters as JSON", asyn
 });
 
 Deno.test("run.ts: a failing status never becomes 0: outside 1-253 it is 254, the real one on stderr", async () => {
-  for (const [command, status] of [["cmd /c exit 256", "256"], ["nosuchcommand", "9009"]]) {
+  for (
+    const [command, status] of [
+      ["cmd /c exit 254", "254"], // 254 and 255 are run.ts's own: a command's is out of range
+      ["cmd /c exit 255", "255"],
+      ["cmd /c exit 256", "256"],
+      ["cmd /c exit -5", "-5"],
+      ["nosuchcommand", "9009"],
+    ]
+  ) {
     const r = await runDeno([...PERMS, RUN, "--simulate", "windows", "--", command], "");
     assert.equal(r.code, 254, `${command}: ${r.err}`);
     assert.match(r.err, new RegExp(`^run: the command exited with status ${status}$`, "m"));

@@ -5,10 +5,19 @@
 
 import assert from "node:assert/strict";
 import { runDeno } from "../_peers.ts";
-import { StopSignals } from "../../examples/_cli.ts";
+import { commandExit, EXIT, StopSignals } from "../../examples/_cli.ts";
 import { inSession } from "../../examples/_guest.ts";
 
 const example = (name: string) => new URL(`../../examples/${name}`, import.meta.url).pathname;
+
+Deno.test("commandExit: 1-253 are the command's own; 254 and 255 (ours) and every other failure are 254", () => {
+  assert.equal(commandExit(0), EXIT.ok);
+  for (const status of [1, 7, 253]) assert.equal(commandExit(status), status);
+  for (const status of [254, 255, 256, 9009, -5, -1, 1.5, NaN]) {
+    assert.equal(commandExit(status), EXIT.outOfRange, String(status));
+  }
+  assert.notEqual(commandExit(255), EXIT.failed); // a command's 255 never reads as "xenpv failed"
+});
 
 Deno.test('a path that does not exist is said so, not "no Xen here"', async () => {
   const attach = await runDeno(

@@ -26,6 +26,7 @@
 import { parseArgs } from "node:util";
 import { buildImage, fetchPackages } from "./_image.ts";
 import { parseKinds } from "./_guests.ts";
+import { tapCounts } from "./_tap.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -219,9 +220,10 @@ async function main(): Promise<number> {
     ) + "\n",
   );
   // The dom0 suite reports in TAP (errors inline, so a crash or a hang still
-  // shows which test it was); one summary line in deno's format for CI.
-  const passed = dom0Log.match(/^ok \d+ /gm)?.length ?? 0;
-  const failed = dom0Log.match(/^not ok \d+ /gm)?.length ?? 0;
+  // shows which test it was); one summary line in deno's format for CI. A
+  // test skipped (ignored) is `ok N - name # SKIP`: counted as skipped, not
+  // as passed.
+  const { passed, failed, skipped } = tapCounts(dom0Log);
   const ok = exit === 0 && failed === 0 && passed > 0;
   if (!ok) {
     // A guest's crash is Xen's or the emulator's to explain: say so first.
@@ -253,7 +255,10 @@ async function main(): Promise<number> {
   // a run that died before its last test counts one failure more
   const lost = !ok && failed === 0 ? 1 : 0;
   console.log(
-    `e2e: ${ok ? "ok" : "FAILED"} | ${passed} passed | ${failed + lost} failed (${elapsed()}s)`,
+    `e2e: ${ok ? "ok" : "FAILED"} | ${passed} passed | ${
+      failed + lost
+    } failed | ${skipped} skipped ` +
+      `(${elapsed()}s)`,
   );
   return ok ? 0 : 1;
 }

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { SimulatedHost } from "../../sim/mod.ts";
 import { serveConsoles } from "../../serve/mod.ts";
 import { originOf, rawRequest, setup, upgrade } from "./_server.ts";
+import { Gate } from "../../serve/_auth.ts";
+import { have, skipUnless } from "../_peers.ts";
 
 Deno.test("serve: no token or a wrong one is 401, on every path and the WebSocket", async () => {
   await using t = await setup();
@@ -56,10 +58,23 @@ Deno.test("serve: a foreign or missing Origin and a foreign Host are refused", a
   assert.match(evil, /^HTTP\/1.1 403/);
   const none = await rawRequest(server, path, upgrade);
   assert.match(none, /^HTTP\/1.1 403/);
+  // the same host is not the same origin: another port (another server's
+  // page, or any local program's), no port, another scheme
+  const { hostname, port } = new URL(server.url);
+  for (
+    const origin of [
+      `http://${hostname}:${Number(port) + 1}`,
+      `http://${hostname}`,
+      `https://${hostname}:${port}`,
+      `http://${hostname}:${port}.evil.example`,
+    ]
+  ) {
+    const other = await rawRequest(server, path, { ...upgrade, Origin: origin });
+    assert.match(other, /^HTTP\/1.1 403/, origin);
+  }
   const own = await rawRequest(server, path, { ...upgrade, Origin: originOf(server) });
   assert.match(own, /^HTTP\/1.1 101/);
   // DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends its own Host
-  const { port } = new URL(server.url);
   const rebound = await rawRequest(server, `/api/guests?token=${server.token}`, {
     Host: `evil.example:${port}`,
   });
@@ -70,7 +85,12 @@ Deno.test("serve: a foreign or missing Origin and a foreign Host are refused", a
   assert.match(local, /^HTTP\/1.1 200/);
 });
 
-Deno.test("serve: HTTPS with a certificate and key; the cookie is Secure", async () => {
+const noOpenssl = skipUnless(await have("openssl", ["version"]), "openssl");
+
+Deno.test({
+  name: "serve: HTTPS with a certificate and key; the cookie is Secure",
+  ignore: noOpenssl,
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const made = await new Deno.Command("openssl", {
@@ -121,4 +141,23 @@ Deno.test("serve: HTTPS with a certificate and key; the cookie is Secure", async
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("Gate: a WebSocket's Origin must be the page's own: scheme, host and port", () => {
+  const request = (origin?: string) =>
+    new Request("http://127.0.0.1:8022/ws/1", { headers: origin ? { origin } : {} });
+  const plain = new Gate("x".repeat(32), false);
+  plain.listening("127.0.0.1", 8022);
+  assert.equal(plain.sameOrigin(request("http://127.0.0.1:8022"), "127.0.0.1:8022"), true);
+  assert.equal(plain.sameOrigin(request("http://localhost:8022"), "localhost:8022"), true);
+  for (const origin of ["http://127.0.0.1:8023", "http://127.0.0.1", "https://127.0.0.1:8022"]) {
+    assert.equal(plain.sameOrigin(request(origin), "127.0.0.1:8022"), false, origin);
+  }
+  assert.equal(plain.sameOrigin(request("http://localhost:8022"), "127.0.0.1:8022"), false);
+  assert.equal(plain.sameOrigin(request(), "127.0.0.1:8022"), false);
+  const tls = new Gate("x".repeat(32), true);
+  tls.listening("127.0.0.1", 8443);
+  assert.equal(tls.sameOrigin(request("https://127.0.0.1:8443"), "127.0.0.1:8443"), true);
+  assert.equal(tls.sameOrigin(request("http://127.0.0.1:8443"), "127.0.0.1:8443"), false);
+  assert.equal(tls.sameOrigin(request("https://127.0.0.1:8444"), "127.0.0.1:8443"), false);
 });

@@ -42,8 +42,11 @@ for (const flavour of ["windows", "linux"] as const) {
   });
 }
 
+/** run() has no bound of its own: a status its pattern misses would wait for ever. */
+const bounded = () => ({ signal: AbortSignal.timeout(10_000) });
+
 const EXITS = {
-  windows: [["exit 7", "", 7], ["exit /b 9", "", 9], ["EXIT /B", "", 0]],
+  windows: [["exit 7", "", 7], ["exit /b 9", "", 9], ["EXIT /B", "", 0], ["exit -5", "", -5]],
   linux: [["exit 3", "", 3], ["echo before; exit 4", "before\n", 4], ["false || exit", "", 1]],
 } as const;
 
@@ -53,7 +56,7 @@ for (const flavour of ["windows", "linux"] as const) {
     const s = env.session;
     for (const [command, output, exitCode] of EXITS[flavour]) {
       await s.login(ADMIN[flavour]);
-      assert.deepEqual(await s.run(command), { output, exitCode, dropped: 0 }, command);
+      assert.deepEqual(await s.run(command, bounded()), { output, exitCode, dropped: 0 }, command);
       assert.equal(s.state, "logged-out", command);
       await s.logout(); // the shell is gone: nothing to do
     }
@@ -63,6 +66,7 @@ for (const flavour of ["windows", "linux"] as const) {
     if (flavour === "windows") {
       // A child shell's exit is only that command's status.
       assert.equal((await s.run("cmd /c exit 5")).exitCode, 5);
+      assert.equal((await s.run("cmd /c exit -5", bounded())).exitCode, -5); // ERRORLEVEL is signed
       assert.equal(s.state, "ready");
     }
     await s.logout();

@@ -6,12 +6,14 @@
 import assert from "node:assert/strict";
 import { runDeno } from "../_peers.ts";
 
-Deno.env.set("XENSTORED_PATH", "/tmp/xenpv-env-probe.sock");
+// For the scripts only: set in this process, it would reach every later test
+// file's child processes too (one deno test process runs them all).
+const ENV = { XENSTORED_PATH: "/tmp/xenpv-env-probe.sock" };
 const mod = new URL("../../xenstore/mod.ts", import.meta.url).href;
 const wire = new URL("../../xenstore/wire.ts", import.meta.url).href;
 
 async function runScript(code: string, flags: string[]): Promise<{ code: number; out: string }> {
-  const r = await runDeno(["--no-prompt", "--no-config", ...flags, "-"], code);
+  const r = await runDeno(["--no-prompt", "--no-config", ...flags, "-"], code, ENV);
   return { code: r.code, out: r.out + r.err };
 }
 
@@ -47,6 +49,6 @@ Deno.test("--allow-ffi alone reaches sockets and reads XENSTORED_PATH", async ()
      catch (e) { console.log(e.name, e.message); }`,
     ["--allow-ffi"],
   );
-  // XENSTORED_PATH (set below) is honoured without --allow-env
+  // XENSTORED_PATH (ENV, above) is honoured without --allow-env
   assert.match(r.out, /SystemError connect \/tmp\/xenpv-env-probe.sock: ENOENT/);
 });

@@ -12,6 +12,7 @@ import {
   XenstoreServer,
 } from "../../xenstore/mod.ts";
 import { UnixListener } from "../../_sys/unix_socket.ts";
+import { FdStream } from "../../_sys/fd_stream.ts";
 import { socketPath, spawnDeno, startXenstored } from "../_peers.ts";
 import { within } from "../_within.ts";
 
@@ -39,6 +40,20 @@ async function scriptServer(path: string, body: string): Promise<Deno.ChildProce
   return (await spawnDeno(["eval", script])).child;
 }
 
+/** Counts FdStream.readWithin() calls (the client's blocking waits) until restored. */
+function countBlockingReads(): { count: number; restore(): void } {
+  const original = FdStream.prototype.readWithin;
+  const counter = {
+    count: 0,
+    restore: () => void (FdStream.prototype.readWithin = original),
+  };
+  FdStream.prototype.readWithin = function (this: FdStream, timeoutUs: number) {
+    counter.count++;
+    return original.call(this, timeoutUs);
+  };
+  return counter;
+}
+
 /** Microtask turns only: nothing from the event loop (no I/O callback) runs meanwhile. */
 async function microtasks(n = 3): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve();
@@ -49,7 +64,13 @@ Deno.test("blockingWaitUs: a lone reply is read within the same turn of the even
   const server = await startXenstored(path);
   try {
     await using client = await XenstoreClient.connect({ path, blockingWaitUs: 10000 });
-    await client.write("/b", "value");
+    const blocks = countBlockingReads();
+    try {
+      await client.write("/b", "value");
+    } finally {
+      blocks.restore();
+    }
+    assert.ok(blocks.count > 0, "a lone request made no blocking wait"); // (the count is right)
     // Without blocking waits a reply needs an I/O callback, i.e. a later
     // turn: it never lands within microtasks. Tries a few times (a loaded
     // machine may miss the 10 ms once).
@@ -86,16 +107,20 @@ Deno.test("blockingWaitUs: never blocks while this process serves xenstore on a 
     await using client = await XenstoreClient.connect({ path, blockingWaitUs: 10000 });
     await using local = server.connectClient(); // no socket, no block
     await local.write("/h", "1");
-    // A block would last the whole 10 ms (this event loop is the server).
+    // A block would last the whole 10 ms (this event loop is the server): the
+    // blocking reads are counted, not timed (a slow machine takes 10 ms anyway).
     // Two requests: three misses in a row would pause blocking waits.
-    for (let i = 0; i < 2; i++) {
-      const t = performance.now();
-      const reply = client.readString("/h");
-      reply.catch(() => {}); // handled below (a failed assertion closes the client first)
-      await microtasks();
-      const took = performance.now() - t;
-      assert.ok(took < 10, `a request blocked the event loop for ${took.toFixed(1)} ms`);
-      assert.equal(await reply, "1");
+    const blocks = countBlockingReads();
+    try {
+      for (let i = 0; i < 2; i++) {
+        const reply = client.readString("/h");
+        reply.catch(() => {}); // handled below (a failed assertion closes the client first)
+        await microtasks();
+        assert.equal(blocks.count, 0, "a request blocked the event loop");
+        assert.equal(await reply, "1");
+      }
+    } finally {
+      blocks.restore();
     }
   } finally {
     await listener.close();
