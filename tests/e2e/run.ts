@@ -41,7 +41,7 @@ const { values } = parseArgs({
     // The longest quiet spell seen: an HVM guest's boot under load (251 s).
     stall: { type: "string", default: "300" },
     // Before the suite starts the serial console speaks every 10-100 s.
-    "boot-stall": { type: "string", default: "150" },
+    "boot-stall": { type: "string", default: "180" },
   },
 });
 const repo = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
