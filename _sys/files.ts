@@ -164,7 +164,16 @@ export function renamePath(from: string, to: string): boolean {
 export function assertRealDirectory(path: string): void {
   const libc = acquireLibc();
   try {
-    const stat = lstatPath(libc, path);
+    let stat;
+    try {
+      stat = lstatPath(libc, path);
+    } catch (err) {
+      if (!(err instanceof SystemError && err.code === "ENOENT")) throw err;
+      throw new SystemError(ERRNO.ENOENT, "lstat", {
+        path,
+        hint: `no such directory: create it first (mkdir -p ${path})`,
+      }, { cause: err });
+    }
     if ((stat.mode & S_IFMT) === S_IFLNK) {
       throw new SystemError(ERRNO.ELOOP, "open", {
         path,
