@@ -8,27 +8,9 @@ import assert from "node:assert/strict";
 import { connect } from "../../mod.ts";
 import { type GuestConsole, SimulatedHost } from "../../sim/mod.ts";
 import { ConsoleSession, Recorder } from "../../xencons/mod.ts";
-import { have, skipUnless } from "../_peers.ts";
+import { asciinemaCat, have, skipUnless } from "../_peers.ts";
 
 const noAsciinema = skipUnless(await have("asciinema", ["--version"]), "asciinema");
-
-/**
- * `asciinema cat FILE`: it opens /dev/tty, so it runs under script(1)'s pty,
- * its stdout going to a file (untouched by the pty).
- */
-export async function asciinemaCat(path: string): Promise<{ code: number; text: string }> {
-  const out = `${path}.out`;
-  const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const { code } = await new Deno.Command("script", {
-    args: ["-qec", `asciinema cat ${q(path)} > ${q(out)} 2>/dev/null`, "/dev/null"],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  const text = await Deno.readTextFile(out);
-  await Deno.remove(out);
-  return { code, text };
-}
 
 const ADMIN = {
   windows: { user: "Administrator", password: "xenpv" },

@@ -1,0 +1,45 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// attach.ts --record in pipe mode, played back by Debian's real asciinema,
+// and examples/log2cast.ts's conversion of a --log --timestamps file.
+
+import assert from "node:assert/strict";
+import { asciinemaCat, have, runDeno, skipUnless } from "../_peers.ts";
+
+const attach = new URL("../../examples/attach.ts", import.meta.url).pathname;
+const noAsciinema = skipUnless(await have("asciinema", ["--version"]), "asciinema");
+
+const SESSIONS = {
+  windows: "Administrator\rxenpv\rhostname\recho the password is xenpv.\rver\r",
+  linux: "root\rxenpv\rhostname\recho the password is xenpv.\runame -s\r",
+};
+
+for (const flavour of ["windows", "linux"] as const) {
+  Deno.test({
+    name: `attach.ts --record (${flavour}, pipe mode): asciinema cat gives what the guest printed`,
+    ignore: noAsciinema,
+    fn: async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        const cast = `${dir}/s.cast`;
+        const r = await runDeno(
+          ["--allow-ffi", attach, "--simulate", flavour, "--record", cast],
+          SESSIONS[flavour],
+        );
+        assert.equal(r.code, 0, r.err);
+        const [header] = (await Deno.readTextFile(cast)).split("\n");
+        const { version, width, height, title } = JSON.parse(header);
+        assert.deepEqual({ version, width, height }, { version: 2, width: 80, height: 24 });
+        assert.match(title, /^(win1|deb1) \(pv console\)$/);
+        const { code, text } = await asciinemaCat(cast);
+        assert.equal(code, 0);
+        // the terminal got what the guest printed; the recording too, the password masked
+        assert.match(r.out, /\r\nthe password is xenpv\.\r\n/);
+        assert.equal(text, r.out.replaceAll("xenpv", "[redacted]"));
+        assert.doesNotMatch(await Deno.readTextFile(cast), /xenpv/);
+        assert.match(text, flavour === "windows" ? /Microsoft Windows \[Version/ : /\r\nLinux\r\n/);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
