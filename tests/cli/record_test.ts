@@ -43,3 +43,41 @@ for (const flavour of ["windows", "linux"] as const) {
     },
   });
 }
+
+const runTs = new URL("../../examples/run.ts", import.meta.url).pathname;
+
+for (const flavour of ["windows", "linux"] as const) {
+  Deno.test({
+    name: `run.ts --record (${flavour}): login, the command and logout, played by asciinema`,
+    ignore: noAsciinema,
+    fn: async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        const cast = `${dir}/run.cast`;
+        const r = await runDeno(
+          [
+            "--allow-ffi",
+            "--allow-env",
+            runTs,
+            "--simulate",
+            flavour,
+            "--record",
+            cast,
+            "hostname",
+          ],
+          "",
+        );
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out.trim(), flavour === "windows" ? "WIN1" : "deb1");
+        const { code, text } = await asciinemaCat(cast);
+        assert.equal(code, 0);
+        assert.match(text, flavour === "windows" ? /login: Administrator\r\n/ : /login: root\r\n/);
+        assert.match(text, new RegExp(`\\r\\n${r.out.trim()}\\r\\n`));
+        assert.match(text, /login: $/); // logged out
+        assert.doesNotMatch(await Deno.readTextFile(cast), /xenpv/);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
