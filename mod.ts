@@ -116,6 +116,8 @@ export {
   LoginError,
   type LoginFailure,
   type LoginOptions,
+  logToCast,
+  type LogToCastResult,
   type NestedOptions,
   type NestedShell,
   PasswordFileError,

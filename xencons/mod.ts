@@ -71,6 +71,7 @@ export { Transcript, type TranscriptEntry, type TranscriptOptions } from "./tran
 export { windowsDialect } from "./windows_dialect.ts";
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
 export { Recorder, type RecorderOptions, recordStreams } from "./recorder.ts";
+export { logToCast, type LogToCastResult } from "./log_to_cast.ts";
 export {
   credentialsFromEnv,
   type CredentialsOptions,

@@ -81,3 +81,33 @@ for (const flavour of ["windows", "linux"] as const) {
     },
   });
 }
+
+const log2cast = new URL("../../examples/log2cast.ts", import.meta.url).pathname;
+
+Deno.test({
+  name: "log2cast.ts: a --log --timestamps file plays in asciinema as the log holds it",
+  ignore: noAsciinema,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const log = `${dir}/console.log`;
+      const r = await runDeno(
+        ["--allow-ffi", attach, "--simulate", "linux", "--log", log, "--timestamps"],
+        SESSIONS.linux,
+      );
+      assert.equal(r.code, 0, r.err);
+      const c = await runDeno(["--allow-ffi", "--allow-read", log2cast, log, `${dir}/c.cast`], "");
+      assert.equal(c.code, 0, c.err);
+      assert.match(c.err, /^log2cast: \d+ events, [\d.]+ s, in /);
+      const { code, text } = await asciinemaCat(`${dir}/c.cast`);
+      assert.equal(code, 0);
+      const unstamped = (await Deno.readTextFile(log)).replace(/^\[[\dT:.Z-]+\] /gm, "");
+      assert.equal(text, unstamped);
+      assert.match(text, /\r\nthe password is \[redacted\]\.\r\n/);
+      const bad = await runDeno(["--allow-ffi", "--allow-read", log2cast, log], "");
+      assert.equal(bad.code, 255);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
