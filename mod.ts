@@ -126,7 +126,6 @@ export {
   type Pattern,
   Recorder,
   type RecorderOptions,
-  recordStreams,
   type RunOptions,
   type RunResult,
   SessionEndedError,
