@@ -5,7 +5,7 @@
 
 import { connect } from "../mod.ts";
 import type { SimulatedHost } from "../sim/mod.ts";
-import { ConsoleSession, credentialsFromEnv } from "../xencons/mod.ts";
+import { ConsoleSession, credentialsFromEnv, Recorder } from "../xencons/mod.ts";
 import { explain, failureJson, parseSeconds, type StopSignals, UsageError } from "./_cli.ts";
 import { simulate, SIMULATED, type Simulated } from "./_simulate.ts";
 
@@ -32,6 +32,8 @@ export interface GuestTarget {
   elevate?: boolean;
   /** Milliseconds for login and for the command. */
   timeout: number;
+  /** --record: the session (login to logout) recorded to this file, asciicast v2. */
+  record?: string;
 }
 
 /** --timeout in milliseconds (default 60 s). */
@@ -87,7 +89,7 @@ function credentials(target: GuestTarget): { user: string; password: string } {
 async function openSession(
   target: GuestTarget,
   signal: AbortSignal,
-): Promise<{ session: ConsoleSession; host?: SimulatedHost }> {
+): Promise<{ session: ConsoleSession; host?: SimulatedHost; recorder?: Recorder }> {
   const host = target.simulate && await simulate([target.simulate]);
   const domain = target.simulate ? SIMULATED[target.simulate].name : target.domain;
   try {
@@ -95,19 +97,30 @@ async function openSession(
       throw new UsageError("which guest? give a name or a domid (or --simulate)");
     }
     const console = await connect(domain, { host });
+    let recorder: Recorder | undefined;
+    try {
+      if (target.record !== undefined) {
+        recorder = Recorder.open(target.record, { guest: { name: domain, kind: "pv" } });
+      }
+    } catch (err) {
+      await console.close();
+      throw err;
+    }
     const session = new ConsoleSession(console, {
       dialect: target.dialect,
       ownsConsole: true,
       timeout: target.timeout,
+      record: recorder,
     });
     try {
       const { user, password } = credentials(target);
       await session.login({ user, password, elevate: target.elevate, signal });
     } catch (err) {
       await session.close();
+      await recorder?.close();
       throw err;
     }
-    return { session, host };
+    return { session, host, recorder };
   } catch (err) {
     await host?.close();
     throw err;
@@ -130,7 +143,7 @@ export async function inSession(
   onFailure?: (failure: { name: string; message: string }) => void,
 ): Promise<number> {
   try {
-    const { session, host } = await openSession(target, within());
+    const { session, host, recorder } = await openSession(target, within());
     try {
       return await body(session);
     } finally {
@@ -140,6 +153,7 @@ export async function inSession(
         });
       }
       await session.close();
+      await recorder?.close();
       await host?.close();
     }
   } catch (err) {

@@ -27,6 +27,7 @@ import {
   EscapeScanner,
   LineTyper,
   printable,
+  Recorder,
   sanitizeForTerminal,
 } from "../xencons/mod.ts";
 import {
@@ -66,6 +67,10 @@ is interactive; with stdin or stdout not a terminal it is in pipe mode.
       --log FILE         append the guest's output to FILE (a password typed at a
                          password prompt is masked wherever the guest prints it)
       --timestamps       prefix each logged line with the time
+      --record FILE      record the session to FILE in asciinema's format
+                         (asciicast v2; replay with asciinema play FILE):
+                         the guest's output, passwords masked as in --log;
+                         the terminal's size, or 80x24 in pipe mode
       --sanitize         show escape sequences from the guest as text (^[),
                          so they cannot reach your terminal
       --encoding auto|utf-8|cp850|...
@@ -112,6 +117,7 @@ interface AttachPlan {
   escape: string;
   log?: string;
   timestamps: boolean;
+  record?: string;
   sanitize: boolean;
   encoding: "auto" | CodePage;
   guestCodePage: number;
@@ -133,6 +139,7 @@ function parse(args: string[]): AttachPlan | "help" {
       follow: { type: "boolean", default: false },
       log: { type: "string" },
       timestamps: { type: "boolean", default: false },
+      record: { type: "string" },
       sanitize: { type: "boolean", default: false },
       encoding: { type: "string" },
       "guest-code-page": { type: "string" },
@@ -156,6 +163,7 @@ function parse(args: string[]): AttachPlan | "help" {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
   if (v.log === "") throw new UsageError("--log needs a file name");
+  if (v.record === "") throw new UsageError("--record needs a file name");
   const encoding = parseEncoding(v.encoding);
   const guestCodePage = guestCodePageFlag(v["guest-code-page"]);
   if (v.escape === "") throw new UsageError("--escape must not be empty");
@@ -169,6 +177,7 @@ function parse(args: string[]): AttachPlan | "help" {
     escape: v.escape,
     log: v.log,
     timestamps: v.timestamps,
+    record: v.record,
     sanitize: v.sanitize,
     encoding,
     guestCodePage,
@@ -232,12 +241,14 @@ interface Terminal {
   typer: LineTyper;
   typed: (bytes: Uint8Array) => Uint8Array;
   log?: ConsoleLog;
+  recorder?: Recorder;
 }
 
 /** Copies guest output to stdout (and the log) until the console ends; throws if it fails. */
-async function showOutput({ console: console_, plan, encoding, typer, log }: Terminal) {
+async function showOutput({ console: console_, plan, encoding, typer, log, recorder }: Terminal) {
   for await (const chunk of console_.readable) {
     const logged = log?.output(chunk); // the mask sees a prompt before anything typed at it
+    const recorded = recorder?.output(chunk);
     const utf8 = encoding.page.id === UTF8;
     const text = encoding.decode(chunk);
     // UTF-8 to a UTF-8 terminal: as it came (unless a chcp answer in it switched pages)
@@ -245,6 +256,7 @@ async function showOutput({ console: console_, plan, encoding, typer, log }: Ter
     typer.watch.seen(text);
     await writeAll(raw ? chunk : encoder.encode(plan.sanitize ? sanitizeForTerminal(text) : text));
     await logged;
+    await recorded;
   }
 }
 
@@ -254,12 +266,13 @@ async function showOutput({ console: console_, plan, encoding, typer, log }: Ter
  * then waits for the guest to settle. Returns why it stopped.
  */
 async function typeInput(
-  { console: console_, plan, interactive, typer, typed, log }: Terminal,
+  { console: console_, plan, interactive, typer, typed, log, recorder }: Terminal,
 ): Promise<"escape" | "prompt" | "linger"> {
   const scanner = new EscapeScanner(plan.escape);
   const writer = console_.writable.getWriter();
   const send = (data: Uint8Array) => {
     log?.input(data);
+    recorder?.input(data);
     return writer.write(data);
   };
   try {
@@ -321,6 +334,7 @@ async function main(args: string[]): Promise<number> {
   let plan: AttachPlan | "help";
   let opened: Awaited<ReturnType<typeof open>>;
   let log: ConsoleLog | undefined;
+  let recorder: Recorder | undefined;
   try {
     plan = parse(args);
     if (plan === "help") {
@@ -334,7 +348,9 @@ async function main(args: string[]): Promise<number> {
   const { console: console_, sim } = opened;
   try {
     if (plan.log !== undefined) log = ConsoleLog.open(plan.log, { timestamps: plan.timestamps });
+    if (plan.record !== undefined) recorder = record(plan, console_);
   } catch (err) {
+    await log?.close();
     await console_.close();
     await sim?.close();
     return explain("attach", err);
@@ -356,7 +372,7 @@ async function main(args: string[]): Promise<number> {
   const typed = typedForGuest(encoding, notice);
   const typer = new LineTyper({ encoding, encode: typed });
   const code = await attach(
-    { console: console_, plan, interactive, encoding, typer, typed, log },
+    { console: console_, plan, interactive, encoding, typer, typed, log, recorder },
     stop,
   );
 
@@ -368,8 +384,24 @@ async function main(args: string[]): Promise<number> {
   }
   await console_.close();
   await log?.close();
+  await recorder?.close();
   await sim?.close();
   return code;
+}
+
+/** --record's recorder: the terminal's size (80x24 in pipe mode), the guest's name and console kind. */
+function record(plan: AttachPlan, console_: XenConsole): Recorder {
+  let size = { columns: 80, rows: 24 };
+  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+    try {
+      size = Deno.consoleSize();
+    } catch { /* no size known: 80x24 */ }
+  }
+  return Recorder.open(plan.record!, {
+    width: size.columns,
+    height: size.rows,
+    guest: { name: console_.info.name ?? `domain ${console_.domid}`, kind: plan.kind },
+  });
 }
 
 async function writeAll(data: Uint8Array): Promise<void> {

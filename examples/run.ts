@@ -61,6 +61,10 @@ domain. Credentials: see below.
                                 "command", "error": {"name", "message"}} (the
                                 message on stderr too). The exit status is the
                                 same as without --json.
+      --record FILE             record the session (login to logout) to FILE in
+                                asciinema's format (asciicast v2, 80x24;
+                                replay with asciinema play FILE); passwords
+                                masked as attach.ts --log masks them
       --simulate [windows|linux]
                                 use a built-in simulated guest (no Xen needed):
                                 win1 (windows, the default) or deb1 (linux);
@@ -72,7 +76,15 @@ ${CREDENTIALS_HELP}
 ${EXIT_HELP}`;
 
 /** Options that take a value: the word after them is not the domain. */
-const VALUE_FLAGS = new Set(["-d", "--dialect", "-u", "--user", "--timeout", "--password-file"]);
+const VALUE_FLAGS = new Set([
+  "-d",
+  "--dialect",
+  "-u",
+  "--user",
+  "--timeout",
+  "--password-file",
+  "--record",
+]);
 
 /** The options, and the command: from "--", or from the first word after the domain. */
 function splitCommand(args: string[]): { own: string[]; command: string[] } {
@@ -118,6 +130,7 @@ function parse(args: string[]): RunPlan | "help" {
     options: {
       dialect: { type: "string", short: "d" },
       json: { type: "boolean" },
+      record: { type: "string" },
       ...GUEST_FLAGS,
     },
   });
@@ -139,6 +152,7 @@ function parse(args: string[]): RunPlan | "help" {
     throw new UsageError("which guest? give a name or a domid (or --simulate)");
   }
   if (command.length === 0) throw new UsageError("which command? give it after the domain");
+  if (v.record === "") throw new UsageError("--record needs a file name");
   return {
     target: {
       domain: simulate ? undefined : domain,
@@ -148,6 +162,7 @@ function parse(args: string[]): RunPlan | "help" {
       passwordFile: passwordFileFlag(v["password-file"]),
       elevate: v.elevate,
       timeout: timeoutFlag(v.timeout),
+      record: v.record,
     },
     command: command.join(" "),
     json: v.json ?? false,

@@ -135,3 +135,21 @@ export async function runDeno(
   const dec = new TextDecoder();
   return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
 }
+
+/**
+ * `asciinema cat FILE`: it opens /dev/tty, so it runs under script(1)'s pty,
+ * its stdout going to a file (untouched by the pty).
+ */
+export async function asciinemaCat(path: string): Promise<{ code: number; text: string }> {
+  const out = `${path}.out`;
+  const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const { code } = await new Deno.Command("script", {
+    args: ["-qec", `asciinema cat ${q(path)} > ${q(out)} 2>/dev/null`, "/dev/null"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  const text = await Deno.readTextFile(out);
+  await Deno.remove(out);
+  return { code, text };
+}

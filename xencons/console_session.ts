@@ -25,6 +25,7 @@ import type {
 import type { Transcript } from "./transcript.ts";
 import { windowsDialect } from "./windows_dialect.ts";
 import { answerLoginPrompts } from "./_login.ts";
+import { recordStreams } from "./recorder.ts";
 import { MAX_OUTPUT, type NestedOps, newTag, normalize, typeLine } from "./_session_util.ts";
 import { NestedShell } from "./nested_shell.ts";
 
@@ -111,7 +112,8 @@ export class ConsoleSession implements AsyncDisposable {
       throw new TypeError(`codePage must be "auto", "utf-8" or a number, got ${String(cp)}`);
     }
     this.#encoding = this.#codePage ?? options.encoding ?? "utf-8";
-    this.#ex = new Expect(console, {
+    const streams = options.record ? recordStreams(console, options.record) : console;
+    this.#ex = new Expect(streams, {
       noise: options.noise === undefined ? this.#dialect.noise : options.noise,
       stripAnsi: options.stripAnsi ?? true,
       transcript: options.transcript,

@@ -5,7 +5,7 @@
  * stream ({@linkcode Expect}), sessions that log in, run commands and return
  * their output and exit status ({@linkcode ConsoleSession}), the Windows
  * XENCONS and Linux dialects, code pages, a redacting {@linkcode Transcript},
- * console logs and {@linkcode TypedLines} (which typed line came back), and
+ * console logs, asciicast recordings ({@linkcode Recorder}) and {@linkcode TypedLines} (which typed line came back), and
  * the console-stream tools a terminal or a script's pipe needs (an
  * {@linkcode EscapeScanner} to detach, a {@linkcode LineTyper} that types a
  * line at a time, waiting on an {@linkcode OutputWatch} for each echo and
@@ -70,6 +70,8 @@ export { stripAnsi } from "./strip_ansi.ts";
 export { Transcript, type TranscriptEntry, type TranscriptOptions } from "./transcript.ts";
 export { windowsDialect } from "./windows_dialect.ts";
 export { ConsoleLog, type ConsoleLogOptions } from "./console_log.ts";
+export { Recorder, type RecorderOptions, recordStreams } from "./recorder.ts";
+export { logToCast, type LogToCastResult } from "./log_to_cast.ts";
 export {
   credentialsFromEnv,
   type CredentialsOptions,

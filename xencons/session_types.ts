@@ -2,6 +2,7 @@
 // The options and results of ConsoleSession and NestedShell.
 
 import type { Dialect, InterruptKey } from "./dialect.ts";
+import type { Recorder } from "./recorder.ts";
 import type { Transcript } from "./transcript.ts";
 
 /** Where a {@linkcode ConsoleSession} is. */
@@ -25,6 +26,12 @@ export interface ConsoleSessionOptions {
   stripAnsi?: boolean;
   /** Where traffic is recorded (passwords redacted). */
   transcript?: Transcript;
+  /**
+   * An asciicast recording of the session: the guest's output (and the typed
+   * lines, if the recorder records input), passwords masked. The session
+   * writes to it; the caller opens and closes it.
+   */
+  record?: Recorder;
   /** Characters of output kept for prompt matching. Default 65536. */
   window?: number;
   /**

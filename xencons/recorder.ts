@@ -1,0 +1,299 @@
+// Copyright 2026 the xenpv authors. MIT license.
+
+import type { FdStream } from "../_sys/fd_stream.ts";
+import { openAppendSized, renamePath } from "../_sys/files.ts";
+import { LogMask, type MaskedLine } from "./_log_mask.ts";
+import type { ConsoleStreams } from "./expect.ts";
+
+/** Options for {@linkcode Recorder.open}. */
+export interface RecorderOptions {
+  /** The terminal's columns when the recording starts. Default 80. */
+  width?: number;
+  /** The terminal's rows when the recording starts. Default 24. */
+  height?: number;
+  /** The recording's title. Default: the guest's name and kind, `"win1 (pv console)"`. */
+  title?: string;
+  /** The guest recorded: its name and its console's kind (`pv`, `serial`). */
+  guest?: { name?: string; kind?: string };
+  /** Captured environment variables for the header's `env` (asciinema's `TERM`, `SHELL`). */
+  env?: Record<string, string>;
+  /**
+   * Record what is typed too (`"i"` events), a typed line per event once the
+   * mask knows whether it was a password (a password is `[redacted]`).
+   * Default false: output and resizes only.
+   */
+  input?: boolean;
+  /**
+   * Start a new file when this one would grow past this many bytes: `path`
+   * becomes `path.1`, and so on up to {@linkcode RecorderOptions.keep}, as
+   * {@linkcode ConsoleLog}'s rotation. Each file is a recording of its own
+   * (a header, times from its start). Default: never.
+   */
+  maxSize?: number;
+  /** With `maxSize` (or a non-empty file at `path`): how many older files are kept, 1-99. Default 4. */
+  keep?: number;
+  /** The clock, in ms since the epoch (for converting a log with its own times). Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** asciicast v2's event codes: output, input, resize. */
+type EventCode = "o" | "i" | "r";
+
+const encoder = new TextEncoder();
+
+/** latin1 text (the mask's bytes) back to bytes. */
+const fromLatin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+/** A terminal size: a whole number 1-65535. */
+function checkSize(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new RangeError(`${what} must be a whole number 1-65535, got ${n}`);
+  }
+  return n;
+}
+
+/**
+ * A console session recorded in asciinema's asciicast v2 format: a JSON
+ * header line (`version`, `width`, `height`, `timestamp`, `title`, `env`),
+ * then one `[seconds, code, data]` line per event: `"o"` for what the guest
+ * printed, `"r"` for a resize (`"COLSxROWS"`), and `"i"` for a typed line when
+ * {@linkcode RecorderOptions.input} asks for it. Play it with
+ * `asciinema play FILE`, print it with `asciinema cat FILE`.
+ *
+ * Passwords are masked as {@linkcode ConsoleLog} masks them (the same
+ * rules): a password typed at a prompt never reaches the file, not even
+ * when a hostile guest echoes it back later. Give it what the guest prints
+ * ({@linkcode Recorder.output}) before typing anything it prompts for, and
+ * what is typed ({@linkcode Recorder.input}), in the order they happen.
+ *
+ * The guest's bytes are decoded as UTF-8, a character split between chunks
+ * kept whole. Each event is one complete line written at once, so a
+ * recording cut off by a kill plays up to its last complete line. The file
+ * is opened as ConsoleLog's: created 0600, a symlink or FIFO refused; a
+ * non-empty file at `path` is moved aside to `path.1` first (a recording
+ * is never appended to another).
+ *
+ * @example Record a console
+ * ```ts
+ * import { Recorder } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".cast" });
+ * {
+ *   await using rec = Recorder.open(path, { guest: { name: "deb1", kind: "pv" } });
+ *   await rec.output(new TextEncoder().encode("Password: "));
+ *   rec.input(new TextEncoder().encode("hunter2\r"));
+ *   await rec.output(new TextEncoder().encode("\r\nyou typed hunter2\r\n"));
+ *   await rec.resize(100, 30);
+ * }
+ * const [header, ...events] = (await Deno.readTextFile(path)).trim().split("\n");
+ * assert.equal(JSON.parse(header).title, "deb1 (pv console)");
+ * assert.equal(JSON.parse(events.at(-1)!)[2], "100x30");
+ * assert(!events.join("").includes("hunter2"));
+ * await Deno.remove(path);
+ * ```
+ */
+export class Recorder implements AsyncDisposable {
+  #file: FdStream;
+  #path: string;
+  #size: number;
+  #maxSize: number;
+  #keep: number;
+  #clock: () => number;
+  #header: Record<string, unknown>;
+  #width: number;
+  #height: number;
+  /** The clock when this file started (ms). */
+  #start = 0;
+  /** The last event's time in this file (s): times never go back. */
+  #last = 0;
+  #mask: LogMask;
+  #decoder = new TextDecoder();
+  #writes: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+
+  private constructor(path: string, options: RecorderOptions) {
+    this.#path = path;
+    this.#maxSize = options.maxSize ?? Infinity;
+    this.#keep = options.keep ?? 4;
+    this.#clock = options.clock ?? Date.now;
+    this.#width = checkSize("width", options.width ?? 80);
+    this.#height = checkSize("height", options.height ?? 24);
+    const { name, kind } = options.guest ?? {};
+    const title = options.title ??
+      (name === undefined ? undefined : `${name}${kind ? ` (${kind} console)` : ""}`);
+    this.#header = { title, env: options.env };
+    this.#mask = new LogMask(options.input ? (line) => this.#typed(line) : undefined);
+    ({ file: this.#file, size: this.#size } = openAppendSized(path));
+    if (this.#size > 0) {
+      this.#file.closeSync();
+      this.#shift();
+      ({ file: this.#file, size: this.#size } = openAppendSized(path));
+    }
+    this.#writes = this.#begin();
+  }
+
+  /**
+   * Creates the recording at `path` and writes its header.
+   *
+   * @throws {SystemError} when the file cannot be opened: `ELOOP` for a symlink,
+   * `ENXIO` for a FIFO, `EACCES`, `ENOENT` for a missing directory.
+   * @throws {RangeError} a size not 1-65535, `maxSize` not a whole number > 0, `keep` not 1-99.
+   */
+  static open(path: string, options: RecorderOptions = {}): Recorder {
+    if (typeof path !== "string" || path === "") {
+      throw new TypeError("Recorder.open needs a file path");
+    }
+    const { maxSize, keep } = options;
+    if (maxSize !== undefined && (!Number.isSafeInteger(maxSize) || maxSize <= 0)) {
+      throw new RangeError(`maxSize must be a whole number of bytes > 0, got ${maxSize}`);
+    }
+    if (keep !== undefined && (!Number.isInteger(keep) || keep < 1 || keep > 99)) {
+      throw new RangeError(`keep must be 1-99 files, got ${keep}`);
+    }
+    return new Recorder(path, options);
+  }
+
+  /** The file written to. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /**
+   * Records guest output. Call it as output arrives, before typing anything
+   * it prompts for (the mask must see a password prompt before the
+   * password). Resolves once the event is written.
+   */
+  output(chunk: Uint8Array): Promise<void> {
+    if (this.#closing !== undefined) return this.#writes;
+    const text = this.#decoder.decode(this.#mask.output(chunk), { stream: true });
+    return this.#event("o", text);
+  }
+
+  /** Notes keyboard input as the guest gets it (recorded only with {@linkcode RecorderOptions.input}, masked). */
+  input(chunk: Uint8Array): void {
+    if (this.#closing === undefined) this.#mask.input(chunk);
+  }
+
+  /** Records the terminal's new size. */
+  resize(width: number, height: number): Promise<void> {
+    checkSize("width", width);
+    checkSize("height", height);
+    if (this.#closing !== undefined) return this.#writes;
+    this.#width = width;
+    this.#height = height;
+    return this.#event("r", `${width}x${height}`);
+  }
+
+  /** Records what is held back (as `[redacted]` if it could start a password) and closes the file. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        const rest = this.#decoder.decode(this.#mask.end());
+        await this.#event("o", rest);
+      } finally {
+        await this.#writes.catch(() => {});
+        await this.#file.close();
+      }
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode Recorder.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** A typed line, settled by the mask: one input event with its Enter. */
+  #typed(line: MaskedLine): void {
+    const keys = new TextDecoder().decode(fromLatin1(line.keys));
+    void this.#event("i", `${keys}\r`).catch(() => {}); // its failure shows on the next output
+  }
+
+  #event(code: EventCode, data: string): Promise<void> {
+    if (data === "") return this.#writes;
+    const now = this.#clock();
+    this.#writes = this.#writes.then(() => this.#append(now, code, data));
+    return this.#writes;
+  }
+
+  /** The header line of a new file. */
+  async #begin(): Promise<void> {
+    this.#start = this.#clock();
+    this.#last = 0;
+    const header = {
+      version: 2,
+      width: this.#width,
+      height: this.#height,
+      timestamp: Math.floor(this.#start / 1000),
+      ...this.#header,
+    };
+    const line = encoder.encode(`${JSON.stringify(header)}\n`);
+    await this.#file.write(line);
+    this.#size += line.length;
+  }
+
+  /** One event line, in one write; a new file first when this one is full. */
+  async #append(now: number, code: EventCode, data: string): Promise<void> {
+    let line = this.#line(now, code, data);
+    if (this.#size + line.length > this.#maxSize && this.#size > 0) {
+      await this.#rotate();
+      line = this.#line(now, code, data);
+    }
+    await this.#file.write(line);
+    this.#size += line.length;
+  }
+
+  #line(now: number, code: EventCode, data: string): Uint8Array {
+    const seconds = Math.max(this.#last, Math.round(now - this.#start) / 1000);
+    this.#last = seconds;
+    return encoder.encode(`${JSON.stringify([seconds, code, data])}\n`);
+  }
+
+  /** path.(keep-1) -> path.keep, ..., path -> path.1. */
+  #shift(): void {
+    const path = this.#path;
+    for (let n = this.#keep - 1; n >= 1; n--) renamePath(`${path}.${n}`, `${path}.${n + 1}`);
+    renamePath(path, `${path}.1`);
+  }
+
+  /** A new file (created 0600; a symlink planted meanwhile is refused) with its header. */
+  async #rotate(): Promise<void> {
+    await this.#file.close();
+    this.#shift();
+    ({ file: this.#file, size: this.#size } = openAppendSized(this.#path));
+    await this.#begin();
+  }
+}
+
+/**
+ * The console's streams with everything that passes recorded: what the
+ * guest prints as it is read, what is written as it is sent. Hand the
+ * result to {@linkcode Expect} or {@linkcode ConsoleSession} in place of the
+ * console (ConsoleSession's `record` option does this). The console's
+ * streams stay locked by the result.
+ */
+export function recordStreams(console: ConsoleStreams, recorder: Recorder): ConsoleStreams {
+  const reader = console.readable.getReader();
+  // read only when read from: nothing is drained past a reader that stopped
+  const readable = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await reader.read();
+      if (done) return controller.close();
+      const written = recorder.output(value); // before anything can answer it
+      controller.enqueue(value);
+      await written;
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  const writer = console.writable.getWriter();
+  const writable = new WritableStream<Uint8Array>({
+    write(chunk) {
+      recorder.input(chunk);
+      return writer.write(chunk);
+    },
+    close: () => writer.close(),
+    abort: (reason) => writer.abort(reason),
+  });
+  return { readable, writable };
+}
