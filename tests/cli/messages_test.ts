@@ -34,7 +34,10 @@ Deno.test('a path that does not exist is said so, not "no Xen here"', async () =
   );
   assert.equal(serve.code, 255, serve.err);
   assert.doesNotMatch(serve.err, /Xen/);
-  assert.match(serve.err, /^serve: .*\/nonexistent.*no such file or directory.*mkdir -p \/nonexistent/im);
+  assert.match(
+    serve.err,
+    /^serve: .*\/nonexistent.*no such file or directory.*mkdir -p \/nonexistent/im,
+  );
 
   // where Xen's own files are missing, it still says so
   const noXen = await runDeno(["--allow-ffi", example("attach.ts"), "7"], "");
