@@ -198,16 +198,13 @@ async function auditSink(path: string | undefined): Promise<{
   };
 }
 
-/** `p`, or a rejection as soon as a stop signal arrives; what `p` gives later is disposed of. */
-function untilStopped<T extends AsyncDisposable | void>(
-  p: Promise<T>,
-  signal: AbortSignal,
-): Promise<T> {
+/** `p`, or a rejection as soon as a stop signal arrives; what `p` gives later is closed. */
+function untilStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const stopped = () => {
       reject(signal.reason);
-      p.then((late) => late?.[Symbol.asyncDispose](), () => {});
+      p.then((late) => (late as { close?: () => unknown } | undefined)?.close?.(), () => {});
     };
     signal.addEventListener("abort", stopped, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener("abort", stopped));
