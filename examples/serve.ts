@@ -198,6 +198,28 @@ async function auditSink(path: string | undefined): Promise<{
   };
 }
 
+/** `p`, or a rejection as soon as a stop signal arrives; what `p` gives later is closed. */
+function untilStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stopped = () => {
+      reject(signal.reason);
+      p.then((late) => (late as { close?: () => unknown } | undefined)?.close?.(), () => {});
+    };
+    signal.addEventListener("abort", stopped, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", stopped));
+  });
+}
+
+/** Throws, instead of letting Deno prompt, when listening on `hostname:port` is not allowed. */
+function checkNet(hostname: string, port: number): void {
+  const host = port === 0 ? hostname : `${hostname}:${port}`;
+  const { state } = Deno.permissions.querySync({ name: "net", host });
+  if (state !== "granted") {
+    throw new Error(`needs --allow-net (to listen on ${host}): add it to the command line`);
+  }
+}
+
 async function main(args: string[]): Promise<number> {
   using stop = new StopSignals();
   let sim: SimulatedHost | undefined;
@@ -208,27 +230,37 @@ async function main(args: string[]): Promise<number> {
       console.log(USAGE);
       return EXIT.ok;
     }
-    const token = plan.tokenFile === undefined ? undefined : await readToken(plan.tokenFile);
+    checkNet(plan.hostname, plan.port);
+    // Every step of the start is cut short by a stop signal (SIGINT, SIGTERM).
+    const token = plan.tokenFile === undefined
+      ? undefined
+      : await untilStopped(readToken(plan.tokenFile), stop.signal);
     const tls = plan.cert === undefined ? undefined : {
-      cert: await Deno.readTextFile(plan.cert),
-      key: await Deno.readTextFile(plan.key!),
+      cert: await untilStopped(Deno.readTextFile(plan.cert), stop.signal),
+      key: await untilStopped(Deno.readTextFile(plan.key!), stop.signal),
     };
-    audit = await auditSink(plan.audit);
-    if (plan.simulate) sim = await simulate(["windows", "linux"], { codePage: plan.guestCodePage });
-    await using server = await serveConsoles({
-      host: sim,
-      hostname: plan.hostname,
-      port: plan.port,
-      token,
-      mode: plan.mode,
-      scrollback: plan.scrollback,
-      tls,
-      audit: audit.write,
-      logDir: plan.logDir,
-      logSize: plan.logSize,
-      logKeep: plan.logKeep,
-      encoding: plan.encoding,
-    });
+    audit = await untilStopped(auditSink(plan.audit), stop.signal);
+    if (plan.simulate) {
+      const simulated = simulate(["windows", "linux"], { codePage: plan.guestCodePage });
+      sim = await untilStopped(simulated, stop.signal);
+    }
+    await using server = await untilStopped(
+      serveConsoles({
+        host: sim,
+        hostname: plan.hostname,
+        port: plan.port,
+        token,
+        mode: plan.mode,
+        scrollback: plan.scrollback,
+        tls,
+        audit: audit.write,
+        logDir: plan.logDir,
+        logSize: plan.logSize,
+        logKeep: plan.logKeep,
+        encoding: plan.encoding,
+      }),
+      stop.signal,
+    );
     if (token === undefined) console.log(`${server.url}?token=${server.token}`);
     else console.log(`${server.url} (open it with ?token= and the token in ${plan.tokenFile})`);
     if (sim !== undefined) {
@@ -243,9 +275,7 @@ async function main(args: string[]): Promise<number> {
     );
     return stop.code!;
   } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) {
-      return explain("serve", new UsageError(`the port is taken: ${err.message}`));
-    }
+    if (stop.code !== undefined) return stop.code;
     if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
       return explain("serve", new Error(`${err.message} (see --help for the permissions)`));
     }

@@ -64,7 +64,7 @@ const ROUTES: [RegExp, Handler][] = [
 ];
 
 /**
- * Answers one request: a foreign Host is 421, no token (or another) 401,
+ * Answers one request: a Host that is no address is 400, a foreign one 421, no token (or another) 401,
  * anything but GET or HEAD 405, then the route table.
  */
 export async function handle(
@@ -74,7 +74,12 @@ export async function handle(
 ): Promise<Response> {
   const peer = info.remoteAddr;
   const address = peer.transport === "tcp" ? `${peer.hostname}:${peer.port}` : "local";
-  const url = new URL(request.url);
+  let url: URL;
+  try {
+    url = new URL(request.url); // built from the Host header: any text a client sent
+  } catch {
+    return respond(400, "400: the Host header is not an address\n");
+  }
   // HTTP/2 has no Host header: its :authority is the URL's host
   const host = request.headers.get("host") ?? url.host;
   if (!context.gate.hostAllowed(host)) {

@@ -313,6 +313,9 @@ export class ServedGuest {
           mode: this.#options.mode,
           signal,
         });
+        // connect() may resolve after close() aborted (and found no console
+        // to close): this one is closed below instead of pumped forever.
+        signal.throwIfAborted();
         attempt = 0;
         this.#mode = this.#console.mode;
         this.#input = this.#console.writable.getWriter();

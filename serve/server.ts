@@ -4,6 +4,9 @@
 // protocol.ts (the WebSocket messages), _viewers.ts (the sockets),
 // _directory.ts (the guests), _page.ts (the page).
 
+import { ERRNO } from "../_sys/errno.ts";
+import { printable } from "../_sys/text.ts";
+import { SystemError } from "../errors.ts";
 import { Gate, shownHost } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
@@ -61,10 +64,12 @@ export interface ConsoleServer extends AsyncDisposable {
  * console.log(`${server.url}?token=${server.token}`);
  * ```
  *
- * @throws {TypeError} a bad token, mode or hostname.
+ * @throws {TypeError} a bad token, mode or hostname (one that does not
+ * resolve); `tls` that is not a PEM certificate and key.
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  * @throws {SystemError} xenstore cannot be reached (no Xen here, not root);
- * `logDir` is missing, not a directory, or a symlink.
+ * `logDir` is missing, not a directory, or a symlink; the port is taken
+ * (`EADDRINUSE`) or the address is not this machine's (`EADDRNOTAVAIL`).
  */
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
   const settings = resolveOptions(options);
@@ -121,7 +126,35 @@ function listen(
 ): Deno.HttpServer<Deno.NetAddr> {
   const { hostname, port, tls } = settings;
   const options = { hostname, port, signal, onListen: () => {} };
-  return tls
-    ? Deno.serve({ ...options, cert: tls.cert, key: tls.key }, handler)
-    : Deno.serve(options, handler);
+  try {
+    return tls
+      ? Deno.serve({ ...options, cert: tls.cert, key: tls.key }, handler)
+      : Deno.serve(options, handler);
+  } catch (err) {
+    throw listenError(err, settings);
+  }
+}
+
+/** Why listening failed, said as the project's errors: a condition, or a bad argument. */
+function listenError(err: unknown, { hostname, port }: ServeSettings): unknown {
+  const path = `${shownHost(hostname)}:${port}`;
+  const cause = { cause: err };
+  if (err instanceof Deno.errors.AddrInUse) {
+    const hint = "another program listens there: choose another port (0: any free one)";
+    return new SystemError(ERRNO.EADDRINUSE, "bind", { path, hint }, cause);
+  }
+  if (err instanceof Deno.errors.AddrNotAvailable) {
+    const hint = "no interface of this machine has that address";
+    return new SystemError(ERRNO.EADDRNOTAVAIL, "bind", { path, hint }, cause);
+  }
+  if (err instanceof Deno.errors.InvalidData) {
+    return new TypeError(`tls: not a PEM certificate and key (${(err as Error).message})`, cause);
+  }
+  if (err instanceof Error && /lookup address/.test(err.message)) {
+    return new TypeError(
+      `hostname ${printable(hostname)} is not an address nor a name that resolves`,
+      cause,
+    );
+  }
+  return err;
 }

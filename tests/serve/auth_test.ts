@@ -161,3 +161,19 @@ Deno.test("Gate: a WebSocket's Origin must be the page's own: scheme, host and p
   assert.equal(tls.sameOrigin(request("http://127.0.0.1:8443"), "127.0.0.1:8443"), false);
   assert.equal(tls.sameOrigin(request("https://127.0.0.1:8444"), "127.0.0.1:8443"), false);
 });
+
+Deno.test("serve: a Host that is no address, before the token, is 400 without a stack trace", async () => {
+  await using t = await setup();
+  const printed: unknown[][] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => printed.push(args);
+  try {
+    for (const host of ["127.0.0.1:1.evil", "127.0.0.1:99999", "[::1"]) {
+      const answer = await rawRequest(t.server, "/api/guests", { Host: host });
+      assert.match(answer, /^HTTP\/1.1 400/, `${host}: ${answer.split("\r\n")[0]}`);
+    }
+  } finally {
+    console.error = error;
+  }
+  assert.deepEqual(printed, []);
+});

@@ -139,3 +139,80 @@ Deno.test("serve.ts --log-dir: a symlink for the directory is refused in one lin
     await Deno.remove(root, { recursive: true });
   }
 });
+
+/** serve.ts with these permissions and arguments, stdin not a tty (Deno cannot prompt). */
+async function bounded(perms: string[], args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...perms, SERVE, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // A hang bound, not a timed assertion: the old serve.ts ignored SIGTERM
+  // while starting, so a hung one is SIGKILLed and fails below (status 137).
+  const hung = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  try {
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+  } finally {
+    clearTimeout(hung);
+  }
+}
+
+Deno.test("serve.ts: a taken port, an address not here, a bad certificate: 255 and one line naming it", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/garbage.pem`, "garbage\n");
+    const pem = `${dir}/garbage.pem`;
+    for (
+      const [args, said] of [
+        [["--port", String(taken.addr.port)], /port .*taken|address already in use/i],
+        [["--hostname", "999.1.1.1"], /hostname 999\.1\.1\.1 is not an address/],
+        [["--cert", pem, "--key", pem], /not a PEM certificate/],
+      ] as const
+    ) {
+      const r = await bounded([...PERMS, "--allow-read"], ["--simulate", ...args]);
+      assert.equal(r.code, 255, `${args.join(" ")}: ${r.err}`);
+      assert.match(r.err, said);
+      assert.equal(r.err.trim().split("\n").length, 1, r.err);
+      assert.equal(r.out, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve.ts without --allow-net: 255 and one line saying to add --allow-net (no prompt)", async () => {
+  const r = await bounded(["--allow-ffi"], ["--simulate"]);
+  assert.equal(r.code, 255, r.err);
+  assert.match(r.err, /^serve: needs --allow-net .*: add it to the command line\n$/);
+  assert.equal(r.err.trim().split("\n").length, 1, r.err);
+});
+
+Deno.test("serve.ts: SIGTERM while starting (stuck reading --token-file) exits 143 at once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/token`;
+    assert.ok((await new Deno.Command("mkfifo", { args: ["-m", "600", fifo] }).output()).success);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...PERMS, "--allow-read", SERVE, "--simulate", "--token-file", fifo],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Opening the FIFO's other end returns once serve.ts has opened it to read
+    // (its signal listeners are in place by then); it then waits for a token that never comes.
+    using _writer = await Deno.open(fifo, { write: true });
+    const hung = setTimeout(() => child.kill("SIGKILL"), 20_000); // a hang bound
+    child.kill("SIGTERM");
+    const out = await child.output();
+    clearTimeout(hung);
+    assert.equal(out.signal, null, "killed, not exited");
+    assert.equal(out.code, 143, new TextDecoder().decode(out.stderr));
+    assert.equal(new TextDecoder().decode(out.stdout), "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,6 +7,8 @@ import { SimulatedHost } from "../../sim/mod.ts";
 import type { XenHost } from "../../console/mod.ts";
 import { XenstoreClient, type XenstoreTransport } from "../../xenstore/mod.ts";
 import { type ConsoleServer, type GuestSummary, serveConsoles } from "../../serve/mod.ts";
+import { GuestDirectory } from "../../serve/_directory.ts";
+import { within } from "../_within.ts";
 import { guests, viewer } from "./_server.ts";
 
 /**
@@ -114,4 +116,19 @@ Deno.test("serve: close() while xenstored is down ends the reconnecting at once"
   await server.close();
   const took = performance.now() - started;
   assert.ok(took < 900, `close took ${took.toFixed(0)} ms: it waited for the backoff`);
+});
+
+Deno.test("serve: GuestDirectory.close() in the tick start() resolves: the console being attached is closed too", async () => {
+  await using sim = new SimulatedHost();
+  await sim.createGuest({ name: "win1", program: "windows" });
+  const directory = new GuestDirectory({
+    host: sim,
+    mode: "auto",
+    scrollback: 1024,
+    audit: undefined,
+    logs: undefined,
+    encoding: "auto",
+  });
+  await within(5000, directory.start());
+  await within(5000, directory.close());
 });
