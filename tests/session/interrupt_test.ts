@@ -2,7 +2,8 @@
 // The key run() and interrupt() type to stop a command: ^C by default, or
 // another key the guest's console acts on (Linux: ^\, SIGQUIT).
 import assert from "node:assert/strict";
-import { connect, SimulatedHost, XenpvError } from "../../mod.ts";
+import { XenpvError } from "../../mod.ts";
+import { type Flavour, simulatedSession } from "./_simulated_session.ts";
 import { CommandAbortedError, ConsoleSession, SessionStateError } from "../../xencons/mod.ts";
 import { within } from "../_within.ts";
 
@@ -28,27 +29,7 @@ async function printed(s: ConsoleSession, text: string): Promise<void> {
   }
 }
 
-async function open(flavour: "windows" | "linux") {
-  const host = new SimulatedHost();
-  await host.createGuest({ name: "g1", program: flavour });
-  const session = new ConsoleSession(await connect("g1", { host }), {
-    dialect: flavour,
-    ownsConsole: true,
-    timeout: 5000,
-  });
-  await session.login(
-    flavour === "windows"
-      ? { user: "Administrator", password: "xenpv" }
-      : { user: "root", password: "xenpv" },
-  );
-  return {
-    session,
-    async [Symbol.asyncDispose]() {
-      await session.close();
-      await host.close();
-    },
-  };
-}
+const open = (flavour: Flavour) => simulatedSession(flavour, { login: true });
 
 Deno.test("linux: run(..., { interrupt: 'ctrl-backslash' }) stops the command with ^\\ (SIGQUIT)", async () => {
   await using env = await open("linux");
