@@ -1,7 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import type { FdStream } from "../_sys/fd_stream.ts";
-import { openAppendSized, renamePath } from "../_sys/files.ts";
+import { openAppendSized } from "../_sys/files.ts";
+import { checkRotation, shiftRotated } from "./_rotation.ts";
 import { LogMask } from "./_log_mask.ts";
 
 /** Options for {@linkcode ConsoleLog.open}. */
@@ -104,13 +105,7 @@ export class ConsoleLog implements AsyncDisposable {
     if (typeof path !== "string" || path === "") {
       throw new TypeError("ConsoleLog.open needs a file path");
     }
-    const { maxSize, keep } = options;
-    if (maxSize !== undefined && (!Number.isSafeInteger(maxSize) || maxSize <= 0)) {
-      throw new RangeError(`maxSize must be a whole number of bytes > 0, got ${maxSize}`);
-    }
-    if (keep !== undefined && (!Number.isInteger(keep) || keep < 1 || keep > 99)) {
-      throw new RangeError(`keep must be 1-99 files, got ${keep}`);
-    }
+    checkRotation(options.maxSize, options.keep);
     return new ConsoleLog(path, options);
   }
 
@@ -169,10 +164,8 @@ export class ConsoleLog implements AsyncDisposable {
    */
   async #rotate(): Promise<void> {
     await this.#file.close();
-    const path = this.#path;
-    for (let n = this.#keep - 1; n >= 1; n--) renamePath(`${path}.${n}`, `${path}.${n + 1}`);
-    renamePath(path, `${path}.1`);
-    ({ file: this.#file, size: this.#size } = openAppendSized(path));
+    shiftRotated(this.#path, this.#keep);
+    ({ file: this.#file, size: this.#size } = openAppendSized(this.#path));
   }
 
   #stamp(data: Uint8Array): Uint8Array {

@@ -1,7 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import type { FdStream } from "../_sys/fd_stream.ts";
-import { openAppendSized, renamePath } from "../_sys/files.ts";
+import { openAppendSized } from "../_sys/files.ts";
+import { checkRotation, shiftRotated } from "./_rotation.ts";
 import { LogMask, type MaskedLine } from "./_log_mask.ts";
 import type { ConsoleStreams } from "./expect.ts";
 
@@ -127,7 +128,7 @@ export class Recorder implements AsyncDisposable {
     ({ file: this.#file, size: this.#size } = openAppendSized(path));
     if (this.#size > 0) {
       this.#file.closeSync();
-      this.#shift();
+      shiftRotated(this.#path, this.#keep);
       ({ file: this.#file, size: this.#size } = openAppendSized(path));
     }
     this.#writes = this.#begin();
@@ -144,13 +145,7 @@ export class Recorder implements AsyncDisposable {
     if (typeof path !== "string" || path === "") {
       throw new TypeError("Recorder.open needs a file path");
     }
-    const { maxSize, keep } = options;
-    if (maxSize !== undefined && (!Number.isSafeInteger(maxSize) || maxSize <= 0)) {
-      throw new RangeError(`maxSize must be a whole number of bytes > 0, got ${maxSize}`);
-    }
-    if (keep !== undefined && (!Number.isInteger(keep) || keep < 1 || keep > 99)) {
-      throw new RangeError(`keep must be 1-99 files, got ${keep}`);
-    }
+    checkRotation(options.maxSize, options.keep);
     return new Recorder(path, options);
   }
 
@@ -250,17 +245,10 @@ export class Recorder implements AsyncDisposable {
     return encoder.encode(`${JSON.stringify([seconds, code, data])}\n`);
   }
 
-  /** path.(keep-1) -> path.keep, ..., path -> path.1. */
-  #shift(): void {
-    const path = this.#path;
-    for (let n = this.#keep - 1; n >= 1; n--) renamePath(`${path}.${n}`, `${path}.${n + 1}`);
-    renamePath(path, `${path}.1`);
-  }
-
   /** A new file (created 0600; a symlink planted meanwhile is refused) with its header. */
   async #rotate(): Promise<void> {
     await this.#file.close();
-    this.#shift();
+    shiftRotated(this.#path, this.#keep);
     ({ file: this.#file, size: this.#size } = openAppendSized(this.#path));
     await this.#begin();
   }
