@@ -50,6 +50,12 @@ export async function connect(
   try {
     const guest = await resolveDomain(xs, domain);
     const { transport, mode, tty, mapMethod } = await openTransport(host, xs, guest, options);
+    if (options.signal?.aborted) {
+      // aborted while the transport opened: no console to hand over (a
+      // caller's close() found none), so nothing of it may stay open
+      await transport.close().catch(() => {});
+      options.signal.throwIfAborted();
+    }
     return new XenConsole(host, xs, transport, {
       domid: guest.domid,
       name: guest.name,

@@ -313,8 +313,8 @@ export class ServedGuest {
           mode: this.#options.mode,
           signal,
         });
-        // connect() may resolve after close() aborted (and found no console
-        // to close): this one is closed below instead of pumped forever.
+        // close() may abort between connect()'s return and this line, when
+        // there was no console yet for it to close: this one is closed below.
         signal.throwIfAborted();
         attempt = 0;
         this.#mode = this.#console.mode;

@@ -505,3 +505,35 @@ Deno.test("a guest name is looked up under guests' ids only (not dom0, reserved 
   }
   await assert.rejects(connect("ghost", { host }), GuestNotFoundError);
 });
+
+Deno.test("a signal aborted while connect() runs: it rejects with the reason, nothing left open", async () => {
+  await using host = new SimulatedHost();
+  await host.createGuest({ name: "a" });
+  for (const mode of ["pty", "ring"] as const) {
+    if (mode === "ring") await host.guests[0].stopXenconsoled();
+    const controller = new AbortController();
+    // aborted once the console is reached, before connect() returns
+    const aborting: XenHost = {
+      openXenstore: () => host.openXenstore(),
+      mapConsolePage: (domid, options) => host.mapConsolePage(domid, options),
+      bindEventChannel: (domid, port) => host.bindEventChannel(domid, port),
+      openPty: (path) => {
+        controller.abort(new Error("stop"));
+        return host.openPty(path);
+      },
+      lockConsole: (domid) => {
+        const lock = host.lockConsole(domid);
+        if (mode === "ring") controller.abort(new Error("stop"));
+        return lock;
+      },
+    };
+    await assert.rejects(
+      connect("a", { host: aborting, mode, signal: controller.signal }),
+      (err: Error) => err.message === "stop",
+      mode,
+    );
+    // the lock was released: a new attach works
+    await using again = await connect("a", { host, mode });
+    assert.equal(again.mode, mode);
+  }
+});
