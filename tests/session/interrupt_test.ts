@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { XenpvError } from "../../mod.ts";
 import { type Flavour, simulatedSession } from "./_simulated_session.ts";
-import { CommandAbortedError, ConsoleSession, SessionStateError } from "../../xencons/mod.ts";
+import { CommandAbortedError, type ConsoleSession, SessionStateError } from "../../xencons/mod.ts";
 import { within } from "../_within.ts";
 
 /** How long {@linkcode printed} waits before it fails (a hang bound, not a timing). */
