@@ -12,6 +12,7 @@ import {
   O_APPEND,
   O_CLOEXEC,
   O_CREAT,
+  O_EXCL,
   O_NOFOLLOW,
   O_NONBLOCK,
   O_RDONLY,
@@ -198,4 +199,41 @@ export function openDevice(path: string, hint?: (code: string) => string | undef
     throw new SystemError(code, "open", { path, hint: hint?.(errnoName(code)) });
   }
   return new FdStream(libc, fd, { path });
+}
+
+/**
+ * Writes `data` to `path` as a whole: into a new file beside it (created
+ * with O_EXCL, mode 0666 less the umask, a symlink never followed), then
+ * renamed over `path`, so a reader never sees half a file and a failed
+ * write leaves `path` as it was (the new file is removed).
+ */
+export function writeFileReplacing(path: string, data: Uint8Array): void {
+  const libc = acquireLibc();
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16))
+    .join("");
+  const tmp = `${path}.xpv-${suffix}`;
+  try {
+    const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    const fd = libc.open(cString(tmp), flags, 0o666);
+    if (fd < 0) throw lastError("open", { path: tmp });
+    let done = false;
+    try {
+      for (let at = 0; at < data.length;) {
+        const n = Number(libc.write(fd, data.subarray(at), BigInt(data.length - at)));
+        if (n < 0) throw lastError("write", { path: tmp });
+        at += n;
+      }
+      if (libc.close(fd) < 0) throw lastError("close", { path: tmp });
+      done = true;
+      if (libc.rename(cString(tmp), cString(path)) !== 0) {
+        throw lastError("rename", { path: `${tmp} -> ${path}` });
+      }
+    } catch (err) {
+      if (!done) libc.close(fd);
+      libc.unlink(cString(tmp));
+      throw err;
+    }
+  } finally {
+    releaseLibc();
+  }
 }

@@ -86,6 +86,7 @@ export const MAP_SHARED = 0x1;
 export const MFD_CLOEXEC = 0x1;
 export const O_NOCTTY = 0o400;
 export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 export const LOCK_UN = 8;

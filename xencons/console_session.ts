@@ -28,6 +28,14 @@ import { answerLoginPrompts } from "./_login.ts";
 import { recordStreams } from "./recorder.ts";
 import { MAX_OUTPUT, type NestedOps, newTag, normalize, typeLine } from "./_session_util.ts";
 import { NestedShell } from "./nested_shell.ts";
+import {
+  type FileTransferOptions,
+  type FileTransferResult,
+  getFile,
+  type GetFileOptions,
+  type GetFileResult,
+  putFile,
+} from "./file_transfer.ts";
 
 class Interrupted extends Error {}
 
@@ -220,6 +228,59 @@ export class ConsoleSession implements AsyncDisposable {
       ["ready"],
       () => this.#run(command, plan, options.signal, maxOutput, key),
     );
+  }
+
+  /**
+   * Copies a file to the guest: `data` (bytes, or the path of a file on this
+   * machine) becomes `remotePath` there, whole or not at all. Typed as
+   * base64 through the shell, a chunk per command, each chunk's hash checked
+   * as the guest wrote it and the whole file's after decoding (Linux:
+   * `printf | tee -a | sha256sum`, `base64 -d`, `mv`; md5sum if sha256sum is
+   * missing; Windows: `echo` into a file, `certutil -hashfile ... SHA256`,
+   * `certutil -decode`, `move`). The file goes into place only once its hash
+   * matched; the temporary files beside it are removed on success and on
+   * failure. Throws {@linkcode FileTransferError} (`reason` "mismatch" with
+   * the `chunk`, "remote", "too-large"), {@linkcode CommandAbortedError} when
+   * `signal` fires.
+   *
+   * @example
+   * ```ts
+   * import { ConsoleSession } from "@xenpv/console/xencons";
+   * import { SimulatedHost } from "@xenpv/console/sim";
+   * import { connect } from "@xenpv/console";
+   * import assert from "node:assert/strict";
+   *
+   * await using host = new SimulatedHost();
+   * await host.createGuest({ name: "deb1", program: "linux" });
+   * await using session = new ConsoleSession(await connect("deb1", { host }), {
+   *   dialect: "linux",
+   *   ownsConsole: true,
+   * });
+   * await session.login({ user: "root", password: "xenpv" });
+   * const sent = new Uint8Array([0, 1, 2, 255]);
+   * await session.putFile(sent, "/root/blob.bin");
+   * const { data } = await session.getFile("/root/blob.bin");
+   * assert.deepEqual(data, sent);
+   * ```
+   */
+  putFile(
+    data: Uint8Array | string,
+    remotePath: string,
+    options: FileTransferOptions = {},
+  ): Promise<FileTransferResult> {
+    return putFile((c, o) => this.run(c, o), this.#dialect, data, remotePath, options);
+  }
+
+  /**
+   * Copies `remotePath` from the guest and returns its bytes (and writes them
+   * to `options.to`, if given). Linux: 48 KiB chunks read with `dd` and sent
+   * as `base64`, each followed by its `sha256sum`; Windows: `certutil
+   * -encode` into a temporary file, `type` it, `certutil -hashfile` of the
+   * file. The whole file's hash is checked too. Throws as
+   * {@linkcode putFile} does.
+   */
+  getFile(remotePath: string, options: GetFileOptions = {}): Promise<GetFileResult> {
+    return getFile((c, o) => this.run(c, o), this.#dialect, remotePath, options);
   }
 
   /**

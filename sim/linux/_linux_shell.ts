@@ -6,6 +6,7 @@
 // time, so `$?` expands to the status of the pipeline before. The commands
 // themselves are LinuxCommands'.
 
+import { concatData, type SimData, textOf } from "../machine.ts";
 import type { Io, Status } from "./_linux_command.ts";
 import type { LinuxCommands } from "./_linux_commands.ts";
 
@@ -149,7 +150,7 @@ export class LinuxShell {
   /** `write` is the console: "\n" becomes "\r\n" there, as the tty's ONLCR does. */
   constructor(commands: LinuxCommands, write: (text: string) => void) {
     this.#commands = commands;
-    const tty = (text: string) => write(text.replaceAll("\n", "\r\n"));
+    const tty = (text: SimData) => write(textOf(text).replaceAll("\n", "\r\n"));
     this.#console = { out: tty, err: tty };
   }
 
@@ -212,11 +213,11 @@ export class LinuxShell {
 
   /** `a | b | c`: each reads what the one before printed; the status is the last one's. */
   async #pipeline(commands: Simple[]): Promise<"exit" | "interrupted" | void> {
-    let input: string | undefined;
+    let input: SimData | undefined;
     for (let k = 0; k < commands.length; k++) {
-      let captured = "";
+      let captured: SimData = "";
       const last = k === commands.length - 1;
-      const out = last ? this.#console.out : (t: string) => captured += t;
+      const out = last ? this.#console.out : (t: SimData) => captured = concatData(captured, t);
       const r = await this.#simple(commands[k], { out, err: this.#console.err, input, tty: last });
       if (r === "interrupted" || (r === "exit" && commands.length === 1)) return r;
       this.status = r === "exit" ? 0 : r;
