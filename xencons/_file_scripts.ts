@@ -51,7 +51,10 @@ export interface FileScript {
   parseStart(output: string): { size?: number; hash?: string };
   /** Bytes per chunk read, or undefined when the file comes in one piece. */
   readonly getChunkBytes: number | undefined;
-  /** Prints chunk `i` (of `bytes` bytes each) in base64, then its hash (Linux); the whole base64 file (Windows). */
+  /**
+   * Prints chunk `i` (of `bytes` bytes each) in base64, then its hash
+   * (Linux); lines 1000i to 1000i+999 of the numbered base64 file (Windows).
+   */
   getChunk(t: Temps, i: number, bytes: number, alg: HashAlgorithm): string;
 }
 
@@ -111,7 +114,7 @@ export const linuxFiles: FileScript = {
     const size = /^\s*(\d+)\s*$/m.exec(output)?.[1];
     return { size: size === undefined ? undefined : Number(size), hash: undefined };
   },
-  getChunkBytes: 48 * 1024,
+  getChunkBytes: 32 * 1024, // 44K characters of base64: within the expect window
   getChunk(t, i, bytes, alg) {
     const dd = `dd if=${sq(t.remote)} bs=${bytes} skip=${i} count=1 2>/dev/null`;
     return `${dd} | base64 && ${dd} | ${tool(alg)}`;
@@ -158,13 +161,24 @@ export const windowsFiles: FileScript = {
   putCommit: (t) =>
     `move /y ${dq(t.part)} ${dq(t.remote)} >nul&& del /f /q ${dq(t.b64)} ${dq(t.piece)}`,
   cleanup: (t) => `del /f /q ${dq(t.b64)} ${dq(t.piece)} ${dq(t.part)} 2>nul`,
+  // The base64 file numbered once (`findstr /r /n "^"`: `N:line`), then read
+  // 1000 lines at a time by their numbers' pattern (no tool of cmd's prints a
+  // range of lines; a single TYPE of a large file would overflow xenconsoled's
+  // buffer, which drops the oldest output).
   getStart: (t) =>
-    `certutil -f -encode ${dq(t.remote)} ${dq(t.b64)}&& certutil -hashfile ${dq(t.remote)} SHA256`,
+    `certutil -f -encode ${dq(t.remote)} ${dq(t.b64)}&& findstr /r /n "^" ${dq(t.b64)} > ${
+      dq(t.piece)
+    }&& certutil -hashfile ${dq(t.remote)} SHA256`,
   parseStart(output) {
     // `Input Length = 1234` (localized: `Eingabelänge = 1234`): the first `= N`.
     const size = /=\s*(\d+)\s*$/m.exec(output)?.[1];
     return { size: size === undefined ? undefined : Number(size), hash: undefined };
   },
   getChunkBytes: undefined,
-  getChunk: (t) => `type ${dq(t.b64)}`,
+  getChunk(t, i) {
+    const pattern = i === 0
+      ? `/c:"[0-9]:" /c:"[0-9][0-9]:" /c:"[0-9][0-9][0-9]:"`
+      : `/c:"${i}[0-9][0-9][0-9]:"`;
+    return `findstr /r /b ${pattern} ${dq(t.piece)}`;
+  },
 };

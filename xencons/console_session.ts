@@ -574,7 +574,8 @@ export class ConsoleSession implements AsyncDisposable {
       this.#checkEncodable(plan); // the page may have changed since run() was called
       await this.#prepare(plan, combined);
       await this.#typeLine(plan.line);
-      await this.#await([plan.begin], combined);
+      // maxOutput: what arrives with the begin marker is kept as far as the output is.
+      await this.#await([plan.begin], combined, maxOutput);
       return await this.#finish(plan, combined, maxOutput);
     } catch (err) {
       // What the command printed so far is what the expect layer has not consumed.

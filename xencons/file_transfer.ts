@@ -319,37 +319,11 @@ export async function getFile(
       throw new FileTransferError("too-large", remotePath, `${size} bytes > maxBytes ${maxBytes}`);
     }
     copy.total = size;
-    const per = script.getChunkBytes ?? Math.max(size, 1);
-    copy.chunks = Math.max(1, Math.ceil(size / per));
-    copy.progress(0, 0);
-    const data = new Uint8Array(size);
-    let at = 0;
-    for (let i = 0; i < copy.chunks && size > 0; i++) {
-      const room = Math.ceil(per / 3) * 4 * 2 + 4096; // base64, its line ends, certutil's frame
-      const output = await copy.step(script.getChunk(temps, i, per, alg), "reading", room);
-      const chunk = parseChunk(output, alg, script.getChunkBytes !== undefined);
-      const expect = Math.min(per, size - at);
-      if (chunk === undefined || chunk.data.length !== expect) {
-        throw new FileTransferError(
-          "mismatch",
-          remotePath,
-          chunk === undefined
-            ? "unreadable base64"
-            : `${chunk.data.length} bytes where ${expect} were due`,
-          script.getChunkBytes === undefined ? 0 : i + 1,
-        );
-      }
-      if (chunk.hash !== undefined && chunk.hash !== hashOf(alg, chunk.data)) {
-        throw new FileTransferError(
-          "mismatch",
-          remotePath,
-          `${alg} of chunk ${i + 1} differs`,
-          i + 1,
-        );
-      }
-      data.set(chunk.data, at);
-      at += chunk.data.length;
-      copy.progress(at, i + 1);
+    const data = script.getChunkBytes === undefined
+      ? await numberedLines(copy, alg, size)
+      : await hashedChunks(copy, alg, size, script.getChunkBytes);
+    if (data.length !== size) {
+      throw new FileTransferError("mismatch", remotePath, `${data.length} bytes, not ${size}`, 0);
     }
     if (hashOf(alg, data) !== want) {
       throw new FileTransferError("mismatch", remotePath, `${alg} of the file differs`, 0);
@@ -361,6 +335,93 @@ export async function getFile(
     if (script.getChunkBytes === undefined) await copy.cleanup(err);
     throw err;
   }
+}
+
+/** Linux: chunks read with dd, each followed by its hash (checked here). */
+async function hashedChunks(
+  copy: Copy,
+  alg: HashAlgorithm,
+  size: number,
+  per: number,
+): Promise<Uint8Array> {
+  const { temps, script } = copy;
+  copy.chunks = Math.max(1, Math.ceil(size / per));
+  copy.progress(0, 0);
+  const data = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; at < size; i++) {
+    const room = Math.ceil(per / 3) * 4 * 2 + 4096; // base64, its line ends, the hash
+    const output = await copy.step(script.getChunk(temps, i, per, alg), "reading", room);
+    const chunk = parseChunk(output, alg, true);
+    const expect = Math.min(per, size - at);
+    if (chunk === undefined || chunk.data.length !== expect) {
+      throw new FileTransferError(
+        "mismatch",
+        temps.remote,
+        chunk === undefined
+          ? "unreadable base64 or hash"
+          : `${chunk.data.length} bytes where ${expect} were due`,
+        i + 1,
+      );
+    }
+    if (chunk.hash !== hashOf(alg, chunk.data)) {
+      throw new FileTransferError(
+        "mismatch",
+        temps.remote,
+        `${alg} of chunk ${i + 1} differs`,
+        i + 1,
+      );
+    }
+    data.set(chunk.data, at);
+    at += chunk.data.length;
+    copy.progress(at, i + 1);
+  }
+  return data;
+}
+
+/** Lines of certutil's base64 per Windows chunk. */
+const LINES = 1000;
+
+/**
+ * Windows: the numbered base64 file read 1000 lines a chunk; each chunk's
+ * line numbers must run on without a gap, every line but the last full.
+ */
+async function numberedLines(copy: Copy, alg: HashAlgorithm, size: number): Promise<Uint8Array> {
+  const { temps, script } = copy;
+  const b64Lines = Math.ceil(Math.ceil(size / 3) * 4 / 64);
+  const total = b64Lines + 2; // certutil's BEGIN and END lines
+  copy.chunks = Math.floor(total / LINES) + 1;
+  copy.progress(0, 0);
+  const text: string[] = [];
+  for (let i = 0; i < copy.chunks; i++) {
+    const first = Math.max(1, i * LINES);
+    const last = Math.min(total, i * LINES + LINES - 1);
+    const room = (last - first + 1) * 80 + 4096;
+    const output = await copy.step(script.getChunk(temps, i, 0, alg), "reading", room);
+    const lines = output.split("\n").filter((l) => l !== "");
+    const bad = (why: string) => new FileTransferError("mismatch", temps.remote, why, i + 1);
+    if (lines.length !== last - first + 1) {
+      throw bad(`${lines.length} lines where ${last - first + 1} were due`);
+    }
+    lines.forEach((line, k) => {
+      const m = /^(\d+):(.*)$/.exec(line.trimEnd());
+      if (!m || Number(m[1]) !== first + k) throw bad(`line ${first + k} is missing or garbled`);
+      const n = first + k;
+      const body = m[2];
+      const full = n >= 2 && n < total - 1; // a base64 line that is not the last
+      if (n >= 2 && n < total && !/^[A-Za-z0-9+/=]+$/.test(body)) {
+        throw bad(`line ${n} is not base64`);
+      }
+      if (full && body.length !== 64) throw bad(`line ${n} has ${body.length} characters, not 64`);
+      if (n >= 2 && n < total) text.push(body);
+    });
+    copy.progress(Math.min(size, Math.floor(text.length * 48)), i + 1);
+  }
+  const data = fromBase64(text.join(""));
+  if (data === undefined) {
+    throw new FileTransferError("mismatch", temps.remote, "unreadable base64", 0);
+  }
+  return data;
 }
 
 /**

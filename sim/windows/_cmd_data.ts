@@ -161,5 +161,92 @@ function move(args: string, cmd: Cmd): Result {
   return cmd.set(0);
 }
 
+/** A findstr regular expression (. * ^ $ [class] \\x) as a JavaScript one. */
+function findstrRegExp(pattern: string, blind: boolean): RegExp {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "\\" && i + 1 < pattern.length) out += `\\${pattern[++i]}`;
+    else if (ch === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end < 0) out += "\\[";
+      else {
+        out += pattern.slice(i, end + 1).replaceAll("\\", "\\\\");
+        i = end;
+      }
+    } else if (
+      ".*".includes(ch) || (ch === "^" && i === 0) || (ch === "$" && i === pattern.length - 1)
+    ) {
+      out += ch;
+    } else out += ch.replace(/[|\\{}()[\]^$+?.*]/g, "\\$&");
+  }
+  return new RegExp(out, blind ? "i" : "");
+}
+
+/**
+ * FINDSTR [/B] [/E] [/I] [/V] [/N] [/R] [/L] [/C:"string"]... [strings] [files]:
+ * lines that match any search string (space-separated words, or each /C:),
+ * literally unless /R; /N puts `N:` (several files: `file:N:`) before each.
+ */
+function findstr(args: string, cmd: Cmd): Result {
+  const words = args.trim().match(/\/c:"[^"]*"?|\/c:\S+|"[^"]*"?|\S+/gi) ?? [];
+  const strings: string[] = [];
+  let flags = "";
+  const rest: string[] = [];
+  for (const w of words) {
+    if (/^\/c:/i.test(w)) strings.push(w.slice(3).replaceAll('"', ""));
+    else if (w.startsWith("/")) flags += w.slice(1).toLowerCase();
+    else rest.push(w.replaceAll('"', ""));
+  }
+  if (strings.length === 0) {
+    const first = rest.shift();
+    if (first !== undefined) strings.push(...first.split(" ").filter(Boolean));
+  }
+  if (strings.length === 0) {
+    cmd.error("FINDSTR: Bad command line\r\n");
+    return cmd.set(2, false);
+  }
+  const blind = flags.includes("i");
+  const regex = flags.includes("r");
+  const tests = strings.map((s) => {
+    const re = regex
+      ? findstrRegExp(s, blind)
+      : new RegExp(s.replace(/[|\\{}()[\]^$+?.*]/g, "\\$&"), blind ? "i" : "");
+    const anchored = new RegExp(
+      `${flags.includes("b") ? "^(?:" : "(?:"}${re.source})${flags.includes("e") ? "$" : ""}`,
+      re.flags,
+    );
+    return (line: string) => anchored.test(line);
+  });
+  const sources: [string | undefined, string | undefined][] = rest.length > 0
+    ? rest.map((f) => {
+      const data = cmd.options.disk.data(cmd.resolve(f));
+      if (data === undefined) cmd.error(`FINDSTR: Cannot open ${f}\r\n`);
+      return [f, data === undefined ? undefined : new TextDecoder().decode(bytesOf(data))];
+    })
+    : [[undefined, cmd.input ?? ""]];
+  let found = 0;
+  for (const [file, content] of sources) {
+    if (content === undefined) continue;
+    const all = content.split(/\r?\n/);
+    if (all.at(-1) === "") all.pop();
+    all.forEach((line, i) => {
+      if (tests.some((t) => t(line)) === flags.includes("v")) return;
+      found++;
+      const where = `${sources.length > 1 ? `${file}:` : ""}${
+        flags.includes("n") ? `${i + 1}:` : ""
+      }`;
+      cmd.print(`${where}${line}\r\n`);
+    });
+  }
+  return found > 0 ? cmd.set(0) : cmd.set(1, false);
+}
+
 /** The file tools' commands. */
-export const DATA_COMMANDS: Record<string, CmdHandler> = { certutil, del, erase: del, move };
+export const DATA_COMMANDS: Record<string, CmdHandler> = {
+  certutil,
+  del,
+  erase: del,
+  move,
+  findstr,
+};
