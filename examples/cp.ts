@@ -82,7 +82,7 @@ directory: the file keeps its name. A console is slow: expect KB/s, not MB/s.
 
 ${CREDENTIALS_HELP}
 
-${EXIT_HELP.replace(/\n  1-253[\s\S]*?\n  255/, "\n  255")}`;
+${EXIT_HELP.replace(/\n {2}1-253[\s\S]*?\n {2}255/, "\n  255")}`;
 
 /** One side of the copy: here, or on a guest. */
 type Side = { guest: string; path: string } | { guest?: undefined; path: string };
