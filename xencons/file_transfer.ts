@@ -110,12 +110,12 @@ function fromBase64(text: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * The commands for a dialect: cmd.exe's for "windows" and for a dialect of
+ * your own with code-page commands (chcp), a POSIX shell's for any other.
+ */
 function scriptOf(dialect: Dialect): FileScript {
-  if (dialect.name === "linux") return linuxFiles;
-  if (dialect.name === "windows") return windowsFiles;
-  throw new TypeError(
-    `copying files needs the "linux" or "windows" dialect, not ${JSON.stringify(dialect.name)}`,
-  );
+  return dialect.name === "windows" || dialect.codePage !== undefined ? windowsFiles : linuxFiles;
 }
 
 function checkOptions(options: FileTransferOptions): { maxBytes: number; stepTimeout: number } {
