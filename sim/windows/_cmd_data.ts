@@ -185,17 +185,21 @@ function findstrRegExp(pattern: string, blind: boolean): RegExp {
 
 /**
  * FINDSTR [/B] [/E] [/I] [/V] [/N] [/R] [/L] [/C:"string"]... [strings] [files]:
- * lines that match any search string (space-separated words, or each /C:),
- * literally unless /R; /N puts `N:` (several files: `file:N:`) before each.
+ * lines that match any search string (space-separated words: regular
+ * expressions unless /L; or each /C: string: literal unless /R); /N puts
+ * `N:` (several files: `file:N:`) before each.
  */
 function findstr(args: string, cmd: Cmd): Result {
   const words = args.trim().match(/\/c:"[^"]*"?|\/c:\S+|"[^"]*"?|\S+/gi) ?? [];
   const strings: string[] = [];
   let flags = "";
   const rest: string[] = [];
+  let literal = false; // /C: strings are literal (unless /R), plain ones regular expressions (unless /L)
   for (const w of words) {
-    if (/^\/c:/i.test(w)) strings.push(w.slice(3).replaceAll('"', ""));
-    else if (w.startsWith("/")) flags += w.slice(1).toLowerCase();
+    if (/^\/c:/i.test(w)) {
+      strings.push(w.slice(3).replaceAll('"', ""));
+      literal = true;
+    } else if (w.startsWith("/")) flags += w.slice(1).toLowerCase();
     else rest.push(w.replaceAll('"', ""));
   }
   if (strings.length === 0) {
@@ -207,7 +211,7 @@ function findstr(args: string, cmd: Cmd): Result {
     return cmd.set(2, false);
   }
   const blind = flags.includes("i");
-  const regex = flags.includes("r");
+  const regex = flags.includes("r") || (!literal && !flags.includes("l"));
   const tests = strings.map((s) => {
     const re = regex
       ? findstrRegExp(s, blind)
