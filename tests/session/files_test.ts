@@ -268,3 +268,55 @@ Deno.test("hashes are read as sha256sum, busybox and certutil (Windows 7 and 10)
   );
   assert.equal(parseHash(`${h.slice(1)}  x\n`, "sha256"), undefined);
 });
+
+/**
+ * A tiny Linux console that answers each typed line in ONE read: the login
+ * dialogue, the probe, and a command's begin marker, 200,000 characters of
+ * output and its end marker together (as a console stream with large reads
+ * would deliver them).
+ */
+function oneReadConsole(): ConsoleStreams {
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  const say = (s: string) => ctl.enqueue(new TextEncoder().encode(s));
+  let typed = "";
+  return {
+    readable: new ReadableStream({ start: (c) => void (ctl = c) }),
+    writable: new WritableStream({
+      write(chunk) {
+        typed += new TextDecoder().decode(chunk);
+        let at;
+        while ((at = typed.indexOf("\r")) >= 0) {
+          const line = typed.slice(0, at);
+          typed = typed.slice(at + 1);
+          const probe = /echo (XPV\w+)''R/.exec(line);
+          const command = /echo (XPV\w+)''B/.exec(line);
+          if (line === "") say("\r\ng1 login: ");
+          else if (line === "root") say("root\r\nPassword: ");
+          else if (line === "xenpv") say("\r\n# ");
+          else if (probe) say(`${line}\r\n${probe[1]}R\r\n# `);
+          else if (command) {
+            // A moment later: run() awaits the begin marker by then.
+            const out = `${line}\r\n${command[1]}B\r\n${"y".repeat(200_000)}\r\n${
+              command[1]
+            }E:0\r\n# `;
+            setTimeout(() => say(out), 20);
+          }
+        }
+      },
+    }),
+  };
+}
+
+Deno.test("run() keeps an output far longer than the window that comes in the read with its begin marker", async () => {
+  // login()'s settling waits on an unref'd timer: something must keep this test's loop alive.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    await using session = new ConsoleSession(oneReadConsole(), { dialect: "linux", timeout: 5000 });
+    await session.login({ user: "root", password: "xenpv" });
+    const r = await session.run("yes | head -c 200000", { maxOutput: 1 << 20 });
+    assert.equal(r.dropped, 0);
+    assert.equal(r.output, `${"y".repeat(200_000)}\n`);
+  } finally {
+    clearInterval(alive);
+  }
+});
