@@ -224,7 +224,20 @@ for (const flavour of ["linux", "windows"] as const) {
   });
 }
 
-Deno.test("a missing file, a too-large file and a missing hash tool are FileTransferErrors", async () => {
+Deno.test("aborting a copy from the Windows guest leaves no temporary file in %TEMP%", async () => {
+  await using g = await guest("windows");
+  await g.session.putFile(randomBytes(256 * 1024, 4), PATHS.windows);
+  const stop = new AbortController();
+  const err = await g.session.getFile(PATHS.windows, {
+    signal: stop.signal,
+    onProgress: (p) => p.chunk === 1 && stop.abort(new Error("enough")),
+  }).catch((e) => e);
+  assert.ok(err instanceof CommandAbortedError, String(err));
+  assert.equal(g.session.state, "ready");
+  assert.deepEqual(await temporaries(g.session, "windows"), []);
+});
+
+Deno.test("a missing file, a too-large file, a missing directory are FileTransferErrors; an empty file copies", async () => {
   await using g = await guest("linux");
   const missing = await g.session.getFile("/root/nope").catch((e) => e);
   assert.ok(missing instanceof FileTransferError && missing.reason === "remote", String(missing));
