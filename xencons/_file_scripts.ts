@@ -53,7 +53,8 @@ export interface FileScript {
   readonly getChunkBytes: number | undefined;
   /**
    * Prints chunk `i` (of `bytes` bytes each) in base64, then its hash
-   * (Linux); lines 1000i to 1000i+999 of the numbered base64 file (Windows).
+   * (Linux); lines 1000i to 1000i+999 of the numbered base64 file, then
+   * their hash (Windows).
    */
   getChunk(t: Temps, i: number, bytes: number, alg: HashAlgorithm): string;
 }
@@ -179,6 +180,8 @@ export const windowsFiles: FileScript = {
     const pattern = i === 0
       ? `/c:"[0-9]:" /c:"[0-9][0-9]:" /c:"[0-9][0-9][0-9]:"`
       : `/c:"${i}[0-9][0-9][0-9]:"`;
-    return `findstr /r /b ${pattern} ${dq(t.piece)}`;
+    // Into a file first, so that certutil hashes exactly what TYPE prints.
+    return `findstr /r /b ${pattern} ${dq(t.piece)} > ${dq(t.part)}& type ${dq(t.part)}& ` +
+      `certutil -hashfile ${dq(t.part)} SHA256`;
   },
 };

@@ -383,8 +383,9 @@ async function hashedChunks(
 const LINES = 1000;
 
 /**
- * Windows: the numbered base64 file read 1000 lines a chunk; each chunk's
- * line numbers must run on without a gap, every line but the last full.
+ * Windows: the numbered base64 file read 1000 lines a chunk, each followed
+ * by certutil's hash of those lines (checked here); the line numbers must
+ * run on without a gap, every base64 line but the last full.
  */
 async function numberedLines(copy: Copy, alg: HashAlgorithm, size: number): Promise<Uint8Array> {
   const { temps, script } = copy;
@@ -398,8 +399,14 @@ async function numberedLines(copy: Copy, alg: HashAlgorithm, size: number): Prom
     const last = Math.min(total, i * LINES + LINES - 1);
     const room = (last - first + 1) * 80 + 4096;
     const output = await copy.step(script.getChunk(temps, i, 0, alg), "reading", room);
-    const lines = output.split("\n").filter((l) => l !== "");
+    const all = output.split("\n").filter((l) => l !== "");
+    const lines = all.filter((l) => /^\d+:/.test(l)); // the rest is certutil's
     const bad = (why: string) => new FileTransferError("mismatch", temps.remote, why, i + 1);
+    const hash = parseHash(all.filter((l) => !/^\d+:/.test(l)).join("\n"), alg);
+    if (hash === undefined) throw bad(`no ${alg} for chunk ${i + 1}`);
+    if (hash !== hashOf(alg, lines.map((l) => `${l}\r\n`).join(""))) {
+      throw bad(`${alg} of chunk ${i + 1} differs`);
+    }
     if (lines.length !== last - first + 1) {
       throw bad(`${lines.length} lines where ${last - first + 1} were due`);
     }

@@ -191,15 +191,19 @@ Deno.test("a Linux guest changing a byte it prints is caught in the chunk it rea
   assert.equal(err.chunk, done + 1);
 });
 
-Deno.test("a Windows guest changing a byte of the file it prints is caught (the whole file: chunk 0)", async () => {
-  const trigger = { armed: false, nth: 3 };
+Deno.test("a Windows guest changing a byte it prints is caught in the chunk it read", async () => {
+  const trigger = { armed: false, nth: 30 }; // in the 2nd of 6 chunks of 1000 lines
   await using g = await guest("windows", { wrap: (c) => flipping(c, "printed", trigger) });
-  await g.session.putFile(randomBytes(30 * 1024, 9), PATHS.windows);
+  await g.session.putFile(randomBytes(256 * 1024, 9), PATHS.windows);
   trigger.armed = true;
-  const err = await g.session.getFile(PATHS.windows).catch((e) => e);
+  let done = 0;
+  const err = await g.session.getFile(PATHS.windows, { onProgress: (p) => done = p.chunk })
+    .catch((e) => e);
   assert.ok(err instanceof FileTransferError, String(err));
   assert.equal(err.reason, "mismatch");
-  assert.equal(err.chunk, 0);
+  assert.ok(err.chunk! >= 1);
+  assert.equal(err.chunk, done + 1);
+  assert.match(err.message, /sha256 of chunk \d+ differs/);
   assert.deepEqual(await temporaries(g.session, "windows"), []);
 });
 
