@@ -164,8 +164,8 @@ export const windowsFiles: FileScript = {
   cleanup: (t) => `del /f /q ${dq(t.b64)} ${dq(t.piece)} ${dq(t.part)} 2>nul`,
   // The base64 file numbered once (`findstr /r /n "^"`: `N:line`), then read
   // 1000 lines at a time by their numbers' pattern (no tool of cmd's prints a
-  // range of lines; a single TYPE of a large file would overflow xenconsoled's
-  // buffer, which drops the oldest output).
+  // range of lines; a single TYPE of a large file is one huge output with no
+  // check until its end, which a xenconsoled with a buffer limit may cut).
   getStart: (t) =>
     `certutil -f -encode ${dq(t.remote)} ${dq(t.b64)}&& findstr /r /n "^" ${dq(t.b64)} > ${
       dq(t.piece)
