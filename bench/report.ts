@@ -186,6 +186,20 @@ rows.push(
   ],
 );
 
+// Files over the console (issue 32, bench/files_compare.ts): putFile/getFile of 256 KiB on the
+// simulated guests, beside a command printing as many base64 characters (the console's raw rate).
+const [files] = await run("files_compare.ts", "256");
+for (const guest of ["linux", "windows"]) {
+  const f = (k: string) => files[`${guest}.${k}`];
+  rows.push([
+    `copy 256 KiB to / from the simulated ${guest} guest (putFile / getFile), vs the console's raw output rate`,
+    `${n(f("putKiBps"), 1)} / ${n(f("getKiBps"), 1)} KiB/s (raw ${n(f("rawKiBps"))} KiB/s)`,
+    `${(100 * f("putShare")).toFixed(1)}% / ${(100 * f("getShare")).toFixed(1)}%`,
+    "-",
+    "-",
+  ]);
+}
+
 // xenstore with blocking waits (opt-in `blockingWaitUs`), against the same
 // server as the fast-path rows; and the unix-socket floor under one request.
 const [floor] = await run("unix_floor.ts", "--rounds", "5") as unknown as {

@@ -2,9 +2,10 @@
 // putFile/getFile throughput on the simulated guests, beside the console's
 // raw rate (a command printing as many characters as the copy's base64
 // would: what the console carries with no copy protocol at all). Run alone:
-//   deno run --allow-ffi bench/files_bench.ts [KiB]
-// Prints a table and, last, one JSON line. The numbers are the simulation's
-// (its ring and its guests are in this process); the ratios carry over.
+//   deno run --allow-ffi bench/files_compare.ts [KiB]
+// or as part of `deno task bench` (bench/report.ts). Prints a table and,
+// last, one JSON line. The numbers are the simulation's (its ring and its
+// guests are in this process); the ratios are what a copy's protocol costs.
 
 import { connect } from "../mod.ts";
 import { SimulatedHost } from "../sim/mod.ts";
@@ -75,4 +76,8 @@ for (const [name, r] of Object.entries(rows)) {
     }%  ${(r.getShare * 100).toFixed(1).padStart(5)}%`,
   );
 }
-console.log(JSON.stringify({ files: { kib: KIB, ...rows } }));
+const flat: Record<string, number> = { kib: KIB };
+for (const [name, r] of Object.entries(rows)) {
+  for (const [k, v] of Object.entries(r)) flat[`${name}.${k}`] = v;
+}
+console.log(JSON.stringify(flat));
