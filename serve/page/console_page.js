@@ -75,7 +75,7 @@ function confirmLink(uri) {
   /** @type {HTMLElement} */ (dialog.querySelector("#link-cancel")).onclick = () => dialog.close();
   /** @type {HTMLElement} */ (dialog.querySelector("#link-open")).onclick = () => {
     dialog.close();
-    window.open(url.href, "_blank", "noopener,noreferrer");
+    globalThis.open(url.href, "_blank", "noopener,noreferrer");
   };
   dialog.showModal();
 }
@@ -300,7 +300,7 @@ export async function startConsolePage({ Terminal, FitAddon }) {
     if (!response.ok) return notice("cannot read the log: the server said " + response.status);
     const blob = new Blob([await response.arrayBuffer()], { type: "text/plain; charset=utf-8" });
     const href = URL.createObjectURL(blob);
-    window.open(href, "_blank"); // text/plain from memory: nothing in it runs
+    globalThis.open(href, "_blank"); // text/plain from memory: nothing in it runs
     setTimeout(() => URL.revokeObjectURL(href), 60000);
   });
 
