@@ -107,10 +107,15 @@ Deno.test({
     args: ["--no-sandbox"],
   });
   try {
-    // no token: 401
+    // no token: the page (public), but no guests: 401
     const stranger = await browser.newContext();
-    const denied = await (await stranger.newPage()).goto(server.url);
-    assert.equal(denied?.status(), 401);
+    const strangerPage = await stranger.newPage();
+    assert.equal((await strangerPage.goto(server.url))?.status(), 200);
+    await until(strangerPage, `document.querySelector("#status").textContent.includes("401")`);
+    assert.equal(
+      await strangerPage.evaluate<number>(`document.querySelectorAll("tr[data-domid]").length`),
+      0,
+    );
     await stranger.close();
 
     const context = await browser.newContext();
@@ -149,24 +154,27 @@ Deno.test({
     await until(alice, `document.querySelector("tr.current td.page")?.textContent === "850"`);
     // the page links the guest's log: plain text, the password masked
     assert.equal(await alice.evaluate<boolean>(`document.querySelector("#log").hidden`), false);
+    // (with the token as the page sends it: in a header, there is no cookie)
     const log = await alice.evaluate<string>(
-      `fetch(document.querySelector("#log").href).then((r) => r.text())`,
+      `fetch(document.querySelector("#log").href, {
+        headers: { authorization: "Bearer " + sessionStorage.getItem("xenpv-token") },
+      }).then((r) => r.text())`,
     );
     assert.match(log, /\] Microsoft Windows \[Version 10\.0\.15063\]/);
     assert.doesNotMatch(log, /xenpv/);
 
     // a second page: the same output (replayed), read-only until it takes the keyboard
     const bob = await context.newPage();
-    await bob.goto(`${server.url}#${win.domid}`);
+    await bob.goto(`${server.url}#token=${server.token}&${win.domid}`);
     await bob.fill("#me", "bob");
     await bob.press("#me", "Enter");
     await terminalShows(bob, /Microsoft Windows \[Version 10\.0\.15063\]/);
-    await until(bob, `document.querySelector("#keyboard").textContent.startsWith("alice")`);
+    await until(bob, `document.querySelector("#keyboard").textContent.includes("alice")`);
     await bob.click("#terminal");
     await bob.keyboard.type("hostname");
     await until(bob, `document.querySelector("#notice").textContent.includes("read-only")`);
     await bob.click("#take");
-    await until(alice, `document.querySelector("#keyboard").textContent.startsWith("bob")`);
+    await until(alice, `document.querySelector("#keyboard").textContent.includes("bob")`);
     await bob.click("#terminal");
     await bob.keyboard.type("hostname");
     await bob.keyboard.press("Enter");

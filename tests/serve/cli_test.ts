@@ -31,7 +31,7 @@ Deno.test("serve.ts --simulate: prints the address with the token once, serves b
     first += value;
   }
   try {
-    const match = /^(http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{64})\n$/.exec(first);
+    const match = /^(http:\/\/127\.0\.0\.1:\d+\/)#token=([0-9a-f]{64})\n$/.exec(first);
     assert.ok(match, `the first line: ${JSON.stringify(first)}`);
     const [, url, token] = match;
     const denied = await fetch(new URL("/api/guests", url));
@@ -68,6 +68,13 @@ Deno.test("serve.ts: --help, and bad options are one-line usage errors (255)", a
       [["--log-dir", "/tmp", "--log-keep", "100"], /--log-keep takes a whole number from 1 to 99/],
       [["--encoding", "cp932"], /--encoding takes auto or a code page \(437, 850/],
       [["--guest-code-page", "850"], /--guest-code-page goes with --simulate/],
+      [["--auth-header", "X-Remote-User"], /--auth-header and --trusted-proxy go together/],
+      [["--trusted-proxy", "127.0.0.1"], /--auth-header and --trusted-proxy go together/],
+      [["--operators", "alice,,bob"], /--operators takes a comma-separated list/],
+      [
+        ["--auth-header", "X-Remote-User", "--trusted-proxy", "proxy.example"],
+        /trustedProxies: proxy\.example is not an IP address/,
+      ],
       [["--simulate", "--guest-code-page", "932"], /--guest-code-page takes one of 437, 850/],
     ] as const
   ) {
@@ -100,7 +107,7 @@ Deno.test("serve.ts --simulate --log-dir: each guest logged to a 0600 file, serv
       if (done) break;
       first += value;
     }
-    const [, url, token] = /^(\S+)\?token=(\S+)\n$/.exec(first) ?? [];
+    const [, url, token] = /^(\S+)#token=(\S+)\n$/.exec(first) ?? [];
     assert.ok(token, first);
     const auth = { authorization: `Bearer ${token}` };
     let text = "";
