@@ -33,10 +33,11 @@ export function viewerSocket(
   domid: number,
   name: string,
   headers: Record<string, string> = {},
+  client?: Deno.HttpClient,
 ): WebSocket {
   const socket = new WebSocket(
     viewerUrl(server, domid, name),
-    { headers: { origin: originOf(server), ...headers } } as never,
+    { headers: { origin: originOf(server), ...headers }, client } as never,
   );
   socket.binaryType = "arraybuffer";
   return socket;
@@ -74,6 +75,8 @@ export interface WsViewerOptions {
   timeout?: number;
   /** Headers for the handshake besides the Origin (a proxy's credentials). */
   headers?: Record<string, string>;
+  /** The HTTP client to connect with (its CA and client certificate). */
+  client?: Deno.HttpClient;
 }
 
 /** A viewer that records what it gets: output (decoded) and control messages. */
@@ -109,7 +112,7 @@ export class WsViewer implements AsyncDisposable {
   constructor(server: ServerAddress, domid: number, name: string, options: WsViewerOptions = {}) {
     this.#keep = options.keep ?? 64 * 1024;
     this.#timeout = options.timeout ?? 5000;
-    this.socket = viewerSocket(server, domid, name, options.headers);
+    this.socket = viewerSocket(server, domid, name, options.headers, options.client);
     this.opened = opened(this.socket);
     this.opened.catch(() => {}); // whoever awaits it sees the failure
     this.socket.onmessage = (e) => {

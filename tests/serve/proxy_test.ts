@@ -19,13 +19,20 @@ const ignore = skipUnless(await have(NGINX, ["-v"]), "nginx (Debian's)") ||
 
 const RECIPE = new URL("../../docs/serve.md", import.meta.url);
 
-/** The recipe's `map` line and `location / { ... }` block, from docs/serve.md. */
-async function recipe(): Promise<{ map: string; location: string }> {
+/** docs/serve.md's nginx blocks: the basic-auth recipe, then the client-certificate one. */
+async function recipes(): Promise<string[]> {
   const doc = await Deno.readTextFile(RECIPE);
-  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1] ?? "";
+  const blocks = [...doc.matchAll(/```nginx\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(blocks.length, 2, "docs/serve.md lost an nginx recipe");
+  return blocks;
+}
+
+/** The basic-auth recipe's `map` line and `location / { ... }` block. */
+async function basicRecipe(): Promise<{ map: string; location: string }> {
+  const [block] = await recipes();
   const map = /^map \$http_upgrade .*$/m.exec(block)?.[0];
   const location = /^ {4}location \/ \{\n[\s\S]*?\n {4}\}$/m.exec(block)?.[0];
-  assert.ok(map && location, "docs/serve.md lost its nginx recipe");
+  assert.ok(map && location, "docs/serve.md's nginx recipe lost its map or location");
   return { map, location };
 }
 
@@ -50,12 +57,8 @@ async function htpasswd(user: string, password: string): Promise<string> {
   return `${user}:${new TextDecoder().decode(stdout).trim()}\n`;
 }
 
-/** nginx in the foreground in `dir`, listening on `port`, in front of `upstream`. */
-async function startNginx(dir: string, port: number, upstream: number) {
-  const { map, location } = await recipe();
-  const site = location
-    .replace("/etc/nginx/xenpv.htpasswd", `${dir}/htpasswd`)
-    .replace("http://127.0.0.1:8023", `http://127.0.0.1:${upstream}`);
+/** nginx in the foreground in `dir`, listening on `port`, with `http` in its http block. */
+async function startNginx(dir: string, port: number, http: string) {
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
     .map((t) => `  ${t}_temp_path ${dir}/${t};`).join("\n");
   await Deno.writeTextFile(
@@ -69,11 +72,7 @@ events { worker_connections 64; }
 http {
   access_log off;
 ${temp}
-  ${map}
-  server {
-    listen 127.0.0.1:${port};
-${site}
-  }
+${http}
 }
 `,
   );
@@ -136,7 +135,15 @@ Deno.test({
       },
     });
     const upstream = Number(new URL(t.server.url).port);
-    await using _nginx = await startNginx(dir, port, upstream);
+    const { map, location } = await basicRecipe();
+    const site = location
+      .replace("/etc/nginx/xenpv.htpasswd", `${dir}/htpasswd`)
+      .replace("http://127.0.0.1:8023", `http://127.0.0.1:${upstream}`);
+    await using _nginx = await startNginx(
+      dir,
+      port,
+      `${map}\nserver {\n    listen 127.0.0.1:${port};\n${site}\n}`,
+    );
     const proxied = { url: front, token: "" };
 
     // no password, or a wrong one: nginx's 401, the server never asked
@@ -206,6 +213,129 @@ Deno.test({
     ]);
     // the passwords stayed at nginx
     assert.doesNotMatch(JSON.stringify(audit), /-pw|Basic/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Runs openssl with `args`; fails with its stderr. */
+async function openssl(dir: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
+    .output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+}
+
+/** A CA, a server certificate for 127.0.0.1 and client certificates (CN = each user), in `dir`. */
+async function certificates(dir: string, users: string[]): Promise<void> {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    ...ec,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=team CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+  );
+  await Deno.writeTextFile(`${dir}/server.ext`, "subjectAltName=IP:127.0.0.1\n");
+  await Deno.writeTextFile(`${dir}/client.ext`, "extendedKeyUsage=clientAuth\n");
+  for (
+    const [name, cn, ext] of [
+      ["server", "127.0.0.1", "server.ext"],
+      ...users.map((u) => [u, u, "client.ext"]),
+    ]
+  ) {
+    await openssl(
+      dir,
+      "req",
+      ...ec,
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+    );
+    await openssl(
+      dir,
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      ext,
+      "-out",
+      `${name}.pem`,
+    );
+  }
+}
+
+Deno.test({
+  name: "serve behind nginx verifying TLS client certificates (docs/serve.md): the CN is the user",
+  ignore,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-nginx-" });
+  try {
+    await certificates(dir, ["alice", "bob"]);
+    const port = freePort();
+    const front = `https://127.0.0.1:${port}/`;
+    await using t = await setup({
+      serve: {
+        authHeader: "X-Remote-User",
+        trustedProxies: ["127.0.0.2"],
+        origins: [new URL(front).origin],
+        operators: ["alice"],
+      },
+    });
+    const upstream = Number(new URL(t.server.url).port);
+    const [, certRecipe] = await recipes();
+    const { map } = await basicRecipe();
+    const site = certRecipe
+      .replace("listen 443 ssl;", `listen 127.0.0.1:${port} ssl;`)
+      .replace("/etc/ssl/certs/consoles.example.org.pem", `${dir}/server.pem`)
+      .replace("/etc/ssl/private/consoles.example.org.key", `${dir}/server.key`)
+      .replace("/etc/nginx/team-ca.pem", `${dir}/ca.pem`)
+      .replace("http://127.0.0.1:8023", `http://127.0.0.1:${upstream}`);
+    await using _nginx = await startNginx(dir, port, `${map}\n${site}`);
+    const ca = await Deno.readTextFile(`${dir}/ca.pem`);
+    const clientOf = async (user: string) =>
+      Deno.createHttpClient({
+        caCerts: [ca],
+        cert: await Deno.readTextFile(`${dir}/${user}.pem`),
+        key: await Deno.readTextFile(`${dir}/${user}.key`),
+      });
+
+    // no certificate: nginx refuses
+    using anonymous = Deno.createHttpClient({ caCerts: [ca] });
+    const refused = await fetch(new URL("/api/guests", front), { client: anonymous });
+    assert.equal(refused.status, 400);
+    await refused.body?.cancel();
+
+    const proxied = { url: front, token: "" };
+    for (const [user, role] of [["alice", "operator"], ["bob", "viewer"]]) {
+      using client = await clientOf(user);
+      const list = await fetch(new URL("/api/guests", front), { client });
+      assert.equal(list.status, 200, user);
+      await list.body?.cancel();
+      await using v = await WsViewer.open(proxied, t.deb.domid, "someone", { client });
+      const hello = v.messages.find((m) => m.type === "hello");
+      assert.ok(hello?.type === "hello");
+      assert.deepEqual([hello.you.user, hello.you.role], [user, role]);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
