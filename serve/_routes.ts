@@ -42,8 +42,8 @@ interface Admitted {
   host: string;
   /** The peer's address and port. */
   address: string;
-  /** Who it is. */
-  identity: Identity;
+  /** Who it is; undefined on the public paths (the page and its files), never asked. */
+  identity: Identity | undefined;
   /** The token, when it came in the URL (`/?token=` moves it into the page's fragment). */
   queryToken: string | undefined;
 }
@@ -111,7 +111,7 @@ export async function handle(
     url,
     host,
     address,
-    identity: verdict?.identity ?? { user: "", role: "viewer" },
+    identity: verdict?.identity,
     queryToken: verdict?.queryToken,
   };
   for (const [path, handler] of ROUTES) {
@@ -197,5 +197,6 @@ function webSocket(
   }
   const guest = directory.get(Number(match[1]));
   if (guest === undefined) return respond(404, "404: no such guest\n");
+  if (identity === undefined) return respond(401, "401: who is this?\n"); // never public
   return viewers.accept(request, address, guest, identity);
 }
