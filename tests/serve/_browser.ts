@@ -25,6 +25,7 @@ export interface Page {
   waitForSelector(selector: string, options?: { timeout?: number }): Promise<unknown>;
   waitForLoadState(state: "load"): Promise<void>;
   evaluate<T>(fn: string): Promise<T>;
+  isDisabled(selector: string): Promise<boolean>;
   keyboard: { type(text: string): Promise<void>; press(key: string): Promise<void> };
   mouse: { move(x: number, y: number): Promise<void>; click(x: number, y: number): Promise<void> };
   on(
@@ -43,7 +44,10 @@ export interface Context {
 }
 /** A browser. */
 export interface Browser {
-  newContext(): Promise<Context>;
+  /** `httpCredentials`: what it answers an HTTP auth challenge (basic auth) with. */
+  newContext(
+    options?: { httpCredentials?: { username: string; password: string } },
+  ): Promise<Context>;
   close(): Promise<void>;
 }
 

@@ -12,6 +12,7 @@ import type { AuditEntry } from "../../serve/mod.ts";
 import { have, skipUnless } from "../_peers.ts";
 import { holder, rawRequest, setup, upgrade } from "./_server.ts";
 import { WsViewer } from "./_ws_client.ts";
+import { launch, noChromium, terminalShows, until } from "./_browser.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const ignore = skipUnless(await have(NGINX, ["-v"]), "nginx (Debian's)") ||
@@ -109,6 +110,18 @@ ${http}
   };
 }
 
+/**
+ * nginx with the basic-auth recipe on `port`, in front of the server at
+ * `upstream` (its URL), with `dir`/htpasswd.
+ */
+async function basicAuthProxy(dir: string, port: number, upstream: string) {
+  const { map, location } = await basicRecipe();
+  const site = location
+    .replace("/etc/nginx/xenpv.htpasswd", `${dir}/htpasswd`)
+    .replace("http://127.0.0.1:8023", `http://127.0.0.1:${new URL(upstream).port}`);
+  return await startNginx(dir, port, `${map}\nserver {\n    listen 127.0.0.1:${port};\n${site}\n}`);
+}
+
 const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
 
 Deno.test({
@@ -134,16 +147,7 @@ Deno.test({
         operators: ["alice"],
       },
     });
-    const upstream = Number(new URL(t.server.url).port);
-    const { map, location } = await basicRecipe();
-    const site = location
-      .replace("/etc/nginx/xenpv.htpasswd", `${dir}/htpasswd`)
-      .replace("http://127.0.0.1:8023", `http://127.0.0.1:${upstream}`);
-    await using _nginx = await startNginx(
-      dir,
-      port,
-      `${map}\nserver {\n    listen 127.0.0.1:${port};\n${site}\n}`,
-    );
+    await using _nginx = await basicAuthProxy(dir, port, t.server.url);
     const proxied = { url: front, token: "" };
 
     // no password, or a wrong one: nginx's 401, the server never asked
@@ -337,6 +341,71 @@ Deno.test({
       assert.deepEqual([hello.you.user, hello.you.role], [user, role]);
     }
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "serve behind nginx in chromium: the page shows who is who; alice types, bob's keyboard stays off",
+  ignore: ignore || await noChromium(),
+  // playwright keeps its browser pipe and timers to itself
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-nginx-" });
+  const browser = await launch();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/htpasswd`,
+      (await htpasswd("alice", "alice-pw")) + (await htpasswd("bob", "bob-pw")),
+    );
+    const port = freePort();
+    const front = `http://127.0.0.1:${port}/`;
+    await using t = await setup({
+      serve: {
+        authHeader: "X-Remote-User",
+        trustedProxies: ["127.0.0.2"],
+        origins: [new URL(front).origin],
+        operators: ["alice"],
+      },
+    });
+    await using _nginx = await basicAuthProxy(dir, port, t.server.url);
+    const open = async (username: string) => {
+      const context = await browser.newContext({
+        httpCredentials: { username, password: `${username}-pw` },
+      });
+      const page = await context.newPage();
+      assert.equal((await page.goto(`${front}#${t.deb.domid}`))?.status(), 200);
+      return page;
+    };
+    const alice = await open("alice");
+    await terminalShows(alice, /deb1 login: $/m);
+    await until(
+      alice,
+      `document.querySelector("#you").textContent === "You: alice, operator (may type)"`,
+    );
+    const bob = await open("bob");
+    await until(
+      bob,
+      `document.querySelector("#you").textContent === "You: bob, viewer (may watch, not type)"`,
+    );
+    // each sees the other by who they are, and the viewer's role
+    await until(
+      alice,
+      `/^watching: alice #\\d+, bob \\(views\\) #\\d+$/.test(document.querySelector("#viewers").textContent)`,
+    );
+    await until(bob, `/alice #\\d+/.test(document.querySelector("#viewers").textContent)`);
+    assert.equal(await bob.isDisabled("#take"), true);
+    await alice.click("#take");
+    await until(bob, `document.querySelector("#keyboard").textContent.startsWith("alice #")`);
+    await alice.click("#terminal");
+    await alice.keyboard.type("root");
+    await alice.keyboard.press("Enter");
+    await terminalShows(bob, /Password: $/m);
+    assert.equal(await bob.isDisabled("#take"), true);
+  } finally {
+    await browser.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
