@@ -95,8 +95,8 @@ Deno.test({
   const deb = await host.createGuest({ name: "deb1", program: "linux" });
   const logDir = await Deno.makeTempDir();
   await using server = await serveConsoles({ host, logDir });
-  // a second, foreign site on the same machine (same-site for cookies: only
-  // the Origin check keeps its WebSockets out)
+  // a second, foreign site on the same machine (same-site for cookies; the
+  // server sets none, and the Origin check keeps its WebSockets out)
   await using foreign = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     () => new Response("<title>elsewhere</title>", { headers: { "content-type": "text/html" } }),
@@ -122,7 +122,7 @@ Deno.test({
     const alice = await context.newPage();
     await alice.setViewportSize({ width: 1280, height: 720 });
     const opened = await alice.goto(`${server.url}?token=${server.token}`);
-    assert.equal(opened?.status(), 200); // after the redirect that set the cookie
+    assert.equal(opened?.status(), 200); // after the redirect that moved the token into the fragment
     await alice.fill("#me", "alice");
     await alice.press("#me", "Enter");
     await alice.waitForSelector(`tr[data-domid="${win.domid}"]`);
@@ -181,7 +181,7 @@ Deno.test({
     await terminalShows(alice, /^WIN1$/m);
     await terminalShows(bob, /^WIN1$/m);
 
-    // a page of another origin, with the cookie in the jar, cannot open a WebSocket
+    // a page of another origin cannot open a WebSocket
     const evil = await context.newPage();
     await evil.goto(`http://127.0.0.1:${foreign.addr.port}/`);
     const wsUrl = new URL(`/ws/${win.domid}`, server.url);
