@@ -58,7 +58,8 @@ Deno.test({
       stop: () => {},
     }),
   });
-  await using server = await serveConsoles({ host });
+  const logDir = await Deno.makeTempDir();
+  await using server = await serveConsoles({ host, logDir });
   const browser = await launch();
   try {
     const context = await browser.newContext();
@@ -124,8 +125,18 @@ Deno.test({
     );
     // and the token was never anywhere the other server could see it
     assert.doesNotMatch(JSON.stringify(seen), new RegExp(server.token));
+
+    // the Log link still works without a cookie: fetched with the token, shown as text
+    await tab.close();
+    const logTab = context.waitForEvent("page", { timeout: 5000 });
+    await page.click("#log");
+    const log = await logTab;
+    await log.waitForLoadState("load");
+    assert.match(log.url(), /^blob:/);
+    assert.match(await log.evaluate<string>("document.body.textContent"), /the manual/);
     await context.close();
   } finally {
     await browser.close();
+    await Deno.remove(logDir, { recursive: true });
   }
 });
