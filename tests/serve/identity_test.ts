@@ -135,6 +135,7 @@ Deno.test("serve: a viewer who is no operator cannot take the keyboard; viewers 
   // the token's holder is "token": not an operator here
   await using t = await setup({ audit, serve: { operators: ["alice"] } });
   await using v = await viewer(t.server, t.win.domid, "Carol");
+  await v.waitMessage((m) => m.type === "hello");
   const hello = v.messages.find((m) => m.type === "hello");
   assert.ok(hello?.type === "hello");
   assert.deepEqual(

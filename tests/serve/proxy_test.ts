@@ -171,6 +171,7 @@ Deno.test({
     await using alice = await WsViewer.open(proxied, t.win.domid, "alice", {
       headers: { authorization: basic("alice", "alice-pw") },
     });
+    await alice.waitMessage((m) => m.type === "hello");
     const hello = alice.messages.find((m) => m.type === "hello");
     assert.ok(hello?.type === "hello");
     assert.deepEqual([hello.you.user, hello.you.role], ["alice", "operator"]);
@@ -185,6 +186,7 @@ Deno.test({
     await using bob = await WsViewer.open(proxied, t.win.domid, "alice", {
       headers: { authorization: basic("bob", "bob-pw"), "x-remote-user": "alice" },
     });
+    await bob.waitMessage((m) => m.type === "hello");
     const bobHello = bob.messages.find((m) => m.type === "hello");
     assert.ok(bobHello?.type === "hello");
     assert.deepEqual([bobHello.you.user, bobHello.you.role], ["bob", "viewer"]);
@@ -336,6 +338,7 @@ Deno.test({
       assert.equal(list.status, 200, user);
       await list.body?.cancel();
       await using v = await WsViewer.open(proxied, t.deb.domid, "someone", { client });
+      await v.waitMessage((m) => m.type === "hello");
       const hello = v.messages.find((m) => m.type === "hello");
       assert.ok(hello?.type === "hello");
       assert.deepEqual([hello.you.user, hello.you.role], [user, role]);
