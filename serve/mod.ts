@@ -15,7 +15,7 @@
  * import { serveConsoles } from "@xenpv/console/serve";
  *
  * await using server = await serveConsoles();
- * console.log(`open ${server.url}?token=${server.token}`);
+ * console.log(`open ${server.url}#token=${server.token}`);
  * ```
  *
  * @module
@@ -24,5 +24,12 @@
 export { type ConsoleServer, serveConsoles } from "./server.ts";
 export type { ServeConsolesOptions } from "./options.ts";
 export type { ClientMessage, ServerMessage } from "./protocol.ts";
-export type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
+export type {
+  AuditEntry,
+  AuditEvent,
+  GuestState,
+  GuestSummary,
+  Role,
+  ViewerInfo,
+} from "./types.ts";
 export { XenpvError } from "../errors.ts";
