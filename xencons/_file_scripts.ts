@@ -100,7 +100,9 @@ export const linuxFiles: FileScript = {
     return { remote, b64: `${base}.b64`, piece: `${base}.c`, part: base };
   },
   probe: (alg) => `${tool(alg)} </dev/null`,
-  putStart: (t) => `: > ${sq(t.b64)}`,
+  // A directory as the remote path: mv would move the file into it, under the temporary name.
+  putStart: (t) =>
+    `[ -d ${sq(t.remote)} ] && echo 'Is a directory'; [ ! -d ${sq(t.remote)} ] && : > ${sq(t.b64)}`,
   putRoom(t, alg) {
     const line = linuxDialect.command(linuxChunk(t, "", alg), LONG_TAG).line;
     return Math.floor((LINUX_LINE - line.length) / 4) * 4;

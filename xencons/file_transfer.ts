@@ -248,6 +248,9 @@ export async function putFile(
       `${bytes.length} bytes > maxBytes ${maxBytes}`,
     );
   }
+  if (script.putRoom(temps, "sha256") < 64) {
+    throw new RangeError(`the remote path is too long to copy to: ${remotePath.length} characters`);
+  }
   options.signal?.throwIfAborted();
   const copy = new Copy(run, script, temps, options, stepTimeout);
   copy.total = bytes.length;

@@ -205,6 +205,47 @@ function mv(args: string[], io: Io, sh: Sh): number {
   return 0;
 }
 
+/** `test EXPR` / `[ EXPR ]`: -e -f -d -s -z -n FILE/STRING, = and !=, and ! before one. */
+function test(args: string[], io: Io, sh: Sh, bracket = false): number {
+  let words = args;
+  if (bracket) {
+    if (words.at(-1) !== "]") {
+      io.err("-sh: [: missing ]\n");
+      return 2;
+    }
+    words = words.slice(0, -1);
+  }
+  let negate = false;
+  if (words[0] === "!") {
+    negate = true;
+    words = words.slice(1);
+  }
+  let ok: boolean;
+  if (words.length === 0) ok = false;
+  else if (words.length === 1) ok = words[0] !== "";
+  else if (words.length === 2 && /^-[efdszn]$/.test(words[0])) {
+    const path = sh.resolve(words[1]);
+    const op = words[0];
+    ok = op === "-z"
+      ? words[1] === ""
+      : op === "-n"
+      ? words[1] !== ""
+      : op === "-d"
+      ? sh.fs.isDir(path)
+      : op === "-f"
+      ? sh.fs.isFile(path)
+      : op === "-s"
+      ? (sh.fs.data(path)?.length ?? 0) > 0
+      : sh.fs.isDir(path) || sh.fs.isFile(path);
+  } else if (words.length === 3 && (words[1] === "=" || words[1] === "!=")) {
+    ok = (words[0] === words[2]) === (words[1] === "=");
+  } else {
+    io.err(`-sh: ${bracket ? "[" : "test"}: ${words[0]}: unknown operand\n`);
+    return 2;
+  }
+  return ok !== negate ? 0 : 1;
+}
+
 /** The data tools' commands. */
 export const DATA_COMMANDS: Record<string, LinuxHandler> = {
   printf,
@@ -214,4 +255,6 @@ export const DATA_COMMANDS: Record<string, LinuxHandler> = {
   md5sum: sum("md5"),
   dd,
   mv,
+  test: (args, io, sh) => test(args, io, sh),
+  "[": (args, io, sh) => test(args, io, sh, true),
 };

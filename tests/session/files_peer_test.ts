@@ -50,6 +50,11 @@ async function roundTrip(run: RunCommand, expectAlgorithm: "sha256" | "md5") {
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["it's a file.bin"]);
     const missing = await getFile(run, linuxDialect, `${dir}/nope`).catch((e) => e);
     assert.ok(missing instanceof FileTransferError && missing.reason === "remote", String(missing));
+    const isDir = await putFile(run, linuxDialect, data, dir).catch((e) => e);
+    assert.ok(
+      isDir instanceof FileTransferError && /Is a directory/.test(isDir.message),
+      String(isDir),
+    );
     // the empty file
     await putFile(run, linuxDialect, new Uint8Array(0), `${dir}/empty`);
     assert.equal((await getFile(run, linuxDialect, `${dir}/empty`)).data.length, 0);

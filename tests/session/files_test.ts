@@ -255,6 +255,13 @@ Deno.test("a missing file, a too-large file, a missing directory are FileTransfe
   );
   const nodir = await g.session.putFile(new Uint8Array(3), "/nowhere/x").catch((e) => e);
   assert.ok(nodir instanceof FileTransferError && nodir.reason === "remote", String(nodir));
+  const isDir = await g.session.putFile(new Uint8Array(3), "/root").catch((e) => e);
+  assert.ok(isDir instanceof FileTransferError && isDir.reason === "remote", String(isDir));
+  assert.match(isDir.message, /Is a directory/);
+  await assert.rejects(
+    g.session.putFile(new Uint8Array(3), `/root/${"x".repeat(900)}`),
+    RangeError,
+  );
   // An empty file copies too.
   await g.session.putFile(new Uint8Array(0), "/root/empty");
   assert.equal((await g.session.getFile("/root/empty")).data.length, 0);
