@@ -215,15 +215,16 @@ export function writeFileReplacing(path: string, data: Uint8Array): void {
   try {
     const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     const fd = libc.open(cString(tmp), flags, 0o666);
-    if (fd < 0) throw lastError("open", { path: tmp });
+    // Named as the file asked for (the new file beside it is ours): no such directory, no permission.
+    if (fd < 0) throw lastError("open", { path });
     let done = false;
     try {
       for (let at = 0; at < data.length;) {
         const n = Number(libc.write(fd, data.subarray(at), BigInt(data.length - at)));
-        if (n < 0) throw lastError("write", { path: tmp });
+        if (n < 0) throw lastError("write", { path });
         at += n;
       }
-      if (libc.close(fd) < 0) throw lastError("close", { path: tmp });
+      if (libc.close(fd) < 0) throw lastError("close", { path });
       done = true;
       if (libc.rename(cString(tmp), cString(path)) !== 0) {
         throw lastError("rename", { path: `${tmp} -> ${path}` });

@@ -87,6 +87,12 @@ Deno.test("cp.ts: failures are status 255 with one line (and a JSON error with -
   );
   assert.equal(big.code, 255);
   assert.match(big.err, /too large to copy over a console.*--max-bytes/);
+  const nowhere = await runDeno(
+    [...PERMS, CP, "--simulate", "deb1:/root/notes.txt", "/nonexistent-xenpv/x"],
+    "",
+  );
+  assert.equal(nowhere.code, 255);
+  assert.match(nowhere.err, /^cp: open \/nonexistent-xenpv\/x: ENOENT/m); // not the temporary name
   const twoLocal = await runDeno([...PERMS, CP, "a", "b"], "");
   assert.equal(twoLocal.code, 255);
   assert.match(twoLocal.err, /^cp: one side must be on a guest: GUEST:PATH \(try --help\)$/m);
