@@ -91,7 +91,7 @@ type Side = { guest: string; path: string } | { guest?: undefined; path: string 
  * `GUEST:PATH` (a colon before any slash, as scp reads it) or a local path.
  * A local path with a colon in it is written `./a:b`.
  */
-export function parseSide(text: string): Side {
+function parseSide(text: string): Side {
   const m = /^([^:/\\]+):(.*)$/s.exec(text);
   if (!m || text.startsWith("./")) return { path: text };
   if (m[2] === "") throw new UsageError(`no path after "${m[1]}:"`);
