@@ -4,7 +4,8 @@
 // (through xenconsoled) and in ring mode (xenconsoled stopped), logged in
 // through `xpvguest login` as console_test.ts' run() tests are. Not wired
 // into suite.ts: import it there after console_test.ts (see the report of
-// issue 32). The rates go to stdout as `files: ...` lines for results.json.
+// issue 32). The rates go to stdout as `files: ...` lines and to files.json
+// beside results.json (in $XPV_E2E_OUT), per kind and mode, in bytes/s.
 
 import assert from "node:assert/strict";
 import { type AttachMode, connect, type XenConsole } from "../../../mod.ts";
@@ -20,6 +21,12 @@ import { type E2eGuestType, parseKinds, SHELL_GUESTS } from "../_guests.ts";
 const KINDS = parseKinds(Deno.env.get("XPV_E2E_KINDS") ?? "pv").filter((k) => k !== "hvm");
 const encoder = new TextEncoder();
 const SIZE = 256 * 1024;
+const out = Deno.env.get("XPV_E2E_OUT");
+/** The rates measured, by kind and mode: saved as files.json. */
+const rates: Record<
+  string,
+  Record<string, { putBytesPerSecond: number; getBytesPerSecond: number }>
+> = {};
 
 /** xpvguest login's XENCONS framing with busybox sh behind it (as console_test.ts). */
 const xenconsShell: Dialect = {
@@ -98,6 +105,16 @@ for (const mode of ["pty", "ring"] as const) {
     for (const kind of KINDS as E2eGuestType[]) {
       const name = SHELL_GUESTS[kind].name;
       const rate = await roundTrip(name, mode);
+      (rates[kind] ??= {})[mode] = {
+        putBytesPerSecond: Math.round(rate.put),
+        getBytesPerSecond: Math.round(rate.get),
+      };
+      if (out) {
+        await Deno.writeTextFile(
+          `${out}/files.json`,
+          JSON.stringify({ bytes: SIZE, rates }, null, 2) + "\n",
+        );
+      }
       console.log(
         `files: ${kind} ${mode} put ${(rate.put / 1024).toFixed(1)} KiB/s, get ${
           (rate.get / 1024).toFixed(1)
