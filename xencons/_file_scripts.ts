@@ -41,6 +41,8 @@ export interface FileScript {
   chunkText(b64: string): string;
   /** Decodes the base64 file into the part file and prints the part's hash. */
   putDecode(t: Temps, alg: HashAlgorithm): string;
+  /** Makes the part file empty (an empty file is not decoded nor hashed: certutil may refuse one). */
+  putEmpty(t: Temps): string;
   /** Renames the part over the remote file and removes the rest. */
   putCommit(t: Temps): string;
   /** Removes every temporary file (none there is fine). */
@@ -110,6 +112,7 @@ export const linuxFiles: FileScript = {
   putChunk: linuxChunk,
   chunkText: (b64) => `${b64}\n`,
   putDecode: (t, alg) => `base64 -d ${sq(t.b64)} > ${sq(t.part)} && ${tool(alg)} ${sq(t.part)}`,
+  putEmpty: (t) => `: > ${sq(t.part)}`,
   putCommit: (t) => `mv -f ${sq(t.part)} ${sq(t.remote)} && rm -f ${sq(t.b64)}`,
   cleanup: (t) => `rm -f ${sq(t.b64)} ${sq(t.part)}`,
   getStart: (t, alg) => `wc -c < ${sq(t.remote)} && ${tool(alg)} < ${sq(t.remote)}`,
@@ -159,6 +162,7 @@ export const windowsFiles: FileScript = {
   },
   putChunk: (t, b64) => windowsChunk(t, b64),
   chunkText: (b64) => `${b64}\r\n`,
+  putEmpty: (t) => `type nul>${dq(t.part)}`,
   putDecode: (t) =>
     `certutil -f -decode ${dq(t.b64)} ${dq(t.part)} >nul&& certutil -hashfile ${dq(t.part)} SHA256`,
   putCommit: (t) =>

@@ -279,10 +279,18 @@ export async function putFile(
       copy.progress(Math.min(bytes.length, (i + 1) * per), i + 1);
     }
     const want = hashOf(alg, bytes);
-    const output = await copy.step(script.putDecode(temps, alg), "decoding the file");
-    const got = parseHash(output, alg);
-    if (got !== want) {
-      throw new FileTransferError("mismatch", remotePath, `${alg} of the decoded file differs`, 0);
+    if (bytes.length === 0) await copy.step(script.putEmpty(temps), "creating the file");
+    else {
+      const output = await copy.step(script.putDecode(temps, alg), "decoding the file");
+      const got = parseHash(output, alg);
+      if (got !== want) {
+        throw new FileTransferError(
+          "mismatch",
+          remotePath,
+          `${alg} of the decoded file differs`,
+          0,
+        );
+      }
     }
     await copy.step(script.putCommit(temps), "moving the file into place");
     return copy.result(alg, want);
