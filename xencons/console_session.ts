@@ -243,7 +243,8 @@ export class ConsoleSession implements AsyncDisposable {
    * matched; the temporary files beside it are removed on success and on
    * failure. Throws {@linkcode FileTransferError} (`reason` "mismatch" with
    * the `chunk`, "remote", "too-large"), {@linkcode CommandAbortedError} when
-   * `signal` fires.
+   * `signal` fires. A dialect of your own copies with the Linux commands
+   * unless it is named "windows" or has code-page commands (cmd.exe's).
    *
    * @example
    * ```ts
