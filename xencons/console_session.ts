@@ -276,11 +276,12 @@ export class ConsoleSession implements AsyncDisposable {
 
   /**
    * Copies `remotePath` from the guest and returns its bytes (and writes them
-   * to `options.to`, if given). Linux: 48 KiB chunks read with `dd` and sent
+   * to `options.to`, if given). Linux: 32 KiB chunks read with `dd` and sent
    * as `base64`, each followed by its `sha256sum`; Windows: `certutil
-   * -encode` into a temporary file, `type` it, `certutil -hashfile` of the
-   * file. The whole file's hash is checked too. Throws as
-   * {@linkcode putFile} does.
+   * -encode` into a temporary file in %TEMP%, its lines numbered with
+   * `findstr /r /n`, then 1000 lines a chunk picked by their numbers, typed
+   * and hashed with `certutil -hashfile`. The whole file's hash is checked
+   * too, and the temporary files removed. Throws as {@linkcode putFile} does.
    */
   getFile(remotePath: string, options: GetFileOptions = {}): Promise<GetFileResult> {
     return getFile((c, o) => this.run(c, o), this.#dialect, remotePath, options);
