@@ -49,8 +49,8 @@ export interface FileScript {
   cleanup(t: Temps): string;
   /** Prints the remote file's size and hash (Windows: also encodes it into the base64 file). */
   getStart(t: Temps, alg: HashAlgorithm): string;
-  /** The size (if printed) and the hash in what getStart printed. */
-  parseStart(output: string): { size?: number; hash?: string };
+  /** The size in what getStart printed (its hash is read with {@linkcode parseHash}). */
+  parseStart(output: string): number | undefined;
   /** Bytes per chunk read, or undefined when the file comes in one piece. */
   readonly getChunkBytes: number | undefined;
   /**
@@ -118,7 +118,7 @@ export const linuxFiles: FileScript = {
   getStart: (t, alg) => `wc -c < ${sq(t.remote)} && ${tool(alg)} < ${sq(t.remote)}`,
   parseStart(output) {
     const size = /^\s*(\d+)\s*$/m.exec(output)?.[1];
-    return { size: size === undefined ? undefined : Number(size), hash: undefined };
+    return size === undefined ? undefined : Number(size);
   },
   getChunkBytes: 32 * 1024, // 44K characters of base64: within the expect window
   getChunk(t, i, bytes, alg) {
@@ -179,7 +179,7 @@ export const windowsFiles: FileScript = {
   parseStart(output) {
     // `Input Length = 1234` (localized: `Eingabelänge = 1234`): the first `= N`.
     const size = /=\s*(\d+)\s*$/m.exec(output)?.[1];
-    return { size: size === undefined ? undefined : Number(size), hash: undefined };
+    return size === undefined ? undefined : Number(size);
   },
   getChunkBytes: undefined,
   getChunk(t, i) {

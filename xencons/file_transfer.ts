@@ -321,7 +321,7 @@ export async function getFile(
   const alg = await copy.algorithm();
   try {
     const start = await copy.step(script.getStart(temps, alg), "reading the file");
-    const { size } = script.parseStart(start);
+    const size = script.parseStart(start);
     const want = parseHash(start, alg);
     if (size === undefined || want === undefined) {
       throw new FileTransferError("remote", remotePath, "its size and hash were not printed");
