@@ -15,6 +15,7 @@ import {
 import { printable } from "../_sys/text.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
+import { RateLimit } from "./_rate.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
 import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
@@ -29,6 +30,11 @@ export interface ServedGuestOptions {
   logs: GuestLogs | undefined;
   /** The guests' console code page, or "auto": UTF-8 until a chcp answer names another. */
   encoding: "auto" | CodePage;
+  /**
+   * Most bytes a second typed into one guest, whoever types them: the limit
+   * is the guest's, so viewers taking the keyboard in turn share it.
+   */
+  inputRate: number;
 }
 
 /** Input waiting for the guest beyond this is refused (a guest that does not read). */
@@ -76,6 +82,8 @@ export class ServedGuest {
   #console: XenConsole | undefined;
   #input: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #pendingInput = 0;
+  /** The guest's input rate, shared by whoever holds the keyboard. */
+  #rate: RateLimit;
   #typed: TypedLines<{ viewer: ViewerInfo; time: Date }>;
   /**
    * The guest's code page: its output is decoded in it and goes on (to the
@@ -100,6 +108,7 @@ export class ServedGuest {
     this.guestType = guest.guestType;
     this.#options = options;
     this.#scrollback = new Scrollback(options.scrollback);
+    this.#rate = new RateLimit(options.inputRate);
     this.#typed = new TypedLines(({ text, approximate, keys, by }) =>
       this.#audit("input", by.viewer, typedText(text), by.time, approximate ? keys : undefined)
     );
@@ -186,7 +195,7 @@ export class ServedGuest {
 
   /**
    * Input from a viewer: only the keyboard holder's reaches the guest, within
-   * its rate, in the guest's code page (a character the page lacks is left
+   * the guest's rate (one for all its viewers), in the guest's code page (a character the page lacks is left
    * out, with a notice).
    */
   input(viewer: Viewer, text: string): void {
@@ -215,7 +224,7 @@ export class ServedGuest {
       });
     }
     if (data.length === 0) return;
-    if (!viewer.takeInput(data.length)) {
+    if (!this.#rate.take(data.length)) {
       viewer.send({ type: "notice", message: "input dropped: over the input rate limit" });
       return;
     }

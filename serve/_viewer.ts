@@ -1,22 +1,19 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // One browser tab (or other WebSocket client) watching one console.
 
-import { RateLimit } from "./_rate.ts";
 import { CLOSE_TOO_SLOW, type ServerMessage } from "./protocol.ts";
 import type { ViewerInfo } from "./types.ts";
 
-/** A WebSocket client watching a console, with its input rate limit and send bound. */
+/** A WebSocket client watching a console, with its send bound. */
 export class Viewer {
   readonly info: ViewerInfo;
   #socket: WebSocket;
-  #rate: RateLimit;
   #maxBuffered: number;
   #dropped = false;
 
-  constructor(socket: WebSocket, info: ViewerInfo, inputRate: number, maxBuffered: number) {
+  constructor(socket: WebSocket, info: ViewerInfo, maxBuffered: number) {
     this.#socket = socket;
     this.info = info;
-    this.#rate = new RateLimit(inputRate);
     this.#maxBuffered = maxBuffered;
   }
 
@@ -49,11 +46,6 @@ export class Viewer {
   send(message: ServerMessage): void {
     if (this.gone) return;
     this.#socket.send(JSON.stringify(message));
-  }
-
-  /** Whether `n` bytes of input fit the viewer's rate now. */
-  takeInput(n: number): boolean {
-    return this.#rate.take(n);
   }
 
   /** Closes the viewer's socket with a notice. */

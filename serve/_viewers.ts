@@ -19,11 +19,9 @@ export function viewerName(text: string | null): string {
 export class Viewers {
   #open = new Set<Viewer>();
   #next = 0;
-  #inputRate: number;
   #maxBuffered: number;
 
-  constructor(inputRate: number, maxBuffered: number) {
-    this.#inputRate = inputRate;
+  constructor(maxBuffered: number) {
     this.#maxBuffered = maxBuffered;
   }
 
@@ -37,7 +35,6 @@ export class Viewers {
     const viewer = new Viewer(
       socket,
       { id: ++this.#next, name, address },
-      this.#inputRate,
       this.#maxBuffered,
     );
     socket.binaryType = "arraybuffer";

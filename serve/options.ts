@@ -30,7 +30,10 @@ export interface ServeConsolesOptions {
   mode?: ConsoleMode;
   /** Bytes of recent output kept per guest and replayed to a new viewer. Default 64 KiB. */
   scrollback?: number;
-  /** Most bytes a second one viewer may type (bursts as large). Default 64 KiB. */
+  /**
+   * Most bytes a second typed into one guest (bursts as large), shared by its
+   * viewers: taking the keyboard in turn gives no more. Default 64 KiB.
+   */
   inputRate?: number;
   /**
    * Most output bytes one viewer may have unsent before it is dropped (with a

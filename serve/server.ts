@@ -84,11 +84,12 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     audit: settings.audit,
     logs,
     encoding: settings.codePage,
+    inputRate: settings.inputRate,
   });
   await directory.start();
 
   const gate = new Gate(settings.token, Boolean(settings.tls));
-  const viewers = new Viewers(settings.inputRate, settings.viewerBuffer);
+  const viewers = new Viewers(settings.viewerBuffer);
   const context: RouteContext = { gate, directory, logs, viewers };
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;

@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../../sim/mod.ts";
 import type { GuestProgram, GuestProgramFactory } from "../../sim/mod.ts";
-import { type AuditEntry, type GuestSummary, serveConsoles } from "../../serve/mod.ts";
+import {
+  type AuditEntry,
+  type GuestSummary,
+  serveConsoles,
+  type ServerMessage,
+} from "../../serve/mod.ts";
 import { guests, holder, originOf, setup, upgrade, viewer } from "./_server.ts";
 
 const decoder = new TextDecoder();
@@ -243,6 +248,32 @@ Deno.test("serve: input over the rate limit is refused with a notice, not queued
     me.type("root\r"); // within the rate: typed
     await me.waitText(/Password: $/);
     assert.doesNotMatch(me.text, /xxxxx/);
+  } finally {
+    await server.close();
+    await host.close();
+  }
+});
+
+Deno.test("serve: the input rate is the guest's: viewers taking the keyboard in turn share it", async () => {
+  const host = new SimulatedHost();
+  const deb = await host.createGuest({ name: "deb1", program: "linux" });
+  await using server = await serveConsoles({ host, inputRate: 8 });
+  try {
+    const rateNotice = (m: ServerMessage) => m.type === "notice" && /rate limit/.test(m.message);
+    await using first = await viewer(server, deb.domid, "first");
+    await first.waitText(/login: $/);
+    first.send({ type: "take" });
+    await first.until("first holds the keyboard", () => holder(first) === "first");
+    first.type("x".repeat(8)); // the whole second's worth
+    await first.waitText(/xxxxxxxx$/);
+    // a second socket (five, in the probe) took the keyboard: before, each got a rate of its own
+    await using second = await viewer(server, deb.domid, "second");
+    second.send({ type: "take" });
+    await second.until("second holds the keyboard", () => holder(second) === "second");
+    second.type("y".repeat(8));
+    await second.waitMessage(rateNotice);
+    assert.doesNotMatch(first.text, /y/);
+    assert.ok(!first.messages.some(rateNotice));
   } finally {
     await server.close();
     await host.close();
