@@ -24,5 +24,12 @@
 export { type ConsoleServer, serveConsoles } from "./server.ts";
 export type { ServeConsolesOptions } from "./options.ts";
 export type { ClientMessage, ServerMessage } from "./protocol.ts";
-export type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
+export type {
+  AuditEntry,
+  AuditEvent,
+  GuestState,
+  GuestSummary,
+  ServerProblem,
+  ViewerInfo,
+} from "./types.ts";
 export { XenpvError } from "../errors.ts";

@@ -7,7 +7,7 @@ import { consoleRequest } from "../console/mode.ts";
 import type { XenHost } from "../console/mod.ts";
 import { CodePage } from "../xencons/mod.ts";
 import { randomToken, TOKEN_SYNTAX } from "./_auth.ts";
-import type { AuditEntry } from "./types.ts";
+import type { AuditEntry, ServerProblem } from "./types.ts";
 
 /** Options for `serveConsoles`. */
 export interface ServeConsolesOptions {
@@ -47,6 +47,13 @@ export interface ServeConsolesOptions {
    * masked) or was dropped, on which console, when.
    */
   audit?: (entry: AuditEntry) => void;
+  /**
+   * Told, one call each, of a request that failed (a hostile or broken one:
+   * answered 4xx, or 500 for a fault of the server's own; never with a stack
+   * trace) and of a risky setup (a log directory others may write). Default:
+   * one line on stderr each.
+   */
+  onProblem?: (problem: ServerProblem) => void;
   /**
    * Log every guest's console to a file in this directory (which must exist
    * and be a directory itself, not a symlink): `guest-<name>.log` (the name
@@ -93,6 +100,7 @@ export interface ServeSettings {
   viewerBuffer: number;
   tls: { cert: string; key: string } | undefined;
   audit: ((entry: AuditEntry) => void) | undefined;
+  onProblem: (problem: ServerProblem) => void;
   logDir: string | undefined;
   logSize: number;
   logKeep: number;
@@ -164,10 +172,18 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
     viewerBuffer,
     tls: options.tls,
     audit: options.audit,
+    onProblem: options.onProblem ?? printProblem,
     logDir: options.logDir,
     logSize,
     logKeep,
     codePage,
     signal: options.signal,
   };
+}
+
+/** The default `onProblem`: one line on stderr. */
+function printProblem(problem: ServerProblem): void {
+  const { time, kind, message, status, request, address } = problem;
+  const where = request === undefined ? "" : ` ${status} ${request} from ${address}:`;
+  console.error(`${time.toISOString()} serve: ${kind}:${where} ${message}`);
 }

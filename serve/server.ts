@@ -10,7 +10,8 @@ import { SystemError } from "../errors.ts";
 import { Gate, shownHost } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
-import { handle, type RouteContext } from "./_routes.ts";
+import { respond } from "./_http.ts";
+import { errorText, handle, type RouteContext } from "./_routes.ts";
 import { Viewers } from "./_viewers.ts";
 import { resolveOptions, type ServeConsolesOptions, type ServeSettings } from "./options.ts";
 
@@ -90,11 +91,17 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
 
   const gate = new Gate(settings.token, Boolean(settings.tls));
   const viewers = new Viewers(settings.viewerBuffer);
-  const context: RouteContext = { gate, directory, logs, viewers };
+  const context: RouteContext = { gate, directory, logs, viewers, onProblem: settings.onProblem };
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = listen(settings, abort.signal, (request, info) => handle(context, request, info));
+    server = listen(settings, abort.signal, (request, info) => handle(context, request, info), {
+      onError: (err) => {
+        // handle() answers whatever its routes throw: this is the net under it
+        settings.onProblem({ time: new Date(), kind: "request", message: errorText(err) });
+        return respond(500, "500: the server failed on this request\n");
+      },
+    });
   } catch (err) {
     await directory.close();
     throw err;
@@ -124,9 +131,10 @@ function listen(
   settings: ServeSettings,
   signal: AbortSignal,
   handler: Deno.ServeHandler<Deno.NetAddr>,
+  { onError }: { onError: (err: unknown) => Response },
 ): Deno.HttpServer<Deno.NetAddr> {
   const { hostname, port, tls } = settings;
-  const options = { hostname, port, signal, onListen: () => {} };
+  const options = { hostname, port, signal, onListen: () => {}, onError };
   try {
     return tls
       ? Deno.serve({ ...options, cert: tls.cert, key: tls.key }, handler)
