@@ -62,8 +62,10 @@ export interface ServeConsolesOptions {
    * passwords masked as `ConsoleLog` masks them, rotated at `logSize` bytes
    * (`.log.1` ... `.log.<logKeep>`). A guest that reboots (same name, new
    * domid) keeps appending to its file, as with xenconsoled. A planted
-   * symlink or FIFO in the directory is refused (that guest is not logged; its
-   * summary's `logError` says why). The page links each guest's log, served
+   * symlink or FIFO in the directory is refused, and so is a file that is not
+   * ours alone: another user's, a hard link, or one group or others may read
+   * or write (that guest is not logged; its summary's `logError` says why and
+   * names the fix). A directory others may write earns an `onProblem` warning. The page links each guest's log, served
    * at `/api/guests/<domid>/log` as text/plain (the current file).
    */
   logDir?: string;

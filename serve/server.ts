@@ -75,9 +75,12 @@ export interface ConsoleServer extends AsyncDisposable {
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
   const settings = resolveOptions(options);
   settings.signal?.throwIfAborted();
-  const logs = settings.logDir === undefined
-    ? undefined
-    : new GuestLogs({ dir: settings.logDir, maxSize: settings.logSize, keep: settings.logKeep });
+  const logs = settings.logDir === undefined ? undefined : new GuestLogs({
+    dir: settings.logDir,
+    maxSize: settings.logSize,
+    keep: settings.logKeep,
+    warn: (message) => problem(settings, message),
+  });
   const directory = new GuestDirectory({
     host: settings.host,
     mode: settings.mode,
@@ -166,4 +169,11 @@ function listenError(err: unknown, { hostname, port }: ServeSettings): unknown {
     );
   }
   return err;
+}
+
+/** Tells `onProblem` of a risky setup (its own failure changes nothing). */
+function problem(settings: ServeSettings, message: string): void {
+  try {
+    settings.onProblem({ time: new Date(), kind: "warning", message: printable(message, 500) });
+  } catch { /* the sink's own failure must not stop the server */ }
 }
