@@ -36,6 +36,7 @@ export class Viewers {
       socket,
       { id: ++this.#next, name, address },
       this.#maxBuffered,
+      (v, reason) => guest.dropped(v, reason),
     );
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
