@@ -228,6 +228,15 @@ rows.push(
     "bounded (+< 100 MiB; was +800)",
     met(serve.churnPeakRssMiB < serve.churnRssBeforeMiB + 100),
   ],
+  [
+    `a viewer's fragmented message, ${serve.fragmentMiB} MiB without its FIN: server RSS before / with it / once the socket closed (Deno.upgradeWebSocket has no bound: known limit)`,
+    `${n(serve.fragmentRssBeforeMiB)} / ${n(serve.fragmentRssHeldMiB)} / ${
+      n(serve.fragmentRssAfterMiB)
+    } MiB`,
+    "-",
+    "-",
+    "-",
+  ],
 );
 
 // xenstore with blocking waits (opt-in `blockingWaitUs`), against the same

@@ -8,6 +8,11 @@
 // - viewers joining and leaving (issue 29): N raw sockets in another process
 //   that complete the handshake and never read, then all close: the server
 //   process's CPU for the joins and for the leaves, and its peak RSS.
+// - a fragmented message without its FIN (issue 29): MiB of continuation
+//   frames on one viewer's socket; the server's RSS while they come and after
+//   the socket closes. Deno.upgradeWebSocket offers no bound (its server
+//   socket collects fragments until FIN; JS sees nothing before): this row
+//   shows what one token holder can make the server hold.
 // Prints one BENCH_JSON line.
 //
 //   deno run -A bench/serve.ts [--mb 64] [--viewers 50] [--keys 300] [--churn 400]
@@ -203,6 +208,68 @@ async function churnChild(url: string, token: string, domid: number, n: number) 
   console.log("CLOSED");
 }
 
+/**
+ * `mib` MiB of a text message's fragments (no FIN) on one viewer's socket
+ * (raw, masked frames): the server's RSS before, with them, and after the
+ * socket closed.
+ */
+async function fragments(mib: number) {
+  await using host = new SimulatedHost();
+  const guest = await host.createGuest({
+    name: "frag",
+    program: benchGuest(0),
+    xenconsoled: false,
+  });
+  let left = false;
+  await using server = await serveConsoles({
+    host,
+    mode: "ring",
+    audit: (e) => left ||= e.event === "leave",
+  });
+  const { port, host: authority, origin } = new URL(server.url);
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  await conn.write(enc.encode(
+    [
+      `GET /ws/${guest.domid}?name=frag&token=${server.token} HTTP/1.1`,
+      `Host: ${authority}`,
+      `Origin: ${origin}`,
+      "Upgrade: websocket",
+      "Connection: Upgrade",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      "Sec-WebSocket-Version: 13",
+    ].join("\r\n") + "\r\n\r\n",
+  ));
+  await conn.read(new Uint8Array(4096)); // the 101
+  const draining = (async () => {
+    const buf = new Uint8Array(65536);
+    try {
+      while ((await conn.read(buf)) !== null);
+    } catch { /* closed */ }
+  })();
+  const before = Deno.memoryUsage().rss;
+  const payload = new Uint8Array(1 << 20).fill(0x61);
+  for (let i = 0; i < mib; i++) {
+    const header = new Uint8Array(14); // FIN clear; masked with key 0; 64-bit length
+    header[0] = i === 0 ? 0x1 : 0x0;
+    header[1] = 0x80 | 127;
+    new DataView(header.buffer).setBigUint64(2, BigInt(payload.length));
+    await conn.write(header);
+    for (let at = 0; at < payload.length;) at += await conn.write(payload.subarray(at));
+  }
+  await new Promise((r) => setTimeout(r, 500)); // read by the server
+  const held = Deno.memoryUsage().rss;
+  conn.close();
+  await draining;
+  while (!left) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500));
+  return {
+    mib,
+    before: before / 1048576,
+    held: held / 1048576,
+    after: Deno.memoryUsage().rss / 1048576,
+  };
+}
+
 /** N viewers that never read join one guest, then all leave: the server's CPU and peak RSS. */
 async function churn(n: number) {
   await using host = new SimulatedHost();
@@ -282,16 +349,22 @@ const { values, positionals } = parseArgs({
     viewers: { type: "string", default: "50" },
     keys: { type: "string", default: "300" },
     churn: { type: "string", default: "400" },
+    "fragment-mib": { type: "string", default: "64" },
     "only-churn": { type: "boolean", default: false },
     "viewers-child": { type: "boolean", default: false },
     "churn-child": { type: "boolean", default: false },
   },
 });
 
-/** The churn rows: N viewers joining and leaving. */
+/** The churn rows: N viewers joining and leaving; and a fragmented message without FIN. */
 async function churnRows() {
   const c = await churn(Number(values.churn));
+  const f = await fragments(Number(values["fragment-mib"]));
   return {
+    fragmentMiB: f.mib,
+    fragmentRssBeforeMiB: f.before,
+    fragmentRssHeldMiB: f.held,
+    fragmentRssAfterMiB: f.after,
     churnViewers: c.viewers,
     churnJoinCpuMs: c.joinCpuMs,
     churnLeaveCpuMs: c.leaveCpuMs,
