@@ -15,7 +15,7 @@
  * import { serveConsoles } from "@xenpv/console/serve";
  *
  * await using server = await serveConsoles();
- * console.log(`open ${server.url}?token=${server.token}`);
+ * console.log(`open ${server.url}#token=${server.token}`);
  * ```
  *
  * @module
@@ -29,6 +29,7 @@ export type {
   AuditEvent,
   GuestState,
   GuestSummary,
+  Role,
   ServerProblem,
   ViewerInfo,
 } from "./types.ts";
