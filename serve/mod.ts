@@ -30,6 +30,7 @@ export type {
   GuestState,
   GuestSummary,
   Role,
+  ServerProblem,
   ViewerInfo,
 } from "./types.ts";
 export { XenpvError } from "../errors.ts";

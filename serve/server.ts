@@ -10,7 +10,8 @@ import { SystemError } from "../errors.ts";
 import { Gate, shownHost } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
-import { handle, type RouteContext } from "./_routes.ts";
+import { respond } from "./_http.ts";
+import { errorText, handle, type RouteContext } from "./_routes.ts";
 import { Viewers } from "./_viewers.ts";
 import { resolveOptions, type ServeConsolesOptions, type ServeSettings } from "./options.ts";
 
@@ -83,9 +84,12 @@ export interface ConsoleServer extends AsyncDisposable {
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
   const settings = resolveOptions(options);
   settings.signal?.throwIfAborted();
-  const logs = settings.logDir === undefined
-    ? undefined
-    : new GuestLogs({ dir: settings.logDir, maxSize: settings.logSize, keep: settings.logKeep });
+  const logs = settings.logDir === undefined ? undefined : new GuestLogs({
+    dir: settings.logDir,
+    maxSize: settings.logSize,
+    keep: settings.logKeep,
+    warn: (message) => problem(settings, message),
+  });
   const directory = new GuestDirectory({
     host: settings.host,
     mode: settings.mode,
@@ -93,6 +97,7 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     audit: settings.audit,
     logs,
     encoding: settings.codePage,
+    inputRate: settings.inputRate,
   });
   await directory.start();
 
@@ -102,12 +107,18 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     policy: settings.policy,
     origins: settings.origins,
   });
-  const viewers = new Viewers(settings.inputRate, settings.viewerBuffer);
-  const context: RouteContext = { gate, directory, logs, viewers };
+  const viewers = new Viewers(settings.viewerBuffer);
+  const context: RouteContext = { gate, directory, logs, viewers, onProblem: settings.onProblem };
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = listen(settings, abort.signal, (request, info) => handle(context, request, info));
+    server = listen(settings, abort.signal, (request, info) => handle(context, request, info), {
+      onError: (err) => {
+        // handle() answers whatever its routes throw: this is the net under it
+        settings.onProblem({ time: new Date(), kind: "request", message: errorText(err) });
+        return respond(500, "500: the server failed on this request\n");
+      },
+    });
   } catch (err) {
     await directory.close();
     throw err;
@@ -137,9 +148,10 @@ function listen(
   settings: ServeSettings,
   signal: AbortSignal,
   handler: Deno.ServeHandler<Deno.NetAddr>,
+  { onError }: { onError: (err: unknown) => Response },
 ): Deno.HttpServer<Deno.NetAddr> {
   const { hostname, port, tls } = settings;
-  const options = { hostname, port, signal, onListen: () => {} };
+  const options = { hostname, port, signal, onListen: () => {}, onError };
   try {
     return tls
       ? Deno.serve({ ...options, cert: tls.cert, key: tls.key }, handler)
@@ -171,4 +183,11 @@ function listenError(err: unknown, { hostname, port }: ServeSettings): unknown {
     );
   }
   return err;
+}
+
+/** Tells `onProblem` of a risky setup (its own failure changes nothing). */
+function problem(settings: ServeSettings, message: string): void {
+  try {
+    settings.onProblem({ time: new Date(), kind: "warning", message: printable(message, 500) });
+  } catch { /* the sink's own failure must not stop the server */ }
 }
