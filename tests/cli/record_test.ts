@@ -123,7 +123,7 @@ Deno.test({
     const tm = (...args: string[]) => run("tmux", args);
     const screen = async () => (await tm("capture-pane", "-t", session, "-p")).stdout;
     const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 400; i++) {
+      for (let i = 0; i < 1200; i++) { // up to a minute: a loaded machine starts deno slowly
         if (re.test(await screen())) return;
         await new Promise((r) => setTimeout(r, 50));
       }
