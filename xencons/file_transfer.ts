@@ -135,7 +135,10 @@ function checkOptions(options: FileTransferOptions): { maxBytes: number; stepTim
     throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
   const stepTimeout = options.stepTimeout ?? 60000;
-  if (!(stepTimeout > 0)) throw new RangeError(`stepTimeout must be > 0 ms, got ${stepTimeout}`);
+  // AbortSignal.timeout takes finite delays only, and a timer fires at once past 2^31-1 ms.
+  if (!(stepTimeout > 0 && stepTimeout <= 0x7fffffff)) {
+    throw new RangeError(`stepTimeout must be > 0 ms and at most 2^31-1, got ${stepTimeout}`);
+  }
   return { maxBytes, stepTimeout };
 }
 

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { linuxDialect, type RunResult, windowsDialect } from "../../xencons/mod.ts";
-import { putFile, type RunCommand } from "../../xencons/file_transfer.ts";
+import { getFile, putFile, type RunCommand } from "../../xencons/file_transfer.ts";
 import { newTag } from "../../xencons/_session_util.ts";
 
 /** The temporary name part of each copy's first command (that then fails). */
@@ -37,3 +37,19 @@ for (
     assert.equal(new Set(tags).size, 3);
   });
 }
+
+Deno.test("putFile/getFile: a stepTimeout that AbortSignal.timeout cannot take is a RangeError naming it", async () => {
+  const run: RunCommand = () => Promise.reject(new Error("no command should run"));
+  for (const stepTimeout of [Infinity, 2 ** 60, NaN, 0]) {
+    await assert.rejects(
+      putFile(run, linuxDialect, new Uint8Array(1), "/root/x", { stepTimeout }),
+      (e) => e instanceof RangeError && /stepTimeout/.test(e.message),
+      String(stepTimeout),
+    );
+    await assert.rejects(
+      getFile(run, linuxDialect, "/root/x", { stepTimeout }),
+      (e) => e instanceof RangeError && /stepTimeout/.test(e.message),
+      String(stepTimeout),
+    );
+  }
+});
