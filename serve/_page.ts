@@ -21,7 +21,7 @@ export const PAGE_HTML = `<!doctype html>
   <h1>Guests</h1>
   <label>You are <input id="me" maxlength="32" autocomplete="off" spellcheck="false"></label>
   <table>
-    <thead><tr><th>Name</th><th>Id</th><th>Kind</th><th>Mode</th><th title="the console's code page, as the server reads and types it">Page</th><th>State</th><th>Viewers</th><th>Keyboard</th></tr></thead>
+    <thead><tr><th>Name</th><th>Id</th><th class="opt">Kind</th><th class="opt">Mode</th><th class="opt" title="the console's code page, as the server reads and types it">Page</th><th>State</th><th title="viewers">Viewers</th><th>Keyboard</th></tr></thead>
     <tbody id="guests"></tbody>
   </table>
   <p id="status"></p>
@@ -45,26 +45,46 @@ export const PAGE_HTML = `<!doctype html>
 
 /** The page's style. */
 export const PAGE_CSS = `html, body { height: 100%; margin: 0; }
-body { display: grid; grid-template-columns: minmax(20em, 32em) 1fr; background: #16181c; color: #d8dde4;
+/* The page is the viewport: it never scrolls (the terminal and the guest list
+   scroll inside), so the terminal's title stays on screen. Wide: the guest list
+   beside the terminal; narrow (a phone): above it. The guest table drops its
+   optional columns (Kind, Mode, Page) when the sidebar is too narrow for them. */
+body { display: grid; grid-template-columns: clamp(20em, 32vw, 30em) minmax(0, 1fr); grid-template-rows: minmax(0, 1fr);
+  height: 100vh; height: 100dvh; overflow: hidden; background: #16181c; color: #d8dde4;
   font: 14px/1.4 system-ui, sans-serif; }
-aside { padding: 0.5em 1em; overflow: auto; border-right: 1px solid #2c3038; }
+aside { padding: 0.5em 0.6em; overflow: auto; border-right: 1px solid #2c3038; container-type: inline-size; min-width: 0; }
 h1, h2 { font-size: 1.1em; margin: 0.4em 0; }
 label input { background: #0d0f12; color: inherit; border: 1px solid #3a404a; padding: 2px 4px; width: 10em; }
 table { border-collapse: collapse; width: 100%; margin-top: 0.8em; }
-th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #2c3038; white-space: nowrap; }
+th, td { text-align: left; padding: 3px 4px; border-bottom: 1px solid #2c3038; white-space: nowrap; }
+/* the name, state and keyboard columns share what the others leave, cut short with an ellipsis */
+td.name, td.state, td.keyboard { width: 40%; max-width: 0; overflow: hidden; text-overflow: ellipsis; }
+td.state { width: 20%; }
+@container (max-width: 36em) { .opt { display: none; } }
 tbody tr { cursor: pointer; }
 tbody tr:hover { background: #22262d; }
 tr.current { background: #263246; }
 tr.gone td { color: #7d8590; text-decoration: line-through; }
 tr.gone td.state { text-decoration: none; }
-main { display: flex; flex-direction: column; min-width: 0; min-height: 0; }
-header { display: flex; gap: 1em; align-items: center; padding: 0.4em 1em; border-bottom: 1px solid #2c3038;
-  flex-wrap: wrap; }
+main { display: flex; flex-direction: column; min-width: 0; min-height: 0; overflow: hidden; }
+header { display: flex; gap: 0.3em 1em; align-items: center; padding: 0.4em 1em; border-bottom: 1px solid #2c3038;
+  flex-wrap: wrap; flex: none; }
+header > * { white-space: nowrap; }
+#title { margin: 0; overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
+.keyboard { overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
 #state { color: #9aa4b2; }
-#viewers { color: #9aa4b2; font-size: 0.9em; }
+#viewers { color: #9aa4b2; font-size: 0.9em; flex: 1 1 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 button { background: #2f6feb; color: white; border: 0; padding: 4px 10px; border-radius: 4px; cursor: pointer; }
 button:disabled { background: #3a404a; color: #8b949e; cursor: default; }
-#log { color: #79c0ff; }
-#notice { min-height: 1.4em; padding: 0 1em; color: #e3b341; }
-#terminal { flex: 1; min-height: 0; padding: 4px 8px; background: #000; }
+header a { color: #79c0ff; }
+#notice { min-height: 1.4em; padding: 0 1em; color: #e3b341; flex: none; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
+#terminal { flex: 1; min-height: 0; padding: 4px 8px; background: #000; overflow: hidden; }
+@media (max-width: 700px) {
+  body { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr); }
+  aside { max-height: 32vh; border-right: 0; border-bottom: 1px solid #2c3038; padding: 0.2em 0.6em; }
+  aside h1 { display: none; }
+  table { margin-top: 0.3em; }
+  header { padding: 0.3em 0.6em; gap: 0.2em 0.6em; }
+  #viewers { display: none; }
+}
 `;

@@ -33,7 +33,9 @@ export async function startConsolePage({ Terminal, FitAddon }) {
   term.loadAddon(fit);
   term.open($("terminal"));
   fit.fit();
-  addEventListener("resize", () => fit.fit());
+  // refit whenever the terminal's box changes: the window's size, and the
+  // header's rows (it wraps as its text grows), so the page never scrolls
+  new ResizeObserver(() => fit.fit()).observe($("terminal"));
   // for tests and the curious: the terminal on this page
   Object.assign(globalThis, { xenpv: { term } });
 
@@ -85,15 +87,21 @@ export async function startConsolePage({ Terminal, FitAddon }) {
     if (g.reason) state.title = g.reason;
     const viewers = cell(String(g.viewers.length));
     viewers.title = g.viewers.map(who).join(", ");
+    // the name and the keyboard holder may be cut short (an ellipsis): whole in their titles
+    const name = cell(g.name ?? "(no name)", "name");
+    name.title = name.textContent ?? "";
+    const keyboard = cell(g.writer ? who(g.writer) : "-", "keyboard");
+    keyboard.title = keyboard.textContent ?? "";
+    // "opt": the columns a narrow sidebar leaves out
     tr.append(
-      cell(g.name ?? "(no name)"),
+      name,
       cell(String(g.domid)),
-      cell(g.guestType ?? "?"),
-      cell(g.mode ?? "-"),
-      cell(g.codePage === 65001 ? "utf-8" : String(g.codePage), "page"),
+      cell(g.guestType ?? "?", "opt"),
+      cell(g.mode ?? "-", "opt"),
+      cell(g.codePage === 65001 ? "utf-8" : String(g.codePage), "opt page"),
       state,
       viewers,
-      cell(g.writer ? who(g.writer) : "-"),
+      keyboard,
     );
     tr.addEventListener("click", () => open(g.domid));
     return tr;
@@ -114,7 +122,8 @@ export async function startConsolePage({ Terminal, FitAddon }) {
 
   function showKeyboard() {
     $("keyboard").textContent = holder ? who(holder) + (mine() ? " (you)" : "") : "nobody";
-    take.disabled = socket === null || mine();
+    take.disabled = socket === null;
+    take.hidden = mine();
     release.hidden = !mine();
   }
 
