@@ -131,7 +131,7 @@ Deno.test({
     await page.keyboard.type("xenpv");
     await page.keyboard.press("Enter");
     await terminalShows(page, /C:\\Users\\Administrator>$/m);
-    await until(page, `document.querySelector("tr.current td.keyboard").textContent !== "-"`);
+    await until(page, `document.querySelector("tr.current td:last-child").textContent !== "-"`);
     /** Types a command and waits for the prompt after its answer (its `n`th `answer`). */
     const seen = new Map<string, number>();
     const run = async (command: string, answer: string) => {
