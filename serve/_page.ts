@@ -35,6 +35,7 @@ export const PAGE_HTML = `<!doctype html>
     <button id="release" type="button" hidden>Release keyboard</button>
     <span id="viewers"></span>
     <a id="log" hidden target="_blank" rel="noopener noreferrer">Log</a>
+    <a id="replay" hidden target="_blank" rel="noopener noreferrer">Recordings</a>
   </header>
   <div id="notice" role="status"></div>
   <div id="terminal"></div>
@@ -86,5 +87,71 @@ header a { color: #79c0ff; }
   table { margin-top: 0.3em; }
   header { padding: 0.3em 0.6em; gap: 0.2em 0.6em; }
   #viewers { display: none; }
+}
+`;
+
+/**
+ * The replay page's CSP: the console page's, and asciinema-player's terminal
+ * (WebAssembly) may be compiled: 'wasm-unsafe-eval' allows that and no
+ * JavaScript eval; scripts still come from this server only, none inline.
+ */
+export const REPLAY_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; " +
+  "style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; " +
+  "font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The replay page, at `/replay#<domid>`: a guest's recordings, played by asciinema-player. */
+export const REPLAY_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>xenpv recordings</title>
+<link rel="stylesheet" href="/static/asciinema-player.css">
+<link rel="stylesheet" href="/static/replay.css">
+<script src="/static/asciinema-player.min.js"></script>
+<script type="module" src="/static/replay.js"></script>
+</head>
+<body>
+<header>
+  <h2 id="title">Recordings</h2>
+  <label>Speed <select id="speed">
+    <option value="0.5">0.5x</option><option value="1" selected>1x</option>
+    <option value="2">2x</option><option value="4">4x</option><option value="8">8x</option>
+  </select></label>
+  <label title="pauses longer than this are shortened to it">Idle limit <select id="idle">
+    <option value="0">none</option><option value="0.5">0.5 s</option><option value="1">1 s</option>
+    <option value="2" selected>2 s</option><option value="5">5 s</option>
+  </select></label>
+  <a id="download" hidden>Download (.cast)</a>
+  <a id="back">Console</a>
+  <span id="status"></span>
+</header>
+<main>
+  <ul id="recordings"></ul>
+  <div id="player"></div>
+</main>
+</body>
+</html>
+`;
+
+/** The replay page's style. */
+export const REPLAY_CSS = `html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column; height: 100vh; height: 100dvh; overflow: hidden;
+  background: #16181c; color: #d8dde4; font: 14px/1.4 system-ui, sans-serif; }
+header { display: flex; flex-wrap: wrap; gap: 0.3em 1em; align-items: center; padding: 0.4em 1em;
+  border-bottom: 1px solid #2c3038; flex: none; }
+h2 { font-size: 1.1em; margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; }
+select { background: #0d0f12; color: inherit; border: 1px solid #3a404a; }
+header a { color: #79c0ff; }
+#status { color: #9aa4b2; }
+main { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(0, 14em) minmax(0, 1fr); }
+#recordings { margin: 0; padding: 0.4em; list-style: none; overflow: auto; border-right: 1px solid #2c3038; }
+#recordings li { padding: 3px 6px; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#recordings li:hover { background: #22262d; }
+#recordings li.current { background: #263246; }
+#player { min-width: 0; min-height: 0; overflow: hidden; padding: 4px; }
+@media (max-width: 700px) {
+  main { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr); }
+  #recordings { max-height: 25vh; border-right: 0; border-bottom: 1px solid #2c3038; }
 }
 `;

@@ -7,8 +7,10 @@ import type { Gate } from "./_auth.ts";
 import type { GuestDirectory } from "./_directory.ts";
 import { respond, SECURITY_HEADERS } from "./_http.ts";
 import type { GuestLogs } from "./_logs.ts";
-import { PAGE_CSS, PAGE_HTML } from "./_page.ts";
-import { APP_JS } from "./_page_script.ts";
+import { PAGE_CSS, PAGE_HTML, REPLAY_CSP, REPLAY_CSS, REPLAY_HTML } from "./_page.ts";
+import { APP_JS, REPLAY_JS } from "./_page_script.ts";
+import { PLAYER_CSS, PLAYER_JS } from "./_player.ts";
+import type { GuestRecordings } from "./_recordings.ts";
 import type { Viewers } from "./_viewers.ts";
 import { FIT_JS, XTERM_CSS, XTERM_JS } from "./_xterm.ts";
 import type { GuestSummary } from "./types.ts";
@@ -24,6 +26,10 @@ const STATIC: Record<string, [string, string]> = {
   "/static/xterm.mjs": ["text/javascript; charset=utf-8", XTERM_JS],
   "/static/addon-fit.mjs": ["text/javascript; charset=utf-8", FIT_JS],
   "/static/xterm.css": ["text/css; charset=utf-8", XTERM_CSS],
+  "/static/replay.js": ["text/javascript; charset=utf-8", REPLAY_JS],
+  "/static/replay.css": ["text/css; charset=utf-8", REPLAY_CSS],
+  "/static/asciinema-player.min.js": ["text/javascript; charset=utf-8", PLAYER_JS],
+  "/static/asciinema-player.css": ["text/css; charset=utf-8", PLAYER_CSS],
 };
 
 /** What the routes answer from: the server's parts. */
@@ -31,6 +37,7 @@ export interface RouteContext {
   gate: Gate;
   directory: GuestDirectory;
   logs: GuestLogs | undefined;
+  recordings?: GuestRecordings | undefined;
   viewers: Viewers;
 }
 
@@ -57,9 +64,12 @@ type Handler = (
 /** The routes, first match wins; anything else is 404. */
 const ROUTES: [RegExp, Handler][] = [
   [/^\/$/, page],
+  [/^\/replay$/, replayPage],
   [/^\/static\/[a-z.-]+$/, asset],
   [/^\/api\/guests$/, guestList],
   [/^\/api\/guests\/([0-9]{1,5})\/log$/, guestLog],
+  [/^\/api\/guests\/([0-9]{1,5})\/recordings$/, recordingList],
+  [/^\/api\/guests\/([0-9]{1,5})\/recordings\/([^/]{1,200})$/, recording],
   [/^\/ws\/([0-9]{1,5})$/, webSocket],
 ];
 
@@ -117,6 +127,77 @@ function page(context: RouteContext, { fromQuery, token }: Admitted): Response {
     });
   }
   return respond(200, PAGE_HTML, "text/html; charset=utf-8");
+}
+
+/**
+ * `/replay`: the replay page (it plays a guest's recordings with
+ * asciinema-player, whose terminal is WebAssembly: this page's CSP allows
+ * compiling it, 'wasm-unsafe-eval', and still no inline or remote script).
+ */
+function replayPage(): Response {
+  return respond(200, REPLAY_HTML, "text/html; charset=utf-8", {
+    "content-security-policy": REPLAY_CSP,
+  });
+}
+
+/** `/api/guests/<domid>/recordings`: the guest's name and its recordings, newest first, as JSON. */
+function recordingList(
+  { directory, recordings }: RouteContext,
+  _request: Admitted,
+  match: RegExpExecArray,
+): Response {
+  const guest = directory.get(Number(match[1]));
+  if (guest === undefined) return respond(404, "404: no such guest\n");
+  if (recordings === undefined) {
+    return respond(
+      404,
+      "404: consoles are not recorded (start the server with a record directory)\n",
+    );
+  }
+  let list;
+  try {
+    list = recordings.list(guest.domid, guest.name);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return respond(500, `500: ${printable(reason)}\n`);
+  }
+  const body = { guest: guest.name ?? `domain ${guest.domid}`, recordings: list };
+  return respond(200, JSON.stringify(body), "application/json");
+}
+
+/**
+ * `/api/guests/<domid>/recordings/<file>`: one of the guest's recordings, as
+ * `application/x-asciicast`; a name that is not one of its recordings is 404.
+ */
+function recording(
+  { directory, recordings }: RouteContext,
+  { request }: Admitted,
+  match: RegExpExecArray,
+): Response {
+  const guest = directory.get(Number(match[1]));
+  if (guest === undefined || recordings === undefined) return notFound();
+  let file: string;
+  try {
+    file = decodeURIComponent(match[2]);
+  } catch {
+    return notFound();
+  }
+  let body: Uint8Array | undefined;
+  try {
+    body = recordings.read(guest.domid, guest.name, file);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return respond(403, `403: ${printable(reason)}\n`);
+  }
+  if (body === undefined) return notFound();
+  return new Response(request.method === "HEAD" ? null : body as Uint8Array<ArrayBuffer>, {
+    headers: {
+      ...SECURITY_HEADERS,
+      "content-type": "application/x-asciicast",
+      "content-security-policy": "default-src 'none'; sandbox",
+      "content-disposition": `attachment; filename="${file}"`,
+    },
+  });
 }
 
 /** `/static/...`: the page's script and style, xterm.js. */

@@ -15,6 +15,7 @@ import {
 import { printable } from "../_sys/text.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
+import type { GuestRecording, GuestRecordings } from "./_recordings.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
 import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
@@ -27,6 +28,8 @@ export interface ServedGuestOptions {
   audit: ((entry: AuditEntry) => void) | undefined;
   /** Where guest logs go, if anywhere. */
   logs: GuestLogs | undefined;
+  /** Where recordings go, if anywhere. */
+  recordings?: GuestRecordings | undefined;
   /** The guests' console code page, or "auto": UTF-8 until a chcp answer names another. */
   encoding: "auto" | CodePage;
 }
@@ -90,6 +93,15 @@ export class ServedGuest {
   /** Settles when what was given to the log is written. */
   #logWrites: Promise<void> = Promise.resolve();
   #logBehind = 0;
+  /** The recording of this attach of the console, if recording. */
+  #recording: GuestRecording | undefined;
+  /** When the recording is to end (the next UTC midnight, ms): a new one starts then. */
+  #recordingEnds = 0;
+  /** The size last recorded (`COLSxROWS`). */
+  #recordedSize = "";
+  #recordError: string | undefined;
+  #recordWrites: Promise<void> = Promise.resolve();
+  #recordBehind = 0;
 
   constructor(
     guest: { domid: number; name: string | undefined; guestType: GuestType | undefined },
@@ -134,6 +146,8 @@ export class ServedGuest {
       scrollback: this.#scrollback.size,
       log: this.#log?.file,
       logError: this.#logError,
+      recording: this.#recording?.file,
+      recordError: this.#recordError,
     };
   }
 
@@ -145,6 +159,7 @@ export class ServedGuest {
       domid: this.domid,
       name: this.name,
       log: this.#log !== undefined,
+      recordings: this.#options.recordings !== undefined,
     });
     viewer.send(this.#stateMessage());
     const backlog = this.#scrollback.snapshot();
@@ -229,11 +244,21 @@ export class ServedGuest {
       : this.#typedUtf8(text);
     this.#typed.input(typed, { viewer: viewer.info, time: new Date() });
     this.#log?.log.input(typed);
+    this.#recording?.recorder.input(typed);
     this.#pendingInput += data.length;
     input.write(data).then(
       () => this.#pendingInput -= data.length,
       () => this.#pendingInput -= data.length,
     );
+  }
+
+  /**
+   * A viewer's terminal size: recorded (a resize event) when it holds the
+   * keyboard, the active viewer's terminal being the one that counts.
+   */
+  resize(viewer: Viewer, cols: number, rows: number): void {
+    viewer.size = { cols, rows };
+    if (this.#writer === viewer) this.#recordSize();
   }
 
   /** A guest of the same name came back as a new domain (a reboot): tell the viewers. */
@@ -295,6 +320,90 @@ export class ServedGuest {
     await this.#log?.close().catch((err) => this.#logFailed(err));
   }
 
+  /**
+   * Starts this attach's recording (a new file), the keyboard holder's
+   * terminal size to begin with (80x24 without one).
+   */
+  #startRecording(): void {
+    const recordings = this.#options.recordings;
+    if (recordings === undefined || this.#recording !== undefined) return;
+    const size = this.#writer?.size ?? { cols: 80, rows: 24 };
+    try {
+      this.#recording = recordings.open(this.domid, this.name, {
+        kind: this.#mode,
+        width: size.cols,
+        height: size.rows,
+      });
+      this.#recordError = undefined;
+      this.#recordedSize = `${size.cols}x${size.rows}`;
+      const midnight = new Date();
+      midnight.setUTCHours(24, 0, 0, 0);
+      this.#recordingEnds = midnight.getTime();
+    } catch (err) {
+      this.#recordFailed(err);
+    }
+  }
+
+  /** Ends the recording (what was given to it written first). */
+  async #stopRecording(): Promise<void> {
+    const recording = this.#recording;
+    if (recording === undefined) return;
+    this.#recording = undefined;
+    await this.#recordWrites;
+    await recording.recorder.close().catch((err) => this.#recordFailed(err));
+  }
+
+  /** Guest output into the recording; past midnight (UTC), into a new one first. */
+  #record(data: Uint8Array): void {
+    if (Date.now() >= this.#recordingEnds) {
+      const old = this.#recording!;
+      this.#recording = undefined;
+      const closed = this.#recordWrites.then(() => old.recorder.close());
+      this.#startRecording();
+      this.#recordWrites = closed.catch((err) => this.#recordFailed(err));
+      if (this.#recording === undefined) return;
+    }
+    const recording = this.#recording!;
+    const size = data.length;
+    this.#recordBehind += size;
+    // now, not after the writes before it: the mask must see output and input in their order
+    const written = recording.recorder.output(data);
+    this.#recordWrites = written.then(
+      () => void (this.#recordBehind -= size),
+      (err) => {
+        this.#recordBehind -= size;
+        this.#recordFailed(err);
+      },
+    );
+  }
+
+  /** The keyboard holder's terminal size into the recording, when it changed. */
+  #recordSize(): void {
+    const recording = this.#recording;
+    const size = this.#writer?.size;
+    if (recording === undefined || size === undefined) return;
+    const text = `${size.cols}x${size.rows}`;
+    if (text === this.#recordedSize) return;
+    this.#recordedSize = text;
+    this.#recordWrites = recording.recorder.resize(size.cols, size.rows)
+      .catch((err) => this.#recordFailed(err));
+  }
+
+  /** Stops recording after a failure (the disk is full, a file was refused). */
+  #recordFailed(err: unknown): void {
+    const first = this.#recordError === undefined;
+    this.#recordError = shown(err instanceof Error ? err.message : String(err));
+    const recording = this.#recording;
+    this.#recording = undefined;
+    recording?.recorder.close().catch(() => {});
+    if (!first) return;
+    const message = {
+      type: "notice" as const,
+      message: `the recording stopped: ${this.#recordError}`,
+    };
+    for (const v of this.#viewers) v.send(message);
+  }
+
   async #run(): Promise<void> {
     await this.#openLog();
     try {
@@ -320,6 +429,7 @@ export class ServedGuest {
         this.#mode = this.#console.mode;
         this.#input = this.#console.writable.getWriter();
         this.#setState("live", undefined);
+        this.#startRecording();
         await this.#pump(this.#console);
         if (!signal.aborted) this.#setState("unavailable", "the console closed");
       } catch (err) {
@@ -332,6 +442,7 @@ export class ServedGuest {
       } finally {
         this.#input = undefined;
         this.#pendingInput = 0;
+        await this.#stopRecording();
         await this.#console?.close().catch(() => {});
         this.#console = undefined;
       }
@@ -348,6 +459,7 @@ export class ServedGuest {
         if (done) return;
         this.#output(value as Uint8Array<ArrayBuffer>);
         if (this.#logBehind > LOG_BEHIND) await this.#logWrites;
+        if (this.#recordBehind > LOG_BEHIND) await this.#recordWrites;
         if (this.#backlogged()) await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
@@ -392,6 +504,7 @@ export class ServedGuest {
         },
       );
     }
+    if (this.#recording !== undefined) this.#record(data);
     if (this.#options.audit !== undefined) this.#typed.output(data);
     for (const v of this.#viewers) {
       if (!v.output(data)) this.dropped(v, "too slow");
@@ -409,6 +522,7 @@ export class ServedGuest {
     this.#writer = writer;
     if (before !== undefined && before !== writer) this.#audit("release", before.info);
     if (writer !== undefined) this.#audit("take", by.info);
+    this.#recordSize();
     for (const v of this.#viewers) v.send({ type: "keyboard", holder: writer?.info ?? null });
   }
 

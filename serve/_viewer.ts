@@ -8,6 +8,8 @@ import type { ViewerInfo } from "./types.ts";
 /** A WebSocket client watching a console, with its input rate limit and send bound. */
 export class Viewer {
   readonly info: ViewerInfo;
+  /** Its terminal's size, once it said (a `resize` message). */
+  size: { cols: number; rows: number } | undefined;
   #socket: WebSocket;
   #rate: RateLimit;
   #maxBuffered: number;

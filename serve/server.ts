@@ -10,6 +10,7 @@ import { SystemError } from "../errors.ts";
 import { Gate, shownHost } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
+import { GuestRecordings } from "./_recordings.ts";
 import { handle, type RouteContext } from "./_routes.ts";
 import { Viewers } from "./_viewers.ts";
 import { resolveOptions, type ServeConsolesOptions, type ServeSettings } from "./options.ts";
@@ -68,7 +69,7 @@ export interface ConsoleServer extends AsyncDisposable {
  * resolve); `tls` that is not a PEM certificate and key.
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  * @throws {SystemError} xenstore cannot be reached (no Xen here, not root);
- * `logDir` is missing, not a directory, or a symlink; the port is taken
+ * `logDir` or `recordDir` is missing, not a directory, or a symlink; the port is taken
  * (`EADDRINUSE`) or the address is not this machine's (`EADDRNOTAVAIL`).
  */
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
@@ -77,19 +78,23 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
   const logs = settings.logDir === undefined
     ? undefined
     : new GuestLogs({ dir: settings.logDir, maxSize: settings.logSize, keep: settings.logKeep });
+  const recordings = settings.recordDir === undefined
+    ? undefined
+    : new GuestRecordings(settings.recordDir);
   const directory = new GuestDirectory({
     host: settings.host,
     mode: settings.mode,
     scrollback: settings.scrollback,
     audit: settings.audit,
     logs,
+    recordings,
     encoding: settings.codePage,
   });
   await directory.start();
 
   const gate = new Gate(settings.token, Boolean(settings.tls));
   const viewers = new Viewers(settings.inputRate, settings.viewerBuffer);
-  const context: RouteContext = { gate, directory, logs, viewers };
+  const context: RouteContext = { gate, directory, logs, recordings, viewers };
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

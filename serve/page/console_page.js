@@ -27,6 +27,7 @@ export async function startConsolePage({ Terminal, FitAddon }) {
   const take = /** @type {HTMLButtonElement} */ ($("take"));
   const release = /** @type {HTMLButtonElement} */ ($("release"));
   const log = /** @type {HTMLAnchorElement} */ ($("log"));
+  const replay = /** @type {HTMLAnchorElement} */ ($("replay"));
 
   const term = new Terminal({ scrollback: 5000, cursorBlink: true, convertEol: false });
   const fit = new FitAddon();
@@ -136,6 +137,9 @@ export async function startConsolePage({ Terminal, FitAddon }) {
         // the log is served as text/plain (never HTML) by the server itself
         log.href = "/api/guests/" + m.domid + "/log";
         log.hidden = !m.log;
+        // the guest's recordings, played on the replay page
+        replay.href = "/replay#" + m.domid;
+        replay.hidden = !m.recordings;
         break;
       case "state":
         $("state").textContent = m.state + (m.mode ? ", " + m.mode : "") +
@@ -182,6 +186,8 @@ export async function startConsolePage({ Terminal, FitAddon }) {
     url.searchParams.set("name", nameInput.value);
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
+    // the terminal's size: the keyboard holder's is recorded (resize events)
+    ws.onopen = () => send({ type: "resize", cols: term.cols, rows: term.rows });
     ws.onmessage = (e) => {
       if (typeof e.data === "string") control(JSON.parse(e.data));
       else term.write(new Uint8Array(e.data));
@@ -206,6 +212,9 @@ export async function startConsolePage({ Terminal, FitAddon }) {
       return;
     }
     send({ type: "input", data });
+  });
+  term.onResize(({ cols, rows }) => {
+    if (socket?.readyState === WebSocket.OPEN) send({ type: "resize", cols, rows });
   });
   take.addEventListener("click", () => {
     send({ type: "take" });

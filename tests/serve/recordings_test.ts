@@ -1,0 +1,183 @@
+// Copyright 2026 the xenpv authors. MIT license.
+// The console server's recordings (recordDir): one asciicast v2 file per
+// attach, the keyboard holder's terminal size as resize events, no password;
+// listed at /api/guests/<domid>/recordings and served as
+// application/x-asciicast, with the token only, by name only (no traversal,
+// no other guest's), only files of ours with one name and private.
+
+import assert from "node:assert/strict";
+import type { RecordingInfo } from "../../serve/mod.ts";
+import { get, guests, holder, setup, viewer } from "./_server.ts";
+
+type Listing = { guest: string; recordings: RecordingInfo[] };
+
+/** The guest's recordings, once there are `n` (the console attaches after the server starts). */
+async function listed(
+  server: Parameters<typeof get>[0],
+  domid: number,
+  n = 1,
+): Promise<Listing> {
+  for (let tries = 0;; tries++) {
+    const response = await get(server, `/api/guests/${domid}/recordings`);
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers.get("content-type"), "application/json");
+    const listing: Listing = JSON.parse(response.text);
+    if (listing.recordings.length >= n || tries > 100) return listing;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A recording's lines (parsed), once its text matches `pattern` (its writes are asynchronous). */
+async function recorded(
+  server: Parameters<typeof get>[0],
+  path: string,
+  pattern: RegExp,
+): Promise<{ header: Record<string, unknown>; events: [number, string, string][] }> {
+  for (let tries = 0;; tries++) {
+    const response = await get(server, path);
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers.get("content-type"), "application/x-asciicast");
+    if (pattern.test(response.text) || tries > 100) {
+      const [header, ...events] = response.text.trimEnd().split("\n").map((l) => JSON.parse(l));
+      return { header, events };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("serve: recordDir records each guest's console as asciicast v2, the keyboard holder's resizes, no password", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { recordDir: dir } });
+    const { server, win, deb } = t;
+    await using alice = await viewer(server, win.domid, "alice");
+    await using bob = await viewer(server, win.domid, "bob");
+    assert(alice.messages.some((m) => m.type === "hello" && m.recordings === true));
+    alice.send({ type: "resize", cols: 100, rows: 30 });
+    await alice.waitText(/WIN1 login: $/);
+    alice.send({ type: "take" });
+    await alice.until("alice holds the keyboard", () => holder(alice) === "alice");
+    alice.type("Administrator\r");
+    await alice.waitText(/Password: $/);
+    for (const key of "xenpv\r") alice.type(key);
+    await alice.waitText(/C:\\Users\\Administrator>$/);
+    // bob's size is not recorded: he does not hold the keyboard
+    bob.send({ type: "resize", cols: 50, rows: 10 });
+    alice.send({ type: "resize", cols: 120, rows: 40 });
+    alice.type("echo xenpv marker\r");
+    await alice.waitText(/marker\r\n[\s\S]*>$/);
+
+    const { guest, recordings } = await listed(server, win.domid);
+    assert.equal(guest, "win1");
+    assert.equal(recordings.length, 1);
+    const [{ file, started }] = recordings;
+    assert.match(file, /^guest-win1-\d{8}T\d{6}Z\.cast$/);
+    assert.match(started, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(
+      (await listed(server, deb.domid)).recordings[0].file.startsWith("guest-deb1-"),
+      true,
+    );
+    assert.equal(
+      (await guests(server)).find((g) => g.domid === win.domid)?.recording,
+      file,
+    );
+
+    const { header, events } = await recorded(
+      server,
+      `/api/guests/${win.domid}/recordings/${file}`,
+      /marker/,
+    );
+    assert.equal(header.version, 2);
+    assert.equal(header.width, 80); // nobody held the keyboard when the console attached
+    assert.equal(header.height, 24);
+    assert.match(String(header.title), /^win1\b/);
+    const output = events.filter((e) => e[1] === "o").map((e) => e[2]).join("");
+    assert.match(output, /WIN1 login: Administrator/);
+    assert.match(output, /\[redacted\] marker/);
+    assert.doesNotMatch(output, /xenpv/);
+    const resizes = events.filter((e) => e[1] === "r").map((e) => e[2]);
+    assert.deepEqual(resizes, ["100x30", "120x40"]);
+    assert.equal(events.some((e) => e[1] === "i"), false);
+    for (let i = 1; i < events.length; i++) assert(events[i][0] >= events[i - 1][0]);
+    assert.equal((await Deno.stat(`${dir}/${file}`)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: recordings are served with the token, by their names only, only files of ours that are private and single", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { recordDir: dir } });
+    const { server, win, deb } = t;
+    const [{ file }] = (await listed(server, win.domid)).recordings;
+    const [{ file: debFile }] = (await listed(server, deb.domid)).recordings;
+    const base = `/api/guests/${win.domid}/recordings`;
+    // the token
+    for (const path of [base, `${base}/${file}`]) {
+      assert.equal((await get(server, path, null)).status, 401);
+      assert.equal((await get(server, path, "f".repeat(64))).status, 401);
+    }
+    const served = await get(server, `${base}/${file}`);
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get("content-type"), "application/x-asciicast");
+    assert.equal(served.headers.get("x-content-type-options"), "nosniff");
+    assert.match(served.headers.get("content-security-policy")!, /sandbox/);
+    assert.match(served.headers.get("content-disposition")!, /^attachment; filename="guest-win1-/);
+    assert.equal(JSON.parse(served.text.split("\n")[0]).version, 2);
+    // names: another guest's, traversal, anything not a recording's name
+    const outside = await Deno.makeTempFile();
+    await Deno.writeTextFile(outside, '{"version": 2}\n');
+    for (
+      const name of [
+        debFile,
+        "..%2F..%2Fetc%2Fpasswd",
+        `..%2F${dir.split("/").at(-1)}%2F${file}`,
+        encodeURIComponent(outside),
+        "guest-win1.log",
+        `${file}%00`,
+        "%E0%A4%A",
+      ]
+    ) {
+      const response = await get(server, `${base}/${name}`);
+      assert.equal(response.status, 404, `${name}: ${response.status} ${response.text}`);
+    }
+    // the URL's own dot segments are resolved before the route: still nothing outside
+    assert.equal((await get(server, `${base}/../../../../etc/passwd`)).status, 404);
+    // a file named as a recording but not as the server made it: refused
+    const planted = {
+      link: "guest-win1-20200101T000000Z.cast",
+      shared: "guest-win1-20200101T000001Z.cast",
+      symlink: "guest-win1-20200101T000002Z.cast",
+    };
+    await Deno.writeTextFile(outside, '{"version": 2}\n', { mode: 0o600 });
+    await Deno.link(outside, `${dir}/${planted.link}`);
+    await Deno.writeTextFile(`${dir}/${planted.shared}`, '{"version": 2}\n', { mode: 0o644 });
+    await Deno.chmod(`${dir}/${planted.shared}`, 0o644);
+    await Deno.symlink(outside, `${dir}/${planted.symlink}`);
+    const { recordings } = await listed(server, win.domid, 4);
+    assert.deepEqual(
+      recordings.map((r) => r.file),
+      [file, planted.symlink, planted.shared, planted.link],
+    );
+    for (const [what, name] of Object.entries(planted)) {
+      const response = await get(server, `${base}/${name}`);
+      assert.equal(response.status, 403, `${what}: ${response.status} ${response.text}`);
+      assert.doesNotMatch(response.text, /version/);
+    }
+    await Deno.remove(outside);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: without recordDir, nothing is recorded and the recordings are 404", async () => {
+  await using t = await setup();
+  const { server, win } = t;
+  await using alice = await viewer(server, win.domid, "alice");
+  await alice.waitText(/WIN1 login: $/);
+  assert(alice.messages.some((m) => m.type === "hello" && !m.recordings));
+  assert.equal((await get(server, `/api/guests/${win.domid}/recordings`)).status, 404);
+  assert.equal((await get(server, `/api/guests/${win.domid}/recordings/x.cast`)).status, 404);
+  assert.equal((await get(server, `/api/guests/999/recordings`)).status, 404);
+});
