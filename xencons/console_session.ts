@@ -25,7 +25,7 @@ import type {
 import type { Transcript } from "./transcript.ts";
 import { windowsDialect } from "./windows_dialect.ts";
 import { answerLoginPrompts } from "./_login.ts";
-import { recordStreams } from "./recorder.ts";
+import { type Recorder, recordStreams } from "./recorder.ts";
 import { MAX_OUTPUT, type NestedOps, newTag, normalize, typeLine } from "./_session_util.ts";
 import { NestedShell } from "./nested_shell.ts";
 
@@ -80,6 +80,7 @@ export class ConsoleSession implements AsyncDisposable {
   /** In "utf-8" mode: the page to restore at logout. */
   #restore: number | undefined;
   #encoding: string | number;
+  #recorder: Recorder | undefined;
 
   /** Starts reading the console (it is drained from now on, so the guest never stalls). */
   constructor(
@@ -112,6 +113,7 @@ export class ConsoleSession implements AsyncDisposable {
       throw new TypeError(`codePage must be "auto", "utf-8" or a number, got ${String(cp)}`);
     }
     this.#encoding = this.#codePage ?? options.encoding ?? "utf-8";
+    this.#recorder = options.record;
     const streams = options.record ? recordStreams(console, options.record) : console;
     this.#ex = new Expect(streams, {
       noise: options.noise === undefined ? this.#dialect.noise : options.noise,
@@ -305,7 +307,7 @@ export class ConsoleSession implements AsyncDisposable {
         await this.#acked(cp.set(page, newTag()), this.#bound(options.signal));
         this.#restore = undefined;
         this.#codePage = CodePage.has(page) ? page : undefined;
-        this.#ex.setEncoding(this.#codePage ?? this.#encoding);
+        this.#setEncoding(this.#codePage ?? this.#encoding);
       }
       await this.#typeLine(this.#dialect.logout);
       await this.#ex.expect([this.#dialect.loginPrompt, this.#dialect.detached], {
@@ -391,17 +393,23 @@ export class ConsoleSession implements AsyncDisposable {
       // Logged in again without logout() (the console still at 65001): keep the page to restore.
       if (!(page === 65001 && this.#restore !== undefined)) this.#restore = page;
       this.#codePage = 65001;
-      this.#ex.setEncoding(65001);
+      this.#setEncoding(65001);
       return;
     }
     if (page === undefined || page === this.#codePage) return;
     if (!CodePage.has(page)) {
       this.#codePage = undefined;
-      this.#ex.setEncoding(this.#encoding);
+      this.#setEncoding(this.#encoding);
       throw new UnsupportedCodePageError(page);
     }
     this.#codePage = page;
-    this.#ex.setEncoding(page);
+    this.#setEncoding(page);
+  }
+
+  /** Decodes and encodes in `encoding` from now on, the recording too. */
+  #setEncoding(encoding: string | number): void {
+    this.#ex.setEncoding(encoding);
+    this.#recorder?.setEncoding(encoding);
   }
 
   /** Every line of `plan` can be typed in the console's page, or UnencodableError now. */
