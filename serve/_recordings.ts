@@ -82,6 +82,8 @@ export class GuestRecordings {
         height: guest.height,
         guest: { name: name ?? `domain ${domid}`, kind: guest.kind },
         env: { TERM: "xterm-256color" },
+        // what the server gives it is UTF-8 already (decoded in the guest's code page)
+        encoding: "utf-8",
       });
       return { file, recorder };
     }
