@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { RecordingInfo } from "../../serve/mod.ts";
+import { windowsGuest } from "../../sim/mod.ts";
 import { get, guests, holder, setup, viewer } from "./_server.ts";
 
 type Listing = { guest: string; recordings: RecordingInfo[] };
@@ -100,6 +101,43 @@ Deno.test("serve: recordDir records each guest's console as asciicast v2, the ke
     assert.equal(events.some((e) => e[1] === "i"), false);
     for (let i = 1; i < events.length; i++) assert(events[i][0] >= events[i - 1][0]);
     assert.equal((await Deno.stat(`${dir}/${file}`)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: a cp850 guest's recording is UTF-8 (what the viewers see), after chcp too", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let domid = 0;
+    await using t = await setup({
+      serve: { recordDir: dir },
+      before: async (host) => {
+        const accounts = { Administrator: { password: "xenpv" }, "Müller": { password: "x" } };
+        domid = (await host.createGuest({
+          name: "de1",
+          program: (o) => windowsGuest({ ...o, codePage: 850, accounts }),
+        })).domid;
+      },
+    });
+    const { server } = t;
+    await using alice = await viewer(server, domid, "alice");
+    await alice.waitText(/DE1 login: $/);
+    alice.send({ type: "take" });
+    await alice.until("alice holds the keyboard", () => holder(alice) === "alice");
+    alice.type("Administrator\r");
+    await alice.waitText(/Password: $/);
+    for (const key of "xenpv\r") alice.type(key);
+    await alice.waitText(/C:\\Users\\Administrator>$/);
+    alice.type("chcp\r");
+    await alice.waitText(/Active code page: 850\r\n[\s\S]*>$/);
+    alice.type("dir /b C:\\Users\r");
+    await alice.waitText(/Müller\r\n[\s\S]*>$/);
+    const [{ file }] = (await listed(server, domid)).recordings;
+    const { events } = await recorded(server, `/api/guests/${domid}/recordings/${file}`, /Müller/);
+    const output = events.filter((e) => e[1] === "o").map((e) => e[2]).join("");
+    assert.match(output, /^Müller\r$/m);
+    assert.doesNotMatch(output, /\ufffd|M\u251c\u255dller/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
