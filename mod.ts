@@ -98,7 +98,9 @@ export type {
 // Log in and run commands
 export {
   type AckedLine,
+  CodePage,
   type CodePageCommands,
+  type CodePageDecoder,
   CommandAbortedError,
   type CommandPlan,
   ConsoleLog,
@@ -107,6 +109,7 @@ export {
   credentialsFromEnv,
   type CredentialsOptions,
   type Dialect,
+  type EncodeOptions,
   type EnvCredentials,
   type Expect,
   type ExpectCallOptions,
