@@ -8,7 +8,10 @@
 import assert from "node:assert/strict";
 import type { RecordingInfo } from "../../serve/mod.ts";
 import { windowsGuest } from "../../sim/mod.ts";
+import { asciinemaCat, have, skipUnless } from "../_peers.ts";
 import { get, guests, holder, setup, viewer } from "./_server.ts";
+
+const noAsciinema = skipUnless(await have("asciinema", ["--version"]), "asciinema");
 
 type Listing = { guest: string; recordings: RecordingInfo[] };
 
@@ -101,6 +104,42 @@ Deno.test("serve: recordDir records each guest's console as asciicast v2, the ke
     assert.equal(events.some((e) => e[1] === "i"), false);
     for (let i = 1; i < events.length; i++) assert(events[i][0] >= events[i - 1][0]);
     assert.equal((await Deno.stat(`${dir}/${file}`)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "serve: a recording served by the API plays in Debian's asciinema (asciinema cat)",
+  ignore: noAsciinema,
+}, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { recordDir: dir } });
+    const { server, win } = t;
+    await using alice = await viewer(server, win.domid, "alice");
+    await alice.waitText(/WIN1 login: $/);
+    alice.send({ type: "take" });
+    await alice.until("alice holds the keyboard", () => holder(alice) === "alice");
+    alice.type("Administrator\r");
+    await alice.waitText(/Password: $/);
+    for (const key of "xenpv\r") alice.type(key);
+    await alice.waitText(/C:\\Users\\Administrator>$/);
+    alice.type("ver\r");
+    await alice.waitText(/Version 10\.0\.15063\]\r\n[\s\S]*>$/);
+    const [{ file }] = (await listed(server, win.domid)).recordings;
+    const path = `/api/guests/${win.domid}/recordings/${file}`;
+    await recorded(server, path, /Version 10\.0\.15063\][^]*Administrator>/);
+    const cast = `${dir}/served.cast`;
+    await Deno.writeTextFile(cast, (await get(server, path)).text);
+    const { code, text } = await asciinemaCat(cast);
+    assert.equal(code, 0, text);
+    assert.match(text, /WIN1 login: Administrator/);
+    assert.match(
+      text,
+      /C:\\Users\\Administrator>ver\r?\n[^]*Microsoft Windows \[Version 10\.0\.15063\]/,
+    );
+    assert.doesNotMatch(text, /xenpv/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
