@@ -106,7 +106,9 @@ Deno.test({
     program: (o) => windowsGuest({ ...o, accounts: { Administrator: { password: "xenpv" } } }),
   });
   await host.createGuest({ name: "debian-bookworm-web01", program: "linux" });
-  await using server = await serveConsoles({ host });
+  // logged and recorded: the header shows its Log and Recordings links too
+  const dir = await Deno.makeTempDir();
+  await using server = await serveConsoles({ host, logDir: dir, recordDir: dir });
   const browser = await launchChromium();
   try {
     const context = await browser.newContext();
@@ -132,6 +134,8 @@ Deno.test({
     await page.keyboard.press("Enter");
     await terminalShows(page, /C:\\Users\\Administrator>$/m);
     await until(page, `document.querySelector("tr.current td:last-child").textContent !== "-"`);
+    await until(page, `!document.querySelector("#log").hidden`);
+    await until(page, `!document.querySelector("#replay")?.hidden`);
     /** Types a command and waits for the prompt after its answer (its `n`th `answer`). */
     const seen = new Map<string, number>();
     const run = async (command: string, answer: string) => {
@@ -165,5 +169,6 @@ Deno.test({
     await context.close();
   } finally {
     await browser.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
