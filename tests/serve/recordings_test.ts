@@ -129,7 +129,8 @@ Deno.test({
     await alice.waitText(/Version 10\.0\.15063\]\r\n[\s\S]*>$/);
     const [{ file }] = (await listed(server, win.domid)).recordings;
     const path = `/api/guests/${win.domid}/recordings/${file}`;
-    await recorded(server, path, /Version 10\.0\.15063\][^]*Administrator>/);
+    // the banner's "[Version ...]", then ver's
+    await recorded(server, path, /(Version 10\.0\.15063\][^]*){2}Administrator>/);
     const cast = `${dir}/served.cast`;
     await Deno.writeTextFile(cast, (await get(server, path)).text);
     const { code, text } = await asciinemaCat(cast);
@@ -141,6 +142,72 @@ Deno.test({
     );
     assert.doesNotMatch(text, /xenpv/);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: the recorded size follows the keyboard: each new holder's terminal size is a resize event", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { recordDir: dir } });
+    const { server, win } = t;
+    await using alice = await viewer(server, win.domid, "alice");
+    await using bob = await viewer(server, win.domid, "bob");
+    alice.send({ type: "resize", cols: 100, rows: 30 });
+    bob.send({ type: "resize", cols: 60, rows: 20 });
+    await alice.waitText(/WIN1 login: $/);
+    for (const [who, name] of [[alice, "alice"], [bob, "bob"], [alice, "alice"]] as const) {
+      who.send({ type: "take" });
+      await alice.until(`${name} holds the keyboard`, () => holder(alice) === name);
+    }
+    // a bad size is refused with a notice, and not recorded
+    alice.send({ type: "resize", cols: 0, rows: 5000 } as never);
+    await alice.waitMessage((m) => m.type === "notice" && /resize needs/.test(m.message));
+    alice.type("\r");
+    await alice.waitText(/login: \r\n[\s\S]*login: $/);
+    const [{ file }] = (await listed(server, win.domid)).recordings;
+    const { events } = await recorded(
+      server,
+      `/api/guests/${win.domid}/recordings/${file}`,
+      /login: [^]*login: /,
+    );
+    const resizes = events.filter((e) => e[1] === "r").map((e) => e[2]);
+    assert.deepEqual(resizes, ["100x30", "60x20", "100x30"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: a recording ends at UTC midnight: the output after it starts a new one", async () => {
+  const dir = await Deno.makeTempDir();
+  const now = Date.now;
+  try {
+    await using t = await setup({ serve: { recordDir: dir } });
+    const { server, win } = t;
+    await using alice = await viewer(server, win.domid, "alice");
+    await alice.waitText(/WIN1 login: $/);
+    const [{ file: first }] = (await listed(server, win.domid)).recordings;
+    alice.send({ type: "take" });
+    await alice.until("alice holds the keyboard", () => holder(alice) === "alice");
+    // a day later, as far as the server's midnight check sees (the recorder keeps its own clock)
+    Date.now = () => now() + 24 * 3600 * 1000;
+    alice.type("Administrator\r");
+    await alice.waitText(/Password: $/);
+    const { recordings } = await listed(server, win.domid, 2);
+    assert.equal(recordings.length, 2);
+    const second = recordings.map((r) => r.file).find((f) => f !== first)!;
+    assert.match(second, /^guest-win1-\d{8}T\d{6}Z(-1)?\.cast$/);
+    const old = await recorded(server, `/api/guests/${win.domid}/recordings/${first}`, /login: /);
+    assert.match(old.events.map((e) => e[2]).join(""), /WIN1 login: $/);
+    const next = await recorded(
+      server,
+      `/api/guests/${win.domid}/recordings/${second}`,
+      /Password/,
+    );
+    assert.equal(next.header.version, 2);
+    assert.match(next.events.map((e) => e[2]).join(""), /Password: $/);
+  } finally {
+    Date.now = now;
     await Deno.remove(dir, { recursive: true });
   }
 });
