@@ -247,6 +247,38 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["xencons/transcript_test.ts", "xencons/console_log_test.ts"],
     breaks: "a password arriving in two chunks is logged",
   },
+  {
+    name: "serve-recording-hard-link",
+    file: "serve/_recordings.ts",
+    find: "if (stat.nlink !== 1)",
+    replace: "if (stat.nlink === 0)",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a hard link named as a recording serves another file's contents",
+  },
+  {
+    name: "serve-recording-shared",
+    file: "serve/_recordings.ts",
+    find: "if ((stat.mode & 0o077) !== 0)",
+    replace: "if ((stat.mode & 0o007) !== 0)",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a file readable by the group or others, named as a recording, is served",
+  },
+  {
+    name: "serve-recording-other-guest",
+    file: "serve/_recordings.ts",
+    find: "if (match === null || match[1] !== baseName(domid, name)) return undefined;",
+    replace: "if (match === null) return undefined;",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "any guest's recording is served under another guest's address",
+  },
+  {
+    name: "serve-recording-input-unmasked",
+    file: "serve/_served_guest.ts",
+    find: "this.#recording?.recorder.input(typed);",
+    replace: "void typed;",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a password typed through the page and echoed by the guest is recorded",
+  },
 ];
 
 interface Options {

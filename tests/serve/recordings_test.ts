@@ -296,8 +296,8 @@ Deno.test("serve: recordings are served with the token, by their names only, onl
     };
     await Deno.writeTextFile(outside, '{"version": 2}\n', { mode: 0o600 });
     await Deno.link(outside, `${dir}/${planted.link}`);
-    await Deno.writeTextFile(`${dir}/${planted.shared}`, '{"version": 2}\n', { mode: 0o644 });
-    await Deno.chmod(`${dir}/${planted.shared}`, 0o644);
+    await Deno.writeTextFile(`${dir}/${planted.shared}`, '{"version": 2}\n', { mode: 0o640 });
+    await Deno.chmod(`${dir}/${planted.shared}`, 0o640);
     await Deno.symlink(outside, `${dir}/${planted.symlink}`);
     const { recordings } = await listed(server, win.domid, 4);
     assert.deepEqual(
