@@ -330,7 +330,7 @@ export class ServedGuest {
     const size = this.#writer?.size ?? { cols: 80, rows: 24 };
     try {
       this.#recording = recordings.open(this.domid, this.name, {
-        kind: this.#mode,
+        kind: "pv", // the console the server attaches: the title says "win1 (pv console)"
         width: size.cols,
         height: size.rows,
       });
@@ -350,7 +350,7 @@ export class ServedGuest {
     if (recording === undefined) return;
     this.#recording = undefined;
     await this.#recordWrites;
-    await recording.recorder.close().catch((err) => this.#recordFailed(err));
+    await recording.recorder.close().catch((err) => this.#recordFailed(err, recording));
   }
 
   /** Guest output into the recording; past midnight (UTC), into a new one first. */
@@ -360,7 +360,7 @@ export class ServedGuest {
       this.#recording = undefined;
       const closed = this.#recordWrites.then(() => old.recorder.close());
       this.#startRecording();
-      this.#recordWrites = closed.catch((err) => this.#recordFailed(err));
+      this.#recordWrites = closed.catch((err) => this.#recordFailed(err, old));
       if (this.#recording === undefined) return;
     }
     const recording = this.#recording!;
@@ -372,7 +372,7 @@ export class ServedGuest {
       () => void (this.#recordBehind -= size),
       (err) => {
         this.#recordBehind -= size;
-        this.#recordFailed(err);
+        this.#recordFailed(err, recording);
       },
     );
   }
@@ -386,16 +386,21 @@ export class ServedGuest {
     if (text === this.#recordedSize) return;
     this.#recordedSize = text;
     this.#recordWrites = recording.recorder.resize(size.cols, size.rows)
-      .catch((err) => this.#recordFailed(err));
+      .catch((err) => this.#recordFailed(err, recording));
   }
 
-  /** Stops recording after a failure (the disk is full, a file was refused). */
-  #recordFailed(err: unknown): void {
+  /**
+   * Stops recording after a failure of `recording` (the disk is full, a file
+   * was refused; undefined: the next one could not start); an earlier
+   * recording's failure leaves the current one alone.
+   */
+  #recordFailed(err: unknown, recording?: GuestRecording): void {
     const first = this.#recordError === undefined;
     this.#recordError = shown(err instanceof Error ? err.message : String(err));
-    const recording = this.#recording;
-    this.#recording = undefined;
-    recording?.recorder.close().catch(() => {});
+    if (recording !== undefined && recording === this.#recording) {
+      this.#recording = undefined;
+      recording.recorder.close().catch(() => {});
+    }
     if (!first) return;
     const message = {
       type: "notice" as const,

@@ -94,7 +94,7 @@ Deno.test("serve: recordDir records each guest's console as asciicast v2, the ke
     assert.equal(header.version, 2);
     assert.equal(header.width, 80); // nobody held the keyboard when the console attached
     assert.equal(header.height, 24);
-    assert.match(String(header.title), /^win1\b/);
+    assert.equal(header.title, "win1 (pv console)");
     const output = events.filter((e) => e[1] === "o").map((e) => e[2]).join("");
     assert.match(output, /WIN1 login: Administrator/);
     assert.match(output, /\[redacted\] marker/);
