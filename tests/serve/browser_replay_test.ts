@@ -84,6 +84,21 @@ Deno.test({
     const shot = screenshotPath("serve-replay");
     await replay.screenshot({ path: shot });
     console.log(`  screenshot: ${shot}`);
+    // on a phone: the list above the player, nothing scrolls sideways, the player on screen
+    await replay.setViewportSize({ width: 390, height: 844 });
+    await until(
+      replay,
+      `document.scrollingElement.scrollWidth <= innerWidth && ` +
+        `document.scrollingElement.scrollHeight <= innerHeight`,
+    );
+    const player = await replay.evaluate<{ left: number; right: number; top: number }>(
+      `(() => { const r = document.querySelector("#player .ap-player, #player").getBoundingClientRect();
+        return { left: r.left, right: r.right, top: r.top }; })()`,
+    );
+    assert(player.left >= 0 && player.right <= 390 && player.top < 844, JSON.stringify(player));
+    const phone = screenshotPath("serve-replay-390x844");
+    await replay.screenshot({ path: phone });
+    console.log(`  screenshot: ${phone}`);
     await context.close();
   } finally {
     await browser.close();
