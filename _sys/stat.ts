@@ -23,9 +23,9 @@ export const S_IFSOCK = 0o140000;
 export interface FileStat {
   /** File type and permission bits (st_mode). */
   mode: number;
-  uid: number;
   /** How many names (hard links) the file has. */
   nlink: number;
+  uid: number;
   ino: bigint;
   /** Its size in bytes. */
   size: number;
