@@ -35,7 +35,7 @@ export const PAGE_HTML = `<!doctype html>
     <button id="release" type="button" hidden>Release keyboard</button>
     <span id="viewers"></span>
     <a id="log" hidden target="_blank" rel="noopener noreferrer">Log</a>
-    <a id="replay" hidden target="_blank" rel="noopener noreferrer">Recordings</a>
+    <a id="replay" hidden>Recordings</a>
   </header>
   <div id="notice" role="status"></div>
   <div id="terminal"></div>
@@ -99,7 +99,11 @@ export const REPLAY_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-ev
   "style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; " +
   "font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** The replay page, at `/replay#<domid>`: a guest's recordings, played by asciinema-player. */
+/**
+ * The replay page, at `/static/replay.html#<domid>` (opened in the console
+ * page's tab: it finds the token where that page keeps it): a guest's
+ * recordings, played by asciinema-player.
+ */
 export const REPLAY_HTML = `<!doctype html>
 <html lang="en">
 <head>

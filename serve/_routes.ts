@@ -19,13 +19,17 @@ const KIB = 1024;
 /** The most of a guest's log (its current file) one request returns: the newest bytes. */
 const LOG_SERVED = 8 * KIB * KIB;
 
-/** The static files: path -> content type and body. */
-const STATIC: Record<string, [string, string]> = {
+/** The static files: path -> content type, body, and headers of their own. */
+const STATIC: Record<string, [string, string, Record<string, string>?]> = {
   "/static/app.js": ["text/javascript; charset=utf-8", APP_JS],
   "/static/page.css": ["text/css; charset=utf-8", PAGE_CSS],
   "/static/xterm.mjs": ["text/javascript; charset=utf-8", XTERM_JS],
   "/static/addon-fit.mjs": ["text/javascript; charset=utf-8", FIT_JS],
   "/static/xterm.css": ["text/css; charset=utf-8", XTERM_CSS],
+  // the replay page: a file like the others (nothing in it is a guest's or a secret)
+  "/static/replay.html": ["text/html; charset=utf-8", REPLAY_HTML, {
+    "content-security-policy": REPLAY_CSP,
+  }],
   "/static/replay.js": ["text/javascript; charset=utf-8", REPLAY_JS],
   "/static/replay.css": ["text/css; charset=utf-8", REPLAY_CSS],
   "/static/asciinema-player.min.js": ["text/javascript; charset=utf-8", PLAYER_JS],
@@ -64,7 +68,6 @@ type Handler = (
 /** The routes, first match wins; anything else is 404. */
 const ROUTES: [RegExp, Handler][] = [
   [/^\/$/, page],
-  [/^\/replay$/, replayPage],
   [/^\/static\/[a-z.-]+$/, asset],
   [/^\/api\/guests$/, guestList],
   [/^\/api\/guests\/([0-9]{1,5})\/log$/, guestLog],
@@ -129,17 +132,6 @@ function page(context: RouteContext, { fromQuery, token }: Admitted): Response {
   return respond(200, PAGE_HTML, "text/html; charset=utf-8");
 }
 
-/**
- * `/replay`: the replay page (it plays a guest's recordings with
- * asciinema-player, whose terminal is WebAssembly: this page's CSP allows
- * compiling it, 'wasm-unsafe-eval', and still no inline or remote script).
- */
-function replayPage(): Response {
-  return respond(200, REPLAY_HTML, "text/html; charset=utf-8", {
-    "content-security-policy": REPLAY_CSP,
-  });
-}
-
 /** `/api/guests/<domid>/recordings`: the guest's name and its recordings, newest first, as JSON. */
 function recordingList(
   { directory, recordings }: RouteContext,
@@ -200,10 +192,16 @@ function recording(
   });
 }
 
-/** `/static/...`: the page's script and style, xterm.js. */
+/**
+ * `/static/...`: the pages' scripts and styles, xterm.js, asciinema-player,
+ * and the replay page (`/static/replay.html#<domid>`: it plays a guest's
+ * recordings with asciinema-player, whose terminal is WebAssembly: that
+ * page's CSP allows compiling it, 'wasm-unsafe-eval', and still no inline or
+ * remote script).
+ */
 function asset(_context: RouteContext, { url }: Admitted): Response {
   const asset = STATIC[url.pathname];
-  return asset === undefined ? notFound() : respond(200, asset[1], asset[0]);
+  return asset === undefined ? notFound() : respond(200, asset[1], asset[0], asset[2]);
 }
 
 /** `/api/guests`: every guest's summary, as JSON. */

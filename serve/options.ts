@@ -66,7 +66,7 @@ export interface ServeConsolesOptions {
    * file's), created new (never a file already there) 0600. The guest's
    * output and the keyboard holder's terminal size (resize events) are
    * recorded, not what is typed. The page lists and plays a guest's
-   * recordings (`/replay`); `/api/guests/<domid>/recordings` lists them and
+   * recordings (`/static/replay.html#<domid>`); `/api/guests/<domid>/recordings` lists them and
    * `/api/guests/<domid>/recordings/<file>` serves one as
    * `application/x-asciicast` (only a file of ours, with one name, private).
    */

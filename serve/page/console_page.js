@@ -137,8 +137,9 @@ export async function startConsolePage({ Terminal, FitAddon }) {
         // the log is served as text/plain (never HTML) by the server itself
         log.href = "/api/guests/" + m.domid + "/log";
         log.hidden = !m.log;
-        // the guest's recordings, played on the replay page
-        replay.href = "/replay#" + m.domid;
+        // the guest's recordings, played on the replay page (in this tab: it
+        // needs the credentials this page has)
+        replay.href = "/static/replay.html#" + m.domid;
         replay.hidden = !m.recordings;
         break;
       case "state":

@@ -35,6 +35,10 @@ export interface Player {
 
 /** The global the bundle defines. */
 export interface AsciinemaPlayerModule {
-  /** Creates a player in `element` playing the recording at `url`. */
-  create(url: string, element: HTMLElement, options: PlayerOptions): Player;
+  /** Creates a player in `element` playing the recording at `url`, fetched with `fetchOpts`. */
+  create(
+    source: { url: string; fetchOpts?: RequestInit },
+    element: HTMLElement,
+    options: PlayerOptions,
+  ): Player;
 }

@@ -10,14 +10,7 @@
 import assert from "node:assert/strict";
 import { SimulatedHost, windowsGuest } from "../../sim/mod.ts";
 import { serveConsoles } from "../../serve/mod.ts";
-import {
-  ignoreWithoutChromium as ignore,
-  launchChromium,
-  type Page,
-  screenshotPath,
-  terminalShows,
-  until,
-} from "./_browser.ts";
+import { launch, noChromium, type Page, screenshotPath, terminalShows, until } from "./_browser.ts";
 
 /** What the layout is at this moment, measured in the page. */
 interface Layout {
@@ -95,7 +88,7 @@ const SIZES = [
 
 Deno.test({
   name: "serve in chromium: the page fits 1024x768, 1280x800 and a phone, while typing",
-  ignore,
+  ignore: await noChromium(),
   // playwright keeps its browser pipe and timers to itself
   sanitizeOps: false,
   sanitizeResources: false,
@@ -109,7 +102,7 @@ Deno.test({
   // logged and recorded: the header shows its Log and Recordings links too
   const dir = await Deno.makeTempDir();
   await using server = await serveConsoles({ host, logDir: dir, recordDir: dir });
-  const browser = await launchChromium();
+  const browser = await launch();
   try {
     const context = await browser.newContext();
     const page: Page = await context.newPage();

@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // A recording (recordDir) replayed in a real browser (Debian's chromium): a
 // Windows login and a command typed through the page are recorded, the page's
-// Recordings link opens the replay page, which lists the guest's recordings
+// Recordings link opens the replay page (in its tab), which lists the guest's recordings
 // and plays the one clicked with the vendored asciinema-player, under the
 // page's CSP (no violation, no page error). The screenshot goes to
 // .cache/serve-replay.png.
@@ -9,13 +9,7 @@
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../../sim/mod.ts";
 import { serveConsoles } from "../../serve/mod.ts";
-import {
-  ignoreWithoutChromium as ignore,
-  launchChromium,
-  screenshotPath,
-  terminalShows,
-  until,
-} from "./_browser.ts";
+import { launch, noChromium, screenshotPath, terminalShows, until } from "./_browser.ts";
 
 /** The player's screen as text (asciinema-player renders its terminal as DOM text). */
 const PLAYER_TEXT =
@@ -23,7 +17,7 @@ const PLAYER_TEXT =
 
 Deno.test({
   name: "serve in chromium: a recorded session replayed on the replay page, at the speed chosen",
-  ignore,
+  ignore: await noChromium(),
   // playwright keeps its browser pipe and timers to itself
   sanitizeOps: false,
   sanitizeResources: false,
@@ -32,7 +26,7 @@ Deno.test({
   await using host = new SimulatedHost();
   const win = await host.createGuest({ name: "win1", program: "windows" });
   await using server = await serveConsoles({ host, recordDir: dir });
-  const browser = await launchChromium();
+  const browser = await launch();
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -55,16 +49,17 @@ Deno.test({
     await terminalShows(page, />ver\n+Microsoft Windows \[Version 10\.0\.15063\][^]*>\s*$/);
     assert.equal(await page.evaluate<boolean>(`document.querySelector("#replay").hidden`), false);
     const replayUrl = await page.evaluate<string>(`document.querySelector("#replay").href`);
-    assert.equal(replayUrl, new URL(`/replay#${win.domid}`, server.url).href);
+    assert.equal(replayUrl, new URL(`/static/replay.html#${win.domid}`, server.url).href);
 
-    const replay = await context.newPage();
+    // the Recordings link, in the same tab (the replay page uses its credentials)
+    const replay = page;
     const problems: string[] = [];
     replay.on("console", (m) => {
-      if (/security policy|refused|error/i.test(m.toString())) problems.push(m.toString());
+      if (/security policy|refused to/i.test(m.toString())) problems.push(m.toString());
     });
     replay.on("pageerror", (e) => problems.push(e.toString()));
     await replay.setViewportSize({ width: 1024, height: 640 });
-    await replay.goto(replayUrl);
+    await replay.click("#replay");
     await replay.waitForSelector("#recordings li");
     assert.match(await replay.textContent("#title") ?? "", /^Recordings of win1$/);
     await replay.selectOption("#speed", "4");
