@@ -28,14 +28,18 @@ export const PAGE_HTML = `<!doctype html>
 </aside>
 <main>
   <header>
-    <h2 id="title">Pick a guest</h2>
-    <span id="state"></span>
-    <span class="keyboard">Keyboard: <b id="keyboard">nobody</b></span>
-    <button id="take" type="button" disabled>Take keyboard</button>
-    <button id="release" type="button" hidden>Release keyboard</button>
-    <span id="viewers"></span>
-    <a id="log" hidden target="_blank" rel="noopener noreferrer">Log</a>
-    <a id="replay" hidden>Recordings</a>
+    <div class="line">
+      <h2 id="title">Pick a guest</h2>
+      <span id="state"></span>
+      <a id="log" hidden target="_blank" rel="noopener noreferrer">Log</a>
+      <a id="replay" hidden>Recordings</a>
+    </div>
+    <div class="line">
+      <span class="keyboard">Keyboard: <b id="keyboard">nobody</b></span>
+      <button id="take" type="button" disabled>Take keyboard</button>
+      <button id="release" type="button" hidden>Release keyboard</button>
+      <span id="viewers"></span>
+    </div>
   </header>
   <div id="notice" role="status"></div>
   <div id="terminal"></div>
@@ -68,13 +72,16 @@ tr.current { background: #263246; }
 tr.gone td { color: #7d8590; text-decoration: line-through; }
 tr.gone td.state { text-decoration: none; }
 main { display: flex; flex-direction: column; min-width: 0; min-height: 0; overflow: hidden; }
-header { display: flex; gap: 0.3em 1em; align-items: center; padding: 0.4em 1em; border-bottom: 1px solid #2c3038;
-  flex-wrap: wrap; flex: none; }
-header > * { white-space: nowrap; }
-#title { margin: 0; overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
-.keyboard { overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
+/* the header: two lines at any width (the guest and its links; the keyboard and
+   who watches), each one row, what is too long cut short with an ellipsis */
+header { display: flex; flex-direction: column; gap: 0.3em; padding: 0.4em 1em; border-bottom: 1px solid #2c3038;
+  flex: none; }
+header .line { display: flex; gap: 1em; align-items: center; min-width: 0; }
+header .line > * { white-space: nowrap; flex: none; }
+header .line > #title, header .line > .keyboard { flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+#title { margin: 0; }
 #state { color: #9aa4b2; }
-#viewers { color: #9aa4b2; font-size: 0.9em; flex: 1 1 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+header .line > #viewers { color: #9aa4b2; font-size: 0.9em; flex: 1 1 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 button { background: #2f6feb; color: white; border: 0; padding: 4px 10px; border-radius: 4px; cursor: pointer; }
 button:disabled { background: #3a404a; color: #8b949e; cursor: default; }
 header a { color: #79c0ff; }
@@ -85,7 +92,8 @@ header a { color: #79c0ff; }
   aside { max-height: 32vh; border-right: 0; border-bottom: 1px solid #2c3038; padding: 0.2em 0.6em; }
   aside h1 { display: none; }
   table { margin-top: 0.3em; }
-  header { padding: 0.3em 0.6em; gap: 0.2em 0.6em; }
+  header { padding: 0.3em 0.6em; }
+  header .line { gap: 0.6em; }
   #viewers { display: none; }
 }
 `;
