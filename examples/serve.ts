@@ -31,13 +31,26 @@ const USAGE = `usage: deno run --allow-ffi --allow-net examples/serve.ts [option
 Serve every Xen guest's console in the browser: a page listing the guests
 (found through xenstore, followed live) with a terminal per guest. Many can
 watch a console; one at a time holds the keyboard. Every request needs the
-token; the address to open (with it) is printed once at start.
+token (the address to open, with it, is printed once at start) or a user
+named by an authenticating reverse proxy (docs/serve.md has an nginx recipe).
 
       --hostname ADDR    listen on ADDR (default 127.0.0.1: this machine only;
                          anything else should have --cert and --key)
       --port N           listen on port N (default 0: any free port)
       --token-file FILE  read the token from FILE (needs --allow-read) instead
                          of making a random one
+      --auth-header NAME identities from an authenticating reverse proxy: the
+                         request header it names the user in (X-Remote-User),
+                         trusted only from --trusted-proxy addresses; a
+                         request from elsewhere carrying it is refused (403)
+      --trusted-proxy ADDR[,ADDR]
+                         the proxies' IP addresses (as they connect here)
+      --origin URL[,URL] the address users open behind the proxy
+                         (https://consoles.example.org): its WebSockets pass
+      --operators NAME[,NAME]
+                         who may take the keyboard and type (the token's
+                         holder is "token"); everyone else views. Default:
+                         everyone
   -m, --mode auto|pty|ring
                          how consoles are attached (default auto)
       --scrollback BYTES recent output kept per guest (default 65536)
@@ -80,6 +93,10 @@ interface ServePlan {
   hostname: string;
   port: number;
   tokenFile: string | undefined;
+  authHeader: string | undefined;
+  trustedProxies: string[] | undefined;
+  origins: string[] | undefined;
+  operators: string[] | undefined;
   mode: ConsoleMode;
   scrollback: number;
   cert: string | undefined;
@@ -102,6 +119,10 @@ function parse(args: string[]): ServePlan | "help" {
       hostname: { type: "string" },
       port: { type: "string" },
       "token-file": { type: "string" },
+      "auth-header": { type: "string" },
+      "trusted-proxy": { type: "string" },
+      origin: { type: "string" },
+      operators: { type: "string" },
       mode: { type: "string", short: "m" },
       scrollback: { type: "string" },
       cert: { type: "string" },
@@ -131,6 +152,11 @@ function parse(args: string[]): ServePlan | "help" {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --log-dir`);
     }
   }
+  if ((values["auth-header"] === undefined) !== (values["trusted-proxy"] === undefined)) {
+    throw new UsageError(
+      "--auth-header and --trusted-proxy go together: the header is trusted from those addresses only",
+    );
+  }
   const encoding = parseEncoding(values.encoding);
   if (values["guest-code-page"] !== undefined && !values.simulate) {
     throw new UsageError("--guest-code-page goes with --simulate");
@@ -140,6 +166,10 @@ function parse(args: string[]): ServePlan | "help" {
     hostname: values.hostname ?? "127.0.0.1",
     port: values.port === undefined ? 0 : parseCount("--port", values.port, 0, 65535),
     tokenFile: values["token-file"],
+    authHeader: values["auth-header"],
+    trustedProxies: list("--trusted-proxy", values["trusted-proxy"]),
+    origins: list("--origin", values.origin),
+    operators: list("--operators", values.operators),
     mode,
     scrollback: values.scrollback === undefined
       ? 64 * 1024
@@ -159,6 +189,16 @@ function parse(args: string[]): ServePlan | "help" {
     simulate: values.simulate ?? false,
     guestCodePage,
   };
+}
+
+/** A comma-separated flag's items (none empty), or undefined without the flag. */
+function list(flag: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(",").map((item) => item.trim());
+  if (items.some((item) => item === "")) {
+    throw new UsageError(`${flag} takes a comma-separated list, got "${value}"`);
+  }
+  return items;
 }
 
 /** The token in `path`: its first line; a file others can read earns a warning. */
@@ -182,7 +222,9 @@ async function auditSink(path: string | undefined): Promise<{
   if (path === undefined) {
     return {
       write: (e) => {
-        const who = `${e.viewer.name} #${e.viewer.id} (${e.viewer.address})`;
+        const v = e.viewer;
+        const says = v.name === v.user || v.name === "viewer" ? "" : ` (says "${v.name}")`;
+        const who = `${v.user} ${v.role} #${v.id}${says} (${v.address})`;
         const guest = `domain ${e.domid}${e.guest === undefined ? "" : ` (${e.guest})`}`;
         const text = e.text === undefined ? "" : ` ${JSON.stringify(e.text)}`;
         console.error(`${e.time.toISOString()} ${guest} ${who} ${e.event}${text}`);
@@ -260,6 +302,10 @@ async function main(args: string[]): Promise<number> {
         hostname: plan.hostname,
         port: plan.port,
         token,
+        authHeader: plan.authHeader,
+        trustedProxies: plan.trustedProxies,
+        origins: plan.origins,
+        operators: plan.operators,
         mode: plan.mode,
         scrollback: plan.scrollback,
         tls,
@@ -272,8 +318,13 @@ async function main(args: string[]): Promise<number> {
       }),
       stop.signal,
     );
-    if (token === undefined) console.log(`${server.url}?token=${server.token}`);
-    else console.log(`${server.url} (open it with ?token= and the token in ${plan.tokenFile})`);
+    if (token === undefined) console.log(`${server.url}#token=${server.token}`);
+    else console.log(`${server.url} (open it with #token= and the token in ${plan.tokenFile})`);
+    if (plan.authHeader !== undefined) {
+      console.error(
+        `serve: users named in ${plan.authHeader} by ${plan.trustedProxies!.join(", ")}`,
+      );
+    }
     if (sim !== undefined) {
       const { windows, linux } = SIMULATED;
       console.error(

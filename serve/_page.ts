@@ -19,7 +19,8 @@ export const PAGE_HTML = `<!doctype html>
 <body>
 <aside>
   <h1>Guests</h1>
-  <label>You are <input id="me" maxlength="32" autocomplete="off" spellcheck="false"></label>
+  <p id="you"></p>
+  <label title="shown to others beside who you are; anyone may type any name here">Display name (self-declared) <input id="me" maxlength="32" autocomplete="off" spellcheck="false"></label>
   <table>
     <thead><tr><th>Name</th><th>Id</th><th class="opt">Kind</th><th class="opt">Mode</th><th class="opt" title="the console's code page, as the server reads and types it">Page</th><th>State</th><th title="viewers">Viewers</th><th>Keyboard</th></tr></thead>
     <tbody id="guests"></tbody>
@@ -44,6 +45,13 @@ export const PAGE_HTML = `<!doctype html>
   <div id="notice" role="status"></div>
   <div id="terminal"></div>
 </main>
+<dialog id="link-dialog">
+  <p>The guest printed a link to <b id="link-host"></b>:</p>
+  <p><code id="link-url"></code></p>
+  <p>Open it in a new tab? It gets none of this page's credentials.</p>
+  <button id="link-cancel" type="button" autofocus>Cancel</button>
+  <button id="link-open" type="button">Open link</button>
+</dialog>
 </body>
 </html>
 `;
@@ -87,6 +95,9 @@ button:disabled { background: #3a404a; color: #8b949e; cursor: default; }
 header a { color: #79c0ff; }
 #notice { min-height: 1.4em; padding: 0 1em; color: #e3b341; flex: none; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
 #terminal { flex: 1; min-height: 0; padding: 4px 8px; background: #000; overflow: hidden; }
+#you { margin: 0.2em 0; color: #9aa4b2; }
+dialog { background: #22262d; color: inherit; border: 1px solid #3a404a; max-width: 40em; }
+dialog code { word-break: break-all; color: #e3b341; }
 @media (max-width: 700px) {
   body { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr); }
   aside { max-height: 32vh; border-right: 0; border-bottom: 1px solid #2c3038; padding: 0.2em 0.6em; }

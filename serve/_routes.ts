@@ -3,7 +3,7 @@
 // token, method), then the route table says which handler answers its path.
 
 import { printable } from "../_sys/text.ts";
-import type { Gate } from "./_auth.ts";
+import type { Gate, Identity } from "./_auth.ts";
 import type { GuestDirectory } from "./_directory.ts";
 import { respond, SECURITY_HEADERS } from "./_http.ts";
 import type { GuestLogs } from "./_logs.ts";
@@ -53,10 +53,10 @@ interface Admitted {
   host: string;
   /** The peer's address and port. */
   address: string;
-  /** Whether the token came in the query (and is to be moved into the cookie). */
-  fromQuery: boolean;
-  /** The token presented (the secret). */
-  token: string;
+  /** Who it is; undefined on the public paths (the page and its files), never asked. */
+  identity: Identity | undefined;
+  /** The token, when it came in the URL (`/?token=` moves it into the page's fragment). */
+  queryToken: string | undefined;
 }
 
 type Handler = (
@@ -77,8 +77,17 @@ const ROUTES: [RegExp, Handler][] = [
 ];
 
 /**
- * Answers one request: a Host that is no address is 400, a foreign one 421, no token (or another) 401,
- * anything but GET or HEAD 405, then the route table.
+ * The page and its static files: public (they are in the package; nothing in
+ * them is a guest's or a secret), so that no credential has to ride along in
+ * a cookie. Everything else needs the token or a trusted proxy's user.
+ */
+const PUBLIC = /^\/(?:static\/[a-z.-]+)?$/;
+
+/**
+ * Answers one request: a Host that is no address is 400, a foreign one 421;
+ * then the page and its files (public), or the gate: no credential (or
+ * another) 401, a user header from an untrusted address 403; anything but GET
+ * or HEAD 405; then the route table.
  */
 export async function handle(
   context: RouteContext,
@@ -98,17 +107,26 @@ export async function handle(
   if (!context.gate.hostAllowed(host)) {
     return respond(421, "this server answers to its own address only\n");
   }
-  const presented = await context.gate.admitted(request, url);
-  if (presented === undefined) {
-    return respond(
-      401,
-      "401: open the address printed at the server's start (it ends in ?token=...)\n",
-    );
+  const isPublic = PUBLIC.test(url.pathname) && !url.searchParams.has("token");
+  const verdict = isPublic ? undefined : await context.gate.admit(
+    request,
+    url,
+    peer.transport === "tcp" ? peer.hostname : "local",
+  );
+  if (verdict !== undefined && "status" in verdict) {
+    return respond(verdict.status, `${verdict.message}\n`);
   }
   if (request.method !== "GET" && request.method !== "HEAD") {
     return respond(405, "405: GET only\n", undefined, { allow: "GET, HEAD" });
   }
-  const admitted: Admitted = { request, url, host, address, ...presented };
+  const admitted: Admitted = {
+    request,
+    url,
+    host,
+    address,
+    identity: verdict?.identity,
+    queryToken: verdict?.queryToken,
+  };
   for (const [path, handler] of ROUTES) {
     const match = path.exec(url.pathname);
     if (match !== null) return await handler(context, admitted, match);
@@ -120,13 +138,15 @@ function notFound(): Response {
   return respond(404, "404: not found\n");
 }
 
-/** `/`: the page; with `?token=`, first a redirect that moves it into the cookie. */
-function page(context: RouteContext, { fromQuery, token }: Admitted): Response {
-  if (fromQuery) {
-    // Move the token into the cookie and out of the address bar (and history).
+/**
+ * `/`: the page; with a right `?token=`, first a redirect that moves it into
+ * the address's fragment (`#token=`), which no request carries: the page
+ * keeps it in its tab's sessionStorage (this origin's, port included).
+ */
+function page(_context: RouteContext, { queryToken }: Admitted): Response {
+  if (queryToken !== undefined) {
     return respond(303, "", undefined, {
-      location: "/",
-      "set-cookie": context.gate.cookieFor(token),
+      location: `/#token=${encodeURIComponent(queryToken)}`,
     });
   }
   return respond(200, PAGE_HTML, "text/html; charset=utf-8");
@@ -245,7 +265,7 @@ async function guestLog(
 /** `/ws/<domid>`: a viewer's WebSocket, from the page's own origin only. */
 function webSocket(
   { gate, directory, viewers }: RouteContext,
-  { request, host, address }: Admitted,
+  { request, host, address, identity }: Admitted,
   match: RegExpExecArray,
 ): Response {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -256,5 +276,6 @@ function webSocket(
   }
   const guest = directory.get(Number(match[1]));
   if (guest === undefined) return respond(404, "404: no such guest\n");
-  return viewers.accept(request, address, guest);
+  if (identity === undefined) return respond(401, "401: who is this?\n"); // never public
+  return viewers.accept(request, address, guest, identity);
 }

@@ -187,6 +187,10 @@ export class ServedGuest {
   /** A viewer takes the keyboard (from whoever had it). */
   take(viewer: Viewer): void {
     if (!this.#viewers.has(viewer) || this.#writer === viewer) return;
+    if (viewer.info.role !== "operator") {
+      viewer.send({ type: "notice", message: viewOnly(viewer.info) });
+      return;
+    }
     if (this.#state === "gone") {
       viewer.send({ type: "notice", message: "the guest is gone: there is no keyboard to take" });
       return;
@@ -210,7 +214,7 @@ export class ServedGuest {
       viewer.send({
         type: "notice",
         message: "read-only: take the keyboard to type" +
-          (this.#writer ? ` (${this.#writer.info.name} #${this.#writer.info.id} has it)` : ""),
+          (this.#writer ? ` (${who(this.#writer.info)} has it)` : ""),
       });
       return;
     }
@@ -587,6 +591,17 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/** A viewer as notices name it: its user, number and self-declared name (labelled). */
+function who(info: ViewerInfo): string {
+  const says = info.name === info.user || info.name === "viewer" ? "" : ` (says "${info.name}")`;
+  return `${info.user} #${info.id}${says}`;
+}
+
+/** What a viewer who is no operator is told when it asks for the keyboard. */
+function viewOnly(info: ViewerInfo): string {
+  return `view only: ${info.user} is not one of the server's operators (it may watch, not type)`;
 }
 
 function isAscii(data: Uint8Array): boolean {

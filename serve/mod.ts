@@ -16,7 +16,7 @@
  * import { serveConsoles } from "@xenpv/console/serve";
  *
  * await using server = await serveConsoles();
- * console.log(`open ${server.url}?token=${server.token}`);
+ * console.log(`open ${server.url}#token=${server.token}`);
  * ```
  *
  * @module
@@ -31,6 +31,7 @@ export type {
   GuestState,
   GuestSummary,
   RecordingInfo,
+  Role,
   ViewerInfo,
 } from "./types.ts";
 export { XenpvError } from "../errors.ts";

@@ -7,6 +7,7 @@ import { consoleRequest } from "../console/mode.ts";
 import type { XenHost } from "../console/mod.ts";
 import { CodePage } from "../xencons/mod.ts";
 import { randomToken, TOKEN_SYNTAX } from "./_auth.ts";
+import { type IdentityPolicy, identityPolicy } from "./_identity.ts";
 import type { AuditEntry } from "./types.ts";
 
 /** Options for `serveConsoles`. */
@@ -26,6 +27,26 @@ export interface ServeConsolesOptions {
    * without spaces, quotes, `;` or `,`). Default: 32 random bytes as hex.
    */
   token?: string;
+  /**
+   * Identities from an authenticating reverse proxy: the request header its
+   * user name comes in (`"X-Remote-User"`), trusted only on requests from a
+   * `trustedProxies` address. A request from anywhere else that carries the
+   * header is refused (403), whatever else it carries. Requests without it
+   * may still present the token (the identity `"token"`).
+   */
+  authHeader?: string;
+  /** With `authHeader`: the proxies' IP addresses (as they connect to this server). */
+  trustedProxies?: readonly string[];
+  /**
+   * The users (`ViewerInfo.user`) who may take the keyboard and type; everyone
+   * else views. Default: everyone. The token's holder is `"token"`.
+   */
+  operators?: readonly string[];
+  /**
+   * More origins a viewer's WebSocket may come from, besides the server's own
+   * address: a reverse proxy's public one (`"https://consoles.example.org"`).
+   */
+  origins?: readonly string[];
   /** How consoles are attached (as `connect()`'s `mode`). Default "auto". */
   mode?: ConsoleMode;
   /** Bytes of recent output kept per guest and replayed to a new viewer. Default 64 KiB. */
@@ -98,6 +119,9 @@ export interface ServeSettings {
   hostname: string;
   port: number;
   token: string;
+  /** Who is trusted to name users, and who may type. */
+  policy: IdentityPolicy;
+  origins: string[];
   mode: ConsoleMode;
   scrollback: number;
   inputRate: number;
@@ -127,7 +151,8 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * input a second, 1 MiB of unsent output per viewer, logs rotated at 1 MiB
  * keeping 4.
  *
- * @throws {TypeError} a bad token, mode, hostname, logDir, recordDir or encoding.
+ * @throws {TypeError} a bad token, mode, hostname, logDir, recordDir or encoding; a bad
+ * authHeader, trustedProxies, operators or origins (or one of the first two alone).
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  */
 export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
@@ -144,6 +169,13 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
     throw new TypeError(
       "token must be 16-256 printable ASCII characters without spaces, quotes, ';' or ','",
     );
+  }
+  const policy = identityPolicy(options);
+  const origins = [...options.origins ?? []];
+  for (const origin of origins) {
+    if (typeof origin !== "string" || !URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new TypeError(`origins: ${origin} is not an origin (scheme://host[:port])`);
+    }
   }
   const { mode } = consoleRequest({ mode: options.mode });
   const scrollback = options.scrollback ?? 64 * KIB;
@@ -176,6 +208,8 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
     hostname,
     port,
     token,
+    policy,
+    origins,
     mode,
     scrollback,
     inputRate,

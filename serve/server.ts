@@ -19,7 +19,11 @@ import { resolveOptions, type ServeConsolesOptions, type ServeSettings } from ".
 export interface ConsoleServer extends AsyncDisposable {
   /** The page's address, without the token: `http://127.0.0.1:PORT/`. */
   readonly url: string;
-  /** The secret: open `url` with `?token=` and it once; the page keeps it in a cookie. */
+  /**
+   * The secret: open `url` with `#token=` and it once; the page keeps it in
+   * its tab (sessionStorage, this origin's only) and sends it in headers,
+   * never in a cookie (cookies are not isolated by port).
+   */
   readonly token: string;
   /** Stops serving, closes every viewer and detaches from every console. */
   close(): Promise<void>;
@@ -33,11 +37,15 @@ export interface ConsoleServer extends AsyncDisposable {
  * viewers see the same stream and one at a time holds the keyboard.
  *
  * Safe to leave running as root: it listens on 127.0.0.1 unless told
- * otherwise; every request needs the token (`?token=` once, then an HttpOnly
- * SameSite=Strict cookie; compared in constant time), the WebSocket's
- * `Origin` must be the page's own, guest output only ever reaches xterm.js
- * (binary WebSocket frames), input is rate limited, and a viewer that stops
- * reading is dropped instead of holding the guest back.
+ * otherwise; every request but the page's own files needs the token (in
+ * `Authorization: Bearer`, the page's WebSocket subprotocol, or `?token=`;
+ * compared in constant time; never a cookie) or, with `authHeader`, a user
+ * named by an authenticating reverse proxy at a `trustedProxies` address;
+ * `operators` may type, everyone else views; the WebSocket's `Origin` must
+ * be the page's own, guest output only ever reaches xterm.js (binary
+ * WebSocket frames), input is rate limited, and a viewer that stops
+ * reading is dropped instead of holding the guest back. docs/serve.md
+ * says how a team deploys it.
  *
  * Needs `--allow-net` besides what `connect()` needs (`--allow-ffi`).
  *
@@ -62,11 +70,12 @@ export interface ConsoleServer extends AsyncDisposable {
  * import { serveConsoles } from "@xenpv/console/serve";
  *
  * const server = await serveConsoles({ port: 8023 });
- * console.log(`${server.url}?token=${server.token}`);
+ * console.log(`${server.url}#token=${server.token}`);
  * ```
  *
  * @throws {TypeError} a bad token, mode or hostname (one that does not
- * resolve); `tls` that is not a PEM certificate and key.
+ * resolve); `tls` that is not a PEM certificate and key; a bad `authHeader`,
+ * `trustedProxies`, `operators` or `origins`.
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  * @throws {SystemError} xenstore cannot be reached (no Xen here, not root);
  * `logDir` or `recordDir` is missing, not a directory, or a symlink; the port is taken
@@ -92,7 +101,12 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
   });
   await directory.start();
 
-  const gate = new Gate(settings.token, Boolean(settings.tls));
+  const gate = new Gate({
+    token: settings.token,
+    secure: Boolean(settings.tls),
+    policy: settings.policy,
+    origins: settings.origins,
+  });
   const viewers = new Viewers(settings.inputRate, settings.viewerBuffer);
   const context: RouteContext = { gate, directory, logs, recordings, viewers };
   const abort = new AbortController();

@@ -3,13 +3,27 @@
 
 import type { AttachMode, GuestType } from "../console/mod.ts";
 
+/** What an identity may do: an operator may take the keyboard and type; a viewer watches. */
+export type Role = "operator" | "viewer";
+
 /** Who a viewer is, as others see it and as the audit log says it. */
 export interface ViewerInfo {
   /** Unique per server run. */
   id: number;
-  /** The name the viewer gave itself (unverified: everyone holds the same token). */
+  /**
+   * The authenticated identity: the user an authenticating reverse proxy
+   * named (`authHeader`, from a `trustedProxies` address), or `"token"` for
+   * whoever presented the server's token.
+   */
+  user: string;
+  /** What `user` may do (see `operators`). */
+  role: Role;
+  /**
+   * A display name the viewer gave itself: self-declared, never verified
+   * (`user` is who it is).
+   */
   name: string;
-  /** Its address and port. */
+  /** Its address and port (the proxy's, behind a proxy). */
   address: string;
 }
 

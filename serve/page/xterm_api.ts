@@ -12,6 +12,16 @@ export interface TerminalOptions {
   cursorBlink: boolean;
   /** Whether a line feed also returns the carriage (no: the guest sends CR LF). */
   convertEol: boolean;
+  /** What a click on a link a guest printed (OSC 8) does, instead of xterm.js's default. */
+  linkHandler: LinkHandler;
+}
+
+/** xterm.js's `ILinkHandler`: the page's, for the links guests print (OSC 8 hyperlinks). */
+export interface LinkHandler {
+  /** Called with the link's address when it is clicked. */
+  activate(event: MouseEvent, uri: string): void;
+  /** Whether links other than http(s) are offered at all (no). */
+  allowNonHttpProtocols: boolean;
 }
 
 /** xterm.js's `Terminal`, as far as the page uses it. */

@@ -24,11 +24,20 @@ export function viewerUrl(server: ServerAddress, domid: number, name: string): U
   return url;
 }
 
-/** A WebSocket to guest `domid`'s console, binary frames as ArrayBuffers, not yet open. */
-export function viewerSocket(server: ServerAddress, domid: number, name: string): WebSocket {
+/**
+ * A WebSocket to guest `domid`'s console, binary frames as ArrayBuffers, not
+ * yet open; `headers` besides the page's Origin (a proxy's credentials).
+ */
+export function viewerSocket(
+  server: ServerAddress,
+  domid: number,
+  name: string,
+  headers: Record<string, string> = {},
+  client?: Deno.HttpClient,
+): WebSocket {
   const socket = new WebSocket(
     viewerUrl(server, domid, name),
-    { headers: { origin: originOf(server) } } as never,
+    { headers: { origin: originOf(server), ...headers }, client } as never,
   );
   socket.binaryType = "arraybuffer";
   return socket;
@@ -64,6 +73,10 @@ export interface WsViewerOptions {
   keep?: number;
   /** How long `until()` waits by default (ms). Default 5000. */
   timeout?: number;
+  /** Headers for the handshake besides the Origin (a proxy's credentials). */
+  headers?: Record<string, string>;
+  /** The HTTP client to connect with (its CA and client certificate). */
+  client?: Deno.HttpClient;
 }
 
 /** A viewer that records what it gets: output (decoded) and control messages. */
@@ -99,7 +112,7 @@ export class WsViewer implements AsyncDisposable {
   constructor(server: ServerAddress, domid: number, name: string, options: WsViewerOptions = {}) {
     this.#keep = options.keep ?? 64 * 1024;
     this.#timeout = options.timeout ?? 5000;
-    this.socket = viewerSocket(server, domid, name);
+    this.socket = viewerSocket(server, domid, name, options.headers, options.client);
     this.opened = opened(this.socket);
     this.opened.catch(() => {}); // whoever awaits it sees the failure
     this.socket.onmessage = (e) => {

@@ -36,12 +36,16 @@ Deno.test("serve: log in to Windows, run ver; a second viewer sees it and types 
   await bob.waitText(/Microsoft Windows \[Version 10\.0\.15063\]/);
   // bob is read-only until he takes the keyboard
   bob.type("hostname\r");
-  await bob.waitMessage((m) => m.type === "notice" && /alice #\d+ has it/.test(String(m.message)));
+  await bob.waitMessage((m) =>
+    m.type === "notice" && /token #\d+ \(says "alice"\) has it/.test(String(m.message))
+  );
   assert.doesNotMatch(alice.text, /hostname/);
   bob.send({ type: "take" });
   await alice.until("bob holds the keyboard", () => holder(alice) === "bob");
   alice.type("whoami\r");
-  await alice.waitMessage((m) => m.type === "notice" && /bob #\d+ has it/.test(String(m.message)));
+  await alice.waitMessage((m) =>
+    m.type === "notice" && /token #\d+ \(says "bob"\) has it/.test(String(m.message))
+  );
   bob.type("hostname\r");
   await alice.waitText(/hostname\r\nWIN1\r\n/);
   assert.doesNotMatch(bob.text, /whoami/);
