@@ -15,6 +15,7 @@ import {
 import { printable } from "../_sys/text.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
+import { RateLimit } from "./_rate.ts";
 import type { GuestRecording, GuestRecordings } from "./_recordings.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
@@ -43,6 +44,12 @@ const MAX_PENDING_INPUT = 64 * 1024;
  * all is dropped at its bound, after which the pump runs free again.
  */
 const YIELD_ABOVE = 64 * 1024;
+/**
+ * Resize events recorded at most this often a second (bursts as large), and
+ * one before each output event: a viewer flooding resize messages cannot fill
+ * the disk. A size held back is recorded before the next output.
+ */
+const RESIZES_PER_SECOND = 10;
 /** Waits between attach attempts while the console is unavailable. */
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 /** Above this many bytes not yet written to the log, the pump waits for the disk. */
@@ -100,6 +107,7 @@ export class ServedGuest {
   /** The size last recorded (`COLSxROWS`). */
   #recordedSize = "";
   #recordError: string | undefined;
+  #recordResizes = new RateLimit(RESIZES_PER_SECOND);
   #recordWrites: Promise<void> = Promise.resolve();
   #recordBehind = 0;
 
@@ -368,6 +376,7 @@ export class ServedGuest {
       if (this.#recording === undefined) return;
     }
     const recording = this.#recording!;
+    this.#recordSize(true); // a size held back by the resize rate, first
     const size = data.length;
     this.#recordBehind += size;
     // now, not after the writes before it: the mask must see output and input in their order
@@ -381,13 +390,17 @@ export class ServedGuest {
     );
   }
 
-  /** The keyboard holder's terminal size into the recording, when it changed. */
-  #recordSize(): void {
+  /**
+   * The keyboard holder's terminal size into the recording, when it changed
+   * (within the resize rate: else before the next output, `beforeOutput`:
+   * at most one per output event).
+   */
+  #recordSize(beforeOutput = false): void {
     const recording = this.#recording;
     const size = this.#writer?.size;
     if (recording === undefined || size === undefined) return;
     const text = `${size.cols}x${size.rows}`;
-    if (text === this.#recordedSize) return;
+    if (text === this.#recordedSize || !(beforeOutput || this.#recordResizes.take(1))) return;
     this.#recordedSize = text;
     this.#recordWrites = recording.recorder.resize(size.cols, size.rows)
       .catch((err) => this.#recordFailed(err, recording));

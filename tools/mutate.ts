@@ -303,6 +303,14 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/serve/recordings_test.ts"],
     breaks: "a password typed through the page and echoed by the guest is recorded",
   },
+  {
+    name: "serve-recording-resize-unbounded",
+    file: "serve/_served_guest.ts",
+    find: "!(beforeOutput || this.#recordResizes.take(1))",
+    replace: "false",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a viewer flooding resize messages writes a resize event for each into the recording",
+  },
 ];
 
 interface Options {

@@ -178,6 +178,34 @@ Deno.test("serve: the recorded size follows the keyboard: each new holder's term
   }
 });
 
+Deno.test("serve: a flood of resize messages is recorded at a bounded rate, the last size before the next output", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using t = await setup({ serve: { recordDir: dir } });
+    const { server, win } = t;
+    await using alice = await viewer(server, win.domid, "alice");
+    await alice.waitText(/WIN1 login: $/);
+    alice.send({ type: "take" });
+    await alice.until("alice holds the keyboard", () => holder(alice) === "alice");
+    for (let i = 0; i < 1000; i++) alice.send({ type: "resize", cols: 100 + i % 2, rows: 30 });
+    alice.send({ type: "resize", cols: 132, rows: 43 });
+    alice.type("\r");
+    await alice.waitText(/login: \r\n[\s\S]*login: $/);
+    const [{ file }] = (await listed(server, win.domid)).recordings;
+    const path = `/api/guests/${win.domid}/recordings/${file}`;
+    const { events } = await recorded(server, path, /login: [^]*login: /);
+    const resizes = events.filter((e) => e[1] === "r").map((e) => e[2]);
+    // 10 a second, bursts of 10 (not one per message: 1001)
+    assert(resizes.length < 100, `${resizes.length} resize events recorded`);
+    // the size when the guest printed again is the last one sent
+    const [before] = events.filter((e) => e[1] === "o" && /login: $/.test(e[2])).slice(-1);
+    const last = events.filter((e) => e[1] === "r" && e[0] <= before[0]).at(-1);
+    assert.equal(last?.[2], "132x43", JSON.stringify(resizes));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve: a recording ends at UTC midnight: the output after it starts a new one", async () => {
   const dir = await Deno.makeTempDir();
   const now = Date.now;
