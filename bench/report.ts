@@ -214,6 +214,29 @@ rows.push(
     "-",
     "-",
   ],
+  [
+    `${serve.churnViewers} viewers that never read joining one guest, then leaving: the server's CPU (issue 29: was 6.5 + 3.2 s)`,
+    `${n(serve.churnJoinCpuMs)} + ${n(serve.churnLeaveCpuMs)} ms`,
+    "-",
+    "O(changes): < 1 s",
+    met(serve.churnJoinCpuMs + serve.churnLeaveCpuMs < 1000),
+  ],
+  [
+    `same, server process's peak RSS (before the viewers)`,
+    `${n(serve.churnPeakRssMiB, 1)} MiB (${n(serve.churnRssBeforeMiB, 1)})`,
+    "-",
+    "bounded (+< 100 MiB; was +800)",
+    met(serve.churnPeakRssMiB < serve.churnRssBeforeMiB + 100),
+  ],
+  [
+    `a viewer's fragmented message, ${serve.fragmentMiB} MiB without its FIN: server RSS before / with it / once the socket closed (Deno.upgradeWebSocket has no bound: known limit)`,
+    `${n(serve.fragmentRssBeforeMiB)} / ${n(serve.fragmentRssHeldMiB)} / ${
+      n(serve.fragmentRssAfterMiB)
+    } MiB`,
+    "-",
+    "-",
+    "-",
+  ],
 );
 
 // xenstore with blocking waits (opt-in `blockingWaitUs`), against the same

@@ -13,7 +13,7 @@
 
 import type { ConsoleMode } from "../mod.ts";
 import type { SimulatedHost } from "../sim/mod.ts";
-import { type AuditEntry, serveConsoles } from "../serve/mod.ts";
+import { type AuditEntry, serveConsoles, type ServerProblem } from "../serve/mod.ts";
 import {
   EXIT,
   explain,
@@ -59,7 +59,9 @@ named by an authenticating reverse proxy (docs/serve.md has an nginx recipe).
                          (needs --allow-read)
       --audit FILE       append the audit log (who joined, took the keyboard,
                          typed which line, passwords masked) to FILE as JSON
-                         lines (needs --allow-write); default: stderr
+                         lines (needs --allow-write); default: stderr. A
+                         failed request or a risky setup goes there too,
+                         one line each
       --log-dir DIR      log every guest's console to DIR/guest-<name>.log
                          (0600, each line stamped with the time, passwords
                          masked; a rebooted guest keeps its file); readable
@@ -214,9 +216,13 @@ async function readToken(path: string): Promise<string> {
 
 const encoder = new TextEncoder();
 
-/** Where audit entries go: JSON lines appended to a file (0600, not a symlink), or stderr. */
+/**
+ * Where audit entries and the server's problems go: JSON lines appended to a
+ * file (0600, not a symlink), or stderr; one line each.
+ */
 async function auditSink(path: string | undefined): Promise<{
   write(entry: AuditEntry): void;
+  problem(problem: ServerProblem): void;
   close(): Promise<void>;
 }> {
   if (path === undefined) {
@@ -229,6 +235,10 @@ async function auditSink(path: string | undefined): Promise<{
         const text = e.text === undefined ? "" : ` ${JSON.stringify(e.text)}`;
         console.error(`${e.time.toISOString()} ${guest} ${who} ${e.event}${text}`);
       },
+      problem: (p) => {
+        const where = p.request === undefined ? "" : ` ${p.status} ${p.request} from ${p.address}:`;
+        console.error(`${p.time.toISOString()} serve: ${p.kind}:${where} ${p.message}`);
+      },
       close: () => Promise.resolve(),
     };
   }
@@ -236,13 +246,15 @@ async function auditSink(path: string | undefined): Promise<{
   if (link?.isSymlink) throw new UsageError(`--audit ${path} is a symlink: give the file itself`);
   const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
   let writes = Promise.resolve();
+  const append = (record: unknown) => {
+    const line = encoder.encode(JSON.stringify(record) + "\n");
+    writes = writes.then(async () => {
+      for (let at = 0; at < line.length;) at += await file.write(line.subarray(at));
+    }).catch((err) => console.error(`serve: audit log: ${err.message}`));
+  };
   return {
-    write: (e) => {
-      const line = encoder.encode(JSON.stringify(e) + "\n");
-      writes = writes.then(async () => {
-        for (let at = 0; at < line.length;) at += await file.write(line.subarray(at));
-      }).catch((err) => console.error(`serve: audit log: ${err.message}`));
-    },
+    write: append,
+    problem: ({ kind, ...rest }) => append({ event: "problem", problem: kind, ...rest }),
     close: async () => {
       await writes;
       file.close();
@@ -310,6 +322,7 @@ async function main(args: string[]): Promise<number> {
         scrollback: plan.scrollback,
         tls,
         audit: audit.write,
+        onProblem: audit.problem,
         logDir: plan.logDir,
         logSize: plan.logSize,
         logKeep: plan.logKeep,

@@ -7,6 +7,7 @@
 
 import { ERRNO } from "../_sys/errno.ts";
 import {
+  assertOwnFile,
   assertRealDirectory,
   createNewFile,
   listDirectory,
@@ -52,12 +53,28 @@ export class GuestRecordings {
   readonly dir: string;
 
   /**
+   * `warn` is told, once, of a directory others may write (or another user
+   * owns): one line, with the fix.
+   *
    * @throws {SystemError} the directory is missing, not a directory, or a
    * symlink.
    */
-  constructor(dir: string) {
-    assertRealDirectory(dir);
+  constructor(dir: string, warn?: (message: string) => void) {
+    const stat = assertRealDirectory(dir);
     this.dir = dir;
+    const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
+    const fix = `use a directory of this user's alone (mkdir -m 700 DIR, or chmod o-w ${dir})`;
+    if ((stat.mode & 0o002) !== 0) {
+      warn?.(
+        `record directory ${dir} (mode ${mode}) is writable by others: they may plant files ` +
+          `named as recordings (such files are refused, never served) or remove recordings; ${fix}`,
+      );
+    } else if (stat.uid !== geteuid()) {
+      warn?.(
+        `record directory ${dir} is owned by uid ${stat.uid}, not by this user: its owner ` +
+          `may plant files named as recordings or remove recordings; ${fix}`,
+      );
+    }
   }
 
   /**
@@ -120,11 +137,14 @@ export class GuestRecordings {
     if (match === null || match[1] !== baseName(domid, name)) return undefined;
     const path = `${this.dir}/${file}`;
     const data = readCheckedFile(path, RECORDING_SERVED, (stat) => {
-      const refuse = (hint: string) => new SystemError(ERRNO.EPERM, "open", { path, hint });
-      if ((stat.mode & S_IFMT) !== S_IFREG) throw refuse("not a regular file: not served");
-      if (stat.uid !== geteuid()) throw refuse("not our file (planted?): not served");
-      if (stat.nlink !== 1) throw refuse("it has other names (a hard link?): not served");
-      if ((stat.mode & 0o077) !== 0) throw refuse("readable by others: not ours to serve");
+      if ((stat.mode & S_IFMT) !== S_IFREG) {
+        throw new SystemError(ERRNO.EPERM, "open", {
+          path,
+          hint: "not a regular file: not served",
+        });
+      }
+      // ours (this user's), one name, 0600: as the server made it
+      assertOwnFile(stat, path, { private: true });
     });
     if (data.length > RECORDING_SERVED) {
       throw new SystemError(ERRNO.EFBIG, "read", {

@@ -13,7 +13,7 @@ import { PLAYER_CSS, PLAYER_JS } from "./_player.ts";
 import type { GuestRecordings } from "./_recordings.ts";
 import type { Viewers } from "./_viewers.ts";
 import { FIT_JS, XTERM_CSS, XTERM_JS } from "./_xterm.ts";
-import type { GuestSummary } from "./types.ts";
+import type { GuestSummary, ServerProblem } from "./types.ts";
 
 const KIB = 1024;
 /** The most of a guest's log (its current file) one request returns: the newest bytes. */
@@ -43,6 +43,8 @@ export interface RouteContext {
   logs: GuestLogs | undefined;
   recordings?: GuestRecordings | undefined;
   viewers: Viewers;
+  /** Where a failed request is told (one line each): the `onProblem` option. */
+  onProblem: (problem: ServerProblem) => void;
 }
 
 /** A request that passed the gate. */
@@ -87,7 +89,9 @@ const PUBLIC = /^\/(?:static\/[a-z.-]+)?$/;
  * Answers one request: a Host that is no address is 400, a foreign one 421;
  * then the page and its files (public), or the gate: no credential (or
  * another) 401, a user header from an untrusted address 403; anything but GET
- * or HEAD 405; then the route table.
+ * or HEAD 405; then the route table. Whatever throws is answered (400 before
+ * the gate passed, 500 after) and told to `onProblem` in one line, never as a
+ * stack trace.
  */
 export async function handle(
   context: RouteContext,
@@ -96,10 +100,70 @@ export async function handle(
 ): Promise<Response> {
   const peer = info.remoteAddr;
   const address = peer.transport === "tcp" ? `${peer.hostname}:${peer.port}` : "local";
+  const stage = { admitted: false };
+  const from = peer.transport === "tcp" ? peer.hostname : "local";
+  try {
+    return await answer(context, request, { address, from }, stage);
+  } catch (err) {
+    const status = stage.admitted ? 500 : 400;
+    requestFailed(context, request, address, status, errorText(err));
+    return status === 400
+      ? respond(400, "400: bad request\n")
+      : respond(500, "500: the server failed on this request (its problem log says why)\n");
+  }
+}
+
+/**
+ * The one line of an error: its message, printable and bounded, no stack,
+ * and no token (a message quoting an address may quote its `?token=`).
+ */
+export function errorText(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return printable(text.replace(/token=[^&\s'"]*/gi, "token=[redacted]"), 300);
+}
+
+/** Tells `onProblem` that a request was answered `status`, and why. */
+export function requestFailed(
+  { onProblem }: RouteContext,
+  request: Request,
+  address: string,
+  status: number,
+  message: string,
+): void {
+  let path: string;
+  try {
+    path = new URL(request.url).pathname;
+  } catch {
+    path = "(no address)";
+  }
+  try {
+    onProblem({
+      time: new Date(),
+      kind: "request",
+      message,
+      status,
+      request: printable(`${request.method} ${path}`, 200),
+      address,
+    });
+  } catch { /* the sink's own failure must not change the answer */ }
+}
+
+/**
+ * {@linkcode handle}'s answer, before its net: `address` is the peer's address
+ * and port, `from` its address; `stage.admitted` once the gate passed.
+ */
+async function answer(
+  context: RouteContext,
+  request: Request,
+  { address, from }: { address: string; from: string },
+  stage: { admitted: boolean },
+): Promise<Response> {
   let url: URL;
   try {
     url = new URL(request.url); // built from the Host header: any text a client sent
   } catch {
+    const host = printable(request.headers.get("host") ?? "(none)", 100);
+    requestFailed(context, request, address, 400, `the Host header is not an address: ${host}`);
     return respond(400, "400: the Host header is not an address\n");
   }
   // HTTP/2 has no Host header: its :authority is the URL's host
@@ -108,14 +172,11 @@ export async function handle(
     return respond(421, "this server answers to its own address only\n");
   }
   const isPublic = PUBLIC.test(url.pathname) && !url.searchParams.has("token");
-  const verdict = isPublic ? undefined : await context.gate.admit(
-    request,
-    url,
-    peer.transport === "tcp" ? peer.hostname : "local",
-  );
+  const verdict = isPublic ? undefined : await context.gate.admit(request, url, from);
   if (verdict !== undefined && "status" in verdict) {
     return respond(verdict.status, `${verdict.message}\n`);
   }
+  stage.admitted = true;
   if (request.method !== "GET" && request.method !== "HEAD") {
     return respond(405, "405: GET only\n", undefined, { allow: "GET, HEAD" });
   }
@@ -264,10 +325,11 @@ async function guestLog(
 
 /** `/ws/<domid>`: a viewer's WebSocket, from the page's own origin only. */
 function webSocket(
-  { gate, directory, viewers }: RouteContext,
+  context: RouteContext,
   { request, host, address, identity }: Admitted,
   match: RegExpExecArray,
 ): Response {
+  const { gate, directory, viewers } = context;
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     return respond(426, "426: this is a WebSocket\n", undefined, { upgrade: "websocket" });
   }
@@ -277,5 +339,13 @@ function webSocket(
   const guest = directory.get(Number(match[1]));
   if (guest === undefined) return respond(404, "404: no such guest\n");
   if (identity === undefined) return respond(401, "401: who is this?\n"); // never public
-  return viewers.accept(request, address, guest, identity);
+  try {
+    return viewers.accept(request, address, guest, identity);
+  } catch (err) {
+    // Deno.upgradeWebSocket refuses a handshake without its headers (a key, Connection: Upgrade)
+    if (!(err instanceof TypeError)) throw err;
+    const reason = `not a WebSocket handshake: ${errorText(err)}`;
+    requestFailed(context, request, address, 400, reason);
+    return respond(400, `400: ${reason}\n`);
+  }
 }

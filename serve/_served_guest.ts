@@ -17,8 +17,10 @@ import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
 import { RateLimit } from "./_rate.ts";
 import type { GuestRecording, GuestRecordings } from "./_recordings.ts";
+import { ViewerRoster } from "./_roster.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
+import type { ServerMessage } from "./protocol.ts";
 import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
 
 /** What every guest console shares. */
@@ -33,6 +35,11 @@ export interface ServedGuestOptions {
   recordings?: GuestRecordings | undefined;
   /** The guests' console code page, or "auto": UTF-8 until a chcp answer names another. */
   encoding: "auto" | CodePage;
+  /**
+   * Most bytes a second typed into one guest, whoever types them: the limit
+   * is the guest's, so viewers taking the keyboard in turn share it.
+   */
+  inputRate: number;
 }
 
 /** Input waiting for the guest beyond this is refused (a guest that does not read). */
@@ -82,10 +89,14 @@ export class ServedGuest {
   #mode: AttachMode | undefined;
   #scrollback: Scrollback;
   #viewers = new Set<Viewer>();
+  /** Who joined and left, told to the viewers in batches. */
+  #roster = new ViewerRoster((change) => this.#tellAll(change));
   #writer: Viewer | undefined;
   #console: XenConsole | undefined;
   #input: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #pendingInput = 0;
+  /** The guest's input rate, shared by whoever holds the keyboard. */
+  #rate: RateLimit;
   #typed: TypedLines<{ viewer: ViewerInfo; time: Date }>;
   /**
    * The guest's code page: its output is decoded in it and goes on (to the
@@ -120,16 +131,13 @@ export class ServedGuest {
     this.guestType = guest.guestType;
     this.#options = options;
     this.#scrollback = new Scrollback(options.scrollback);
+    this.#rate = new RateLimit(options.inputRate);
     this.#typed = new TypedLines(({ text, approximate, keys, by }) =>
       this.#audit("input", by.viewer, typedText(text), by.time, approximate ? keys : undefined)
     );
     this.#encoding = new ConsoleEncoding(options.encoding, {
       onPageChange: (page) => {
-        const message = {
-          type: "notice" as const,
-          message: `the guest's code page is ${page.name}`,
-        };
-        for (const v of this.#viewers) v.send(message);
+        this.#tellAll({ type: "notice", message: `the guest's code page is ${page.name}` });
       },
     });
     this.#task = this.#run();
@@ -159,8 +167,15 @@ export class ServedGuest {
     };
   }
 
-  /** A viewer opens the console: the scrollback, then the stream, and who is here. */
+  /**
+   * A viewer opens the console: the scrollback, then the stream, and who is
+   * here (the whole list to it; the others hear of it in the next batch).
+   */
   join(viewer: Viewer): void {
+    this.#viewers.add(viewer);
+    this.#roster.joined(viewer.info);
+    this.#audit("join", viewer.info);
+    // one past its bound already (a huge scrollback, a socket that never reads) leaves here
     viewer.send({
       type: "hello",
       you: viewer.info,
@@ -172,22 +187,21 @@ export class ServedGuest {
     viewer.send(this.#stateMessage());
     const backlog = this.#scrollback.snapshot();
     if (backlog.length > 0) viewer.output(backlog);
-    this.#viewers.add(viewer);
     viewer.send({ type: "keyboard", holder: this.#writer?.info ?? null });
-    this.#tellViewers();
-    this.#audit("join", viewer.info);
+    viewer.send({ type: "viewers", viewers: [...this.#viewers].map((v) => v.info) });
   }
 
   /** A viewer left (closed its tab, or was dropped). */
   leave(viewer: Viewer): void {
     if (!this.#viewers.delete(viewer)) return;
     if (this.#writer === viewer) this.#setWriter(undefined, viewer);
-    this.#tellViewers();
+    this.#roster.left(viewer.info.id);
     this.#audit("leave", viewer.info);
   }
 
-  /** A viewer was dropped for not keeping up. */
+  /** A viewer was dropped for not keeping up (once; its close event comes later, or never). */
   dropped(viewer: Viewer, reason: string): void {
+    if (!this.#viewers.has(viewer)) return;
     this.#audit("dropped", viewer.info, reason);
     this.leave(viewer);
   }
@@ -213,7 +227,7 @@ export class ServedGuest {
 
   /**
    * Input from a viewer: only the keyboard holder's reaches the guest, within
-   * its rate, in the guest's code page (a character the page lacks is left
+   * the guest's rate (one for all its viewers), in the guest's code page (a character the page lacks is left
    * out, with a notice).
    */
   input(viewer: Viewer, text: string): void {
@@ -242,7 +256,7 @@ export class ServedGuest {
       });
     }
     if (data.length === 0) return;
-    if (!viewer.takeInput(data.length)) {
+    if (!this.#rate.take(data.length)) {
       viewer.send({ type: "notice", message: "input dropped: over the input rate limit" });
       return;
     }
@@ -275,7 +289,7 @@ export class ServedGuest {
 
   /** A guest of the same name came back as a new domain (a reboot): tell the viewers. */
   succeededBy(domid: number): void {
-    for (const v of this.#viewers) v.send({ type: "successor", domid });
+    this.#tellAll({ type: "successor", domid });
   }
 
   /**
@@ -297,6 +311,7 @@ export class ServedGuest {
   /** Detaches and closes every viewer. */
   async close(): Promise<void> {
     this.#abort.abort();
+    this.#roster.close();
     for (const v of this.#viewers) v.drop("the server is closing", 1001);
     this.#viewers.clear();
     await this.#console?.close().catch(() => {});
@@ -323,8 +338,7 @@ export class ServedGuest {
   #logFailed(err: unknown): void {
     if (this.#logError !== undefined) return;
     this.#logError = shown(err instanceof Error ? err.message : String(err));
-    const message = { type: "notice" as const, message: `the log stopped: ${this.#logError}` };
-    for (const v of this.#viewers) v.send(message);
+    this.#tellAll({ type: "notice", message: `the log stopped: ${this.#logError}` });
   }
 
   async #closeLog(): Promise<void> {
@@ -528,9 +542,7 @@ export class ServedGuest {
     }
     if (this.#recording !== undefined) this.#record(data);
     if (this.#options.audit !== undefined) this.#typed.output(data);
-    for (const v of this.#viewers) {
-      if (!v.output(data)) this.dropped(v, "too slow");
-    }
+    for (const v of this.#viewers) v.output(data); // one past its bound is dropped
   }
 
   /** Whether a viewer has more than {@linkcode YIELD_ABOVE} bytes unsent. */
@@ -545,15 +557,14 @@ export class ServedGuest {
     if (before !== undefined && before !== writer) this.#audit("release", before.info);
     if (writer !== undefined) this.#audit("take", by.info);
     this.#recordSize();
-    for (const v of this.#viewers) v.send({ type: "keyboard", holder: writer?.info ?? null });
+    this.#tellAll({ type: "keyboard", holder: writer?.info ?? null });
   }
 
   #setState(state: GuestState, reason: string | undefined): void {
     if (this.#state === "gone") return;
     this.#state = state;
     this.#reason = reason;
-    const message = this.#stateMessage();
-    for (const v of this.#viewers) v.send(message);
+    this.#tellAll(this.#stateMessage());
   }
 
   #stateMessage() {
@@ -565,9 +576,9 @@ export class ServedGuest {
     };
   }
 
-  #tellViewers(): void {
-    const viewers = [...this.#viewers].map((v) => v.info);
-    for (const v of this.#viewers) v.send({ type: "viewers", viewers });
+  /** Sends `message` to every viewer (one past its bound is dropped). */
+  #tellAll(message: ServerMessage): void {
+    for (const v of this.#viewers) v.send(message);
   }
 
   /** `keys`: an approximate input line's keys as typed (TypedLines' latin1). */

@@ -21,11 +21,9 @@ export function viewerName(text: string | null): string {
 export class Viewers {
   #open = new Set<Viewer>();
   #next = 0;
-  #inputRate: number;
   #maxBuffered: number;
 
-  constructor(inputRate: number, maxBuffered: number) {
-    this.#inputRate = inputRate;
+  constructor(maxBuffered: number) {
     this.#maxBuffered = maxBuffered;
   }
 
@@ -47,8 +45,8 @@ export class Viewers {
     const viewer = new Viewer(
       socket,
       { id: ++this.#next, user: identity.user, role: identity.role, name, address },
-      this.#inputRate,
       this.#maxBuffered,
+      (v, reason) => guest.dropped(v, reason),
     );
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {

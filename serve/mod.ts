@@ -32,6 +32,7 @@ export type {
   GuestSummary,
   RecordingInfo,
   Role,
+  ServerProblem,
   ViewerInfo,
 } from "./types.ts";
 export { XenpvError } from "../errors.ts";

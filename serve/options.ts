@@ -8,7 +8,7 @@ import type { XenHost } from "../console/mod.ts";
 import { CodePage } from "../xencons/mod.ts";
 import { randomToken, TOKEN_SYNTAX } from "./_auth.ts";
 import { type IdentityPolicy, identityPolicy } from "./_identity.ts";
-import type { AuditEntry } from "./types.ts";
+import type { AuditEntry, ServerProblem } from "./types.ts";
 
 /** Options for `serveConsoles`. */
 export interface ServeConsolesOptions {
@@ -51,7 +51,10 @@ export interface ServeConsolesOptions {
   mode?: ConsoleMode;
   /** Bytes of recent output kept per guest and replayed to a new viewer. Default 64 KiB. */
   scrollback?: number;
-  /** Most bytes a second one viewer may type (bursts as large). Default 64 KiB. */
+  /**
+   * Most bytes a second typed into one guest (bursts as large), shared by its
+   * viewers: taking the keyboard in turn gives no more. Default 64 KiB.
+   */
   inputRate?: number;
   /**
    * Most output bytes one viewer may have unsent before it is dropped (with a
@@ -66,6 +69,13 @@ export interface ServeConsolesOptions {
    */
   audit?: (entry: AuditEntry) => void;
   /**
+   * Told, one call each, of a request that failed (a hostile or broken one:
+   * answered 4xx, or 500 for a fault of the server's own; never with a stack
+   * trace) and of a risky setup (a log directory others may write). Default:
+   * one line on stderr each.
+   */
+  onProblem?: (problem: ServerProblem) => void;
+  /**
    * Log every guest's console to a file in this directory (which must exist
    * and be a directory itself, not a symlink): `guest-<name>.log` (the name
    * made safe: letters, digits, `._-`, at most 64; `domain-<domid>.log`
@@ -73,8 +83,10 @@ export interface ServeConsolesOptions {
    * passwords masked as `ConsoleLog` masks them, rotated at `logSize` bytes
    * (`.log.1` ... `.log.<logKeep>`). A guest that reboots (same name, new
    * domid) keeps appending to its file, as with xenconsoled. A planted
-   * symlink or FIFO in the directory is refused (that guest is not logged; its
-   * summary's `logError` says why). The page links each guest's log, served
+   * symlink or FIFO in the directory is refused, and so is a file that is not
+   * ours alone: another user's, a hard link, or one group or others may read
+   * or write (that guest is not logged; its summary's `logError` says why and
+   * names the fix). A directory others may write earns an `onProblem` warning. The page links each guest's log, served
    * at `/api/guests/<domid>/log` as text/plain (the current file).
    */
   logDir?: string;
@@ -128,6 +140,7 @@ export interface ServeSettings {
   viewerBuffer: number;
   tls: { cert: string; key: string } | undefined;
   audit: ((entry: AuditEntry) => void) | undefined;
+  onProblem: (problem: ServerProblem) => void;
   logDir: string | undefined;
   logSize: number;
   logKeep: number;
@@ -216,6 +229,7 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
     viewerBuffer,
     tls: options.tls,
     audit: options.audit,
+    onProblem: options.onProblem ?? printProblem,
     logDir: options.logDir,
     logSize,
     logKeep,
@@ -223,4 +237,11 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
     codePage,
     signal: options.signal,
   };
+}
+
+/** The default `onProblem`: one line on stderr. */
+function printProblem(problem: ServerProblem): void {
+  const { time, kind, message, status, request, address } = problem;
+  const where = request === undefined ? "" : ` ${status} ${request} from ${address}:`;
+  console.error(`${time.toISOString()} serve: ${kind}:${where} ${message}`);
 }

@@ -28,8 +28,10 @@ export type ClientMessage =
 /**
  * What the server tells a viewer (JSON text frames; guest output goes in
  * binary frames): who it is and which guest (`hello`), the console's state,
- * who holds the keyboard, who watches, a notice, the guest's successor after
- * a reboot, and why the viewer was dropped.
+ * who holds the keyboard, who watches (`viewers`: the whole list, once, when
+ * the viewer joins; then `viewersChanged`: who joined and which ids left,
+ * batched), a notice, the guest's successor after a reboot, and why the
+ * viewer was dropped.
  *
  * @example Reading a control message
  * ```ts
@@ -52,6 +54,7 @@ export type ServerMessage =
   | { type: "state"; state: GuestState; reason: string | undefined; mode: GuestSummary["mode"] }
   | { type: "keyboard"; holder: ViewerInfo | null }
   | { type: "viewers"; viewers: ViewerInfo[] }
+  | { type: "viewersChanged"; joined: ViewerInfo[]; left: number[] }
   | { type: "notice"; message: string }
   | { type: "successor"; domid: number }
   | { type: "dropped"; reason: string };

@@ -11,7 +11,8 @@ import { Gate, shownHost } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
 import { GuestRecordings } from "./_recordings.ts";
-import { handle, type RouteContext } from "./_routes.ts";
+import { respond } from "./_http.ts";
+import { errorText, handle, type RouteContext } from "./_routes.ts";
 import { Viewers } from "./_viewers.ts";
 import { resolveOptions, type ServeConsolesOptions, type ServeSettings } from "./options.ts";
 
@@ -84,12 +85,15 @@ export interface ConsoleServer extends AsyncDisposable {
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
   const settings = resolveOptions(options);
   settings.signal?.throwIfAborted();
-  const logs = settings.logDir === undefined
-    ? undefined
-    : new GuestLogs({ dir: settings.logDir, maxSize: settings.logSize, keep: settings.logKeep });
+  const logs = settings.logDir === undefined ? undefined : new GuestLogs({
+    dir: settings.logDir,
+    maxSize: settings.logSize,
+    keep: settings.logKeep,
+    warn: (message) => problem(settings, message),
+  });
   const recordings = settings.recordDir === undefined
     ? undefined
-    : new GuestRecordings(settings.recordDir);
+    : new GuestRecordings(settings.recordDir, (message) => problem(settings, message));
   const directory = new GuestDirectory({
     host: settings.host,
     mode: settings.mode,
@@ -98,6 +102,7 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     logs,
     recordings,
     encoding: settings.codePage,
+    inputRate: settings.inputRate,
   });
   await directory.start();
 
@@ -107,12 +112,25 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     policy: settings.policy,
     origins: settings.origins,
   });
-  const viewers = new Viewers(settings.inputRate, settings.viewerBuffer);
-  const context: RouteContext = { gate, directory, logs, recordings, viewers };
+  const viewers = new Viewers(settings.viewerBuffer);
+  const context: RouteContext = {
+    gate,
+    directory,
+    logs,
+    recordings,
+    viewers,
+    onProblem: settings.onProblem,
+  };
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = listen(settings, abort.signal, (request, info) => handle(context, request, info));
+    server = listen(settings, abort.signal, (request, info) => handle(context, request, info), {
+      onError: (err) => {
+        // handle() answers whatever its routes throw: this is the net under it
+        settings.onProblem({ time: new Date(), kind: "request", message: errorText(err) });
+        return respond(500, "500: the server failed on this request\n");
+      },
+    });
   } catch (err) {
     await directory.close();
     throw err;
@@ -142,9 +160,10 @@ function listen(
   settings: ServeSettings,
   signal: AbortSignal,
   handler: Deno.ServeHandler<Deno.NetAddr>,
+  { onError }: { onError: (err: unknown) => Response },
 ): Deno.HttpServer<Deno.NetAddr> {
   const { hostname, port, tls } = settings;
-  const options = { hostname, port, signal, onListen: () => {} };
+  const options = { hostname, port, signal, onListen: () => {}, onError };
   try {
     return tls
       ? Deno.serve({ ...options, cert: tls.cert, key: tls.key }, handler)
@@ -176,4 +195,11 @@ function listenError(err: unknown, { hostname, port }: ServeSettings): unknown {
     );
   }
   return err;
+}
+
+/** Tells `onProblem` of a risky setup (its own failure changes nothing). */
+function problem(settings: ServeSettings, message: string): void {
+  try {
+    settings.onProblem({ time: new Date(), kind: "warning", message: printable(message, 500) });
+  } catch { /* the sink's own failure must not stop the server */ }
 }

@@ -124,3 +124,27 @@ export interface RecordingInfo {
   /** When it started (UTC, ISO 8601, to the second). */
   started: string;
 }
+
+/**
+ * Something the server met outside any viewer's doing, told to the
+ * `onProblem` option: a request it could not answer as asked (answered 4xx,
+ * or 500 for a fault of its own, never with a stack trace), or a risky setup.
+ */
+export interface ServerProblem {
+  /** When. */
+  time: Date;
+  /**
+   * `request`: a request failed (400 before the token was checked, or for a
+   * bad WebSocket handshake; 500 after it, for a fault of the server's own).
+   * `warning`: the setup is risky (a log directory others may write).
+   */
+  kind: "request" | "warning";
+  /** One line, printable (control characters shown as `\xNN`): what, and the fix if there is one. */
+  message: string;
+  /** `request`: the status answered. */
+  status?: number;
+  /** `request`: its method and path, without the query (which may hold the token). */
+  request?: string;
+  /** `request`: the peer's address and port. */
+  address?: string;
+}

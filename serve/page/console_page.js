@@ -124,6 +124,8 @@ export async function startConsolePage({ Terminal, FitAddon }) {
   let me = null;
   /** @type {ViewerInfo | null} */
   let holder = null;
+  /** Who watches this console, by id. @type {Map<number, ViewerInfo>} */
+  let watching = new Map();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let noticeTimer;
 
@@ -207,6 +209,10 @@ export async function startConsolePage({ Terminal, FitAddon }) {
     }
   }
 
+  function showWatching() {
+    $("viewers").textContent = "watching: " + [...watching.values()].map(who).join(", ");
+  }
+
   function showKeyboard() {
     $("keyboard").textContent = holder ? who(holder) + (mine() ? " (you)" : "") : "nobody";
     take.disabled = socket === null || me?.role !== "operator";
@@ -239,8 +245,14 @@ export async function startConsolePage({ Terminal, FitAddon }) {
         holder = m.holder;
         showKeyboard();
         break;
-      case "viewers":
-        $("viewers").textContent = "watching: " + m.viewers.map(who).join(", ");
+      case "viewers": // the whole list, when this page joins
+        watching = new Map(m.viewers.map((v) => [v.id, v]));
+        showWatching();
+        break;
+      case "viewersChanged": // then who joined and left, in batches
+        for (const v of m.joined) watching.set(v.id, v);
+        for (const id of m.left) watching.delete(id);
+        showWatching();
         break;
       case "notice":
         notice(m.message);

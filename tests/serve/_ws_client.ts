@@ -172,6 +172,24 @@ export class WsViewer implements AsyncDisposable {
     return last === undefined ? undefined : last.holder?.name ?? null;
   }
 
+  /**
+   * Who watches, as the messages so far said (the whole list on joining,
+   * then the batched changes): names sorted.
+   */
+  get watching(): string[] {
+    const by = new Map<number, string>();
+    for (const m of this.messages) {
+      if (m.type === "viewers") {
+        by.clear();
+        for (const v of m.viewers) by.set(v.id, v.name);
+      } else if (m.type === "viewersChanged") {
+        for (const v of m.joined) by.set(v.id, v.name);
+        for (const id of m.left) by.delete(id);
+      }
+    }
+    return [...by.values()].sort();
+  }
+
   /** Sends a control message. */
   send(message: ClientMessage): void {
     sendMessage(this.socket, message);

@@ -181,7 +181,8 @@ Deno.test("Gate: a WebSocket's Origin must be the page's own: scheme, host and p
 });
 
 Deno.test("serve: a Host that is no address, before the token, is 400 without a stack trace", async () => {
-  await using t = await setup();
+  const problems: string[] = [];
+  await using t = await setup({ serve: { onProblem: (p) => problems.push(p.message) } });
   const printed: unknown[][] = [];
   const error = console.error;
   console.error = (...args: unknown[]) => printed.push(args);
@@ -194,4 +195,9 @@ Deno.test("serve: a Host that is no address, before the token, is 400 without a 
     console.error = error;
   }
   assert.deepEqual(printed, []);
+  assert.deepEqual(problems, [
+    "the Host header is not an address: 127.0.0.1:1.evil",
+    "the Host header is not an address: 127.0.0.1:99999",
+    "the Host header is not an address: [::1",
+  ]);
 });
