@@ -343,6 +343,53 @@ Deno.test("serve: recordings are served with the token, by their names only, onl
   }
 });
 
+Deno.test("serve: in a shared (1777) record directory, files planted under the next recordings' names are neither written to nor served; a warning says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.chmod(dir, 0o1777);
+    // another user's files, named as win1's recordings of the next few seconds would be
+    const stamp = (t: number) =>
+      new Date(t).toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+    const planted: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const file = `guest-win1-${stamp(Date.now() + i * 1000)}.cast`;
+      await Deno.writeTextFile(`${dir}/${file}`, '{"version": 2}\n', { mode: 0o600 });
+      await Deno.chown(`${dir}/${file}`, 65534, 65534); // tests run as root
+      planted.push(file);
+    }
+    const problems: { kind: string; message: string }[] = [];
+    await using t = await setup({
+      serve: { recordDir: dir, onProblem: (p) => problems.push(p) },
+    });
+    const { server, win } = t;
+    await using alice = await viewer(server, win.domid, "alice");
+    await alice.waitText(/WIN1 login: $/);
+    const { recordings } = await listed(server, win.domid, planted.length + 1);
+    const ours = recordings.map((r) => r.file).filter((f) => !planted.includes(f));
+    assert.equal(ours.length, 1, JSON.stringify(recordings));
+    assert.match(ours[0], /^guest-win1-\d{8}T\d{6}Z(-\d+)?\.cast$/);
+    const served = await recorded(
+      server,
+      `/api/guests/${win.domid}/recordings/${ours[0]}`,
+      /login: /,
+    );
+    assert.equal(served.header.version, 2);
+    for (const file of planted) {
+      assert.equal(await Deno.readTextFile(`${dir}/${file}`), '{"version": 2}\n', file);
+      const response = await get(server, `/api/guests/${win.domid}/recordings/${file}`);
+      assert.equal(response.status, 403, file);
+      assert.match(response.text, /owned by uid 65534, not by this user/);
+    }
+    const warnings = problems.filter((p) => p.kind === "warning").map((p) => p.message);
+    assert(
+      warnings.some((w) => /record directory .* \(mode 1777\) is writable by others/.test(w)),
+      JSON.stringify(problems),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve: without recordDir, nothing is recorded and the recordings are 404", async () => {
   await using t = await setup();
   const { server, win } = t;
