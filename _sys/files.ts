@@ -234,6 +234,52 @@ export function assertRealDirectory(path: string): FileStat {
   }
 }
 
+/**
+ * Creates the file `path`, empty and 0600, only if nothing (not even a
+ * dangling symlink) is there: `false` when something is (EEXIST). A file
+ * made so is ours, private, and has one name, whatever the directory.
+ */
+export function createNewFile(path: string): boolean {
+  const libc = acquireLibc();
+  try {
+    const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    const fd = libc.open(cString(path), flags, 0o600);
+    if (fd < 0) {
+      const code = errno();
+      if (errnoName(code) === "EEXIST") return false;
+      throw new SystemError(code, "open", { path });
+    }
+    libc.close(fd);
+    return true;
+  } finally {
+    releaseLibc();
+  }
+}
+
+/** The names in the directory `path` (not `.` nor `..`), unsorted. */
+export function listDirectory(path: string): string[] {
+  const libc = acquireLibc();
+  try {
+    const dir = libc.opendir(cString(path));
+    if (dir === null) throw lastError("opendir", { path });
+    try {
+      const names: string[] = [];
+      for (;;) {
+        const entry = libc.readdir(dir);
+        if (entry === null) break;
+        // glibc's struct dirent: d_ino, d_off (8 bytes each), d_reclen (2), d_type (1), d_name
+        const name = new Deno.UnsafePointerView(entry).getCString(19);
+        if (name !== "." && name !== "..") names.push(name);
+      }
+      return names;
+    } finally {
+      libc.closedir(dir);
+    }
+  } finally {
+    releaseLibc();
+  }
+}
+
 /** Opens a character device (e.g. /dev/xen/xenbus) as a nonblocking stream. */
 export function openDevice(path: string, hint?: (code: string) => string | undefined): FdStream {
   const libc = acquireLibc();

@@ -69,6 +69,12 @@ named by an authenticating reverse proxy (docs/serve.md has an nginx recipe).
       --log-size BYTES   rotate a guest's log at BYTES (default 1048576):
                          .log -> .log.1 -> ... -> .log.N
       --log-keep N       rotated logs kept per guest (default 4, at most 99)
+      --record-dir DIR   record every guest's console (asciicast v2, as
+                         asciinema plays) in DIR: a new 0600 file per attach
+                         and per UTC day, guest-<name>-<UTC time>.cast; the
+                         guest's output and the keyboard holder's terminal
+                         size, not what is typed. The page lists and replays
+                         them. DIR must exist (not a symlink)
       --encoding auto|utf-8|cp850|...
                          the guests' console code page: their output is shown
                          as UTF-8 and what viewers type is sent in it (a
@@ -99,6 +105,7 @@ interface ServePlan {
   key: string | undefined;
   audit: string | undefined;
   logDir: string | undefined;
+  recordDir: string | undefined;
   logSize: number;
   logKeep: number;
   encoding: "auto" | number;
@@ -126,6 +133,7 @@ function parse(args: string[]): ServePlan | "help" {
       "log-dir": { type: "string" },
       "log-size": { type: "string" },
       "log-keep": { type: "string" },
+      "record-dir": { type: "string" },
       encoding: { type: "string" },
       simulate: { type: "boolean" },
       "guest-code-page": { type: "string" },
@@ -140,6 +148,7 @@ function parse(args: string[]): ServePlan | "help" {
   }
   if (values.hostname === "") throw new UsageError("--hostname needs an address");
   if (values["log-dir"] === "") throw new UsageError("--log-dir needs a directory");
+  if (values["record-dir"] === "") throw new UsageError("--record-dir needs a directory");
   if (values["log-dir"] === undefined) {
     for (const flag of ["log-size", "log-keep"] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --log-dir`);
@@ -171,6 +180,7 @@ function parse(args: string[]): ServePlan | "help" {
     key: values.key,
     audit: values.audit,
     logDir: values["log-dir"],
+    recordDir: values["record-dir"],
     logSize: values["log-size"] === undefined
       ? 1024 * 1024
       : parseCount("--log-size", values["log-size"], 1, 999_999_999),
@@ -316,6 +326,7 @@ async function main(args: string[]): Promise<number> {
         logDir: plan.logDir,
         logSize: plan.logSize,
         logKeep: plan.logKeep,
+        recordDir: plan.recordDir,
         encoding: plan.encoding,
       }),
       stop.signal,

@@ -7,8 +7,10 @@ import type { Gate, Identity } from "./_auth.ts";
 import type { GuestDirectory } from "./_directory.ts";
 import { respond, SECURITY_HEADERS } from "./_http.ts";
 import type { GuestLogs } from "./_logs.ts";
-import { PAGE_CSS, PAGE_HTML } from "./_page.ts";
-import { APP_JS } from "./_page_script.ts";
+import { PAGE_CSS, PAGE_HTML, REPLAY_CSP, REPLAY_CSS, REPLAY_HTML } from "./_page.ts";
+import { APP_JS, REPLAY_JS } from "./_page_script.ts";
+import { PLAYER_CSS, PLAYER_JS } from "./_player.ts";
+import type { GuestRecordings } from "./_recordings.ts";
 import type { Viewers } from "./_viewers.ts";
 import { FIT_JS, XTERM_CSS, XTERM_JS } from "./_xterm.ts";
 import type { GuestSummary, ServerProblem } from "./types.ts";
@@ -17,13 +19,21 @@ const KIB = 1024;
 /** The most of a guest's log (its current file) one request returns: the newest bytes. */
 const LOG_SERVED = 8 * KIB * KIB;
 
-/** The static files: path -> content type and body. */
-const STATIC: Record<string, [string, string]> = {
+/** The static files: path -> content type, body, and headers of their own. */
+const STATIC: Record<string, [string, string, Record<string, string>?]> = {
   "/static/app.js": ["text/javascript; charset=utf-8", APP_JS],
   "/static/page.css": ["text/css; charset=utf-8", PAGE_CSS],
   "/static/xterm.mjs": ["text/javascript; charset=utf-8", XTERM_JS],
   "/static/addon-fit.mjs": ["text/javascript; charset=utf-8", FIT_JS],
   "/static/xterm.css": ["text/css; charset=utf-8", XTERM_CSS],
+  // the replay page: a file like the others (nothing in it is a guest's or a secret)
+  "/static/replay.html": ["text/html; charset=utf-8", REPLAY_HTML, {
+    "content-security-policy": REPLAY_CSP,
+  }],
+  "/static/replay.js": ["text/javascript; charset=utf-8", REPLAY_JS],
+  "/static/replay.css": ["text/css; charset=utf-8", REPLAY_CSS],
+  "/static/asciinema-player.min.js": ["text/javascript; charset=utf-8", PLAYER_JS],
+  "/static/asciinema-player.css": ["text/css; charset=utf-8", PLAYER_CSS],
 };
 
 /** What the routes answer from: the server's parts. */
@@ -31,6 +41,7 @@ export interface RouteContext {
   gate: Gate;
   directory: GuestDirectory;
   logs: GuestLogs | undefined;
+  recordings?: GuestRecordings | undefined;
   viewers: Viewers;
   /** Where a failed request is told (one line each): the `onProblem` option. */
   onProblem: (problem: ServerProblem) => void;
@@ -62,6 +73,8 @@ const ROUTES: [RegExp, Handler][] = [
   [/^\/static\/[a-z.-]+$/, asset],
   [/^\/api\/guests$/, guestList],
   [/^\/api\/guests\/([0-9]{1,5})\/log$/, guestLog],
+  [/^\/api\/guests\/([0-9]{1,5})\/recordings$/, recordingList],
+  [/^\/api\/guests\/([0-9]{1,5})\/recordings\/([^/]{1,200})$/, recording],
   [/^\/ws\/([0-9]{1,5})$/, webSocket],
 ];
 
@@ -200,10 +213,76 @@ function page(_context: RouteContext, { queryToken }: Admitted): Response {
   return respond(200, PAGE_HTML, "text/html; charset=utf-8");
 }
 
-/** `/static/...`: the page's script and style, xterm.js. */
+/** `/api/guests/<domid>/recordings`: the guest's name and its recordings, newest first, as JSON. */
+function recordingList(
+  { directory, recordings }: RouteContext,
+  _request: Admitted,
+  match: RegExpExecArray,
+): Response {
+  const guest = directory.get(Number(match[1]));
+  if (guest === undefined) return respond(404, "404: no such guest\n");
+  if (recordings === undefined) {
+    return respond(
+      404,
+      "404: consoles are not recorded (start the server with a record directory)\n",
+    );
+  }
+  let list;
+  try {
+    list = recordings.list(guest.domid, guest.name);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return respond(500, `500: ${printable(reason)}\n`);
+  }
+  const body = { guest: guest.name ?? `domain ${guest.domid}`, recordings: list };
+  return respond(200, JSON.stringify(body), "application/json");
+}
+
+/**
+ * `/api/guests/<domid>/recordings/<file>`: one of the guest's recordings, as
+ * `application/x-asciicast`; a name that is not one of its recordings is 404.
+ */
+function recording(
+  { directory, recordings }: RouteContext,
+  { request }: Admitted,
+  match: RegExpExecArray,
+): Response {
+  const guest = directory.get(Number(match[1]));
+  if (guest === undefined || recordings === undefined) return notFound();
+  let file: string;
+  try {
+    file = decodeURIComponent(match[2]);
+  } catch {
+    return notFound();
+  }
+  let body: Uint8Array | undefined;
+  try {
+    body = recordings.read(guest.domid, guest.name, file);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return respond(403, `403: ${printable(reason)}\n`);
+  }
+  if (body === undefined) return notFound();
+  return new Response(request.method === "HEAD" ? null : body as Uint8Array<ArrayBuffer>, {
+    headers: {
+      ...SECURITY_HEADERS,
+      "content-type": "application/x-asciicast",
+      "content-security-policy": "default-src 'none'; sandbox",
+      "content-disposition": `attachment; filename="${file}"`,
+    },
+  });
+}
+
+/**
+ * `/static/...`: the pages' scripts and styles, xterm.js, asciinema-player,
+ * and the replay page (`/static/replay.html#<domid>`: it plays a guest's
+ * recordings with asciinema-player, whose terminal is WebAssembly: that
+ * page's CSP allows compiling it, 'wasm-unsafe-eval', and still no inline or
+ * remote script).
+ */
 function asset(_context: RouteContext, { url }: Admitted): Response {
   const asset = STATIC[url.pathname];
-  return asset === undefined ? notFound() : respond(200, asset[1], asset[0]);
+  return asset === undefined ? notFound() : respond(200, asset[1], asset[0], asset[2]);
 }
 
 /** `/api/guests`: every guest's summary, as JSON. */

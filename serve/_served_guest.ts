@@ -16,6 +16,7 @@ import { printable } from "../_sys/text.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
 import { RateLimit } from "./_rate.ts";
+import type { GuestRecording, GuestRecordings } from "./_recordings.ts";
 import { ViewerRoster } from "./_roster.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
@@ -30,6 +31,8 @@ export interface ServedGuestOptions {
   audit: ((entry: AuditEntry) => void) | undefined;
   /** Where guest logs go, if anywhere. */
   logs: GuestLogs | undefined;
+  /** Where recordings go, if anywhere. */
+  recordings?: GuestRecordings | undefined;
   /** The guests' console code page, or "auto": UTF-8 until a chcp answer names another. */
   encoding: "auto" | CodePage;
   /**
@@ -48,6 +51,12 @@ const MAX_PENDING_INPUT = 64 * 1024;
  * all is dropped at its bound, after which the pump runs free again.
  */
 const YIELD_ABOVE = 64 * 1024;
+/**
+ * Resize events recorded at most this often a second (bursts as large), and
+ * one before each output event: a viewer flooding resize messages cannot fill
+ * the disk. A size held back is recorded before the next output.
+ */
+const RESIZES_PER_SECOND = 10;
 /** Waits between attach attempts while the console is unavailable. */
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 /** Above this many bytes not yet written to the log, the pump waits for the disk. */
@@ -102,6 +111,16 @@ export class ServedGuest {
   /** Settles when what was given to the log is written. */
   #logWrites: Promise<void> = Promise.resolve();
   #logBehind = 0;
+  /** The recording of this attach of the console, if recording. */
+  #recording: GuestRecording | undefined;
+  /** When the recording is to end (the next UTC midnight, ms): a new one starts then. */
+  #recordingEnds = 0;
+  /** The size last recorded (`COLSxROWS`). */
+  #recordedSize = "";
+  #recordError: string | undefined;
+  #recordResizes = new RateLimit(RESIZES_PER_SECOND);
+  #recordWrites: Promise<void> = Promise.resolve();
+  #recordBehind = 0;
 
   constructor(
     guest: { domid: number; name: string | undefined; guestType: GuestType | undefined },
@@ -143,6 +162,8 @@ export class ServedGuest {
       scrollback: this.#scrollback.size,
       log: this.#log?.file,
       logError: this.#logError,
+      recording: this.#recording?.file,
+      recordError: this.#recordError,
     };
   }
 
@@ -161,6 +182,7 @@ export class ServedGuest {
       domid: this.domid,
       name: this.name,
       log: this.#log !== undefined,
+      recordings: this.#options.recordings !== undefined,
     });
     viewer.send(this.#stateMessage());
     const backlog = this.#scrollback.snapshot();
@@ -248,11 +270,21 @@ export class ServedGuest {
       : this.#typedUtf8(text);
     this.#typed.input(typed, { viewer: viewer.info, time: new Date() });
     this.#log?.log.input(typed);
+    this.#recording?.recorder.input(typed);
     this.#pendingInput += data.length;
     input.write(data).then(
       () => this.#pendingInput -= data.length,
       () => this.#pendingInput -= data.length,
     );
+  }
+
+  /**
+   * A viewer's terminal size: recorded (a resize event) when it holds the
+   * keyboard, the active viewer's terminal being the one that counts.
+   */
+  resize(viewer: Viewer, cols: number, rows: number): void {
+    viewer.size = { cols, rows };
+    if (this.#writer === viewer) this.#recordSize();
   }
 
   /** A guest of the same name came back as a new domain (a reboot): tell the viewers. */
@@ -314,6 +346,100 @@ export class ServedGuest {
     await this.#log?.close().catch((err) => this.#logFailed(err));
   }
 
+  /**
+   * Starts this attach's recording (a new file), the keyboard holder's
+   * terminal size to begin with (80x24 without one).
+   */
+  #startRecording(): void {
+    const recordings = this.#options.recordings;
+    if (recordings === undefined || this.#recording !== undefined) return;
+    const size = this.#writer?.size ?? { cols: 80, rows: 24 };
+    try {
+      this.#recording = recordings.open(this.domid, this.name, {
+        kind: "pv", // the console the server attaches: the title says "win1 (pv console)"
+        width: size.cols,
+        height: size.rows,
+      });
+      this.#recordError = undefined;
+      this.#recordedSize = `${size.cols}x${size.rows}`;
+      const midnight = new Date();
+      midnight.setUTCHours(24, 0, 0, 0);
+      this.#recordingEnds = midnight.getTime();
+    } catch (err) {
+      this.#recordFailed(err);
+    }
+  }
+
+  /** Ends the recording (what was given to it written first). */
+  async #stopRecording(): Promise<void> {
+    const recording = this.#recording;
+    if (recording === undefined) return;
+    this.#recording = undefined;
+    await this.#recordWrites;
+    await recording.recorder.close().catch((err) => this.#recordFailed(err, recording));
+  }
+
+  /** Guest output into the recording; past midnight (UTC), into a new one first. */
+  #record(data: Uint8Array): void {
+    if (Date.now() >= this.#recordingEnds) {
+      const old = this.#recording!;
+      this.#recording = undefined;
+      const closed = this.#recordWrites.then(() => old.recorder.close());
+      this.#startRecording();
+      this.#recordWrites = closed.catch((err) => this.#recordFailed(err, old));
+      if (this.#recording === undefined) return;
+    }
+    const recording = this.#recording!;
+    this.#recordSize(true); // a size held back by the resize rate, first
+    const size = data.length;
+    this.#recordBehind += size;
+    // now, not after the writes before it: the mask must see output and input in their order
+    const written = recording.recorder.output(data);
+    this.#recordWrites = written.then(
+      () => void (this.#recordBehind -= size),
+      (err) => {
+        this.#recordBehind -= size;
+        this.#recordFailed(err, recording);
+      },
+    );
+  }
+
+  /**
+   * The keyboard holder's terminal size into the recording, when it changed
+   * (within the resize rate: else before the next output, `beforeOutput`:
+   * at most one per output event).
+   */
+  #recordSize(beforeOutput = false): void {
+    const recording = this.#recording;
+    const size = this.#writer?.size;
+    if (recording === undefined || size === undefined) return;
+    const text = `${size.cols}x${size.rows}`;
+    if (text === this.#recordedSize || !(beforeOutput || this.#recordResizes.take(1))) return;
+    this.#recordedSize = text;
+    this.#recordWrites = recording.recorder.resize(size.cols, size.rows)
+      .catch((err) => this.#recordFailed(err, recording));
+  }
+
+  /**
+   * Stops recording after a failure of `recording` (the disk is full, a file
+   * was refused; undefined: the next one could not start); an earlier
+   * recording's failure leaves the current one alone.
+   */
+  #recordFailed(err: unknown, recording?: GuestRecording): void {
+    const first = this.#recordError === undefined;
+    this.#recordError = shown(err instanceof Error ? err.message : String(err));
+    if (recording !== undefined && recording === this.#recording) {
+      this.#recording = undefined;
+      recording.recorder.close().catch(() => {});
+    }
+    if (!first) return;
+    const message = {
+      type: "notice" as const,
+      message: `the recording stopped: ${this.#recordError}`,
+    };
+    for (const v of this.#viewers) v.send(message);
+  }
+
   async #run(): Promise<void> {
     await this.#openLog();
     try {
@@ -339,6 +465,7 @@ export class ServedGuest {
         this.#mode = this.#console.mode;
         this.#input = this.#console.writable.getWriter();
         this.#setState("live", undefined);
+        this.#startRecording();
         await this.#pump(this.#console);
         if (!signal.aborted) this.#setState("unavailable", "the console closed");
       } catch (err) {
@@ -351,6 +478,7 @@ export class ServedGuest {
       } finally {
         this.#input = undefined;
         this.#pendingInput = 0;
+        await this.#stopRecording();
         await this.#console?.close().catch(() => {});
         this.#console = undefined;
       }
@@ -367,6 +495,7 @@ export class ServedGuest {
         if (done) return;
         this.#output(value as Uint8Array<ArrayBuffer>);
         if (this.#logBehind > LOG_BEHIND) await this.#logWrites;
+        if (this.#recordBehind > LOG_BEHIND) await this.#recordWrites;
         if (this.#backlogged()) await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
@@ -411,6 +540,7 @@ export class ServedGuest {
         },
       );
     }
+    if (this.#recording !== undefined) this.#record(data);
     if (this.#options.audit !== undefined) this.#typed.output(data);
     for (const v of this.#viewers) v.output(data); // one past its bound is dropped
   }
@@ -426,6 +556,7 @@ export class ServedGuest {
     this.#writer = writer;
     if (before !== undefined && before !== writer) this.#audit("release", before.info);
     if (writer !== undefined) this.#audit("take", by.info);
+    this.#recordSize();
     this.#tellAll({ type: "keyboard", holder: writer?.info ?? null });
   }
 

@@ -7,6 +7,8 @@ import type { ViewerInfo } from "./types.ts";
 /** A WebSocket client watching a console, with its send bound. */
 export class Viewer {
   readonly info: ViewerInfo;
+  /** Its terminal's size, once it said (a `resize` message). */
+  size: { cols: number; rows: number } | undefined;
   #socket: WebSocket;
   #maxBuffered: number;
   #tooSlow: (viewer: Viewer, reason: string) => void;

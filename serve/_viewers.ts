@@ -70,6 +70,8 @@ export class Viewers {
           return guest.release(viewer);
         case "input":
           return guest.input(viewer, message.data);
+        case "resize":
+          return guest.resize(viewer, message.cols, message.rows);
       }
     };
     return response;

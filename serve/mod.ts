@@ -8,7 +8,8 @@
  * a time types; every request needs a token, and an audit log says who typed
  * what (passwords masked). With `logDir`, each guest's console is also logged
  * to a file (timestamped, rotated by size, passwords masked), readable from
- * the page. If xenstored restarts, the server reconnects and lists the guests
+ * the page; with `recordDir`, recorded in asciinema's format (asciicast v2),
+ * replayable in the page. If xenstored restarts, the server reconnects and lists the guests
  * again.
  *
  * ```ts ignore
@@ -29,6 +30,7 @@ export type {
   AuditEvent,
   GuestState,
   GuestSummary,
+  RecordingInfo,
   Role,
   ServerProblem,
   ViewerInfo,

@@ -91,6 +91,20 @@ export interface ServeConsolesOptions {
    * at `/api/guests/<domid>/log` as text/plain (the current file).
    */
   logDir?: string;
+  /**
+   * Record every guest's console in this directory (which must exist and be a
+   * directory itself, not a symlink), in asciinema's asciicast v2 format: one
+   * recording per attach of a console (the server starts, the guest boots or
+   * its console comes back) and a new one at each UTC midnight, named
+   * `guest-<name>-<YYYYMMDD>T<HHMMSS>Z.cast` (the name made safe as a log
+   * file's), created new (never a file already there) 0600. The guest's
+   * output and the keyboard holder's terminal size (resize events) are
+   * recorded, not what is typed. The page lists and plays a guest's
+   * recordings (`/static/replay.html#<domid>`); `/api/guests/<domid>/recordings` lists them and
+   * `/api/guests/<domid>/recordings/<file>` serves one as
+   * `application/x-asciicast` (only a file of ours, with one name, private).
+   */
+  recordDir?: string;
   /** With `logDir`: rotate a guest's log at this many bytes. Default 1 MiB. */
   logSize?: number;
   /** With `logDir`: how many rotated files are kept per guest (1-99). Default 4. */
@@ -131,6 +145,7 @@ export interface ServeSettings {
   logDir: string | undefined;
   logSize: number;
   logKeep: number;
+  recordDir: string | undefined;
   /** The guests' code page, or "auto" (learnt per guest from `chcp`). */
   codePage: "auto" | CodePage;
   signal: AbortSignal | undefined;
@@ -150,7 +165,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * input a second, 1 MiB of unsent output per viewer, logs rotated at 1 MiB
  * keeping 4.
  *
- * @throws {TypeError} a bad token, mode, hostname, logDir or encoding; a bad
+ * @throws {TypeError} a bad token, mode, hostname, logDir, recordDir or encoding; a bad
  * authHeader, trustedProxies, operators or origins (or one of the first two alone).
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  */
@@ -191,6 +206,12 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
   ) {
     throw new TypeError(`logDir must be a directory path, got ${options.logDir}`);
   }
+  if (
+    options.recordDir !== undefined &&
+    (typeof options.recordDir !== "string" || options.recordDir === "")
+  ) {
+    throw new TypeError(`recordDir must be a directory path, got ${options.recordDir}`);
+  }
   const encoding = options.encoding ?? "auto";
   if (typeof encoding !== "string" && typeof encoding !== "number") {
     throw new TypeError(`encoding must be "auto" or a code page, got ${encoding}`);
@@ -213,6 +234,7 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
     logDir: options.logDir,
     logSize,
     logKeep,
+    recordDir: options.recordDir,
     codePage,
     signal: options.signal,
   };

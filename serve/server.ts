@@ -10,6 +10,7 @@ import { SystemError } from "../errors.ts";
 import { Gate, shownHost } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
+import { GuestRecordings } from "./_recordings.ts";
 import { respond } from "./_http.ts";
 import { errorText, handle, type RouteContext } from "./_routes.ts";
 import { Viewers } from "./_viewers.ts";
@@ -78,7 +79,7 @@ export interface ConsoleServer extends AsyncDisposable {
  * `trustedProxies`, `operators` or `origins`.
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  * @throws {SystemError} xenstore cannot be reached (no Xen here, not root);
- * `logDir` is missing, not a directory, or a symlink; the port is taken
+ * `logDir` or `recordDir` is missing, not a directory, or a symlink; the port is taken
  * (`EADDRINUSE`) or the address is not this machine's (`EADDRNOTAVAIL`).
  */
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
@@ -90,12 +91,16 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     keep: settings.logKeep,
     warn: (message) => problem(settings, message),
   });
+  const recordings = settings.recordDir === undefined
+    ? undefined
+    : new GuestRecordings(settings.recordDir, (message) => problem(settings, message));
   const directory = new GuestDirectory({
     host: settings.host,
     mode: settings.mode,
     scrollback: settings.scrollback,
     audit: settings.audit,
     logs,
+    recordings,
     encoding: settings.codePage,
     inputRate: settings.inputRate,
   });
@@ -108,7 +113,14 @@ export async function serveConsoles(options: ServeConsolesOptions = {}): Promise
     origins: settings.origins,
   });
   const viewers = new Viewers(settings.viewerBuffer);
-  const context: RouteContext = { gate, directory, logs, viewers, onProblem: settings.onProblem };
+  const context: RouteContext = {
+    gate,
+    directory,
+    logs,
+    recordings,
+    viewers,
+    onProblem: settings.onProblem,
+  };
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

@@ -101,6 +101,28 @@ export interface GuestSummary {
   log: string | undefined;
   /** Why it is not (or no longer) logged, if logging was asked for. */
   logError: string | undefined;
+  /**
+   * The recording being made of its console (`recordDir`): its file name;
+   * list its recordings at `/api/guests/<domid>/recordings`.
+   */
+  recording?: string | undefined;
+  /** Why its console is not (or no longer) recorded, if recording was asked for. */
+  recordError?: string | undefined;
+}
+
+/**
+ * A recording of a guest's console (with `recordDir`), as
+ * `/api/guests/<domid>/recordings` lists it (newest first, in `recordings`,
+ * beside the guest's name in `guest`).
+ */
+export interface RecordingInfo {
+  /**
+   * Its file name in the record directory; the recording (asciicast v2) is
+   * served at `/api/guests/<domid>/recordings/<file>`.
+   */
+  file: string;
+  /** When it started (UTC, ISO 8601, to the second). */
+  started: string;
 }
 
 /**

@@ -271,6 +271,46 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["xencons/transcript_test.ts", "xencons/console_log_test.ts"],
     breaks: "a password arriving in two chunks is logged",
   },
+  {
+    name: "serve-recording-hard-link",
+    file: "_sys/files.ts",
+    find: "} else if (stat.nlink !== 1) {",
+    replace: "} else if (stat.nlink === 0) {",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a hard link named as a recording serves another file's contents",
+  },
+  {
+    name: "serve-recording-shared",
+    file: "_sys/files.ts",
+    find: "} else if (only && (stat.mode & 0o077) !== 0) {",
+    replace: "} else if (only && (stat.mode & 0o007) !== 0) {",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a file readable by the group or others, named as a recording, is served",
+  },
+  {
+    name: "serve-recording-other-guest",
+    file: "serve/_recordings.ts",
+    find: "if (match === null || match[1] !== baseName(domid, name)) return undefined;",
+    replace: "if (match === null) return undefined;",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "any guest's recording is served under another guest's address",
+  },
+  {
+    name: "serve-recording-input-unmasked",
+    file: "serve/_served_guest.ts",
+    find: "this.#recording?.recorder.input(typed);",
+    replace: "void typed;",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a password typed through the page and echoed by the guest is recorded",
+  },
+  {
+    name: "serve-recording-resize-unbounded",
+    file: "serve/_served_guest.ts",
+    find: "!(beforeOutput || this.#recordResizes.take(1))",
+    replace: "false",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a viewer flooding resize messages writes a resize event for each into the recording",
+  },
 ];
 
 interface Options {

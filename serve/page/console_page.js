@@ -95,6 +95,7 @@ export async function startConsolePage({ Terminal, FitAddon }) {
   const take = /** @type {HTMLButtonElement} */ ($("take"));
   const release = /** @type {HTMLButtonElement} */ ($("release"));
   const log = /** @type {HTMLAnchorElement} */ ($("log"));
+  const replay = /** @type {HTMLAnchorElement} */ ($("replay"));
   const token = takeToken();
   /** @type {Record<string, string>} */
   const auth = token === null ? {} : { authorization: "Bearer " + token };
@@ -109,7 +110,9 @@ export async function startConsolePage({ Terminal, FitAddon }) {
   term.loadAddon(fit);
   term.open($("terminal"));
   fit.fit();
-  addEventListener("resize", () => fit.fit());
+  // refit whenever the terminal's box changes: the window's size, and the
+  // header's rows (it wraps as its text grows), so the page never scrolls
+  new ResizeObserver(() => fit.fit()).observe($("terminal"));
   // for tests and the curious: the terminal on this page
   Object.assign(globalThis, { xenpv: { term } });
 
@@ -173,15 +176,21 @@ export async function startConsolePage({ Terminal, FitAddon }) {
     if (g.reason) state.title = g.reason;
     const viewers = cell(String(g.viewers.length));
     viewers.title = g.viewers.map(who).join(", ");
+    // the name and the keyboard holder may be cut short (an ellipsis): whole in their titles
+    const name = cell(g.name ?? "(no name)", "name");
+    name.title = name.textContent ?? "";
+    const keyboard = cell(g.writer ? who(g.writer) : "-", "keyboard");
+    keyboard.title = keyboard.textContent ?? "";
+    // "opt": the columns a narrow sidebar leaves out
     tr.append(
-      cell(g.name ?? "(no name)"),
+      name,
       cell(String(g.domid)),
-      cell(g.guestType ?? "?"),
-      cell(g.mode ?? "-"),
-      cell(g.codePage === 65001 ? "utf-8" : String(g.codePage), "page"),
+      cell(g.guestType ?? "?", "opt"),
+      cell(g.mode ?? "-", "opt"),
+      cell(g.codePage === 65001 ? "utf-8" : String(g.codePage), "opt page"),
       state,
       viewers,
-      cell(g.writer ? who(g.writer) : "-"),
+      keyboard,
     );
     tr.addEventListener("click", () => open(g.domid));
     return tr;
@@ -206,7 +215,8 @@ export async function startConsolePage({ Terminal, FitAddon }) {
 
   function showKeyboard() {
     $("keyboard").textContent = holder ? who(holder) + (mine() ? " (you)" : "") : "nobody";
-    take.disabled = socket === null || mine() || me?.role !== "operator";
+    take.disabled = socket === null || me?.role !== "operator";
+    take.hidden = mine();
     release.hidden = !mine();
   }
 
@@ -222,6 +232,10 @@ export async function startConsolePage({ Terminal, FitAddon }) {
         // the log is served as text/plain (never HTML) by the server itself
         log.href = "/api/guests/" + m.domid + "/log";
         log.hidden = !m.log;
+        // the guest's recordings, played on the replay page (in this tab: it
+        // needs the credentials this page has)
+        replay.href = "/static/replay.html#" + m.domid;
+        replay.hidden = !m.recordings;
         break;
       case "state":
         $("state").textContent = m.state + (m.mode ? ", " + m.mode : "") +
@@ -274,6 +288,8 @@ export async function startConsolePage({ Terminal, FitAddon }) {
     url.searchParams.set("name", nameInput.value);
     const ws = new WebSocket(url, subprotocols(token));
     ws.binaryType = "arraybuffer";
+    // the terminal's size: the keyboard holder's is recorded (resize events)
+    ws.onopen = () => send({ type: "resize", cols: term.cols, rows: term.rows });
     ws.onmessage = (e) => {
       if (typeof e.data === "string") control(JSON.parse(e.data));
       else term.write(new Uint8Array(e.data));
@@ -298,6 +314,9 @@ export async function startConsolePage({ Terminal, FitAddon }) {
       return;
     }
     send({ type: "input", data });
+  });
+  term.onResize(({ cols, rows }) => {
+    if (socket?.readyState === WebSocket.OPEN) send({ type: "resize", cols, rows });
   });
   take.addEventListener("click", () => {
     send({ type: "take" });

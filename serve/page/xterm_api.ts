@@ -38,6 +38,12 @@ export interface Terminal {
   focus(): void;
   /** Calls `listener` with what the user types. */
   onData(listener: (data: string) => void): unknown;
+  /** Calls `listener` with the terminal's new size (after a fit). */
+  onResize(listener: (size: { cols: number; rows: number }) => void): unknown;
+  /** Its columns. */
+  readonly cols: number;
+  /** Its rows. */
+  readonly rows: number;
 }
 
 /** @xterm/addon-fit's `FitAddon`: sizes the terminal to its element. */

@@ -1,7 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The console page in a real browser, for tests: Debian's chromium driven by
 // playwright-core (from the npm registry; it downloads no browser), the little
-// of its API used, and waits on what the page shows.
+// of its API used, and waits on what the page shows; screenshots go to .cache/.
 
 import { have, skipUnless } from "../_peers.ts";
 
@@ -9,6 +9,11 @@ import { have, skipUnless } from "../_peers.ts";
 export const CHROMIUM = "/usr/bin/chromium";
 /** Pinned: the version the tests were written against. */
 const PLAYWRIGHT = "npm:playwright-core@1.65.1";
+
+/** Where a test's screenshot goes: .cache/<name>.png. */
+export function screenshotPath(name: string): string {
+  return new URL(`../../.cache/${name}.png`, import.meta.url).pathname;
+}
 
 /** `ignore` for a browser test: chromium missing (fails loudly under CI=true). */
 export async function noChromium(): Promise<boolean> {
@@ -20,6 +25,7 @@ export interface Page {
   goto(url: string): Promise<{ status(): number } | null>;
   click(selector: string): Promise<void>;
   fill(selector: string, value: string): Promise<void>;
+  selectOption(selector: string, value: string): Promise<unknown>;
   press(selector: string, key: string): Promise<void>;
   textContent(selector: string): Promise<string | null>;
   waitForSelector(selector: string, options?: { timeout?: number }): Promise<unknown>;
@@ -32,6 +38,9 @@ export interface Page {
     event: "dialog",
     listener: (dialog: { message(): string; dismiss(): Promise<void> }) => void,
   ): void;
+  on(event: "console" | "pageerror", listener: (what: { toString(): string }) => void): void;
+  screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
   url(): string;
   close(): Promise<void>;
 }

@@ -69,6 +69,7 @@ Deno.test("serve.ts: --help, and bad options are one-line usage errors (255)", a
       [["--log-dir", "/tmp", "--log-keep", "100"], /--log-keep takes a whole number from 1 to 99/],
       [["--encoding", "cp932"], /--encoding takes auto or a code page \(437, 850/],
       [["--guest-code-page", "850"], /--guest-code-page goes with --simulate/],
+      [["--record-dir", ""], /--record-dir needs a directory/],
       [["--auth-header", "X-Remote-User"], /--auth-header and --trusted-proxy go together/],
       [["--trusted-proxy", "127.0.0.1"], /--auth-header and --trusted-proxy go together/],
       [["--operators", "alice,,bob"], /--operators takes a comma-separated list/],
@@ -278,4 +279,63 @@ Deno.test("serve.ts --auth-header --trusted-proxy --operators: a header from els
   const { code } = await child.status;
   assert.equal(code, 143, await stderr);
   assert.match(await stderr, /users named in X-Remote-User by 127\.0\.0\.2/);
+});
+
+Deno.test("serve.ts --simulate --record-dir: each guest recorded (asciicast v2, 0600), listed and served, with --allow-ffi --allow-net only", async () => {
+  const root = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, SERVE, "--simulate", "--record-dir", root],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  try {
+    while (!first.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      first += value;
+    }
+    // the address and its token (?token= today, #token= without a cookie)
+    const [, url, token] = /^(\S+?)[?#]token=(\S+)\n$/.exec(first) ?? [];
+    assert.ok(token, first);
+    const auth = { authorization: `Bearer ${token}` };
+    let cast = "";
+    let type: string | null = null;
+    for (let i = 0; i < 100 && !/login: /.test(cast); i++) {
+      const guests: { domid: number; name: string }[] =
+        await (await fetch(new URL("/api/guests", url), { headers: auth })).json();
+      const win = guests.find((g) => g.name === "win1");
+      if (win !== undefined) {
+        const list = await fetch(new URL(`/api/guests/${win.domid}/recordings`, url), {
+          headers: auth,
+        });
+        const { recordings } = await list.json() as { recordings: { file: string }[] };
+        if (recordings.length > 0) {
+          const r = await fetch(
+            new URL(`/api/guests/${win.domid}/recordings/${recordings[0].file}`, url),
+            { headers: auth },
+          );
+          type = r.headers.get("content-type");
+          cast = await r.text();
+        }
+      }
+      if (!/login: /.test(cast)) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(type, "application/x-asciicast");
+    assert.equal(JSON.parse(cast.split("\n")[0]).version, 2);
+    assert.match(cast, /login: /);
+    const names = [...Deno.readDirSync(root)].map((e) => e.name).sort();
+    assert.equal(names.length, 2, names.join(" "));
+    assert.match(names[0], /^guest-deb1-\d{8}T\d{6}Z\.cast$/);
+    assert.match(names[1], /^guest-win1-\d{8}T\d{6}Z\.cast$/);
+    assert.equal((await Deno.stat(`${root}/${names[1]}`)).mode! & 0o777, 0o600);
+  } finally {
+    child.kill("SIGTERM");
+    await lines.cancel();
+  }
+  const { code } = await child.status;
+  assert.equal(code, 143, await stderr);
+  await Deno.remove(root, { recursive: true });
 });
