@@ -318,7 +318,12 @@ export function writeFileReplacing(path: string, data: Uint8Array): void {
       if (libc.close(fd) < 0) throw lastError("close", { path });
       done = true;
       if (libc.rename(cString(tmp), cString(path)) !== 0) {
-        throw lastError("rename", { path: `${tmp} -> ${path}` });
+        // named as the file asked for: the new file beside it is removed below
+        const code = errno();
+        const hint = errnoName(code) === "EISDIR"
+          ? "it is a directory: name a file in it (the file is not written)"
+          : undefined;
+        throw new SystemError(code, "rename", { path, hint });
       }
     } catch (err) {
       if (!done) libc.close(fd);

@@ -1,7 +1,8 @@
 // Copyright 2026 the xenpv authors. MIT license.
 
 import assert from "node:assert/strict";
-import { readCheckedFile } from "./files.ts";
+import { SystemError } from "../errors.ts";
+import { readCheckedFile, writeFileReplacing } from "./files.ts";
 
 Deno.test("readCheckedFile: a bound far above the file's size reads it (the buffer is the file's size, not the bound's)", async () => {
   const dir = await Deno.makeTempDir();
@@ -23,4 +24,21 @@ Deno.test("readCheckedFile: a bound far above the file's size reads it (the buff
 Deno.test("readCheckedFile: a file whose size says 0 (as /proc's do) is read whole", () => {
   const data = readCheckedFile("/proc/self/status", 1 << 20, () => {});
   assert.match(new TextDecoder().decode(data), /^Name:/);
+});
+
+Deno.test("writeFileReplacing: a directory at the path is named, with the fix, and nothing is left beside it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/out`);
+    assert.throws(
+      () => writeFileReplacing(`${dir}/out`, new Uint8Array([1])),
+      (e) =>
+        e instanceof SystemError && e.code === "EISDIR" &&
+        /is a directory: name a file/.test(e.message) &&
+        !e.message.includes(".xpv-"),
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
