@@ -101,3 +101,65 @@ Deno.test({
 
 Deno.test("sh and coreutils: a remote path starting with a dash is a file, not an option", () =>
   dashPath(["sh", "-c"]));
+
+/**
+ * A guest user who can write the remote file's directory (no sticky bit, as
+ * /home/alice) watches `ps` for the copy's temporary names and plants a
+ * symlink at one, to a file of root's, before the copy writes there: the
+ * copy must fail, and never write through it.
+ */
+async function plantedSymlink(shell: string[], which: "part" | "b64", target?: string) {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-files-" });
+  const victim = `${dir}/victim`;
+  await Deno.writeTextFile(victim, "root's file\n");
+  const remote = `${dir}/home/notes.txt`;
+  await Deno.mkdir(`${dir}/home`);
+  const inner = runWith(shell);
+  const planted: string[] = [];
+  const run: RunCommand = async (command, options) => {
+    // The part file when the decoding starts (the early check has passed), the b64 file at once.
+    const m = /'([^']*\.xpv\w+)(\.b64)?'/.exec(command);
+    if (m && planted.length === 0 && (which === "b64" || /base64 -d/.test(command))) {
+      const tag = /\.xpv(\w+)/.exec(m[1])![1];
+      const path = which === "part"
+        ? `${remote}.xpv${tag}`
+        : command.includes(`/tmp/.xpv${tag}.b64`)
+        ? `/tmp/.xpv${tag}.b64`
+        : `${remote}.xpv${tag}.b64`;
+      await Deno.symlink(target ?? victim, path);
+      planted.push(path);
+    }
+    return await inner(command, options);
+  };
+  try {
+    const err = await putFile(run, linuxDialect, randomBytes(5000, 13), remote).catch((e) => e);
+    assert.equal(planted.length, 1);
+    assert.equal(await Deno.readTextFile(victim), "root's file\n");
+    assert.ok(err instanceof FileTransferError && err.reason === "remote", String(err));
+    assert.ok(!(await Deno.lstat(remote).catch(() => undefined)), "no remote file");
+  } finally {
+    for (const p of planted) await Deno.remove(p).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+for (
+  const [name, shell] of [["busybox sh", ["busybox", "sh", "-c"]], ["dash", ["dash", "-c"]], [
+    "bash",
+    ["bash", "-c"],
+  ]] as const
+) {
+  const ok = name === "busybox sh" ? hasBusybox : await have(shell[0], ["-c", "true"]);
+  for (const which of ["part", "b64"] as const) {
+    Deno.test({
+      name: `${name}: a symlink planted at the ${which} file is not written through`,
+      ignore: skipUnless(ok, shell[0]),
+      fn: () => plantedSymlink([...shell], which),
+    });
+  }
+  Deno.test({
+    name: `${name}: a symlink planted at the part file to a device is not written to`,
+    ignore: skipUnless(ok, shell[0]),
+    fn: () => plantedSymlink([...shell], "part", "/dev/null"),
+  });
+}
