@@ -280,7 +280,10 @@ export async function putFile(
     for (let i = 0; i < copy.chunks; i++) {
       const b64 = toBase64(bytes.subarray(i * per, (i + 1) * per));
       if (b64 === "") break; // an empty file: no chunk at all
-      const output = await copy.step(script.putChunk(temps, b64, alg), `writing chunk ${i + 1}`);
+      const output = await copy.step(
+        script.putChunk(temps, b64, alg),
+        `writing chunk ${i + 1} to ${temps.b64} (is the guest's disk full?)`,
+      );
       const got = parseHash(output, alg);
       if (got !== hashOf(alg, script.chunkText(b64))) {
         throw new FileTransferError(
@@ -295,7 +298,10 @@ export async function putFile(
     const want = hashOf(alg, bytes);
     if (bytes.length === 0) await copy.step(script.putEmpty(temps), "creating the file");
     else {
-      const output = await copy.step(script.putDecode(temps, alg), "decoding the file");
+      const output = await copy.step(
+        script.putDecode(temps, alg),
+        `decoding the file into ${temps.part} (is the guest's disk full?)`,
+      );
       const got = parseHash(output, alg);
       if (got !== want) {
         throw new FileTransferError(

@@ -163,3 +163,34 @@ for (
     fn: () => plantedSymlink([...shell], "part", "/dev/null"),
   });
 }
+
+/**
+ * The guest's disk fills during a copy (here a file size limit, `ulimit -f`,
+ * with SIGXFSZ ignored: the write fails as on a full disk): a failed write is
+ * the guest's failure, named, not a chunk "corrupted on the console".
+ */
+async function fullDisk(shell: string[]) {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-files-" });
+  const inner = runWith(shell);
+  // 100 blocks of 512 bytes: a few chunks of the 133 KB of base64 pass, then one fails.
+  const run: RunCommand = (command, options) =>
+    inner(`ulimit -f 100; trap '' XFSZ; ${command}`, options);
+  try {
+    const err = await putFile(run, linuxDialect, randomBytes(100_000, 14), `${dir}/big.bin`)
+      .catch((e) => e);
+    assert.ok(err instanceof FileTransferError && err.reason === "remote", String(err));
+    assert.match(err.message, /writing chunk \d+ .*disk full/);
+    assert.deepEqual([...Deno.readDirSync(dir)], []); // the part file never made, nor left
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "busybox: a write that fails (a full disk) fails the chunk, reason remote",
+  ignore: skipUnless(hasBusybox, "busybox"),
+  fn: () => fullDisk(["busybox", "sh", "-c"]),
+});
+
+Deno.test("dash: a write that fails (a full disk) fails the chunk, reason remote", () =>
+  fullDisk(["dash", "-c"]));
