@@ -57,7 +57,10 @@ export interface FileTransferOptions {
 
 /** Options of {@linkcode ConsoleSession.getFile}. */
 export interface GetFileOptions extends FileTransferOptions {
-  /** Also write the file here (on this machine, replaced whole: never half written). */
+  /**
+   * Also write the file here (on this machine, replaced whole: never half
+   * written), mode 0600 whatever its mode on the guest.
+   */
   to?: string;
 }
 
