@@ -237,11 +237,15 @@ export class ConsoleSession implements AsyncDisposable {
    * machine) becomes `remotePath` there, whole or not at all. Typed as
    * base64 through the shell, a chunk per command, each chunk's hash checked
    * as the guest wrote it and the whole file's after decoding (Linux:
-   * `printf | tee -a | sha256sum`, `base64 -d`, `mv`; md5sum if sha256sum is
-   * missing; Windows: `echo` into a file, `certutil -hashfile ... SHA256`,
-   * `certutil -decode`, `move`). The file goes into place only once its hash
-   * matched; the temporary files beside it are removed on success and on
-   * failure. Throws {@linkcode FileTransferError} (`reason` "mismatch" with
+   * `printf >>` into /tmp then `tail -n 1 | sha256sum`, `base64 -d` into a
+   * new file beside the remote one, `mv`; md5sum if sha256sum is missing;
+   * Windows: `echo` into a file, `certutil -hashfile ... SHA256`, `certutil
+   * -decode`, `move`). The file goes into place only once its hash matched;
+   * the temporary files are removed on success and on failure; a Linux
+   * guest user who can write the remote directory cannot make the copy
+   * write through a symlink (docs/library.md). The base64 the guest echoes
+   * is in every log and recording of the console (the password mask does
+   * not cover it): do not copy a secret through a logged console. Throws {@linkcode FileTransferError} (`reason` "mismatch" with
    * the `chunk`, "remote", "too-large"), {@linkcode CommandAbortedError} when
    * `signal` fires. A dialect of your own copies with the Linux commands
    * unless it is named "windows" or has code-page commands (cmd.exe's).
