@@ -186,6 +186,15 @@ export const windowsFiles: FileScript = {
         'a Windows remote path must be non-empty, without control characters, " or %',
       );
     }
+    if (remote.includes("!")) {
+      // Quoted or not, cmd.exe expands !NAME! in a command line when delayed
+      // expansion is on (`cmd /V:ON`, or DelayedExpansion in the registry):
+      // the copy would write and move a file of another name.
+      throw new RangeError(
+        "a Windows remote path must not contain !: cmd.exe with DelayedExpansion on reads " +
+          "!NAME! as a variable, even in quotes; rename the file, or copy to another name",
+      );
+    }
     const base = get ? `%TEMP%\\xpv${tag}` : `${remote}.xpv${tag}`;
     return { remote, b64: `${base}.b64`, piece: `${base}.c`, part: base };
   },

@@ -53,3 +53,22 @@ Deno.test("putFile/getFile: a stepTimeout that AbortSignal.timeout cannot take i
     );
   }
 });
+
+Deno.test("windows: a remote path with ! is a RangeError naming delayed expansion, before anything is sent", async () => {
+  const run: RunCommand = () => Promise.reject(new Error("no command should run"));
+  const remote = "C:\\logs\\done!.txt";
+  await assert.rejects(
+    putFile(run, windowsDialect, new Uint8Array(1), remote),
+    (e) => e instanceof RangeError && /!/.test(e.message) && /DelayedExpansion/.test(e.message),
+  );
+  await assert.rejects(
+    getFile(run, windowsDialect, remote),
+    (e) => e instanceof RangeError && /DelayedExpansion/.test(e.message),
+  );
+  // Linux takes it (single-quoted there).
+  const linux: RunCommand = () => Promise.resolve({ output: "", exitCode: 1, dropped: 0 });
+  const err = await putFile(linux, linuxDialect, new Uint8Array(1), "/root/done!.txt").catch((e) =>
+    e
+  );
+  assert.ok(!(err instanceof RangeError), String(err));
+});
