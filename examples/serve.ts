@@ -13,7 +13,7 @@
 
 import type { ConsoleMode } from "../mod.ts";
 import type { SimulatedHost } from "../sim/mod.ts";
-import { type AuditEntry, serveConsoles, type ServerProblem } from "../serve/mod.ts";
+import { type AuditEntry, openAuditFile, serveConsoles, type ServerProblem } from "../serve/mod.ts";
 import {
   EXIT,
   explain,
@@ -214,11 +214,9 @@ async function readToken(path: string): Promise<string> {
   return token;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Where audit entries and the server's problems go: JSON lines appended to a
- * file (0600, not a symlink), or stderr; one line each.
+ * file (0600, the server's own: see openAuditFile), or stderr; one line each.
  */
 async function auditSink(path: string | undefined): Promise<{
   write(entry: AuditEntry): void;
@@ -242,23 +240,13 @@ async function auditSink(path: string | undefined): Promise<{
       close: () => Promise.resolve(),
     };
   }
-  const link = await Deno.lstat(path).catch(() => undefined);
-  if (link?.isSymlink) throw new UsageError(`--audit ${path} is a symlink: give the file itself`);
-  const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
-  let writes = Promise.resolve();
-  const append = (record: unknown) => {
-    const line = encoder.encode(JSON.stringify(record) + "\n");
-    writes = writes.then(async () => {
-      for (let at = 0; at < line.length;) at += await file.write(line.subarray(at));
-    }).catch((err) => console.error(`serve: audit log: ${err.message}`));
-  };
+  // O_NOFOLLOW, and the open file checked (fstat): a name checked first could be swapped after.
+  const file = openAuditFile(path);
+  const append = (record: unknown) => file.append(record);
   return {
     write: append,
     problem: ({ kind, ...rest }) => append({ event: "problem", problem: kind, ...rest }),
-    close: async () => {
-      await writes;
-      file.close();
-    },
+    close: () => file.close(),
   };
 }
 
