@@ -218,11 +218,11 @@ async function readToken(path: string): Promise<string> {
  * Where audit entries and the server's problems go: JSON lines appended to a
  * file (0600, the server's own: see openAuditFile), or stderr; one line each.
  */
-async function auditSink(path: string | undefined): Promise<{
+function auditSink(path: string | undefined): {
   write(entry: AuditEntry): void;
   problem(problem: ServerProblem): void;
   close(): Promise<void>;
-}> {
+} {
   if (path === undefined) {
     return {
       write: (e) => {
@@ -275,7 +275,7 @@ function checkNet(hostname: string, port: number): void {
 async function main(args: string[]): Promise<number> {
   using stop = new StopSignals();
   let sim: SimulatedHost | undefined;
-  let audit: Awaited<ReturnType<typeof auditSink>> | undefined;
+  let audit: ReturnType<typeof auditSink> | undefined;
   try {
     const plan = parse(args);
     if (plan === "help") {
@@ -291,7 +291,7 @@ async function main(args: string[]): Promise<number> {
       cert: await untilStopped(Deno.readTextFile(plan.cert), stop.signal),
       key: await untilStopped(Deno.readTextFile(plan.key!), stop.signal),
     };
-    audit = await untilStopped(auditSink(plan.audit), stop.signal);
+    audit = auditSink(plan.audit); // never blocks: a FIFO is refused, not waited on
     if (plan.simulate) {
       const simulated = simulate(["windows", "linux"], { codePage: plan.guestCodePage });
       sim = await untilStopped(simulated, stop.signal);

@@ -3,7 +3,7 @@
 // coreutils or busybox: printf, tail, base64, sha256sum or md5sum, dd, mv,
 // rm) and Windows (cmd.exe: echo with > redirections, certutil -encode,
 // -decode and -hashfile, type, move, del). Each is one `run()` command; what
-// it prints is parsed here too. The flow is file_transfer.ts'.
+// it prints is parsed here too. The flow is _file_transfer.ts'.
 
 import { hasControl } from "../_sys/text.ts";
 import { linuxDialect } from "./linux_dialect.ts";

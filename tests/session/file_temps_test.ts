@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { linuxDialect, type RunResult, windowsDialect } from "../../xencons/mod.ts";
-import { getFile, putFile, type RunCommand } from "../../xencons/file_transfer.ts";
+import { getFile, putFile, type RunCommand } from "../../xencons/_file_transfer.ts";
 import { newTag } from "../../xencons/_session_util.ts";
 
 /** The temporary name part of each copy's first command (that then fails). */

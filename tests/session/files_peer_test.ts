@@ -3,10 +3,10 @@
 // them: busybox's (as the e2e guests and minimal images have them) and this
 // machine's coreutils under sh. Each step runs as `sh -c` in a process of
 // its own, its output and status handed back as run() would; the copy's flow
-// is the library's own (putFile/getFile of xencons/file_transfer.ts).
+// is the library's own (putFile/getFile of xencons/_file_transfer.ts).
 
 import assert from "node:assert/strict";
-import { getFile, putFile, type RunCommand } from "../../xencons/file_transfer.ts";
+import { getFile, putFile, type RunCommand } from "../../xencons/_file_transfer.ts";
 import { FileTransferError, linuxDialect, type RunResult } from "../../xencons/mod.ts";
 import { have, skipUnless } from "../_peers.ts";
 import { prng } from "../_prng.ts";
