@@ -215,10 +215,17 @@ export async function putFile(
   const room = script.putRoom(temps, alg);
   const per = (room / 4) * 3; // bytes of the file per chunk
   copy.chunks = Math.max(1, Math.ceil(bytes.length / per));
+  // Once the first command ran, the guest may hold a temporary file: removed on any failure.
   let created = false;
   try {
-    await copy.step(script.putStart(temps), "creating the temporary file");
     created = true;
+    await copy.step(
+      script.putStart(temps),
+      script === linuxFiles
+        ? `creating ${temps.b64} and ${temps.part} (the directory not writable? ` +
+          "a file planted there? /proc not mounted?)"
+        : `creating ${temps.b64}`,
+    );
     copy.progress(0, 0);
     for (let i = 0; i < copy.chunks; i++) {
       const b64 = toBase64(bytes.subarray(i * per, (i + 1) * per));

@@ -194,3 +194,33 @@ Deno.test({
 
 Deno.test("dash: a write that fails (a full disk) fails the chunk, reason remote", () =>
   fullDisk(["dash", "-c"]));
+
+/** A put that fails at its start (the remote directory is missing): nothing is left in /tmp. */
+async function failedStart(shell: string[]) {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-files-" });
+  const inner = runWith(shell);
+  const tags = new Set<string>();
+  const run: RunCommand = (command, options) => {
+    for (const m of command.matchAll(/\.xpv(\w+)/g)) tags.add(m[1]);
+    return inner(command, options);
+  };
+  try {
+    const err = await putFile(run, linuxDialect, randomBytes(10, 15), `${dir}/missing/x`)
+      .catch((e) => e);
+    assert.ok(err instanceof FileTransferError && err.reason === "remote", String(err));
+    assert.equal(tags.size, 1);
+    const [tag] = tags;
+    assert.equal(await Deno.lstat(`/tmp/.xpv${tag}.b64`).catch(() => "gone"), "gone");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "busybox: a put into a missing directory leaves nothing in /tmp",
+  ignore: skipUnless(hasBusybox, "busybox"),
+  fn: () => failedStart(["busybox", "sh", "-c"]),
+});
+
+Deno.test("dash: a put into a missing directory leaves nothing in /tmp", () =>
+  failedStart(["dash", "-c"]));
