@@ -13,7 +13,8 @@ async function tempTags(dialect: typeof linuxDialect, remote: string, n: number)
   const tags: string[] = [];
   const run: RunCommand = (command) => {
     const tag = /\.xpv(\w+)\.b64/.exec(command)?.[1];
-    if (tag !== undefined) tags.push(tag);
+    // each copy's tag once (a failed copy's cleanup names it again)
+    if (tag !== undefined && !tags.includes(tag)) tags.push(tag);
     const result: RunResult = { output: "", exitCode: tag === undefined ? 0 : 1, dropped: 0 };
     return Promise.resolve(result);
   };
