@@ -22,7 +22,8 @@
 import { type SimulatedGuest, SimulatedHost } from "../sim/mod.ts";
 import { EXIT, explain, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 
-const USAGE = `usage: deno run --allow-ffi examples/sim_dom0.ts --socket PATH [options] [NAME:DIALECT ...]
+const USAGE =
+  `usage: deno run --allow-ffi examples/sim_dom0.ts --socket PATH [options] [NAME:DIALECT ...]
 
 Runs a simulated Xen host for other processes: its xenstore on the unix socket
 PATH (export XENSTORED_PATH=PATH for the CLIs), each guest (NAME:linux or
@@ -120,7 +121,9 @@ async function main(args: string[]): Promise<number> {
     path = v.socket;
     const specs = positionals.map(guestSpec);
     const count = parseCount("--count", v.count, 0, 4000);
-    host = new SimulatedHost({ firstDomid: parseCount("--first-domid", v["first-domid"], 1, 32000) });
+    host = new SimulatedHost({
+      firstDomid: parseCount("--first-domid", v["first-domid"], 1, 32000),
+    });
     try {
       host.xenstore.listen(path);
       for (const { name, dialect } of specs) await boot(host, name, dialect);
@@ -133,9 +136,13 @@ async function main(args: string[]): Promise<number> {
     return explain("sim_dom0", err);
   }
   const said = host.guests.map((g) => `${g.name} (domain ${g.domid})`);
-  console.log(`sim_dom0: xenstore on ${path} (export XENSTORED_PATH=${path}); guests: ${
-    said.length > 8 ? `${said.slice(0, 8).join(", ")} and ${said.length - 8} more` : said.join(", ")
-  }`);
+  console.log(
+    `sim_dom0: xenstore on ${path} (export XENSTORED_PATH=${path}); guests: ${
+      said.length > 8
+        ? `${said.slice(0, 8).join(", ")} and ${said.length - 8} more`
+        : said.join(", ")
+    }`,
+  );
   commands(host, stop.signal).catch(() => {}); // stdin ending leaves the host running
   await new Promise<void>((resolve) =>
     stop.signal.addEventListener("abort", () => resolve(), { once: true })
