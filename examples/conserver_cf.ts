@@ -20,9 +20,10 @@
  * @module
  */
 
-import { XenstoreClient, XenstoreError } from "../xenstore/mod.ts";
+import { XenstoreClient } from "../xenstore/mod.ts";
 import { printable } from "../xencons/mod.ts";
 import { EXIT, explain, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
+import { ConserverFile, guestNames, renderConsoles, usable, watchGuests } from "./_fleet.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/conserver_cf.ts --master HOST [options]
 
@@ -41,6 +42,9 @@ the only escape; raw, since conserver gives it a pty), managed by HOST.
   --reload-pid FILE   after each change, send SIGHUP to the conserver whose pid
                       FILE holds: conserver rereads its configuration, starts
                       new consoles and stops removed ones (needs --allow-run)
+  --uds DIR           consoles of "type uds" on the sockets console_sockets.ts
+                      --dir DIR serves (one xenpv process for every guest)
+                      instead of one attach.ts per guest ("type exec")
   --attach CMD        the command that attaches, the guest's name appended
                       (default: stty -opost && exec deno run --allow-ffi
                       <this folder>/attach.ts --follow --escape none)
@@ -53,9 +57,6 @@ exit status: 0 when written; 255 for bad usage, no Xen here or a file that
 cannot be written; 129, 130, 143 when --watch is stopped by SIGHUP, SIGINT,
 SIGTERM (128 + the signal's number).`;
 
-/** A guest name conserver.cf and /bin/sh take as it is. */
-const SAFE_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,63}$/;
-
 interface Plan {
   master: string;
   out?: string;
@@ -63,6 +64,8 @@ interface Plan {
   graceMs: number;
   reloadPid?: string;
   attach: string;
+  /** --uds: the folder of console_sockets.ts's sockets. */
+  uds?: string;
 }
 
 function defaultAttach(): string {
@@ -88,6 +91,7 @@ function parse(args: string[]): Plan | "help" {
       grace: { type: "string", default: "120" },
       "reload-pid": { type: "string" },
       attach: { type: "string" },
+      uds: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -108,7 +112,14 @@ function parse(args: string[]): Plan | "help" {
   if (/["\\\n]/.test(attach)) {
     throw new UsageError('--attach cannot hold ", \\ or a newline (conserver.cf quotes it)');
   }
+  if (v.uds !== undefined && (v.uds === "" || /[\s"\\;{}#]/.test(v.uds))) {
+    throw new UsageError("--uds takes a folder whose path has no spaces, quotes or ;{}#");
+  }
+  if (v.uds !== undefined && v.attach !== undefined) {
+    throw new UsageError("--uds and --attach are two ways to reach the consoles: give one");
+  }
   return {
+    uds: v.uds,
     master: v.master,
     out: v.out,
     watch: v.watch,
@@ -118,140 +129,13 @@ function parse(args: string[]): Plan | "help" {
   };
 }
 
-/** The running guests' names (xenstore's `/local/domain/<domid>/name`), by domid. */
-async function guestNames(xs: XenstoreClient): Promise<string[]> {
-  const ids = await xs.directory("/local/domain").catch((err) => {
-    if (err instanceof XenstoreError && err.code === "ENOENT") return [] as string[];
-    throw err;
-  });
-  const domids = ids.filter((id) => /^[1-9][0-9]{0,4}$/.test(id) && Number(id) < 0x7ff0);
-  const names = await Promise.all(domids.map((d) => xs.tryRead(`/local/domain/${d}/name`)));
-  return names.filter((name): name is string => name !== undefined);
-}
-
-const warned = new Set<string>();
-
-/** The names conserver.cf can hold; a warning (once) for each other one. */
-function usable(names: readonly string[]): string[] {
-  return names.filter((name) => {
-    if (SAFE_NAME.test(name)) return true;
-    if (!warned.has(name)) {
-      warned.add(name);
-      console.error(
-        `conserver_cf: left out the guest "${printable(name)}": not a name conserver.cf takes`,
-      );
-    }
-    return false;
-  });
-}
-
-/** conserver.cf's console blocks for `names`. */
-function render(names: readonly string[], plan: Pick<Plan, "master" | "attach">): string {
-  const lines = [
-    `# xenpv: the guests of ${plan.master}, written by examples/conserver_cf.ts; do not edit`,
-  ];
-  for (const name of [...names].sort()) {
-    lines.push(
-      `console ${name} {`,
-      `  master ${plan.master};`,
-      `  type exec;`,
-      `  exec "${plan.attach} ${name}";`,
-      `}`,
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-/** Writes `text` to `path` whole: a temporary file beside it, renamed over it. */
-async function replaceFile(path: string, text: string): Promise<void> {
-  const temp = `${path}.${Deno.pid}.tmp`;
-  try {
-    await Deno.writeTextFile(temp, text, { mode: 0o644 });
-    await Deno.rename(temp, path);
-  } catch (err) {
-    await Deno.remove(temp).catch(() => {});
-    throw err;
-  }
-}
-
-async function reload(pidFile: string): Promise<void> {
-  const text = (await Deno.readTextFile(pidFile)).trim();
-  if (!/^[1-9][0-9]{0,9}$/.test(text)) {
-    throw new UsageError(
-      `--reload-pid: ${pidFile} holds no pid ("${printable(text.slice(0, 20))}")`,
-    );
-  }
-  Deno.kill(Number(text), "SIGHUP");
-}
-
-/**
- * The consoles to list: the guests running now, and those gone for less than
- * the grace (a reboot brings them back under the same name). Returns the
- * names and when the next gone one expires.
- */
-class Roster {
-  #gone = new Map<string, number>();
-  #listed = new Set<string>();
-
-  update(running: readonly string[], now: number, graceMs: number): {
-    names: string[];
-    nextExpiry?: number;
-  } {
-    const up = new Set(running);
-    for (const name of this.#listed) {
-      if (!up.has(name) && !this.#gone.has(name)) this.#gone.set(name, now);
-    }
-    for (const name of up) this.#gone.delete(name);
-    for (const [name, since] of this.#gone) if (now - since >= graceMs) this.#gone.delete(name);
-    this.#listed = new Set([...up, ...this.#gone.keys()]);
-    const expiries = [...this.#gone.values()].map((since) => since + graceMs);
-    return {
-      names: [...this.#listed],
-      nextExpiry: expiries.length > 0 ? Math.min(...expiries) : undefined,
-    };
-  }
-}
-
 async function watch(xs: XenstoreClient, plan: Plan, stop: AbortSignal): Promise<void> {
-  const roster = new Roster();
-  // what the file holds already (the same text: no rewrite, no reload)
-  let written = await Deno.readTextFile(plan.out!).catch(() => undefined);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let queue = Promise.resolve();
-  const update = () =>
-    queue = queue.then(async () => {
-      if (stop.aborted) return;
-      const { names, nextExpiry } = roster.update(
-        usable(await guestNames(xs)),
-        Date.now(),
-        plan.graceMs,
-      );
-      clearTimeout(timer);
-      if (nextExpiry !== undefined) {
-        timer = setTimeout(update, Math.max(0, nextExpiry - Date.now()) + 10);
-      }
-      const text = render(names, plan);
-      if (text === written) return;
-      await replaceFile(plan.out!, text);
-      written = text;
+  const file = await ConserverFile.open(plan.out!, plan);
+  await watchGuests(xs, "conserver_cf", plan.graceMs, stop, async (names) => {
+    if (await file.update(names)) {
       console.error(`conserver_cf: ${plan.out}: ${names.length} console(s)`);
-      if (plan.reloadPid !== undefined) await reload(plan.reloadPid);
-    });
-  try {
-    const watches = await Promise.all(
-      ["@introduceDomain", "@releaseDomain"].map((path) => xs.watch(path, { signal: stop })),
-    );
-    // each watch fires once when set: that first event writes the file
-    await Promise.all(watches.map(async (w) => {
-      for await (const _ of w) {
-        update();
-        await queue;
-      }
-    }));
-    await queue;
-  } finally {
-    clearTimeout(timer);
-  }
+    }
+  });
 }
 
 async function main(args: string[]): Promise<number> {
@@ -270,10 +154,10 @@ async function main(args: string[]): Promise<number> {
   }
   try {
     if (!plan.watch) {
-      const text = render(usable(await guestNames(xs)), plan);
-      if (plan.out === undefined) await Deno.stdout.write(new TextEncoder().encode(text));
-      else await replaceFile(plan.out, text);
-      if (plan.reloadPid !== undefined) await reload(plan.reloadPid);
+      const names = usable("conserver_cf", await guestNames(xs));
+      if (plan.out === undefined) {
+        await Deno.stdout.write(new TextEncoder().encode(renderConsoles(names, plan)));
+      } else await (await ConserverFile.open(plan.out, plan)).update(names, { always: true });
       return EXIT.ok;
     }
     await watch(xs, plan, stop.signal);

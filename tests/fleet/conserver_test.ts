@@ -1,11 +1,13 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // xenpv under Debian's real conserver (8.2): two simulated dom0s, each with
-// its own conserver running attach.ts for its guests from the console blocks
-// conserver_cf.ts wrote, and one `console` client reaching a guest of either
-// dom0 through the first conserver (which redirects it to the second):
-// logs written by conserver, a spectator, a login and a command; then
-// conserver_cf.ts --watch adding and removing a guest's console as it comes
-// and goes, conserver reloading on its SIGHUP.
+// its own conserver, and one `console` client reaching a guest of either
+// dom0 through the first conserver (which redirects it to the second): logs
+// written by conserver, a spectator, a login and a command. Dom0 A's
+// conserver runs attach.ts per guest (`type exec`, from conserver_cf.ts);
+// dom0 B's reaches one console_sockets.ts serving all its guests (`type
+// uds`). Then guests come and go on both: conserver_cf.ts --watch and
+// console_sockets.ts --cf rewrite the console blocks and conserver reloads on
+// their SIGHUP.
 //
 // One machine holds both "dom0s", so the conservers listen on two loopback
 // addresses with one port (conserver's redirect keeps the port). conserver
@@ -30,10 +32,15 @@ interface Server {
 }
 
 /** conserver_cf.ts once, against `server`'s dom0, managed by `master`: the file's text. */
-async function fragment(server: Server, master: string, out: string): Promise<string> {
+async function fragment(
+  server: Server,
+  master: string,
+  out: string,
+  more: string[] = [],
+): Promise<string> {
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-ffi", "--allow-read", "--allow-write", example("conserver_cf.ts")]
-      .concat(["--master", master, "--out", out]),
+      .concat(["--master", master, "--out", out, ...more]),
     env: { XENSTORED_PATH: server.socket },
   }).output();
   assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
@@ -86,11 +93,27 @@ Deno.test({
     const own = await fragment(a, "127.0.0.1", `${a.dir}/own.cf`);
     assert.match(
       own,
-      /^console deb1 \{\n  master 127\.0\.0\.1;\n  type exec;\n  exec "stty -opost && exec deno run --allow-ffi \S+\/examples\/attach\.ts --follow --escape none deb1";\n\}$/m,
+      /^console deb1 \{\n {2}master 127\.0\.0\.1;\n {2}type exec;\n {2}exec "stty -opost && exec deno run --allow-ffi \S+\/examples\/attach\.ts --follow --escape none deb1";\n\}$/m,
     );
     assert.match(own, /^console win1 \{/m);
-    await fragment(b, "127.0.0.1", `${b.dir}/own.cf`);
-    assert.match(await fragment(b, b.address, `${a.dir}/peer.cf`), /^  master 127\.0\.0\.3;$/m);
+    // B: one console_sockets.ts for all its guests, keeping B's own blocks current
+    const uds = `${b.dir}/consoles`;
+    await using sockets = new Proc("console_sockets", Deno.execPath(), [
+      ...["run", "--allow-ffi", "--allow-net", "--allow-read", "--allow-write", "--allow-run"],
+      ...[example("console_sockets.ts"), "--dir", uds, "--grace", "1"],
+      ...["--cf", `${b.dir}/own.cf`, "--master", "127.0.0.1"],
+      ...["--reload-pid", `${b.dir}/conserver.pid`],
+    ], { env: { XENSTORED_PATH: b.socket } });
+    await sockets.waitFor(/own\.cf written/);
+    assert.equal(
+      await Deno.readTextFile(`${b.dir}/own.cf`),
+      "# xenpv: the guests of 127.0.0.1, written by xenpv; do not edit\n" +
+        `console deb2 {\n  master 127.0.0.1;\n  type uds;\n  uds ${uds}/deb2;\n}\n`,
+    );
+    assert.match(
+      await fragment(b, b.address, `${a.dir}/peer.cf`, ["--uds", uds]),
+      /^ {2}master 127\.0\.0\.3;$/m,
+    );
     await fragment(a, a.address, `${b.dir}/peer.cf`);
 
     const port = freePort();
@@ -98,7 +121,6 @@ Deno.test({
     await using serverB = await conserver(b, port, "peer.cf");
     await serverA.waitFor(/\[deb1\] pid \d+ on /);
     await serverA.waitFor(/\[win1\] pid \d+ on /);
-    await serverB.waitFor(/\[deb2\] pid \d+ on /);
     await listening(a.address, port);
     await listening(b.address, port);
 
@@ -126,9 +148,8 @@ Deno.test({
     await spy.stop();
 
     // conserver's log of deb2, on B: the session as the guest printed it
-    // (no CR CR LF: attach.ts runs on a pty without output processing), no password
+    // (no CR CR LF: console_sockets.ts passes bytes as they are), no password
     const log = await Deno.readTextFile(`${b.dir}/deb2.log`);
-    assert.match(log, /\[attached to deb2 \(domain 101, pty \/dev\/pts\/\d+\)\]/);
     assert.match(
       log,
       /root@deb2:~# uname -n; echo through-conserver\r\ndeb2\r\nthrough-conserver\r\n/,
@@ -143,42 +164,55 @@ Deno.test({
     await win.waitFor(/WIN1 login: $/);
     await win.send(`${ESC}.`);
     assert.equal((await win.child.status).code, 0);
+    // A's log of win1, written through attach.ts (type exec) on conserver's pty:
+    // without output processing (stty -opost), CRLF stays CRLF
+    const winLog = await Deno.readTextFile(`${a.dir}/win1.log`);
+    assert.match(winLog, /\[attached to win1 \(domain 2, pty \/dev\/pts\/\d+\)\]\r\n/);
+    assert.match(winLog, /\r\nWIN1 login: /);
+    assert.doesNotMatch(winLog, /\r\r\n/);
 
-    // guests coming and going: B's fragment kept current, conserver B reloaded
+    // guests coming and going, on A (conserver_cf.ts --watch, type exec) and
+    // on B (console_sockets.ts --cf, type uds): a console appears, is reached,
+    // and goes after the grace second
     await using watcher = new Proc("conserver_cf --watch", Deno.execPath(), [
       ...["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-run"],
-      ...[example("conserver_cf.ts"), "--master", "127.0.0.1", "--out", `${b.dir}/own.cf`],
-      ...["--watch", "--grace", "1", "--reload-pid", `${b.dir}/conserver.pid`],
-    ], { env: { XENSTORED_PATH: b.socket } });
-    let from = dom0b.text.length;
-    await dom0b.send("create deb3 linux\n");
-    await dom0b.waitFor(/^ok deb3 \d+$/m, { from });
-    await watcher.waitFor(/own\.cf: 2 console\(s\)/);
-    from = serverB.text.length;
-    await serverB.waitFor(/\[deb3\] pid \d+ on /, { from });
-    await listening(b.address, port);
-    {
-      // B's own consoles now hold deb3 (A's copy of B's fragment is older: a
-      // fleet redistributes fragments as docs/fleet.md says)
-      await using deb3 = client(b.address, port, ["deb3"]);
-      await deb3.waitFor(/\[Enter `\^Ec\?' for help\]/);
-      await deb3.send("\r");
-      await deb3.waitFor(/deb3 login: $/);
-      await deb3.send(`${ESC}.`);
-      assert.equal((await deb3.child.status).code, 0);
+      ...[example("conserver_cf.ts"), "--master", "127.0.0.1", "--out", `${a.dir}/own.cf`],
+      ...["--watch", "--grace", "1", "--reload-pid", `${a.dir}/conserver.pid`],
+    ], { env: { XENSTORED_PATH: a.socket } });
+    const dom0s = [
+      { dom0: dom0a, server: serverA, said: watcher, address: a.address, dir: a.dir },
+      { dom0: dom0b, server: serverB, said: sockets, address: b.address, dir: b.dir },
+    ];
+    for (const [i, { dom0, server, said, address, dir }] of dom0s.entries()) {
+      const name = `new${i}`;
+      let from = said.text.length;
+      const reloaded = server.text.length;
+      let at = dom0.text.length;
+      await dom0.send(`create ${name} linux\n`);
+      await dom0.waitFor(new RegExp(`^ok ${name} \\d+$`, "m"), { from: at });
+      await said.waitFor(/own\.cf(: 3 console\(s\)| written)/, { from });
+      await server.waitFor(/processing SIGHUP/, { from: reloaded });
+      await listening(address, port);
+      {
+        await using guest = client(address, port, [name]);
+        await guest.waitFor(/\[Enter `\^Ec\?' for help\]/);
+        await guest.send("\r");
+        await guest.waitFor(new RegExp(`${name} login: $`));
+        await guest.send(`${ESC}.`);
+        assert.equal((await guest.child.status).code, 0);
+      }
+      from = said.text.length;
+      at = dom0.text.length;
+      const removed = server.text.length;
+      await dom0.send(`destroy ${name}\n`);
+      await dom0.waitFor(new RegExp(`^ok ${name}$`, "m"), { from: at });
+      await said.waitFor(/own\.cf(: 2 console\(s\)| written)/, { from }); // after the grace
+      assert.doesNotMatch(await Deno.readTextFile(`${dir}/own.cf`), new RegExp(name));
+      await server.waitFor(/processing SIGHUP/, { from: removed });
+      await listening(address, port);
+      await using gone = client(address, port, [name]);
+      await gone.waitFor(new RegExp(`console \`${name}' not found`));
     }
-
-    from = dom0b.text.length;
-    await dom0b.send("destroy deb3\n");
-    await dom0b.waitFor(/^ok deb3$/m, { from });
-    from = serverB.text.length;
-    await watcher.waitFor(/own\.cf: 1 console\(s\)/); // after the grace second
-    assert.doesNotMatch(await Deno.readTextFile(`${b.dir}/own.cf`), /deb3/);
-    await serverB.waitFor(/processing SIGHUP/, { from });
-    await serverB.waitFor(/no consoles to manage in child process after reconfiguration/, { from });
-    await listening(b.address, port);
-    await using gone = client(b.address, port, ["deb3"]);
-    await gone.waitFor(/console `deb3' not found/);
     void dom0a;
   } finally {
     await Deno.remove(root, { recursive: true });
