@@ -20,6 +20,9 @@ import { printable } from "../xencons/mod.ts";
 import { EXIT, explain, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { ConserverFile, watchGuests } from "./_fleet.ts";
 
+/** The consoles one process serves safely (Deno's 32 helper threads, a poll each). */
+const MAX_CONSOLES = 24;
+
 const USAGE =
   `usage: deno run --allow-ffi --allow-read=DIR --allow-write=DIR examples/console_sockets.ts --dir DIR
 
@@ -34,6 +37,10 @@ serves every guest of the dom0.
                      unix sockets)
   --grace SECONDS    a guest that went away keeps its socket this long, so a
                      reboot keeps it (default 120)
+  --shard K/N        serve only the guests whose name hashes to K of N (FNV-1a
+                     of the name, mixed, mod N, plus 1): run N processes, K = 1..N,
+                     each with its own --cf, when the dom0 has more than
+                     ${MAX_CONSOLES} guests (see below)
   --cf FILE          also keep FILE, conserver.cf's "type uds" console blocks
                      for the sockets, current (as conserver_cf.ts --uds DIR
                      --watch does, in step with the sockets: a new socket
@@ -45,8 +52,23 @@ serves every guest of the dom0.
                      each change (needs --allow-read for FILE and --allow-run)
   -h, --help         this text
 
+One process serves at most about ${MAX_CONSOLES} consoles at once: every console waits on its
+pty (and on xenstore) with a poll() on one of Deno's helper threads, and Deno
+has 32 of them; past that, waits queue and the process stalls. It warns when
+it serves more: split the guests with --shard (docs/scale.md).
+
 exit status: 255 for bad usage or no Xen here; 129, 130, 143 when stopped by
 SIGHUP, SIGINT, SIGTERM (128 + the signal's number), its sockets removed.`;
+
+/** FNV-1a of `name`, its bits mixed (murmur3's finalizer): which shard serves it. */
+function shardOf(name: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(name)) hash = Math.imul(hash ^ byte, 0x01000193);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return ((hash >>> 0) % count) + 1;
+}
 
 /** One guest's socket and the connection it serves, if any. */
 class GuestSocket {
@@ -125,6 +147,8 @@ async function main(args: string[]): Promise<number> {
   let graceMs: number;
   let xs: XenstoreClient;
   let cf: ConserverFile | undefined;
+  let shard: { k: number; n: number } | undefined;
+  let warned = false;
   try {
     const { values: v } = parseFlags({
       args,
@@ -134,6 +158,7 @@ async function main(args: string[]): Promise<number> {
         cf: { type: "string" },
         master: { type: "string" },
         "reload-pid": { type: "string" },
+        shard: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -144,6 +169,13 @@ async function main(args: string[]): Promise<number> {
     if (v.dir === undefined || v.dir === "") throw new UsageError("where? give --dir DIR");
     dir = v.dir;
     graceMs = parseCount("--grace", v.grace, 0, 86400) * 1000;
+    if (v.shard !== undefined) {
+      const m = /^(\d{1,4})\/(\d{1,4})$/.exec(v.shard);
+      if (m === null || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) {
+        throw new UsageError(`--shard takes K/N with 1 <= K <= N, got "${v.shard}"`);
+      }
+      shard = { k: Number(m[1]), n: Number(m[2]) };
+    }
     if ((v.master !== undefined || v["reload-pid"] !== undefined) && v.cf === undefined) {
       throw new UsageError("--master and --reload-pid go with --cf");
     }
@@ -168,7 +200,15 @@ async function main(args: string[]): Promise<number> {
   }
   const sockets = new Map<string, GuestSocket>();
   try {
-    await watchGuests(xs, "console_sockets", graceMs, stop.signal, async (names) => {
+    await watchGuests(xs, "console_sockets", graceMs, stop.signal, async (all) => {
+      const names = shard === undefined ? all : all.filter((n) => shardOf(n, shard.n) === shard.k);
+      if (names.length > MAX_CONSOLES && !warned) {
+        warned = true;
+        console.error(
+          `console_sockets: ${names.length} guests: more than ${MAX_CONSOLES} consoles in one ` +
+            `process can stall it (Deno's 32 helper threads): split them with --shard K/N`,
+        );
+      }
       // new sockets listen before conserver hears of them; gone ones close after
       for (const name of names) {
         if (!sockets.has(name)) sockets.set(name, new GuestSocket(dir, name));

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { runDeno } from "../_peers.ts";
-import { example, simDom0 } from "./_procs.ts";
+import { example, Proc, simDom0 } from "./_procs.ts";
 import { XenstoreClient } from "../../xenstore/mod.ts";
 
 Deno.test("conserver_cf.ts: a guest name conserver.cf or sh would read otherwise is left out, said printably", async () => {
@@ -107,4 +107,29 @@ Deno.test("run.ts --password-stdin: the password from stdin's first line, with -
   assert.equal(refused.code, 255);
   assert.match(refused.err, /login as "root" failed/);
   assert.doesNotMatch(refused.out + refused.err, /not-the-password/);
+});
+
+Deno.test("console_sockets.ts --shard: two processes split a dom0's guests, each served once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-shard-" });
+  try {
+    const socket = `${dir}/xs.sock`;
+    const guests = ["a1", "b2", "c3", "d4", "e5", "f6"];
+    await using dom0 = await simDom0("dom0", socket, guests.map((g) => `${g}:linux`), {
+      firstDomid: 1401,
+    });
+    void dom0;
+    const served: string[][] = [];
+    for (const k of [1, 2]) {
+      await using shard = new Proc(`shard ${k}`, Deno.execPath(), [
+        ...["run", "--allow-ffi", "--allow-net", "--allow-read", "--allow-write"],
+        ...[example("console_sockets.ts"), "--dir", `${dir}/s${k}`, "--shard", `${k}/2`],
+      ], { env: { XENSTORED_PATH: socket } });
+      await shard.waitFor(/console\(s\)/);
+      served.push([...Deno.readDirSync(`${dir}/s${k}`)].map((e) => e.name).sort());
+    }
+    assert.ok(served[0].length > 0 && served[1].length > 0, JSON.stringify(served));
+    assert.deepEqual([...served[0], ...served[1]].sort(), guests);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
