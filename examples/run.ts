@@ -40,7 +40,7 @@ import {
   simulatedGuest,
   takeSimulate,
 } from "./_simulate.ts";
-import { CommandAbortedError, type ConsoleSession, jsonSafe } from "../xencons/mod.ts";
+import { type ConsoleSession, jsonSafe } from "../xencons/mod.ts";
 
 const USAGE = `usage: deno run --allow-ffi examples/run.ts [options] <domain> [--] <command...>
        deno run --allow-ffi examples/run.ts --stdio [options] <domain>
@@ -70,7 +70,11 @@ domain. Credentials: see below.
                                 JSON object a line on stdin, {"command": "..."},
                                 answer each with one line on stdout,
                                 {"exitCode", "output", "durationMs"} (or
-                                {"error": {"name", "message"}}); the first line
+                                {"error": {"name", "message"}}); files:
+                                {"put": {"to": PATH, "base64": DATA}} and
+                                {"get": {"from": PATH}} (answered with
+                                "bytes", "hash", and "base64" for get, copied
+                                as cp.ts copies); the first line
                                 out is {"ready": true, "guest"} once logged in.
                                 Logs out and exits 0 when stdin ends (for tools
                                 that keep a connection: Ansible, docs/fleet.md)
@@ -239,7 +243,7 @@ async function main(args: string[]): Promise<number> {
       target,
       stop,
       within,
-      (session) => serveStdio(session, stdin, guest, within),
+      (session) => serveStdio(session, stdin, guest, within, stop.signal, target.timeout),
     );
   }
   const onFailure = json
@@ -288,36 +292,89 @@ class StdinLines {
   }
 }
 
+/** A --stdio request, checked: a command, or a file to put on the guest or get from it. */
+type StdioRequest =
+  | { command: string }
+  | { put: { to: string; data: Uint8Array } }
+  | { get: { from: string } };
+
+const REQUESTS = 'a request is {"command": "..."}, {"put": {"to": PATH, "base64": DATA}} ' +
+  'or {"get": {"from": PATH}}';
+
+function stdioRequest(line: string): StdioRequest | undefined {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof request?.command === "string" && request.command !== "") {
+    return { command: request.command };
+  }
+  const put = request?.put;
+  if (typeof put?.to === "string" && put.to !== "" && typeof put.base64 === "string") {
+    try {
+      return { put: { to: put.to, data: Uint8Array.fromBase64(put.base64) } };
+    } catch {
+      return undefined;
+    }
+  }
+  const get = request?.get;
+  if (typeof get?.from === "string" && get.from !== "") return { get: { from: get.from } };
+  return undefined;
+}
+
 /**
- * --stdio: one logged-in session, many commands: a JSON request a line in,
- * a JSON answer a line out, until stdin ends (then 0) or the session is lost
- * (then 255, after an answer saying why).
+ * --stdio: one logged-in session, many requests: a JSON request a line in, a
+ * JSON answer a line out, until stdin ends (then 0) or the session is lost
+ * (then 255, after an answer saying why). Files travel in the JSON as
+ * base64, so they cross ssh as the commands do.
  */
 async function serveStdio(
   session: ConsoleSession,
   stdin: StdinLines,
   guest: string,
   within: () => AbortSignal,
+  stop: AbortSignal,
+  timeout: number,
 ): Promise<number> {
   const say = (value: unknown) => writeAll(new TextEncoder().encode(`${jsonSafe(value)}\n`));
   await say({ ready: true, guest });
   for (let line = await stdin.next(); line !== undefined; line = await stdin.next()) {
     if (line.trim() === "") continue;
-    let command: unknown;
-    try {
-      command = JSON.parse(line)?.command;
-    } catch { /* answered below */ }
-    if (typeof command !== "string" || command === "") {
-      await say({ error: { name: "UsageError", message: 'a request is {"command": "..."}' } });
+    const request = stdioRequest(line);
+    if (request === undefined) {
+      await say({ error: { name: "UsageError", message: REQUESTS } });
       continue;
     }
     const started = performance.now();
+    const durationMs = () => Math.round(performance.now() - started);
     try {
-      const { exitCode, output } = await session.run(command, { signal: within() });
-      await say({ exitCode, output, durationMs: Math.round(performance.now() - started) });
+      if ("command" in request) {
+        const { exitCode, output } = await session.run(request.command, { signal: within() });
+        if (session.state !== "ready") {
+          // the command ended the shell (exit N): nothing more runs on this login
+          await say({ exitCode, output, durationMs: durationMs(), ended: true });
+          return EXIT.ok;
+        }
+        await say({ exitCode, output, durationMs: durationMs() });
+      } else if ("put" in request) {
+        // a copy takes as long as it takes: each of its steps is bounded instead
+        const options = { signal: stop, stepTimeout: timeout };
+        const { bytes, algorithm, hash } = await session.putFile(
+          request.put.data,
+          request.put.to,
+          options,
+        );
+        await say({ bytes, algorithm, hash, durationMs: durationMs() });
+      } else {
+        const options = { signal: stop, stepTimeout: timeout };
+        const { data, bytes, algorithm, hash } = await session.getFile(request.get.from, options);
+        await say({ base64: data.toBase64(), bytes, algorithm, hash, durationMs: durationMs() });
+      }
     } catch (err) {
       await say({ error: failureJson(err) });
-      if (!(err instanceof CommandAbortedError && err.recovered)) return EXIT.failed;
+      if (session.state !== "ready") return EXIT.failed; // the shell is lost
     }
   }
   return EXIT.ok;

@@ -3,7 +3,8 @@
 // xenpv.py) under Debian's real ansible-core (2.14): an inventory of a
 // simulated dom0's Linux and Windows guests, an ad-hoc `raw` on both, and a
 // playbook on the Linux one: output, exit statuses, and one login kept
-// across tasks (a variable set by one task is seen by the next).
+// across tasks (a variable set by one task is seen by the next); the
+// plugin's put_file and fetch_file through the same login.
 
 import assert from "node:assert/strict";
 import { have, skipUnless } from "../_peers.ts";
@@ -63,8 +64,34 @@ async function endControls(folder: string): Promise<void> {
   }
 }
 
+/** The plugin's put_file and fetch_file, called through Ansible's plugin loader. */
+const FILES_PY = `
+import sys
+from ansible.playbook.play_context import PlayContext
+from ansible.plugins.loader import connection_loader
+from ansible.errors import AnsibleError
+folder, socket = sys.argv[1], sys.argv[2]
+play = PlayContext()
+play.remote_addr = "deb1"
+conn = connection_loader.get("xenpv", play, None)
+conn.set_options(var_options={
+    "inventory_hostname": "deb1", "ansible_user": "root", "ansible_password": "xenpv",
+    "ansible_xenpv_dialect": "linux", "ansible_xenpv_env": {"XENSTORED_PATH": socket},
+    "ansible_xenpv_control_dir": folder + "/cp", "ansible_xenpv_persist": 30,
+})
+conn.put_file(folder + "/blob.bin", "/root/blob.bin")
+rc, out, err = conn.exec_command("ls -l /root/blob.bin")
+print("ls:", out.decode().strip(), rc)
+conn.fetch_file("/root/blob.bin", folder + "/back.bin")
+try:
+    conn.fetch_file("/nowhere", folder + "/nothing.bin")
+except AnsibleError as e:
+    print("missing: AnsibleError:", e)
+conn.close()
+`;
+
 Deno.test({
-  name: "ansible: ad-hoc raw on a Linux and a Windows guest, a playbook on Linux, one login",
+  name: "ansible: ad-hoc raw on a Linux and a Windows guest, a playbook on Linux, one login, files",
   ignore: skipUnless(available, "ansible-core"),
 }, async () => {
   const dir = await Deno.makeTempDir({ prefix: "xenpv-ansible-" });
@@ -139,6 +166,23 @@ Deno.test({
         play.out,
         /deb1 +: ok=6 +changed=5 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=2/,
       );
+
+      // put_file and fetch_file, as modules use them (the simulated guest has no
+      // python to run a module): the plugin called as Ansible calls it
+      await Deno.writeFile(`${dir}/blob.bin`, new Uint8Array([0, 1, 2, 255, 13, 10, 26]));
+      await Deno.writeTextFile(`${dir}/files.py`, FILES_PY);
+      const files = await new Deno.Command("/usr/bin/python3", {
+        args: [`${dir}/files.py`, dir, socket],
+        env: { ANSIBLE_CONNECTION_PLUGINS: plugins, PYTHONDONTWRITEBYTECODE: "1" },
+      }).output();
+      const said = new TextDecoder().decode(files.stdout) + new TextDecoder().decode(files.stderr);
+      assert.equal(files.code, 0, said);
+      assert.match(said, /^ls: -rw-r--r-- 1 root root/m);
+      assert.deepEqual(
+        await Deno.readFile(`${dir}/back.bin`),
+        new Uint8Array([0, 1, 2, 255, 13, 10, 26]),
+      );
+      assert.match(said, /^missing: AnsibleError: xenpv: copying \/nowhere from the guest: /m);
 
       await endControls(`${dir}/cp`); // the kept login holds the console: end it first
       const wrong = JSON.parse(await Deno.readTextFile(`${dir}/inventory.yml`));

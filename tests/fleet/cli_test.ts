@@ -63,6 +63,7 @@ Deno.test("run.ts --stdio: one login, JSON lines both ways, a bad request answer
     '{"command": "echo $X; ls /nowhere"}',
     '{"command": ""}',
     '{"command": "exit 4"}',
+    '{"command": "echo never"}',
   ].join("\n");
   const r = await runDeno(
     ["--allow-ffi", example("run.ts"), "--stdio", "--simulate", "linux"],
@@ -77,6 +78,7 @@ Deno.test("run.ts --stdio: one login, JSON lines both ways, a bad request answer
   assert.match(lines[3].output, /^one-login\nls: cannot access '\/nowhere': No such file/);
   assert.equal(lines[4].error.name, "UsageError");
   assert.equal(lines[5].exitCode, 4);
+  assert.equal(lines[5].ended, true); // exit 4 ended the shell: run.ts exits 0 after it
   assert.equal(lines.length, 6);
 });
 

@@ -1,10 +1,11 @@
 # Copyright 2026 the xenpv authors. MIT license.
 """Ansible connection plugin: a Xen guest reached through its dom0's PV console.
 
-All console work is xenpv's: commands go to ``examples/run.ts --stdio`` (one
-login, kept by a small control process per guest for ``persist`` seconds, as
-ssh's ControlPersist keeps a connection), files to ``examples/cp.ts``. This
-file only carries requests between Ansible and those CLIs. See docs/fleet.md.
+All console work is xenpv's: commands and files go to ``examples/run.ts
+--stdio`` (one login, kept by a small control process per guest for
+``persist`` seconds, as ssh's ControlPersist keeps a connection; files are
+copied as cp.ts copies them). This file only carries requests between Ansible
+and run.ts. See docs/fleet.md.
 
 It also runs as that control process: ``python3 xenpv.py --control`` (the
 plugin starts it; its settings and the password come on stdin).
@@ -17,8 +18,8 @@ name: xenpv
 short_description: reach a Xen guest through its dom0's PV console (xenpv)
 description:
   - Runs commands on a Xen guest by logging in on its PV console from dom0,
-    with xenpv's run.ts, and copies files with xenpv's cp.ts. The guest needs
-    no network and no sshd; the dom0 is this machine or one reached by ssh.
+    with xenpv's run.ts, which also copies files over the console. The guest
+    needs no network and no sshd; the dom0 is this machine or one reached by ssh.
   - One login serves many tasks; a control process per guest keeps it for
     C(persist) seconds after the last command, then logs out.
 author: the xenpv authors
@@ -59,8 +60,8 @@ options:
     type: int
     default: 60
     vars: [{name: ansible_xenpv_persist}]
-  timeout:
-    description: Seconds for the login and for each command.
+  command_timeout:
+    description: Seconds for the login and for each command (each step of a file copy).
     type: int
     default: 60
     vars: [{name: ansible_xenpv_timeout}]
@@ -70,6 +71,7 @@ options:
     vars: [{name: ansible_xenpv_control_dir}]
 """
 
+import base64
 import fcntl
 import hashlib
 import json
@@ -152,14 +154,22 @@ def _control():
                 xenpv.stdin.write(request.rstrip(b"\n") + b"\n")
                 xenpv.stdin.flush()
                 answer = xenpv.stdout.readline()
+                if not answer or b'"ended":true' in answer:
+                    # the shell ended (exit N) or was lost: gone before the
+                    # answer goes out, so the next task logs in afresh
+                    os.unlink(path)
+                    xenpv.stdin.close()
+                    xenpv.wait()
+                    conn.sendall(answer)
+                    return 0
                 conn.sendall(answer)
-                if not answer:
-                    break  # run.ts ended: the session was lost
     finally:
-        os.unlink(path)
-        os.unlink(path + ".pid")
+        for leftover in (path, path + ".pid"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
         server.close()
-        xenpv.stdin.close()  # run.ts logs out and exits
+        if not xenpv.stdin.closed:
+            xenpv.stdin.close()  # run.ts logs out and exits
         xenpv.wait()
     return 0
 
@@ -191,7 +201,7 @@ class Connection(ConnectionBase):
             "deno": self.get_option("deno"),
             "env": self.get_option("env") or {},
             "persist": int(self.get_option("persist")),
-            "timeout": int(self.get_option("timeout")),
+            "timeout": int(self.get_option("command_timeout")),
         }
 
     def _connect(self):
@@ -203,6 +213,8 @@ class Connection(ConnectionBase):
         os.makedirs(folder, mode=0o700, exist_ok=True)
         self._socket = os.path.join(folder, "xenpv-" + hashlib.sha256(key).hexdigest()[:16])
         with open(self._socket + ".lock", "w") as lock:
+            lock.write(key.decode() + "\n")  # what the control process serves (no password)
+            lock.flush()
             fcntl.flock(lock, fcntl.LOCK_EX)  # one control process per guest
             if not os.path.exists(self._socket):
                 self._start_control(settings)
@@ -254,28 +266,30 @@ class Connection(ConnectionBase):
         # a console has one stream: stderr is in stdout, as the guest printed them
         return answer["exitCode"], to_bytes(answer["output"]), b""
 
-    def _copy(self, source, destination):
-        settings = self._settings()
-        password = self.get_option("password") or self._play_context.password
-        args = ["--dialect", settings["dialect"], "--timeout", str(settings["timeout"]), "--quiet"]
-        if settings["user"]:
-            args += ["--user", settings["user"]]
-        env = dict(os.environ, **settings["env"])
-        if password is not None:
-            env["XENPV_PASSWORD"] = password  # as run.ts and cp.ts take it; never argv
-        done = subprocess.run(_xenpv_argv(settings, "cp.ts", args + [source, destination]),
-                              env=env, stdin=subprocess.DEVNULL, capture_output=True)
-        if done.returncode != 0:
-            raise AnsibleError("xenpv cp.ts %s %s: %s"
-                               % (source, destination, to_text(done.stderr).strip()))
+    def _answer(self, request, what):
+        answer = self._request(request)
+        if "error" in answer:
+            raise AnsibleError("xenpv: %s: %s" % (what, answer["error"]["message"]))
+        return answer
 
     def put_file(self, in_path, out_path):
         super().put_file(in_path, out_path)
-        self._copy(in_path, "%s:%s" % (self._settings()["guest"], out_path))
+        # through the kept login: a second client would find the console busy
+        with open(in_path, "rb") as f:
+            data = base64.b64encode(f.read()).decode()
+        self._connect()
+        self._answer({"put": {"to": to_text(out_path), "base64": data}},
+                     "copying %s to %s" % (in_path, out_path))
 
     def fetch_file(self, in_path, out_path):
         super().fetch_file(in_path, out_path)
-        self._copy("%s:%s" % (self._settings()["guest"], in_path), out_path)
+        self._connect()
+        answer = self._answer({"get": {"from": to_text(in_path)}},
+                              "copying %s from the guest" % in_path)
+        temp = out_path + ".xenpv-part"
+        with open(temp, "wb") as f:
+            f.write(base64.b64decode(answer["base64"]))
+        os.replace(temp, out_path)
 
     def close(self):
         # the control process keeps the login for `persist` seconds: the next
