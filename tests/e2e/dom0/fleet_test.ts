@@ -1,7 +1,10 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// The fleet pieces on a real PV guest, inside the e2e dom0 (NOT wired into
-// suite.ts yet: the lead wires it by adding `import "./fleet_test.ts";` after
-// console_test.ts there). Ansible itself does not run in this dom0 (an
+// The fleet pieces on a real PV guest, inside the e2e dom0. NOT wired yet:
+// fleetTests() registers its tests where it is called, and it must run while
+// the PV shell guest runs its shell under xenconsoled: console_test.ts calls
+// it right after its "run() through the XENCONS-style login program" test
+// (before ring mode stops xenconsoled and before guests are rebooted and
+// destroyed). Ansible itself does not run in this dom0 (an
 // initramfs without python; see docs/fleet.md): what its connection plugin
 // does on the console is all run.ts --stdio, checked here; conserver's
 // `type uds` side is console_sockets.ts, checked here with a unix socket
@@ -39,7 +42,14 @@ async function shellBack(console: XenConsole): Promise<void> {
   }
 }
 
-Deno.test(`fleet: run.ts --stdio, the Ansible plugin's console path: one login, many commands (${SH})`, async () => {
+/** Registers the fleet tests (call it from console_test.ts, see above). */
+export function fleetTests(): void {
+  Deno.test(`fleet: run.ts --stdio, the Ansible plugin's console path (${SH})`, stdioOnPv);
+  Deno.test(`fleet: console_sockets.ts serves ${SH}'s console on a unix socket`, socketOnPv);
+}
+
+/** run.ts --stdio on the PV guest: one login, many commands, exit statuses, a variable kept. */
+async function stdioOnPv(): Promise<void> {
   {
     await using console = await connect(SH, { mode: "pty" });
     await shellBack(console);
@@ -67,9 +77,10 @@ Deno.test(`fleet: run.ts --stdio, the Ansible plugin's console path: one login, 
   assert.doesNotMatch(r.out + r.err, /e2e-secret/);
   await using console = await connect(SH, { mode: "pty" });
   await shellBack(console); // run.ts logged out: the shell is back
-});
+}
 
-Deno.test(`fleet: console_sockets.ts serves the guest's console on a unix socket, as conserver's type uds reads it (${SH})`, async () => {
+/** console_sockets.ts serves the guest's console, read as conserver's type uds reads it. */
+async function socketOnPv(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "xenpv-e2e-sockets-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -121,4 +132,4 @@ Deno.test(`fleet: console_sockets.ts serves the guest's console on a unix socket
     await child.stderr.cancel().catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
