@@ -227,14 +227,19 @@ const file = async (path: string, from: string, mode = 0o755): Promise<CpioEntry
   mode,
 });
 
-/** Builds the guest's initramfs: busybox, the xpvguest programs (compiled static here), /init. */
+/** Builds the guest's initramfs: busybox, the xpvguest and xsprobe programs (compiled static here) with the probe's script, /init. */
 async function guestInitrd(root: string, cache: string, here: string): Promise<Uint8Array> {
   const binary = `${cache}/xpvguest`;
   await sh(["gcc", "-static", "-O2", "-Wall", "-o", binary, `${here}/guest/xpvguest.c`]);
+  // the xenstore guest-rules probe and its script (tests/xenstore/guest_rules.xsprobe)
+  const probe = `${cache}/xsprobe`;
+  await sh(["gcc", "-static", "-O2", "-Wall", "-o", probe, `${here}/guest/xsprobe.c`]);
   return cpio([
     { type: "char", path: "dev/console", major: 5, minor: 1 },
     await file("bin/busybox", `${root}/bin/busybox`),
     await file("bin/xpvguest", binary),
+    await file("bin/xsprobe", probe),
+    await file("etc/xpv-xsprobe", `${here}/../xenstore/guest_rules.xsprobe`, 0o644),
     await file("init", `${here}/guest/init.sh`),
   ]);
 }

@@ -5,9 +5,10 @@
 
 import assert from "node:assert/strict";
 import { connect } from "../../../mod.ts";
+import { Expect } from "../../../xencons/mod.ts";
 import { runDeno } from "../../_peers.ts";
 import { AGETTY_ACCOUNT, AGETTY_GUEST } from "../_guests.ts";
-import { bootGuestsCreated, waitFor } from "./_xen.ts";
+import { bootGuestsCreated } from "./_xen.ts";
 
 const NAME = AGETTY_GUEST.name;
 const { user, password } = AGETTY_ACCOUNT;
@@ -16,20 +17,16 @@ const { user, password } = AGETTY_ACCOUNT;
 export async function agettyUp(): Promise<void> {
   await bootGuestsCreated(AbortSignal.timeout(120_000));
   await using console = await connect(NAME, { mode: "pty", ttyTimeout: 60_000 });
+  await using expect = new Expect(console, { stripAnsi: true });
   // agetty's prompt, asked for again with Enter (what came before was not kept)
-  const writer = console.writable.getWriter();
-  try {
-    for (let attempt = 1;; attempt++) {
-      await writer.write(new TextEncoder().encode("\r"));
-      try {
-        await waitFor(console, /login: $/, 10_000);
-        return;
-      } catch (err) {
-        if (attempt === 30) throw new Error(`no agetty prompt on ${NAME}`, { cause: err });
-      }
+  for (let attempt = 1;; attempt++) {
+    await expect.send("\r");
+    try {
+      await expect.expect(/login: $/, { signal: AbortSignal.timeout(10_000) });
+      return;
+    } catch (err) {
+      if (attempt === 30) throw new Error(`no agetty prompt on ${NAME}`, { cause: err });
     }
-  } finally {
-    writer.releaseLock();
   }
 }
 

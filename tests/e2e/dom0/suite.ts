@@ -7,4 +7,5 @@
 import "./console_test.ts";
 import "./agetty_test.ts";
 import "./xenstore_test.ts";
+import "./xenstore_guest_test.ts";
 import "../dom0_last/xenstored_dies_test.ts";
