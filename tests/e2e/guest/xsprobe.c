@@ -239,11 +239,12 @@ static void step(char *line, const char *guest) {
     request(XS_TRANSACTION_END, tx_ids[t], how, 1, 1, &r);
     print_result(op, XS_TRANSACTION_END, &r);
   }
-  else if (!strcmp(op, "fill")) {
+  else if (!strcmp(op, "fill") || !strcmp(op, "filltree")) {
     int count = atoi(args[1]);
     char path[512], x[] = "x";
     for (int i = 0; i < count; i++) {
-      snprintf(path, sizeof path, "%s/%d", args[0], i);
+      if (!strcmp(op, "fill")) snprintf(path, sizeof path, "%s/%d", args[0], i);
+      else snprintf(path, sizeof path, "%s/%d/%d", args[0], i / 100, i % 100);
       char *parts[2] = {path, x};
       request(XS_WRITE, tx, parts, 2, 0, &r);
       if (r.type == XS_ERROR) { printf("ERR %s after %d\n", r.payload, i); return; }
