@@ -2,16 +2,18 @@
 // Files and devices through libc: appending to a log, reading a file's tail,
 // renaming, checking that a directory is one itself, opening a device. Where
 // root writes or reads a file for others (openAppend, readTail), a symlink is
-// refused, not followed.
+// refused, not followed, and the file must be ours: our user's, one link.
 
 import {
   acquireLibc,
   cString,
   errno,
+  geteuid,
   lastError,
   O_APPEND,
   O_CLOEXEC,
   O_CREAT,
+  O_EXCL,
   O_NOFOLLOW,
   O_NONBLOCK,
   O_RDONLY,
@@ -25,16 +27,44 @@ import { FdStream } from "./fd_stream.ts";
 import { type FileStat, fstatFd, lstatPath, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "./stat.ts";
 
 /**
- * Opens a regular file for appending (created 0600 if missing), as a stream;
- * refuses a symlink (ELOOP), a FIFO (ENXIO without a reader, EINVAL with one)
- * and any other non-regular file (EINVAL).
+ * Throws (`EPERM`, with the fix) unless the open file `stat` describes is
+ * ours: owned by this process's user and with one name only (a file another
+ * user planted, or a hard link to another file, in a shared directory would
+ * make root write or serve what is not its own). With `private`, also unless
+ * group and others have no access to it (0600).
  */
-export function openAppend(path: string): FdStream {
-  return openAppendSized(path).file;
+export function assertOwnFile(stat: FileStat, path: string, { private: only = false } = {}): void {
+  const uid = geteuid();
+  let hint: string | undefined;
+  if (stat.uid !== uid) {
+    hint = `owned by uid ${stat.uid}, not by this user (uid ${uid}): another user made it ` +
+      `(remove it: rm ${path})`;
+  } else if (stat.nlink !== 1) {
+    hint = `it has ${stat.nlink} names (a hard link to another file?): remove it (rm ${path})`;
+  } else if (only && (stat.mode & 0o077) !== 0) {
+    const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
+    hint = `mode ${mode}: group or others may read or write it (chmod 600 ${path})`;
+  }
+  if (hint !== undefined) throw new SystemError(ERRNO.EPERM, "open", { path, hint });
+}
+
+/**
+ * Opens a regular file for appending (created 0600 if missing), as a stream;
+ * refuses a symlink (ELOOP), a FIFO (ENXIO without a reader, EINVAL with one),
+ * any other non-regular file (EINVAL) and a file that is not ours (EPERM:
+ * another user's, or hard-linked; with `private`, also one open to group or
+ * others; see {@linkcode assertOwnFile}). An existing file is appended to,
+ * never truncated.
+ */
+export function openAppend(path: string, options: { private?: boolean } = {}): FdStream {
+  return openAppendSized(path, options).file;
 }
 
 /** {@linkcode openAppend}, and the file's size when opened. */
-export function openAppendSized(path: string): { file: FdStream; size: number } {
+export function openAppendSized(
+  path: string,
+  options: { private?: boolean } = {},
+): { file: FdStream; size: number } {
   const libc = acquireLibc();
   // No symlink is followed (a planted one in a world-writable directory would
   // make root append elsewhere), and a FIFO fails instead of blocking the open.
@@ -54,6 +84,7 @@ export function openAppendSized(path: string): { file: FdStream; size: number } 
     if ((stat.mode & S_IFMT) !== S_IFREG) {
       throw new SystemError(EINVAL, "open", { path, hint: "not a regular file: not written to" });
     }
+    assertOwnFile(stat, path, options);
     size = stat.size;
   } catch (err) {
     libc.close(fd);
@@ -65,7 +96,9 @@ export function openAppendSized(path: string): { file: FdStream; size: number } 
 
 /**
  * The last `max` bytes of the regular file `path` (a symlink is refused, not
- * followed: what a token holder may read must be the file itself).
+ * followed, and so is a file that is not ours and private, as
+ * {@linkcode assertOwnFile} says: what a token holder may read must be the
+ * file itself, one we made).
  */
 export function readTail(path: string, max: number): Uint8Array<ArrayBuffer> {
   const libc = acquireLibc();
@@ -77,9 +110,11 @@ export function readTail(path: string, max: number): Uint8Array<ArrayBuffer> {
       throw new SystemError(code, "open", { path, hint: hint || undefined });
     }
     try {
-      if ((fstatFd(libc, fd, path).mode & S_IFMT) !== S_IFREG) {
+      const stat = fstatFd(libc, fd, path);
+      if ((stat.mode & S_IFMT) !== S_IFREG) {
         throw new SystemError(EINVAL, "open", { path, hint: "not a regular file: not read" });
       }
+      assertOwnFile(stat, path, { private: true });
       const chunks: Uint8Array<ArrayBuffer>[] = [];
       let kept = 0;
       for (;;) {
@@ -159,9 +194,10 @@ export function renamePath(from: string, to: string): boolean {
 
 /**
  * Throws unless `path` is a directory itself (not a symlink to one): where
- * root creates files, a planted symlink must not redirect them.
+ * root creates files, a planted symlink must not redirect them. Returns what
+ * it is (its owner and mode: the caller may warn about a shared one).
  */
-export function assertRealDirectory(path: string): void {
+export function assertRealDirectory(path: string): FileStat {
   const libc = acquireLibc();
   try {
     let stat;
@@ -183,6 +219,53 @@ export function assertRealDirectory(path: string): void {
     if ((stat.mode & S_IFMT) !== S_IFDIR) {
       throw new SystemError(ERRNO.ENOTDIR, "open", { path, hint: "not a directory" });
     }
+    return stat;
+  } finally {
+    releaseLibc();
+  }
+}
+
+/**
+ * Creates the file `path`, empty and 0600, only if nothing (not even a
+ * dangling symlink) is there: `false` when something is (EEXIST). A file
+ * made so is ours, private, and has one name, whatever the directory.
+ */
+export function createNewFile(path: string): boolean {
+  const libc = acquireLibc();
+  try {
+    const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    const fd = libc.open(cString(path), flags, 0o600);
+    if (fd < 0) {
+      const code = errno();
+      if (errnoName(code) === "EEXIST") return false;
+      throw new SystemError(code, "open", { path });
+    }
+    libc.close(fd);
+    return true;
+  } finally {
+    releaseLibc();
+  }
+}
+
+/** The names in the directory `path` (not `.` nor `..`), unsorted. */
+export function listDirectory(path: string): string[] {
+  const libc = acquireLibc();
+  try {
+    const dir = libc.opendir(cString(path));
+    if (dir === null) throw lastError("opendir", { path });
+    try {
+      const names: string[] = [];
+      for (;;) {
+        const entry = libc.readdir(dir);
+        if (entry === null) break;
+        // glibc's struct dirent: d_ino, d_off (8 bytes each), d_reclen (2), d_type (1), d_name
+        const name = new Deno.UnsafePointerView(entry).getCString(19);
+        if (name !== "." && name !== "..") names.push(name);
+      }
+      return names;
+    } finally {
+      libc.closedir(dir);
+    }
   } finally {
     releaseLibc();
   }
@@ -198,4 +281,42 @@ export function openDevice(path: string, hint?: (code: string) => string | undef
     throw new SystemError(code, "open", { path, hint: hint?.(errnoName(code)) });
   }
   return new FdStream(libc, fd, { path });
+}
+
+/**
+ * Writes `data` to `path` as a whole: into a new file beside it (created
+ * with O_EXCL, mode 0666 less the umask, a symlink never followed), then
+ * renamed over `path`, so a reader never sees half a file and a failed
+ * write leaves `path` as it was (the new file is removed).
+ */
+export function writeFileReplacing(path: string, data: Uint8Array): void {
+  const libc = acquireLibc();
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16))
+    .join("");
+  const tmp = `${path}.xpv-${suffix}`;
+  try {
+    const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    const fd = libc.open(cString(tmp), flags, 0o666);
+    // Named as the file asked for (the new file beside it is ours): no such directory, no permission.
+    if (fd < 0) throw lastError("open", { path });
+    let done = false;
+    try {
+      for (let at = 0; at < data.length;) {
+        const n = Number(libc.write(fd, data.subarray(at), BigInt(data.length - at)));
+        if (n < 0) throw lastError("write", { path });
+        at += n;
+      }
+      if (libc.close(fd) < 0) throw lastError("close", { path });
+      done = true;
+      if (libc.rename(cString(tmp), cString(path)) !== 0) {
+        throw lastError("rename", { path: `${tmp} -> ${path}` });
+      }
+    } catch (err) {
+      if (!done) libc.close(fd);
+      libc.unlink(cString(tmp));
+      throw err;
+    }
+  } finally {
+    releaseLibc();
+  }
 }

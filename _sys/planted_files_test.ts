@@ -10,7 +10,7 @@ import { acquireLibc, geteuid, releaseLibc, TCSANOW, TERMIOS_SIZE } from "./libc
 import { decodeDevice, openPty, openPtyPair } from "./pty.ts";
 import { lstatPath } from "./stat.ts";
 import { UnixListener } from "./unix_socket.ts";
-import { openAppend } from "./files.ts";
+import { openAppend, readTail } from "./files.ts";
 import { StdinSwap } from "../tests/_stdin.ts";
 
 async function mkfifo(path: string): Promise<void> {
@@ -266,3 +266,40 @@ function hasControl(text: string): boolean {
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028;
   });
 }
+
+Deno.test("log file: another user's file, a hard link and a file open to others are refused (EPERM), not appended to nor read", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.chmod(dir, 0o1777);
+    const theirs = `${dir}/theirs.log`;
+    await Deno.writeTextFile(theirs, "theirs\n", { mode: 0o600 });
+    await Deno.chown(theirs, 65534, 65534); // tests run as root
+    await Deno.writeTextFile(`${root}/secret`, "secret\n", { mode: 0o600 });
+    await Deno.link(`${root}/secret`, `${dir}/linked.log`);
+    await Deno.writeTextFile(`${dir}/open.log`, "open\n");
+    await Deno.chmod(`${dir}/open.log`, 0o640);
+    const refused = (hint: RegExp) => (e: unknown) =>
+      e instanceof SystemError && e.code === "EPERM" && hint.test(e.message);
+    const cases: [string, RegExp][] = [
+      [theirs, /owned by uid 65534, not by this user \(uid 0\): .*rm /],
+      [`${dir}/linked.log`, /2 names \(a hard link to another file\?\): remove it/],
+      [`${dir}/open.log`, /mode 0640: group or others may read or write it \(chmod 600 /],
+    ];
+    for (const [path, hint] of cases) {
+      assert.throws(() => openAppend(path, { private: true }), refused(hint), path);
+      assert.throws(() => readTail(path, 1024), refused(hint), path);
+    }
+    assert.equal(await Deno.readTextFile(theirs), "theirs\n");
+    assert.equal(await Deno.readTextFile(`${root}/secret`), "secret\n");
+    assert.equal(await Deno.readTextFile(`${dir}/open.log`), "open\n");
+    // without `private`, a file of ours that others may read is appended to (attach.ts --log)
+    const log = openAppend(`${dir}/open.log`);
+    await log.write(new TextEncoder().encode("more\n"));
+    await log.close();
+    assert.throws(() => openAppend(theirs), refused(/uid 65534/));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -8,8 +8,8 @@ import { cString, lastError, type Libc } from "./libc.ts";
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EMPTY_PATH = 0x1000;
-/** STATX_TYPE | STATX_MODE | STATX_UID | STATX_INO | STATX_SIZE */
-const STATX_MASK = 0x1 | 0x2 | 0x8 | 0x100 | 0x200;
+/** STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_INO | STATX_SIZE */
+const STATX_MASK = 0x1 | 0x2 | 0x4 | 0x8 | 0x100 | 0x200;
 const STATX_SIZE = 256;
 
 export const S_IFMT = 0o170000;
@@ -23,6 +23,8 @@ export const S_IFSOCK = 0o140000;
 export interface FileStat {
   /** File type and permission bits (st_mode). */
   mode: number;
+  /** How many names (hard links) the file has. */
+  nlink: number;
   uid: number;
   ino: bigint;
   /** Its size in bytes. */
@@ -38,6 +40,7 @@ function decode(buf: Uint8Array<ArrayBuffer>): FileStat {
   const view = new DataView(buf.buffer);
   return {
     mode: view.getUint16(28, true),
+    nlink: view.getUint32(16, true),
     uid: view.getUint32(20, true),
     ino: view.getBigUint64(32, true),
     size: Number(view.getBigUint64(40, true)),

@@ -14,11 +14,14 @@ const { values } = parseArgs({
 const here = new URL(".", import.meta.url).pathname;
 const dec = new TextDecoder();
 
+/** Scripts that need V8 flags: the recorder's bench collects garbage itself. */
+const V8_FLAGS: Record<string, string[]> = { "record.ts": ["--v8-flags=--expose-gc"] };
+
 /** Runs a bench script; returns its JSON lines (BENCH_JSON-prefixed or bare objects). */
 async function run(script: string, ...args: string[]): Promise<Record<string, number>[]> {
   console.error(`running ${script} ${args.join(" ")}`);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${here}${script}`, ...args],
+    args: ["run", "-A", ...(V8_FLAGS[script] ?? []), `${here}${script}`, ...args],
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -53,6 +56,13 @@ const [floodInline] = await run(
   "--reader",
   "default",
 );
+// A guest printing 100 MiB of text, read as above, recorded in asciicast (as attach.ts --record) or not.
+const floodText = ["--mode", "ring", "--mb", "100", "--guest", "process", "--text"];
+const [floodPlain] = await run("flood.ts", ...floodText);
+const castDir = await Deno.makeTempDir();
+const [floodRecorded] = await run("flood.ts", ...floodText, "--record", `${castDir}/flood.cast`);
+await Deno.remove(castDir, { recursive: true });
+const [recordMemory] = await run("record.ts");
 const idle = await run("idle.ts");
 // A hostile guest notifying without writing, in its own process, for 5 s.
 const [storm] = await run("storm.ts", "--seconds", "5");
@@ -139,6 +149,26 @@ const rows: string[][] = [
     "-",
   ],
   [
+    "100 MiB text flood recorded in asciicast vs not recorded (ring mode, guest in its own process), reader's CPU",
+    `${n(floodRecorded.cpuMs)} / ${n(floodPlain.cpuMs)} ms (peak RSS ${
+      n(floodRecorded.peakRssMiB, 1)
+    } / ${n(floodPlain.peakRssMiB, 1)} MiB; in order: ${
+      floodRecorded.firstWrongByte === -1 ? "yes" : "NO"
+    })`,
+    x(floodRecorded.cpuMs / floodPlain.cpuMs),
+    "< 1.3x",
+    met(floodRecorded.cpuMs < 1.3 * floodPlain.cpuMs && floodRecorded.firstWrongByte === -1),
+  ],
+  [
+    "the recorder's heap in use after a full GC, 50 / 200 MiB of text recorded",
+    `${n(recordMemory.heapAt50MiB, 2)} / ${n(recordMemory.heapAt200MiB, 2)} MiB (${
+      n(recordMemory.recordMiBps, 1)
+    } MiB/s)`,
+    "-",
+    "bounded (+< 1 MiB)",
+    met(recordMemory.heapAt200MiB < recordMemory.heapAt50MiB + 1),
+  ],
+  [
     "idle attached console, CPU per minute (ring / pty)",
     `${n(idleOf("ring"), 1)} / ${n(idleOf("pty"), 1)} ms`,
     "-",
@@ -184,7 +214,44 @@ rows.push(
     "-",
     "-",
   ],
+  [
+    `${serve.churnViewers} viewers that never read joining one guest, then leaving: the server's CPU (issue 29: was 6.5 + 3.2 s)`,
+    `${n(serve.churnJoinCpuMs)} + ${n(serve.churnLeaveCpuMs)} ms`,
+    "-",
+    "O(changes): < 1 s",
+    met(serve.churnJoinCpuMs + serve.churnLeaveCpuMs < 1000),
+  ],
+  [
+    `same, server process's peak RSS (before the viewers)`,
+    `${n(serve.churnPeakRssMiB, 1)} MiB (${n(serve.churnRssBeforeMiB, 1)})`,
+    "-",
+    "bounded (+< 100 MiB; was +800)",
+    met(serve.churnPeakRssMiB < serve.churnRssBeforeMiB + 100),
+  ],
+  [
+    `a viewer's fragmented message, ${serve.fragmentMiB} MiB without its FIN: server RSS before / with it / once the socket closed (Deno.upgradeWebSocket has no bound: known limit)`,
+    `${n(serve.fragmentRssBeforeMiB)} / ${n(serve.fragmentRssHeldMiB)} / ${
+      n(serve.fragmentRssAfterMiB)
+    } MiB`,
+    "-",
+    "-",
+    "-",
+  ],
 );
+
+// Files over the console (issue 32, bench/files_compare.ts): putFile/getFile of 256 KiB on the
+// simulated guests, beside a command printing as many base64 characters (the console's raw rate).
+const [files] = await run("files_compare.ts", "256");
+for (const guest of ["linux", "windows"]) {
+  const f = (k: string) => files[`${guest}.${k}`];
+  rows.push([
+    `copy 256 KiB to / from the simulated ${guest} guest (putFile / getFile), vs the console's raw output rate`,
+    `${n(f("putKiBps"), 1)} / ${n(f("getKiBps"), 1)} KiB/s (raw ${n(f("rawKiBps"))} KiB/s)`,
+    `${(100 * f("putShare")).toFixed(1)}% / ${(100 * f("getShare")).toFixed(1)}%`,
+    "-",
+    "-",
+  ]);
+}
 
 // xenstore with blocking waits (opt-in `blockingWaitUs`), against the same
 // server as the fast-path rows; and the unix-socket floor under one request.

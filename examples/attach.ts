@@ -357,6 +357,7 @@ async function main(args: string[]): Promise<number> {
   }
 
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const stopResizes = interactive && recorder ? recordResizes(recorder) : undefined;
   if (interactive) {
     Deno.stdin.setRaw(true);
     const { name, tty } = console_.info;
@@ -382,6 +383,7 @@ async function main(args: string[]): Promise<number> {
     } catch { /* not a tty any more */ }
     console.error("\r\n[detached]");
   }
+  stopResizes?.();
   await console_.close();
   await log?.close();
   await recorder?.close();
@@ -401,7 +403,23 @@ function record(plan: AttachPlan, console_: XenConsole): Recorder {
     width: size.columns,
     height: size.rows,
     guest: { name: console_.info.name ?? `domain ${console_.domid}`, kind: plan.kind },
+    encoding: plan.encoding,
   });
+}
+
+/**
+ * Records each new size of the terminal (SIGWINCH) as a resize event; the
+ * returned function stops listening.
+ */
+function recordResizes(recorder: Recorder): () => void {
+  const resized = () => {
+    try {
+      const { columns, rows } = Deno.consoleSize();
+      recorder.resize(columns, rows).catch(() => {}); // a failed write shows on the next output
+    } catch { /* no size known now */ }
+  };
+  Deno.addSignalListener("SIGWINCH", resized);
+  return () => Deno.removeSignalListener("SIGWINCH", resized);
 }
 
 async function writeAll(data: Uint8Array): Promise<void> {

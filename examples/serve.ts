@@ -13,7 +13,7 @@
 
 import type { ConsoleMode } from "../mod.ts";
 import type { SimulatedHost } from "../sim/mod.ts";
-import { type AuditEntry, serveConsoles } from "../serve/mod.ts";
+import { type AuditEntry, serveConsoles, type ServerProblem } from "../serve/mod.ts";
 import {
   EXIT,
   explain,
@@ -31,13 +31,26 @@ const USAGE = `usage: deno run --allow-ffi --allow-net examples/serve.ts [option
 Serve every Xen guest's console in the browser: a page listing the guests
 (found through xenstore, followed live) with a terminal per guest. Many can
 watch a console; one at a time holds the keyboard. Every request needs the
-token; the address to open (with it) is printed once at start.
+token (the address to open, with it, is printed once at start) or a user
+named by an authenticating reverse proxy (docs/serve.md has an nginx recipe).
 
       --hostname ADDR    listen on ADDR (default 127.0.0.1: this machine only;
                          anything else should have --cert and --key)
       --port N           listen on port N (default 0: any free port)
       --token-file FILE  read the token from FILE (needs --allow-read) instead
                          of making a random one
+      --auth-header NAME identities from an authenticating reverse proxy: the
+                         request header it names the user in (X-Remote-User),
+                         trusted only from --trusted-proxy addresses; a
+                         request from elsewhere carrying it is refused (403)
+      --trusted-proxy ADDR[,ADDR]
+                         the proxies' IP addresses (as they connect here)
+      --origin URL[,URL] the address users open behind the proxy
+                         (https://consoles.example.org): its WebSockets pass
+      --operators NAME[,NAME]
+                         who may take the keyboard and type (the token's
+                         holder is "token"); everyone else views. Default:
+                         everyone
   -m, --mode auto|pty|ring
                          how consoles are attached (default auto)
       --scrollback BYTES recent output kept per guest (default 65536)
@@ -46,7 +59,9 @@ token; the address to open (with it) is printed once at start.
                          (needs --allow-read)
       --audit FILE       append the audit log (who joined, took the keyboard,
                          typed which line, passwords masked) to FILE as JSON
-                         lines (needs --allow-write); default: stderr
+                         lines (needs --allow-write); default: stderr. A
+                         failed request or a risky setup goes there too,
+                         one line each
       --log-dir DIR      log every guest's console to DIR/guest-<name>.log
                          (0600, each line stamped with the time, passwords
                          masked; a rebooted guest keeps its file); readable
@@ -54,6 +69,12 @@ token; the address to open (with it) is printed once at start.
       --log-size BYTES   rotate a guest's log at BYTES (default 1048576):
                          .log -> .log.1 -> ... -> .log.N
       --log-keep N       rotated logs kept per guest (default 4, at most 99)
+      --record-dir DIR   record every guest's console (asciicast v2, as
+                         asciinema plays) in DIR: a new 0600 file per attach
+                         and per UTC day, guest-<name>-<UTC time>.cast; the
+                         guest's output and the keyboard holder's terminal
+                         size, not what is typed. The page lists and replays
+                         them. DIR must exist (not a symlink)
       --encoding auto|utf-8|cp850|...
                          the guests' console code page: their output is shown
                          as UTF-8 and what viewers type is sent in it (a
@@ -74,12 +95,17 @@ interface ServePlan {
   hostname: string;
   port: number;
   tokenFile: string | undefined;
+  authHeader: string | undefined;
+  trustedProxies: string[] | undefined;
+  origins: string[] | undefined;
+  operators: string[] | undefined;
   mode: ConsoleMode;
   scrollback: number;
   cert: string | undefined;
   key: string | undefined;
   audit: string | undefined;
   logDir: string | undefined;
+  recordDir: string | undefined;
   logSize: number;
   logKeep: number;
   encoding: "auto" | number;
@@ -95,6 +121,10 @@ function parse(args: string[]): ServePlan | "help" {
       hostname: { type: "string" },
       port: { type: "string" },
       "token-file": { type: "string" },
+      "auth-header": { type: "string" },
+      "trusted-proxy": { type: "string" },
+      origin: { type: "string" },
+      operators: { type: "string" },
       mode: { type: "string", short: "m" },
       scrollback: { type: "string" },
       cert: { type: "string" },
@@ -103,6 +133,7 @@ function parse(args: string[]): ServePlan | "help" {
       "log-dir": { type: "string" },
       "log-size": { type: "string" },
       "log-keep": { type: "string" },
+      "record-dir": { type: "string" },
       encoding: { type: "string" },
       simulate: { type: "boolean" },
       "guest-code-page": { type: "string" },
@@ -117,10 +148,16 @@ function parse(args: string[]): ServePlan | "help" {
   }
   if (values.hostname === "") throw new UsageError("--hostname needs an address");
   if (values["log-dir"] === "") throw new UsageError("--log-dir needs a directory");
+  if (values["record-dir"] === "") throw new UsageError("--record-dir needs a directory");
   if (values["log-dir"] === undefined) {
     for (const flag of ["log-size", "log-keep"] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --log-dir`);
     }
+  }
+  if ((values["auth-header"] === undefined) !== (values["trusted-proxy"] === undefined)) {
+    throw new UsageError(
+      "--auth-header and --trusted-proxy go together: the header is trusted from those addresses only",
+    );
   }
   const encoding = parseEncoding(values.encoding);
   if (values["guest-code-page"] !== undefined && !values.simulate) {
@@ -131,6 +168,10 @@ function parse(args: string[]): ServePlan | "help" {
     hostname: values.hostname ?? "127.0.0.1",
     port: values.port === undefined ? 0 : parseCount("--port", values.port, 0, 65535),
     tokenFile: values["token-file"],
+    authHeader: values["auth-header"],
+    trustedProxies: list("--trusted-proxy", values["trusted-proxy"]),
+    origins: list("--origin", values.origin),
+    operators: list("--operators", values.operators),
     mode,
     scrollback: values.scrollback === undefined
       ? 64 * 1024
@@ -139,6 +180,7 @@ function parse(args: string[]): ServePlan | "help" {
     key: values.key,
     audit: values.audit,
     logDir: values["log-dir"],
+    recordDir: values["record-dir"],
     logSize: values["log-size"] === undefined
       ? 1024 * 1024
       : parseCount("--log-size", values["log-size"], 1, 999_999_999),
@@ -149,6 +191,16 @@ function parse(args: string[]): ServePlan | "help" {
     simulate: values.simulate ?? false,
     guestCodePage,
   };
+}
+
+/** A comma-separated flag's items (none empty), or undefined without the flag. */
+function list(flag: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(",").map((item) => item.trim());
+  if (items.some((item) => item === "")) {
+    throw new UsageError(`${flag} takes a comma-separated list, got "${value}"`);
+  }
+  return items;
 }
 
 /** The token in `path`: its first line; a file others can read earns a warning. */
@@ -164,18 +216,28 @@ async function readToken(path: string): Promise<string> {
 
 const encoder = new TextEncoder();
 
-/** Where audit entries go: JSON lines appended to a file (0600, not a symlink), or stderr. */
+/**
+ * Where audit entries and the server's problems go: JSON lines appended to a
+ * file (0600, not a symlink), or stderr; one line each.
+ */
 async function auditSink(path: string | undefined): Promise<{
   write(entry: AuditEntry): void;
+  problem(problem: ServerProblem): void;
   close(): Promise<void>;
 }> {
   if (path === undefined) {
     return {
       write: (e) => {
-        const who = `${e.viewer.name} #${e.viewer.id} (${e.viewer.address})`;
+        const v = e.viewer;
+        const says = v.name === v.user || v.name === "viewer" ? "" : ` (says "${v.name}")`;
+        const who = `${v.user} ${v.role} #${v.id}${says} (${v.address})`;
         const guest = `domain ${e.domid}${e.guest === undefined ? "" : ` (${e.guest})`}`;
         const text = e.text === undefined ? "" : ` ${JSON.stringify(e.text)}`;
         console.error(`${e.time.toISOString()} ${guest} ${who} ${e.event}${text}`);
+      },
+      problem: (p) => {
+        const where = p.request === undefined ? "" : ` ${p.status} ${p.request} from ${p.address}:`;
+        console.error(`${p.time.toISOString()} serve: ${p.kind}:${where} ${p.message}`);
       },
       close: () => Promise.resolve(),
     };
@@ -184,13 +246,15 @@ async function auditSink(path: string | undefined): Promise<{
   if (link?.isSymlink) throw new UsageError(`--audit ${path} is a symlink: give the file itself`);
   const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
   let writes = Promise.resolve();
+  const append = (record: unknown) => {
+    const line = encoder.encode(JSON.stringify(record) + "\n");
+    writes = writes.then(async () => {
+      for (let at = 0; at < line.length;) at += await file.write(line.subarray(at));
+    }).catch((err) => console.error(`serve: audit log: ${err.message}`));
+  };
   return {
-    write: (e) => {
-      const line = encoder.encode(JSON.stringify(e) + "\n");
-      writes = writes.then(async () => {
-        for (let at = 0; at < line.length;) at += await file.write(line.subarray(at));
-      }).catch((err) => console.error(`serve: audit log: ${err.message}`));
-    },
+    write: append,
+    problem: ({ kind, ...rest }) => append({ event: "problem", problem: kind, ...rest }),
     close: async () => {
       await writes;
       file.close();
@@ -250,19 +314,30 @@ async function main(args: string[]): Promise<number> {
         hostname: plan.hostname,
         port: plan.port,
         token,
+        authHeader: plan.authHeader,
+        trustedProxies: plan.trustedProxies,
+        origins: plan.origins,
+        operators: plan.operators,
         mode: plan.mode,
         scrollback: plan.scrollback,
         tls,
         audit: audit.write,
+        onProblem: audit.problem,
         logDir: plan.logDir,
         logSize: plan.logSize,
         logKeep: plan.logKeep,
+        recordDir: plan.recordDir,
         encoding: plan.encoding,
       }),
       stop.signal,
     );
-    if (token === undefined) console.log(`${server.url}?token=${server.token}`);
-    else console.log(`${server.url} (open it with ?token= and the token in ${plan.tokenFile})`);
+    if (token === undefined) console.log(`${server.url}#token=${server.token}`);
+    else console.log(`${server.url} (open it with #token= and the token in ${plan.tokenFile})`);
+    if (plan.authHeader !== undefined) {
+      console.error(
+        `serve: users named in ${plan.authHeader} by ${plan.trustedProxies!.join(", ")}`,
+      );
+    }
     if (sim !== undefined) {
       const { windows, linux } = SIMULATED;
       console.error(

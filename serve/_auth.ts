@@ -1,7 +1,23 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The server's secret: making one, comparing in constant time, and finding it
-// in a request (query, cookie or bearer header), and the gate every request
-// passes: Host allow-list, token, cookie, WebSocket Origin.
+// in a request (query, bearer header or WebSocket subprotocol; no cookie), and
+// the gate every request passes: Host allow-list, identity, WebSocket Origin.
+
+import {
+  type IdentityPolicy,
+  normalAddress,
+  roleOf,
+  subprotocolToken,
+  TOKEN_USER,
+  USER_SYNTAX,
+} from "./_identity.ts";
+import type { Role } from "./types.ts";
+
+/** Who a request is: its authenticated user and that user's role. */
+export interface Identity {
+  user: string;
+  role: Role;
+}
 
 const encoder = new TextEncoder();
 
@@ -11,7 +27,7 @@ export function randomToken(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** What a token may be: printable ASCII without spaces, quotes, `;` or `,` (cookie-safe). */
+/** What a token may be: printable ASCII without spaces, quotes, `;` or `,`. */
 export const TOKEN_SYNTAX = /^[!#-+\--:<-~]{16,256}$/;
 
 /**
@@ -30,58 +46,79 @@ export async function sameSecret(given: string, secret: string): Promise<boolean
   return diff === 0;
 }
 
-/** A cookie's value from a `Cookie` header, or undefined. */
-export function cookieValue(header: string | null, name: string): string | undefined {
-  if (header === null) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
 /** Where a request carries the token. */
 export interface Presented {
   /** The token presented, if any. */
   token: string | undefined;
-  /** Whether it came in the URL (to be moved into the cookie). */
+  /** Whether it came in the URL (to be moved out of the address bar). */
   fromQuery: boolean;
 }
 
-/** The token a request presents: `?token=`, then the cookie, then `Authorization: Bearer`. */
-export function presentedToken(request: Request, url: URL, cookie: string): Presented {
+/**
+ * The token a request presents: `?token=`, then `Authorization: Bearer`, then
+ * a WebSocket subprotocol (what the page's WebSockets carry it in). Never a
+ * cookie: cookies are not isolated by port, so any other server on this host
+ * would receive it (see docs/serve.md).
+ */
+export function presentedToken(request: Request, url: URL): Presented {
   const query = url.searchParams.get("token");
   if (query !== null) return { token: query, fromQuery: true };
-  const fromCookie = cookieValue(request.headers.get("cookie"), cookie);
-  if (fromCookie !== undefined) return { token: fromCookie, fromQuery: false };
   const auth = request.headers.get("authorization");
   const bearer = auth?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  return { token: bearer, fromQuery: false };
+  if (bearer !== undefined) return { token: bearer, fromQuery: false };
+  const offered = subprotocolToken(request.headers.get("sec-websocket-protocol"));
+  return { token: offered, fromQuery: false };
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
+/** A request admitted: who it is, and whether its token came in the URL. */
+export interface Admission {
+  identity: Identity;
+  /** The token, when it came in the URL (`/?token=` is moved into the page's fragment). */
+  queryToken: string | undefined;
+}
+
+/** A request refused: the status and the one line that says why. */
+export interface Refusal {
+  status: 401 | 403;
+  message: string;
+}
+
+/** What the gate knows. */
+export interface GateOptions {
+  /** The server's token. */
+  token: string;
+  /** The server speaks HTTPS (the Origin is `https:`). */
+  secure: boolean;
+  /** Who is trusted to name users, and who may type. */
+  policy: IdentityPolicy;
+  /** More origins the page may be opened from (a reverse proxy's public address). */
+  origins?: readonly string[];
+}
+
 /**
- * The server's gate: the Host allow-list (against DNS rebinding), the token
- * (query, cookie or bearer; the cookie named after the port), the
- * WebSocket's Origin, and the redirect that moves a `?token=` into the cookie.
+ * The server's gate: the Host allow-list (against DNS rebinding), who a
+ * request is (a trusted proxy's user header, or the token: query, bearer or
+ * WebSocket subprotocol; never a cookie), and the WebSocket's Origin.
  * Built before the server listens; `listening()` gives it the bound port.
  */
 export class Gate {
   #secret: string;
   #secure: boolean;
-  #cookie = "";
+  #policy: IdentityPolicy;
+  #origins: Set<string>;
   #allowedHosts: Set<string> | undefined;
 
-  /** `secure`: the server speaks HTTPS (the cookie is `Secure`, the Origin `https:`). */
-  constructor(secret: string, secure: boolean) {
-    this.#secret = secret;
-    this.#secure = secure;
+  constructor(options: GateOptions) {
+    this.#secret = options.token;
+    this.#secure = options.secure;
+    this.#policy = options.policy;
+    this.#origins = new Set(options.origins ?? []);
   }
 
   /** The server listens on `hostname`, port `port`: the names its Host header may give. */
   listening(hostname: string, port: number): void {
-    this.#cookie = `xenpv-${port}`;
     if (LOOPBACK.has(hostname)) {
       this.#allowedHosts = new Set(["127.0.0.1", "localhost", "[::1]"].map((h) => `${h}:${port}`));
     } else if (hostname !== "0.0.0.0" && hostname !== "::") {
@@ -96,25 +133,55 @@ export class Gate {
       (this.#allowedHosts === undefined || this.#allowedHosts.has(host.toLowerCase()));
   }
 
-  /** The token `request` presents and where, if it is the secret; undefined if none or another. */
-  async admitted(
-    request: Request,
-    url: URL,
-  ): Promise<{ token: string; fromQuery: boolean } | undefined> {
-    const { token, fromQuery } = presentedToken(request, url, this.#cookie);
-    if (token === undefined || !(await sameSecret(token, this.#secret))) return undefined;
-    return { token, fromQuery };
+  /**
+   * Who `request` (from `peer`, an address without its port) is. From a
+   * trusted proxy: the user its header names (none: 401). From anywhere else
+   * a request carrying that header is refused (403: a forged identity, or a
+   * proxy missing from the list); otherwise the token decides.
+   */
+  async admit(request: Request, url: URL, peer: string): Promise<Admission | Refusal> {
+    const { authHeader, trustedProxies } = this.#policy;
+    if (authHeader !== undefined) {
+      const named = request.headers.get(authHeader);
+      if (trustedProxies.has(normalAddress(peer))) {
+        if (named === null || named === "") {
+          return { status: 401, message: `401: the proxy named no user in ${authHeader}` };
+        }
+        if (!USER_SYNTAX.test(named)) {
+          return { status: 403, message: `403: the proxy's ${authHeader} is not a user name` };
+        }
+        return { identity: this.#identity(named), queryToken: undefined };
+      }
+      if (named !== null) {
+        return {
+          status: 403,
+          message: `403: ${authHeader} is trusted only from the proxies the server lists ` +
+            "(--trusted-proxy)",
+        };
+      }
+    }
+    const { token, fromQuery } = presentedToken(request, url);
+    if (token === undefined || !(await sameSecret(token, this.#secret))) {
+      return {
+        status: 401,
+        message: "401: open the address printed at the server's start (it ends in #token=...)",
+      };
+    }
+    return { identity: this.#identity(TOKEN_USER), queryToken: fromQuery ? token : undefined };
   }
 
-  /** The `Set-Cookie` value that keeps `token` for the page (HttpOnly, SameSite=Strict). */
-  cookieFor(token: string): string {
-    const secure = this.#secure ? "; Secure" : "";
-    return `${this.#cookie}=${token}; Path=/; HttpOnly; SameSite=Strict${secure}`;
+  #identity(user: string): Identity {
+    return { user, role: roleOf(this.#policy, user) };
   }
 
-  /** Whether a WebSocket request comes from the page's own origin (`host` as the request named it). */
+  /**
+   * Whether a WebSocket request comes from the page's own origin (`host` as
+   * the request named it), or from one of the listed public origins.
+   */
   sameOrigin(request: Request, host: string): boolean {
-    return request.headers.get("origin") === `${this.#secure ? "https" : "http"}://${host}`;
+    const origin = request.headers.get("origin");
+    return origin !== null &&
+      (origin === `${this.#secure ? "https" : "http"}://${host}` || this.#origins.has(origin));
   }
 }
 

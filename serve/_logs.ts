@@ -4,6 +4,7 @@
 // xenstore and are hostile: the file name is made from them safely.
 
 import { assertRealDirectory, readTail } from "../_sys/files.ts";
+import { geteuid } from "../_sys/libc.ts";
 import { ConsoleLog } from "../xencons/mod.ts";
 
 /** Where and how guest logs are kept. */
@@ -14,6 +15,8 @@ export interface LogSettings {
   maxSize: number;
   /** Rotated files kept per guest. */
   keep: number;
+  /** Told, once, of a directory others may write (one line, with the fix). */
+  warn?: (message: string) => void;
 }
 
 /** The longest name part of a log file. */
@@ -53,10 +56,30 @@ export class GuestLogs {
   readonly settings: LogSettings;
   #held = new Map<string, Holder>();
 
-  /** @throws {SystemError} the directory is missing, not a directory, or a symlink. */
+  /**
+   * Checks the directory, and warns (`settings.warn`) if others may write it:
+   * they could plant files where the logs go (a file of theirs, a hard link,
+   * a symlink; each is refused, and that guest is not logged).
+   *
+   * @throws {SystemError} the directory is missing, not a directory, or a symlink.
+   */
   constructor(settings: LogSettings) {
-    assertRealDirectory(settings.dir);
+    const stat = assertRealDirectory(settings.dir);
     this.settings = settings;
+    const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
+    const fix =
+      `use a directory of this user's alone (mkdir -m 700 DIR, or chmod o-w ${settings.dir})`;
+    if ((stat.mode & 0o002) !== 0) {
+      settings.warn?.(
+        `log directory ${settings.dir} (mode ${mode}) is writable by others: they may plant ` +
+          `files where guest logs go (such files are refused and the guest is not logged); ${fix}`,
+      );
+    } else if (stat.uid !== geteuid()) {
+      settings.warn?.(
+        `log directory ${settings.dir} is owned by uid ${stat.uid}, not by this user: ` +
+          `its owner may plant files where guest logs go; ${fix}`,
+      );
+    }
   }
 
   /**
@@ -65,7 +88,9 @@ export class GuestLogs {
    * same (made safe) name keeps it, and this one writes
    * `guest-<name>-<domid>.log`.
    *
-   * @throws {SystemError} the file cannot be opened (a planted symlink: ELOOP).
+   * @throws {SystemError} the file cannot be opened: a planted symlink
+   * (ELOOP), or a file that is not private (EPERM: another user's, a hard
+   * link, open to group or others; the message names the fix).
    */
   async open(domid: number, name: string | undefined, running: () => boolean): Promise<GuestLog> {
     let file = logFileName(domid, name);
@@ -84,6 +109,7 @@ export class GuestLogs {
       timestamps: true,
       maxSize: this.settings.maxSize,
       keep: this.settings.keep,
+      private: true,
     });
     let release!: () => void;
     const closed = new Promise<void>((resolve) => release = resolve);

@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { Scrollback } from "./_scrollback.ts";
-import { cookieValue, randomToken, sameSecret, TOKEN_SYNTAX } from "./_auth.ts";
+import { randomToken, sameSecret, TOKEN_SYNTAX } from "./_auth.ts";
+import { subprotocolToken } from "./_identity.ts";
 import { RateLimit } from "./_rate.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -38,9 +39,13 @@ Deno.test("tokens: random hex that fits the syntax; compared whatever their leng
   assert.equal(await sameSecret(a, a), true);
   assert.equal(await sameSecret(a.slice(0, 63), a), false);
   assert.equal(await sameSecret("", a), false);
-  assert.equal(cookieValue("x=1; xenpv-80=abc ; y=2", "xenpv-80"), "abc");
-  assert.equal(cookieValue("xenpv-8080=abc", "xenpv-80"), undefined);
-  assert.equal(cookieValue(null, "xenpv-80"), undefined);
+  // the page's WebSockets carry the token base64url-encoded in a subprotocol
+  const odd = "a/b+c?d=e<f>{g}~" + a;
+  const b64url = btoa(odd).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  assert.equal(subprotocolToken(`xenpv, xenpv.token.${b64url}`), odd);
+  assert.equal(subprotocolToken("xenpv"), undefined);
+  assert.equal(subprotocolToken(null), undefined);
+  assert.equal(subprotocolToken("xenpv.token.!!"), undefined);
 });
 
 Deno.test("RateLimit: a burst, then the rate", () => {

@@ -15,8 +15,12 @@ import {
 import { printable } from "../_sys/text.ts";
 import { type CodePage, ConsoleEncoding, TypedLines } from "../xencons/mod.ts";
 import type { GuestLog, GuestLogs } from "./_logs.ts";
+import { RateLimit } from "./_rate.ts";
+import type { GuestRecording, GuestRecordings } from "./_recordings.ts";
+import { ViewerRoster } from "./_roster.ts";
 import { Scrollback } from "./_scrollback.ts";
 import type { Viewer } from "./_viewer.ts";
+import type { ServerMessage } from "./protocol.ts";
 import type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
 
 /** What every guest console shares. */
@@ -27,8 +31,15 @@ export interface ServedGuestOptions {
   audit: ((entry: AuditEntry) => void) | undefined;
   /** Where guest logs go, if anywhere. */
   logs: GuestLogs | undefined;
+  /** Where recordings go, if anywhere. */
+  recordings?: GuestRecordings | undefined;
   /** The guests' console code page, or "auto": UTF-8 until a chcp answer names another. */
   encoding: "auto" | CodePage;
+  /**
+   * Most bytes a second typed into one guest, whoever types them: the limit
+   * is the guest's, so viewers taking the keyboard in turn share it.
+   */
+  inputRate: number;
 }
 
 /** Input waiting for the guest beyond this is refused (a guest that does not read). */
@@ -40,6 +51,12 @@ const MAX_PENDING_INPUT = 64 * 1024;
  * all is dropped at its bound, after which the pump runs free again.
  */
 const YIELD_ABOVE = 64 * 1024;
+/**
+ * Resize events recorded at most this often a second (bursts as large), and
+ * one before each output event: a viewer flooding resize messages cannot fill
+ * the disk. A size held back is recorded before the next output.
+ */
+const RESIZES_PER_SECOND = 10;
 /** Waits between attach attempts while the console is unavailable. */
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 /** Above this many bytes not yet written to the log, the pump waits for the disk. */
@@ -72,10 +89,14 @@ export class ServedGuest {
   #mode: AttachMode | undefined;
   #scrollback: Scrollback;
   #viewers = new Set<Viewer>();
+  /** Who joined and left, told to the viewers in batches. */
+  #roster = new ViewerRoster((change) => this.#tellAll(change));
   #writer: Viewer | undefined;
   #console: XenConsole | undefined;
   #input: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #pendingInput = 0;
+  /** The guest's input rate, shared by whoever holds the keyboard. */
+  #rate: RateLimit;
   #typed: TypedLines<{ viewer: ViewerInfo; time: Date }>;
   /**
    * The guest's code page: its output is decoded in it and goes on (to the
@@ -90,6 +111,16 @@ export class ServedGuest {
   /** Settles when what was given to the log is written. */
   #logWrites: Promise<void> = Promise.resolve();
   #logBehind = 0;
+  /** The recording of this attach of the console, if recording. */
+  #recording: GuestRecording | undefined;
+  /** When the recording is to end (the next UTC midnight, ms): a new one starts then. */
+  #recordingEnds = 0;
+  /** The size last recorded (`COLSxROWS`). */
+  #recordedSize = "";
+  #recordError: string | undefined;
+  #recordResizes = new RateLimit(RESIZES_PER_SECOND);
+  #recordWrites: Promise<void> = Promise.resolve();
+  #recordBehind = 0;
 
   constructor(
     guest: { domid: number; name: string | undefined; guestType: GuestType | undefined },
@@ -100,16 +131,13 @@ export class ServedGuest {
     this.guestType = guest.guestType;
     this.#options = options;
     this.#scrollback = new Scrollback(options.scrollback);
+    this.#rate = new RateLimit(options.inputRate);
     this.#typed = new TypedLines(({ text, approximate, keys, by }) =>
       this.#audit("input", by.viewer, typedText(text), by.time, approximate ? keys : undefined)
     );
     this.#encoding = new ConsoleEncoding(options.encoding, {
       onPageChange: (page) => {
-        const message = {
-          type: "notice" as const,
-          message: `the guest's code page is ${page.name}`,
-        };
-        for (const v of this.#viewers) v.send(message);
+        this.#tellAll({ type: "notice", message: `the guest's code page is ${page.name}` });
       },
     });
     this.#task = this.#run();
@@ -134,37 +162,46 @@ export class ServedGuest {
       scrollback: this.#scrollback.size,
       log: this.#log?.file,
       logError: this.#logError,
+      recording: this.#recording?.file,
+      recordError: this.#recordError,
     };
   }
 
-  /** A viewer opens the console: the scrollback, then the stream, and who is here. */
+  /**
+   * A viewer opens the console: the scrollback, then the stream, and who is
+   * here (the whole list to it; the others hear of it in the next batch).
+   */
   join(viewer: Viewer): void {
+    this.#viewers.add(viewer);
+    this.#roster.joined(viewer.info);
+    this.#audit("join", viewer.info);
+    // one past its bound already (a huge scrollback, a socket that never reads) leaves here
     viewer.send({
       type: "hello",
       you: viewer.info,
       domid: this.domid,
       name: this.name,
       log: this.#log !== undefined,
+      recordings: this.#options.recordings !== undefined,
     });
     viewer.send(this.#stateMessage());
     const backlog = this.#scrollback.snapshot();
     if (backlog.length > 0) viewer.output(backlog);
-    this.#viewers.add(viewer);
     viewer.send({ type: "keyboard", holder: this.#writer?.info ?? null });
-    this.#tellViewers();
-    this.#audit("join", viewer.info);
+    viewer.send({ type: "viewers", viewers: [...this.#viewers].map((v) => v.info) });
   }
 
   /** A viewer left (closed its tab, or was dropped). */
   leave(viewer: Viewer): void {
     if (!this.#viewers.delete(viewer)) return;
     if (this.#writer === viewer) this.#setWriter(undefined, viewer);
-    this.#tellViewers();
+    this.#roster.left(viewer.info.id);
     this.#audit("leave", viewer.info);
   }
 
-  /** A viewer was dropped for not keeping up. */
+  /** A viewer was dropped for not keeping up (once; its close event comes later, or never). */
   dropped(viewer: Viewer, reason: string): void {
+    if (!this.#viewers.has(viewer)) return;
     this.#audit("dropped", viewer.info, reason);
     this.leave(viewer);
   }
@@ -172,6 +209,10 @@ export class ServedGuest {
   /** A viewer takes the keyboard (from whoever had it). */
   take(viewer: Viewer): void {
     if (!this.#viewers.has(viewer) || this.#writer === viewer) return;
+    if (viewer.info.role !== "operator") {
+      viewer.send({ type: "notice", message: viewOnly(viewer.info) });
+      return;
+    }
     if (this.#state === "gone") {
       viewer.send({ type: "notice", message: "the guest is gone: there is no keyboard to take" });
       return;
@@ -186,7 +227,7 @@ export class ServedGuest {
 
   /**
    * Input from a viewer: only the keyboard holder's reaches the guest, within
-   * its rate, in the guest's code page (a character the page lacks is left
+   * the guest's rate (one for all its viewers), in the guest's code page (a character the page lacks is left
    * out, with a notice).
    */
   input(viewer: Viewer, text: string): void {
@@ -195,7 +236,7 @@ export class ServedGuest {
       viewer.send({
         type: "notice",
         message: "read-only: take the keyboard to type" +
-          (this.#writer ? ` (${this.#writer.info.name} #${this.#writer.info.id} has it)` : ""),
+          (this.#writer ? ` (${who(this.#writer.info)} has it)` : ""),
       });
       return;
     }
@@ -215,7 +256,7 @@ export class ServedGuest {
       });
     }
     if (data.length === 0) return;
-    if (!viewer.takeInput(data.length)) {
+    if (!this.#rate.take(data.length)) {
       viewer.send({ type: "notice", message: "input dropped: over the input rate limit" });
       return;
     }
@@ -229,6 +270,7 @@ export class ServedGuest {
       : this.#typedUtf8(text);
     this.#typed.input(typed, { viewer: viewer.info, time: new Date() });
     this.#log?.log.input(typed);
+    this.#recording?.recorder.input(typed);
     this.#pendingInput += data.length;
     input.write(data).then(
       () => this.#pendingInput -= data.length,
@@ -236,9 +278,18 @@ export class ServedGuest {
     );
   }
 
+  /**
+   * A viewer's terminal size: recorded (a resize event) when it holds the
+   * keyboard, the active viewer's terminal being the one that counts.
+   */
+  resize(viewer: Viewer, cols: number, rows: number): void {
+    viewer.size = { cols, rows };
+    if (this.#writer === viewer) this.#recordSize();
+  }
+
   /** A guest of the same name came back as a new domain (a reboot): tell the viewers. */
   succeededBy(domid: number): void {
-    for (const v of this.#viewers) v.send({ type: "successor", domid });
+    this.#tellAll({ type: "successor", domid });
   }
 
   /**
@@ -260,6 +311,7 @@ export class ServedGuest {
   /** Detaches and closes every viewer. */
   async close(): Promise<void> {
     this.#abort.abort();
+    this.#roster.close();
     for (const v of this.#viewers) v.drop("the server is closing", 1001);
     this.#viewers.clear();
     await this.#console?.close().catch(() => {});
@@ -286,13 +338,106 @@ export class ServedGuest {
   #logFailed(err: unknown): void {
     if (this.#logError !== undefined) return;
     this.#logError = shown(err instanceof Error ? err.message : String(err));
-    const message = { type: "notice" as const, message: `the log stopped: ${this.#logError}` };
-    for (const v of this.#viewers) v.send(message);
+    this.#tellAll({ type: "notice", message: `the log stopped: ${this.#logError}` });
   }
 
   async #closeLog(): Promise<void> {
     await this.#logWrites;
     await this.#log?.close().catch((err) => this.#logFailed(err));
+  }
+
+  /**
+   * Starts this attach's recording (a new file), the keyboard holder's
+   * terminal size to begin with (80x24 without one).
+   */
+  #startRecording(): void {
+    const recordings = this.#options.recordings;
+    if (recordings === undefined || this.#recording !== undefined) return;
+    const size = this.#writer?.size ?? { cols: 80, rows: 24 };
+    try {
+      this.#recording = recordings.open(this.domid, this.name, {
+        kind: "pv", // the console the server attaches: the title says "win1 (pv console)"
+        width: size.cols,
+        height: size.rows,
+      });
+      this.#recordError = undefined;
+      this.#recordedSize = `${size.cols}x${size.rows}`;
+      const midnight = new Date();
+      midnight.setUTCHours(24, 0, 0, 0);
+      this.#recordingEnds = midnight.getTime();
+    } catch (err) {
+      this.#recordFailed(err);
+    }
+  }
+
+  /** Ends the recording (what was given to it written first). */
+  async #stopRecording(): Promise<void> {
+    const recording = this.#recording;
+    if (recording === undefined) return;
+    this.#recording = undefined;
+    await this.#recordWrites;
+    await recording.recorder.close().catch((err) => this.#recordFailed(err, recording));
+  }
+
+  /** Guest output into the recording; past midnight (UTC), into a new one first. */
+  #record(data: Uint8Array): void {
+    if (Date.now() >= this.#recordingEnds) {
+      const old = this.#recording!;
+      this.#recording = undefined;
+      const closed = this.#recordWrites.then(() => old.recorder.close());
+      this.#startRecording();
+      this.#recordWrites = closed.catch((err) => this.#recordFailed(err, old));
+      if (this.#recording === undefined) return;
+    }
+    const recording = this.#recording!;
+    this.#recordSize(true); // a size held back by the resize rate, first
+    const size = data.length;
+    this.#recordBehind += size;
+    // now, not after the writes before it: the mask must see output and input in their order
+    const written = recording.recorder.output(data);
+    this.#recordWrites = written.then(
+      () => void (this.#recordBehind -= size),
+      (err) => {
+        this.#recordBehind -= size;
+        this.#recordFailed(err, recording);
+      },
+    );
+  }
+
+  /**
+   * The keyboard holder's terminal size into the recording, when it changed
+   * (within the resize rate: else before the next output, `beforeOutput`:
+   * at most one per output event).
+   */
+  #recordSize(beforeOutput = false): void {
+    const recording = this.#recording;
+    const size = this.#writer?.size;
+    if (recording === undefined || size === undefined) return;
+    const text = `${size.cols}x${size.rows}`;
+    if (text === this.#recordedSize || !(beforeOutput || this.#recordResizes.take(1))) return;
+    this.#recordedSize = text;
+    this.#recordWrites = recording.recorder.resize(size.cols, size.rows)
+      .catch((err) => this.#recordFailed(err, recording));
+  }
+
+  /**
+   * Stops recording after a failure of `recording` (the disk is full, a file
+   * was refused; undefined: the next one could not start); an earlier
+   * recording's failure leaves the current one alone.
+   */
+  #recordFailed(err: unknown, recording?: GuestRecording): void {
+    const first = this.#recordError === undefined;
+    this.#recordError = shown(err instanceof Error ? err.message : String(err));
+    if (recording !== undefined && recording === this.#recording) {
+      this.#recording = undefined;
+      recording.recorder.close().catch(() => {});
+    }
+    if (!first) return;
+    const message = {
+      type: "notice" as const,
+      message: `the recording stopped: ${this.#recordError}`,
+    };
+    for (const v of this.#viewers) v.send(message);
   }
 
   async #run(): Promise<void> {
@@ -320,6 +465,7 @@ export class ServedGuest {
         this.#mode = this.#console.mode;
         this.#input = this.#console.writable.getWriter();
         this.#setState("live", undefined);
+        this.#startRecording();
         await this.#pump(this.#console);
         if (!signal.aborted) this.#setState("unavailable", "the console closed");
       } catch (err) {
@@ -332,6 +478,7 @@ export class ServedGuest {
       } finally {
         this.#input = undefined;
         this.#pendingInput = 0;
+        await this.#stopRecording();
         await this.#console?.close().catch(() => {});
         this.#console = undefined;
       }
@@ -348,6 +495,7 @@ export class ServedGuest {
         if (done) return;
         this.#output(value as Uint8Array<ArrayBuffer>);
         if (this.#logBehind > LOG_BEHIND) await this.#logWrites;
+        if (this.#recordBehind > LOG_BEHIND) await this.#recordWrites;
         if (this.#backlogged()) await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
@@ -392,10 +540,9 @@ export class ServedGuest {
         },
       );
     }
+    if (this.#recording !== undefined) this.#record(data);
     if (this.#options.audit !== undefined) this.#typed.output(data);
-    for (const v of this.#viewers) {
-      if (!v.output(data)) this.dropped(v, "too slow");
-    }
+    for (const v of this.#viewers) v.output(data); // one past its bound is dropped
   }
 
   /** Whether a viewer has more than {@linkcode YIELD_ABOVE} bytes unsent. */
@@ -409,15 +556,15 @@ export class ServedGuest {
     this.#writer = writer;
     if (before !== undefined && before !== writer) this.#audit("release", before.info);
     if (writer !== undefined) this.#audit("take", by.info);
-    for (const v of this.#viewers) v.send({ type: "keyboard", holder: writer?.info ?? null });
+    this.#recordSize();
+    this.#tellAll({ type: "keyboard", holder: writer?.info ?? null });
   }
 
   #setState(state: GuestState, reason: string | undefined): void {
     if (this.#state === "gone") return;
     this.#state = state;
     this.#reason = reason;
-    const message = this.#stateMessage();
-    for (const v of this.#viewers) v.send(message);
+    this.#tellAll(this.#stateMessage());
   }
 
   #stateMessage() {
@@ -429,9 +576,9 @@ export class ServedGuest {
     };
   }
 
-  #tellViewers(): void {
-    const viewers = [...this.#viewers].map((v) => v.info);
-    for (const v of this.#viewers) v.send({ type: "viewers", viewers });
+  /** Sends `message` to every viewer (one past its bound is dropped). */
+  #tellAll(message: ServerMessage): void {
+    for (const v of this.#viewers) v.send(message);
   }
 
   /** `keys`: an approximate input line's keys as typed (TypedLines' latin1). */
@@ -468,6 +615,17 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/** A viewer as notices name it: its user, number and self-declared name (labelled). */
+function who(info: ViewerInfo): string {
+  const says = info.name === info.user || info.name === "viewer" ? "" : ` (says "${info.name}")`;
+  return `${info.user} #${info.id}${says}`;
+}
+
+/** What a viewer who is no operator is told when it asks for the keyboard. */
+function viewOnly(info: ViewerInfo): string {
+  return `view only: ${info.user} is not one of the server's operators (it may watch, not type)`;
 }
 
 function isAscii(data: Uint8Array): boolean {

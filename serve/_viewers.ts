@@ -2,6 +2,8 @@
 // The server's viewers: each WebSocket accepted at /ws/<domid>, its frames
 // read as protocol.ts says and handed to its guest's console.
 
+import type { Identity } from "./_auth.ts";
+import { offersSubprotocol, SUBPROTOCOL } from "./_identity.ts";
 import type { ServedGuest } from "./_served_guest.ts";
 import { Viewer } from "./_viewer.ts";
 import { CLOSE_PROTOCOL, parseClientMessage } from "./protocol.ts";
@@ -19,26 +21,32 @@ export function viewerName(text: string | null): string {
 export class Viewers {
   #open = new Set<Viewer>();
   #next = 0;
-  #inputRate: number;
   #maxBuffered: number;
 
-  constructor(inputRate: number, maxBuffered: number) {
-    this.#inputRate = inputRate;
+  constructor(maxBuffered: number) {
     this.#maxBuffered = maxBuffered;
   }
 
   /**
    * Upgrades `request` to a WebSocket watching `guest`: it joins once open,
    * leaves when closed, and its messages (see `protocol.ts`) reach the guest.
+   * `identity`: who the gate admitted.
    */
-  accept(request: Request, address: string, guest: ServedGuest): Response {
-    const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: IDLE_TIMEOUT_S });
+  accept(request: Request, address: string, guest: ServedGuest, identity: Identity): Response {
+    // The page offers its subprotocol (with the token beside it): the answer names it.
+    const protocol = offersSubprotocol(request.headers.get("sec-websocket-protocol"))
+      ? SUBPROTOCOL
+      : undefined;
+    const { socket, response } = Deno.upgradeWebSocket(request, {
+      idleTimeout: IDLE_TIMEOUT_S,
+      protocol,
+    });
     const name = viewerName(new URL(request.url).searchParams.get("name"));
     const viewer = new Viewer(
       socket,
-      { id: ++this.#next, name, address },
-      this.#inputRate,
+      { id: ++this.#next, user: identity.user, role: identity.role, name, address },
       this.#maxBuffered,
+      (v, reason) => guest.dropped(v, reason),
     );
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
@@ -62,6 +70,8 @@ export class Viewers {
           return guest.release(viewer);
         case "input":
           return guest.input(viewer, message.data);
+        case "resize":
+          return guest.resize(viewer, message.cols, message.rows);
       }
     };
     return response;

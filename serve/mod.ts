@@ -8,14 +8,15 @@
  * a time types; every request needs a token, and an audit log says who typed
  * what (passwords masked). With `logDir`, each guest's console is also logged
  * to a file (timestamped, rotated by size, passwords masked), readable from
- * the page. If xenstored restarts, the server reconnects and lists the guests
+ * the page; with `recordDir`, recorded in asciinema's format (asciicast v2),
+ * replayable in the page. If xenstored restarts, the server reconnects and lists the guests
  * again.
  *
  * ```ts ignore
  * import { serveConsoles } from "@xenpv/console/serve";
  *
  * await using server = await serveConsoles();
- * console.log(`open ${server.url}?token=${server.token}`);
+ * console.log(`open ${server.url}#token=${server.token}`);
  * ```
  *
  * @module
@@ -24,5 +25,14 @@
 export { type ConsoleServer, serveConsoles } from "./server.ts";
 export type { ServeConsolesOptions } from "./options.ts";
 export type { ClientMessage, ServerMessage } from "./protocol.ts";
-export type { AuditEntry, AuditEvent, GuestState, GuestSummary, ViewerInfo } from "./types.ts";
+export type {
+  AuditEntry,
+  AuditEvent,
+  GuestState,
+  GuestSummary,
+  RecordingInfo,
+  Role,
+  ServerProblem,
+  ViewerInfo,
+} from "./types.ts";
 export { XenpvError } from "../errors.ts";

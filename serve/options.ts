@@ -7,7 +7,8 @@ import { consoleRequest } from "../console/mode.ts";
 import type { XenHost } from "../console/mod.ts";
 import { CodePage } from "../xencons/mod.ts";
 import { randomToken, TOKEN_SYNTAX } from "./_auth.ts";
-import type { AuditEntry } from "./types.ts";
+import { type IdentityPolicy, identityPolicy } from "./_identity.ts";
+import type { AuditEntry, ServerProblem } from "./types.ts";
 
 /** Options for `serveConsoles`. */
 export interface ServeConsolesOptions {
@@ -26,11 +27,34 @@ export interface ServeConsolesOptions {
    * without spaces, quotes, `;` or `,`). Default: 32 random bytes as hex.
    */
   token?: string;
+  /**
+   * Identities from an authenticating reverse proxy: the request header its
+   * user name comes in (`"X-Remote-User"`), trusted only on requests from a
+   * `trustedProxies` address. A request from anywhere else that carries the
+   * header is refused (403), whatever else it carries. Requests without it
+   * may still present the token (the identity `"token"`).
+   */
+  authHeader?: string;
+  /** With `authHeader`: the proxies' IP addresses (as they connect to this server). */
+  trustedProxies?: readonly string[];
+  /**
+   * The users (`ViewerInfo.user`) who may take the keyboard and type; everyone
+   * else views. Default: everyone. The token's holder is `"token"`.
+   */
+  operators?: readonly string[];
+  /**
+   * More origins a viewer's WebSocket may come from, besides the server's own
+   * address: a reverse proxy's public one (`"https://consoles.example.org"`).
+   */
+  origins?: readonly string[];
   /** How consoles are attached (as `connect()`'s `mode`). Default "auto". */
   mode?: ConsoleMode;
   /** Bytes of recent output kept per guest and replayed to a new viewer. Default 64 KiB. */
   scrollback?: number;
-  /** Most bytes a second one viewer may type (bursts as large). Default 64 KiB. */
+  /**
+   * Most bytes a second typed into one guest (bursts as large), shared by its
+   * viewers: taking the keyboard in turn gives no more. Default 64 KiB.
+   */
   inputRate?: number;
   /**
    * Most output bytes one viewer may have unsent before it is dropped (with a
@@ -45,6 +69,13 @@ export interface ServeConsolesOptions {
    */
   audit?: (entry: AuditEntry) => void;
   /**
+   * Told, one call each, of a request that failed (a hostile or broken one:
+   * answered 4xx, or 500 for a fault of the server's own; never with a stack
+   * trace) and of a risky setup (a log directory others may write). Default:
+   * one line on stderr each.
+   */
+  onProblem?: (problem: ServerProblem) => void;
+  /**
    * Log every guest's console to a file in this directory (which must exist
    * and be a directory itself, not a symlink): `guest-<name>.log` (the name
    * made safe: letters, digits, `._-`, at most 64; `domain-<domid>.log`
@@ -52,11 +83,27 @@ export interface ServeConsolesOptions {
    * passwords masked as `ConsoleLog` masks them, rotated at `logSize` bytes
    * (`.log.1` ... `.log.<logKeep>`). A guest that reboots (same name, new
    * domid) keeps appending to its file, as with xenconsoled. A planted
-   * symlink or FIFO in the directory is refused (that guest is not logged; its
-   * summary's `logError` says why). The page links each guest's log, served
+   * symlink or FIFO in the directory is refused, and so is a file that is not
+   * ours alone: another user's, a hard link, or one group or others may read
+   * or write (that guest is not logged; its summary's `logError` says why and
+   * names the fix). A directory others may write earns an `onProblem` warning. The page links each guest's log, served
    * at `/api/guests/<domid>/log` as text/plain (the current file).
    */
   logDir?: string;
+  /**
+   * Record every guest's console in this directory (which must exist and be a
+   * directory itself, not a symlink), in asciinema's asciicast v2 format: one
+   * recording per attach of a console (the server starts, the guest boots or
+   * its console comes back) and a new one at each UTC midnight, named
+   * `guest-<name>-<YYYYMMDD>T<HHMMSS>Z.cast` (the name made safe as a log
+   * file's), created new (never a file already there) 0600. The guest's
+   * output and the keyboard holder's terminal size (resize events) are
+   * recorded, not what is typed. The page lists and plays a guest's
+   * recordings (`/static/replay.html#<domid>`); `/api/guests/<domid>/recordings` lists them and
+   * `/api/guests/<domid>/recordings/<file>` serves one as
+   * `application/x-asciicast` (only a file of ours, with one name, private).
+   */
+  recordDir?: string;
   /** With `logDir`: rotate a guest's log at this many bytes. Default 1 MiB. */
   logSize?: number;
   /** With `logDir`: how many rotated files are kept per guest (1-99). Default 4. */
@@ -84,15 +131,20 @@ export interface ServeSettings {
   hostname: string;
   port: number;
   token: string;
+  /** Who is trusted to name users, and who may type. */
+  policy: IdentityPolicy;
+  origins: string[];
   mode: ConsoleMode;
   scrollback: number;
   inputRate: number;
   viewerBuffer: number;
   tls: { cert: string; key: string } | undefined;
   audit: ((entry: AuditEntry) => void) | undefined;
+  onProblem: (problem: ServerProblem) => void;
   logDir: string | undefined;
   logSize: number;
   logKeep: number;
+  recordDir: string | undefined;
   /** The guests' code page, or "auto" (learnt per guest from `chcp`). */
   codePage: "auto" | CodePage;
   signal: AbortSignal | undefined;
@@ -112,7 +164,8 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * input a second, 1 MiB of unsent output per viewer, logs rotated at 1 MiB
  * keeping 4.
  *
- * @throws {TypeError} a bad token, mode, hostname, logDir or encoding.
+ * @throws {TypeError} a bad token, mode, hostname, logDir, recordDir or encoding; a bad
+ * authHeader, trustedProxies, operators or origins (or one of the first two alone).
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  */
 export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
@@ -130,6 +183,13 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
       "token must be 16-256 printable ASCII characters without spaces, quotes, ';' or ','",
     );
   }
+  const policy = identityPolicy(options);
+  const origins = [...options.origins ?? []];
+  for (const origin of origins) {
+    if (typeof origin !== "string" || !URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new TypeError(`origins: ${origin} is not an origin (scheme://host[:port])`);
+    }
+  }
   const { mode } = consoleRequest({ mode: options.mode });
   const scrollback = options.scrollback ?? 64 * KIB;
   if (!Number.isInteger(scrollback) || scrollback < 0 || scrollback > 64 * KIB * KIB) {
@@ -145,6 +205,12 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
   ) {
     throw new TypeError(`logDir must be a directory path, got ${options.logDir}`);
   }
+  if (
+    options.recordDir !== undefined &&
+    (typeof options.recordDir !== "string" || options.recordDir === "")
+  ) {
+    throw new TypeError(`recordDir must be a directory path, got ${options.recordDir}`);
+  }
   const encoding = options.encoding ?? "auto";
   if (typeof encoding !== "string" && typeof encoding !== "number") {
     throw new TypeError(`encoding must be "auto" or a code page, got ${encoding}`);
@@ -155,16 +221,27 @@ export function resolveOptions(options: ServeConsolesOptions): ServeSettings {
     hostname,
     port,
     token,
+    policy,
+    origins,
     mode,
     scrollback,
     inputRate,
     viewerBuffer,
     tls: options.tls,
     audit: options.audit,
+    onProblem: options.onProblem ?? printProblem,
     logDir: options.logDir,
     logSize,
     logKeep,
+    recordDir: options.recordDir,
     codePage,
     signal: options.signal,
   };
+}
+
+/** The default `onProblem`: one line on stderr. */
+function printProblem(problem: ServerProblem): void {
+  const { time, kind, message, status, request, address } = problem;
+  const where = request === undefined ? "" : ` ${status} ${request} from ${address}:`;
+  console.error(`${time.toISOString()} serve: ${kind}:${where} ${message}`);
 }

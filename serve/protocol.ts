@@ -8,7 +8,8 @@ import type { GuestState, GuestSummary, ViewerInfo } from "./types.ts";
 
 /**
  * What a viewer may send (a JSON text frame): take the keyboard, give it
- * back, or type (only the keyboard holder's input reaches the guest).
+ * back, type (only the keyboard holder's input reaches the guest), or say its
+ * terminal's size (the keyboard holder's is recorded, with `recordDir`).
  *
  * @example Typing a line
  * ```ts
@@ -21,13 +22,16 @@ import type { GuestState, GuestSummary, ViewerInfo } from "./types.ts";
 export type ClientMessage =
   | { type: "take" }
   | { type: "release" }
-  | { type: "input"; data: string };
+  | { type: "input"; data: string }
+  | { type: "resize"; cols: number; rows: number };
 
 /**
  * What the server tells a viewer (JSON text frames; guest output goes in
  * binary frames): who it is and which guest (`hello`), the console's state,
- * who holds the keyboard, who watches, a notice, the guest's successor after
- * a reboot, and why the viewer was dropped.
+ * who holds the keyboard, who watches (`viewers`: the whole list, once, when
+ * the viewer joins; then `viewersChanged`: who joined and which ids left,
+ * batched), a notice, the guest's successor after a reboot, and why the
+ * viewer was dropped.
  *
  * @example Reading a control message
  * ```ts
@@ -38,10 +42,19 @@ export type ClientMessage =
  * ```
  */
 export type ServerMessage =
-  | { type: "hello"; you: ViewerInfo; domid: number; name: string | undefined; log: boolean }
+  | {
+    type: "hello";
+    you: ViewerInfo;
+    domid: number;
+    name: string | undefined;
+    log: boolean;
+    /** Whether the server records consoles: the guest's recordings are listed at `/api/guests/<domid>/recordings`. */
+    recordings?: boolean;
+  }
   | { type: "state"; state: GuestState; reason: string | undefined; mode: GuestSummary["mode"] }
   | { type: "keyboard"; holder: ViewerInfo | null }
   | { type: "viewers"; viewers: ViewerInfo[] }
+  | { type: "viewersChanged"; joined: ViewerInfo[]; left: number[] }
   | { type: "notice"; message: string }
   | { type: "successor"; domid: number }
   | { type: "dropped"; reason: string };
@@ -89,7 +102,19 @@ export function parseClientMessage(data: unknown): ParsedClientMessage {
         return { kind: "notice", reason: "input needs a data string" };
       }
       return { kind: "message", message: { type: "input", data: json.data } };
+    case "resize": {
+      const { cols, rows } = json as { cols?: unknown; rows?: unknown };
+      if (!terminalSize(cols) || !terminalSize(rows)) {
+        return { kind: "notice", reason: "resize needs cols and rows, whole numbers 1-1000" };
+      }
+      return { kind: "message", message: { type: "resize", cols, rows } };
+    }
     default:
       return { kind: "notice", reason: "unknown message type" };
   }
+}
+
+/** A terminal's columns or rows, as a viewer may say them: a whole number 1-1000. */
+function terminalSize(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 1000;
 }

@@ -10,7 +10,9 @@ import { SystemError } from "../errors.ts";
 import { Gate, shownHost } from "./_auth.ts";
 import { GuestDirectory } from "./_directory.ts";
 import { GuestLogs } from "./_logs.ts";
-import { handle, type RouteContext } from "./_routes.ts";
+import { GuestRecordings } from "./_recordings.ts";
+import { respond } from "./_http.ts";
+import { errorText, handle, type RouteContext } from "./_routes.ts";
 import { Viewers } from "./_viewers.ts";
 import { resolveOptions, type ServeConsolesOptions, type ServeSettings } from "./options.ts";
 
@@ -18,7 +20,11 @@ import { resolveOptions, type ServeConsolesOptions, type ServeSettings } from ".
 export interface ConsoleServer extends AsyncDisposable {
   /** The page's address, without the token: `http://127.0.0.1:PORT/`. */
   readonly url: string;
-  /** The secret: open `url` with `?token=` and it once; the page keeps it in a cookie. */
+  /**
+   * The secret: open `url` with `#token=` and it once; the page keeps it in
+   * its tab (sessionStorage, this origin's only) and sends it in headers,
+   * never in a cookie (cookies are not isolated by port).
+   */
   readonly token: string;
   /** Stops serving, closes every viewer and detaches from every console. */
   close(): Promise<void>;
@@ -32,11 +38,15 @@ export interface ConsoleServer extends AsyncDisposable {
  * viewers see the same stream and one at a time holds the keyboard.
  *
  * Safe to leave running as root: it listens on 127.0.0.1 unless told
- * otherwise; every request needs the token (`?token=` once, then an HttpOnly
- * SameSite=Strict cookie; compared in constant time), the WebSocket's
- * `Origin` must be the page's own, guest output only ever reaches xterm.js
- * (binary WebSocket frames), input is rate limited, and a viewer that stops
- * reading is dropped instead of holding the guest back.
+ * otherwise; every request but the page's own files needs the token (in
+ * `Authorization: Bearer`, the page's WebSocket subprotocol, or `?token=`;
+ * compared in constant time; never a cookie) or, with `authHeader`, a user
+ * named by an authenticating reverse proxy at a `trustedProxies` address;
+ * `operators` may type, everyone else views; the WebSocket's `Origin` must
+ * be the page's own, guest output only ever reaches xterm.js (binary
+ * WebSocket frames), input is rate limited, and a viewer that stops
+ * reading is dropped instead of holding the guest back. docs/serve.md
+ * says how a team deploys it.
  *
  * Needs `--allow-net` besides what `connect()` needs (`--allow-ffi`).
  *
@@ -61,39 +71,66 @@ export interface ConsoleServer extends AsyncDisposable {
  * import { serveConsoles } from "@xenpv/console/serve";
  *
  * const server = await serveConsoles({ port: 8023 });
- * console.log(`${server.url}?token=${server.token}`);
+ * console.log(`${server.url}#token=${server.token}`);
  * ```
  *
  * @throws {TypeError} a bad token, mode or hostname (one that does not
- * resolve); `tls` that is not a PEM certificate and key.
+ * resolve); `tls` that is not a PEM certificate and key; a bad `authHeader`,
+ * `trustedProxies`, `operators` or `origins`.
  * @throws {RangeError} a bad port or size; an `encoding` without a table.
  * @throws {SystemError} xenstore cannot be reached (no Xen here, not root);
- * `logDir` is missing, not a directory, or a symlink; the port is taken
+ * `logDir` or `recordDir` is missing, not a directory, or a symlink; the port is taken
  * (`EADDRINUSE`) or the address is not this machine's (`EADDRNOTAVAIL`).
  */
 export async function serveConsoles(options: ServeConsolesOptions = {}): Promise<ConsoleServer> {
   const settings = resolveOptions(options);
   settings.signal?.throwIfAborted();
-  const logs = settings.logDir === undefined
+  const logs = settings.logDir === undefined ? undefined : new GuestLogs({
+    dir: settings.logDir,
+    maxSize: settings.logSize,
+    keep: settings.logKeep,
+    warn: (message) => problem(settings, message),
+  });
+  const recordings = settings.recordDir === undefined
     ? undefined
-    : new GuestLogs({ dir: settings.logDir, maxSize: settings.logSize, keep: settings.logKeep });
+    : new GuestRecordings(settings.recordDir, (message) => problem(settings, message));
   const directory = new GuestDirectory({
     host: settings.host,
     mode: settings.mode,
     scrollback: settings.scrollback,
     audit: settings.audit,
     logs,
+    recordings,
     encoding: settings.codePage,
+    inputRate: settings.inputRate,
   });
   await directory.start();
 
-  const gate = new Gate(settings.token, Boolean(settings.tls));
-  const viewers = new Viewers(settings.inputRate, settings.viewerBuffer);
-  const context: RouteContext = { gate, directory, logs, viewers };
+  const gate = new Gate({
+    token: settings.token,
+    secure: Boolean(settings.tls),
+    policy: settings.policy,
+    origins: settings.origins,
+  });
+  const viewers = new Viewers(settings.viewerBuffer);
+  const context: RouteContext = {
+    gate,
+    directory,
+    logs,
+    recordings,
+    viewers,
+    onProblem: settings.onProblem,
+  };
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = listen(settings, abort.signal, (request, info) => handle(context, request, info));
+    server = listen(settings, abort.signal, (request, info) => handle(context, request, info), {
+      onError: (err) => {
+        // handle() answers whatever its routes throw: this is the net under it
+        settings.onProblem({ time: new Date(), kind: "request", message: errorText(err) });
+        return respond(500, "500: the server failed on this request\n");
+      },
+    });
   } catch (err) {
     await directory.close();
     throw err;
@@ -123,9 +160,10 @@ function listen(
   settings: ServeSettings,
   signal: AbortSignal,
   handler: Deno.ServeHandler<Deno.NetAddr>,
+  { onError }: { onError: (err: unknown) => Response },
 ): Deno.HttpServer<Deno.NetAddr> {
   const { hostname, port, tls } = settings;
-  const options = { hostname, port, signal, onListen: () => {} };
+  const options = { hostname, port, signal, onListen: () => {}, onError };
   try {
     return tls
       ? Deno.serve({ ...options, cert: tls.cert, key: tls.key }, handler)
@@ -157,4 +195,11 @@ function listenError(err: unknown, { hostname, port }: ServeSettings): unknown {
     );
   }
   return err;
+}
+
+/** Tells `onProblem` of a risky setup (its own failure changes nothing). */
+function problem(settings: ServeSettings, message: string): void {
+  try {
+    settings.onProblem({ time: new Date(), kind: "warning", message: printable(message, 500) });
+  } catch { /* the sink's own failure must not stop the server */ }
 }

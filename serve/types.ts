@@ -3,13 +3,27 @@
 
 import type { AttachMode, GuestType } from "../console/mod.ts";
 
+/** What an identity may do: an operator may take the keyboard and type; a viewer watches. */
+export type Role = "operator" | "viewer";
+
 /** Who a viewer is, as others see it and as the audit log says it. */
 export interface ViewerInfo {
   /** Unique per server run. */
   id: number;
-  /** The name the viewer gave itself (unverified: everyone holds the same token). */
+  /**
+   * The authenticated identity: the user an authenticating reverse proxy
+   * named (`authHeader`, from a `trustedProxies` address), or `"token"` for
+   * whoever presented the server's token.
+   */
+  user: string;
+  /** What `user` may do (see `operators`). */
+  role: Role;
+  /**
+   * A display name the viewer gave itself: self-declared, never verified
+   * (`user` is who it is).
+   */
   name: string;
-  /** Its address and port. */
+  /** Its address and port (the proxy's, behind a proxy). */
   address: string;
 }
 
@@ -87,4 +101,50 @@ export interface GuestSummary {
   log: string | undefined;
   /** Why it is not (or no longer) logged, if logging was asked for. */
   logError: string | undefined;
+  /**
+   * The recording being made of its console (`recordDir`): its file name;
+   * list its recordings at `/api/guests/<domid>/recordings`.
+   */
+  recording?: string | undefined;
+  /** Why its console is not (or no longer) recorded, if recording was asked for. */
+  recordError?: string | undefined;
+}
+
+/**
+ * A recording of a guest's console (with `recordDir`), as
+ * `/api/guests/<domid>/recordings` lists it (newest first, in `recordings`,
+ * beside the guest's name in `guest`).
+ */
+export interface RecordingInfo {
+  /**
+   * Its file name in the record directory; the recording (asciicast v2) is
+   * served at `/api/guests/<domid>/recordings/<file>`.
+   */
+  file: string;
+  /** When it started (UTC, ISO 8601, to the second). */
+  started: string;
+}
+
+/**
+ * Something the server met outside any viewer's doing, told to the
+ * `onProblem` option: a request it could not answer as asked (answered 4xx,
+ * or 500 for a fault of its own, never with a stack trace), or a risky setup.
+ */
+export interface ServerProblem {
+  /** When. */
+  time: Date;
+  /**
+   * `request`: a request failed (400 before the token was checked, or for a
+   * bad WebSocket handshake; 500 after it, for a fault of the server's own).
+   * `warning`: the setup is risky (a log directory others may write).
+   */
+  kind: "request" | "warning";
+  /** One line, printable (control characters shown as `\xNN`): what, and the fix if there is one. */
+  message: string;
+  /** `request`: the status answered. */
+  status?: number;
+  /** `request`: its method and path, without the query (which may hold the token). */
+  request?: string;
+  /** `request`: the peer's address and port. */
+  address?: string;
 }

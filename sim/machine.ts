@@ -44,9 +44,33 @@ export function machineOf(host: string): SimMachine {
   };
 }
 
-/** Bytes of `text` in UTF-8 (what a file of it holds). */
-export function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
+/** Bytes of `text` in UTF-8 (what a file of it holds), or of bytes themselves. */
+export function byteLength(text: string | Uint8Array): number {
+  return typeof text === "string" ? new TextEncoder().encode(text).length : text.length;
+}
+
+/** What a file or a pipe holds: text (its bytes are its UTF-8), or bytes. */
+export type SimData = string | Uint8Array;
+
+/** `data`'s bytes (text in UTF-8). */
+export function bytesOf(data: SimData): Uint8Array {
+  return typeof data === "string" ? new TextEncoder().encode(data) : data;
+}
+
+/** `data` as text (bytes decoded as UTF-8, as a terminal would show them). */
+export function textOf(data: SimData): string {
+  return typeof data === "string" ? data : new TextDecoder().decode(data);
+}
+
+/** `a` then `b`: text while both are, else bytes. */
+export function concatData(a: SimData, b: SimData): SimData {
+  if (typeof a === "string" && typeof b === "string") return a + b;
+  const x = bytesOf(a);
+  const y = bytesOf(b);
+  const out = new Uint8Array(x.length + y.length);
+  out.set(x);
+  out.set(y, x.length);
+  return out;
 }
 
 /**
@@ -59,7 +83,7 @@ export class SimFiles {
   readonly #caseBlind: boolean;
   /** Key (case-folded if blind) -> the path as written. */
   #dirs = new Map<string, string>();
-  #files = new Map<string, { path: string; content: string }>();
+  #files = new Map<string, { path: string; content: SimData }>();
 
   /** `entries`: path -> a file's content, or null for a directory. */
   constructor(sep: "/" | "\\", entries: Record<string, string | null>) {
@@ -91,15 +115,15 @@ export class SimFiles {
   }
 
   /** Writes a file (its directory is made too). */
-  write(path: string, content: string): void {
+  write(path: string, content: SimData): void {
     this.mkdir(this.parent(path));
     this.#files.set(this.#key(path), { path, content });
   }
 
   /** Appends to a file (made if missing; its directory must exist). */
-  append(path: string, text: string): void {
+  append(path: string, text: SimData): void {
     const file = this.#files.get(this.#key(path));
-    if (file) file.content += text;
+    if (file) file.content = concatData(file.content, text);
     else this.#files.set(this.#key(path), { path, content: text });
   }
 
@@ -118,8 +142,14 @@ export class SimFiles {
     return this.#files.has(this.#key(path));
   }
 
-  /** A file's content, or undefined. */
+  /** A file's content as text (bytes decoded as UTF-8), or undefined. */
   read(path: string): string | undefined {
+    const content = this.#files.get(this.#key(path))?.content;
+    return content === undefined ? undefined : textOf(content);
+  }
+
+  /** A file's content as it is (text or bytes), or undefined. */
+  data(path: string): SimData | undefined {
     return this.#files.get(this.#key(path))?.content;
   }
 

@@ -29,6 +29,7 @@ import { RingCorruptionError } from "../ring/mod.ts";
 import {
   CommandAbortedError,
   ExpectTimeoutError,
+  FileTransferError,
   LoginError,
   PasswordFileError,
   SessionEndedError,
@@ -68,6 +69,7 @@ const MAKERS = new Map<AnyClass, (options: Options) => Error>([
   [SessionStateError, (o) => new SessionStateError("run", "logged-out", o)],
   [UnencodableError, (o) => new UnencodableError("€", 850, o)],
   [UnsupportedCodePageError, (o) => new UnsupportedCodePageError(932, o)],
+  [FileTransferError, (o) => new FileTransferError("mismatch", "/root/x", "sha256 differs", 2, o)],
 ]);
 
 Deno.test("every error class keeps the cause it is given, and is a XenpvError named after itself", () => {

@@ -44,6 +44,7 @@ export interface Mutation {
 const SESSION = ["tests/session/exit_status_test.ts", "tests/session/session_test.ts"];
 const XENSTORE = ["xenstore/server_test.ts", "tests/xenstore/permissions_test.ts"];
 const SERVE_AUTH = ["serve/_scrollback_test.ts", "tests/serve/auth_test.ts"];
+const SERVE_IDENTITY = ["tests/serve/identity_test.ts"];
 const RING = ["ring/console_ring_test.ts", "ring/endpoint_test.ts"];
 const PTY = [
   "_sys/planted_files_test.ts",
@@ -110,10 +111,9 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "serve-origin-any-port",
     file: "serve/_auth.ts",
-    find:
-      'return request.headers.get("origin") === `${this.#secure ? "https" : "http"}://${host}`;',
-    replace: 'return (request.headers.get("origin") ?? "").replace(/:\\d+$/, "") === ' +
-      '`${this.#secure ? "https" : "http"}://${host}`.replace(/:\\d+$/, "");',
+    find: '(origin === `${this.#secure ? "https" : "http"}://${host}` ||',
+    replace: '(origin.replace(/:\\d+$/, "") === ' +
+      '`${this.#secure ? "https" : "http"}://${host}`.replace(/:\\d+$/, "") ||',
     // not tests/serve/browser_test.ts: it needs Chromium and is slow
     tests: SERVE_AUTH,
     breaks: "a page served by another port of the same host opens the console's WebSockets",
@@ -134,6 +134,30 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: 'host !== ""',
     tests: SERVE_AUTH,
     breaks: "DNS rebinding: a page of another name reaches the server",
+  },
+  {
+    name: "serve-user-header-from-anyone",
+    file: "serve/_auth.ts",
+    find: "if (trustedProxies.has(normalAddress(peer))) {",
+    replace: "if (true) {",
+    tests: SERVE_IDENTITY,
+    breaks: "anyone who reaches the server names themselves in the proxy's header",
+  },
+  {
+    name: "serve-forged-header-ignored",
+    file: "serve/_auth.ts",
+    find: "if (named !== null) {",
+    replace: "if (false) {",
+    tests: SERVE_IDENTITY,
+    breaks: "a forged user header from an untrusted address passes silently (with the token)",
+  },
+  {
+    name: "serve-viewer-takes-keyboard",
+    file: "serve/_served_guest.ts",
+    find: 'if (viewer.info.role !== "operator") {',
+    replace: "if (false) {",
+    tests: SERVE_IDENTITY,
+    breaks: "a viewer who is no operator takes the keyboard and types",
   },
   {
     name: "xenstore-give-node-away",
@@ -246,6 +270,46 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "const keep = 0;",
     tests: ["xencons/transcript_test.ts", "xencons/console_log_test.ts"],
     breaks: "a password arriving in two chunks is logged",
+  },
+  {
+    name: "serve-recording-hard-link",
+    file: "_sys/files.ts",
+    find: "} else if (stat.nlink !== 1) {",
+    replace: "} else if (stat.nlink === 0) {",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a hard link named as a recording serves another file's contents",
+  },
+  {
+    name: "serve-recording-shared",
+    file: "_sys/files.ts",
+    find: "} else if (only && (stat.mode & 0o077) !== 0) {",
+    replace: "} else if (only && (stat.mode & 0o007) !== 0) {",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a file readable by the group or others, named as a recording, is served",
+  },
+  {
+    name: "serve-recording-other-guest",
+    file: "serve/_recordings.ts",
+    find: "if (match === null || match[1] !== baseName(domid, name)) return undefined;",
+    replace: "if (match === null) return undefined;",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "any guest's recording is served under another guest's address",
+  },
+  {
+    name: "serve-recording-input-unmasked",
+    file: "serve/_served_guest.ts",
+    find: "this.#recording?.recorder.input(typed);",
+    replace: "void typed;",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a password typed through the page and echoed by the guest is recorded",
+  },
+  {
+    name: "serve-recording-resize-unbounded",
+    file: "serve/_served_guest.ts",
+    find: "!(beforeOutput || this.#recordResizes.take(1))",
+    replace: "false",
+    tests: ["tests/serve/recordings_test.ts"],
+    breaks: "a viewer flooding resize messages writes a resize event for each into the recording",
   },
 ];
 

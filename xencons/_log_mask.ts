@@ -43,9 +43,18 @@ interface Typed {
   keys: string;
 }
 
-/** Bytes as latin1 text and back: 1:1, so what is logged stays the guest's raw bytes. */
-const latin1 = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
-const fromLatin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const utf16 = new TextDecoder("utf-16le");
+/**
+ * Bytes as latin1 text and back: 1:1, so what is logged stays the guest's raw
+ * bytes (each byte widened to a UTF-16 unit and decoded natively: the
+ * "latin1" label of TextDecoder is windows-1252, not 1:1).
+ */
+const latin1 = (bytes: Uint8Array): string => utf16.decode(new Uint16Array(bytes));
+function fromLatin1(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
 
 /** Whether a latin1 byte is a UTF-8 continuation byte. */
 const continuation = (ch: string): boolean => (ch.charCodeAt(0) & 0xc0) === 0x80;

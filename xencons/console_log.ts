@@ -19,6 +19,12 @@ export interface ConsoleLogOptions {
   maxSize?: number;
   /** With `maxSize`: how many rotated files (`path.1` ... `path.N`) are kept, 1-99. Default 4. */
   keep?: number;
+  /**
+   * Refuse an existing file that group or others may read or write (`EPERM`,
+   * the message naming the `chmod 600`), as the console server does for its
+   * guest logs. Default false: such a file is appended to as it is.
+   */
+  private?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -36,7 +42,8 @@ const encoder = new TextEncoder();
  * the guest prints from the edit to the end of that line is `[redacted]`.
  * The file is created
  * 0600; a symlink is refused (a planted one in a world-writable directory
- * would make root write elsewhere), and so is a FIFO nobody reads.
+ * would make root write elsewhere), and so are a FIFO nobody reads, a file
+ * another user owns and a file with more than one name (a hard link).
  *
  * Opening (and rotating, see {@linkcode ConsoleLogOptions.maxSize}) needs
  * only `--allow-ffi`.
@@ -79,6 +86,7 @@ export class ConsoleLog implements AsyncDisposable {
   #size: number;
   #maxSize: number;
   #keep: number;
+  #private: boolean;
   #mask = new LogMask();
   #timestamps: boolean;
   #atLineStart = true;
@@ -91,14 +99,17 @@ export class ConsoleLog implements AsyncDisposable {
     this.#timestamps = options.timestamps ?? false;
     this.#maxSize = options.maxSize ?? Infinity;
     this.#keep = options.keep ?? 4;
-    ({ file: this.#file, size: this.#size } = openAppendSized(path));
+    this.#private = options.private ?? false;
+    ({ file: this.#file, size: this.#size } = openAppendSized(path, { private: this.#private }));
   }
 
   /**
    * Opens (or creates) `path` for appending.
    *
    * @throws {SystemError} when the file cannot be opened: `ELOOP` for a symlink,
-   * `ENXIO` for a FIFO, `EACCES`, `ENOENT` for a missing directory.
+   * `ENXIO` for a FIFO, `EPERM` for a file not ours (another user's, a hard
+   * link; with `private`, open to others), `EACCES`, `ENOENT` for a missing
+   * directory.
    * @throws {RangeError} `maxSize` is not a whole number > 0, or `keep` not 1-99.
    */
   static open(path: string, options: ConsoleLogOptions = {}): ConsoleLog {
@@ -165,7 +176,9 @@ export class ConsoleLog implements AsyncDisposable {
   async #rotate(): Promise<void> {
     await this.#file.close();
     shiftRotated(this.#path, this.#keep);
-    ({ file: this.#file, size: this.#size } = openAppendSized(this.#path));
+    ({ file: this.#file, size: this.#size } = openAppendSized(this.#path, {
+      private: this.#private,
+    }));
   }
 
   #stamp(data: Uint8Array): Uint8Array {

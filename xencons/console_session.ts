@@ -25,9 +25,17 @@ import type {
 import type { Transcript } from "./transcript.ts";
 import { windowsDialect } from "./windows_dialect.ts";
 import { answerLoginPrompts } from "./_login.ts";
-import { recordStreams } from "./recorder.ts";
+import { type Recorder, recordStreams } from "./recorder.ts";
 import { MAX_OUTPUT, type NestedOps, newTag, normalize, typeLine } from "./_session_util.ts";
 import { NestedShell } from "./nested_shell.ts";
+import {
+  type FileTransferOptions,
+  type FileTransferResult,
+  getFile,
+  type GetFileOptions,
+  type GetFileResult,
+  putFile,
+} from "./file_transfer.ts";
 
 class Interrupted extends Error {}
 
@@ -80,6 +88,7 @@ export class ConsoleSession implements AsyncDisposable {
   /** In "utf-8" mode: the page to restore at logout. */
   #restore: number | undefined;
   #encoding: string | number;
+  #recorder: Recorder | undefined;
 
   /** Starts reading the console (it is drained from now on, so the guest never stalls). */
   constructor(
@@ -112,6 +121,7 @@ export class ConsoleSession implements AsyncDisposable {
       throw new TypeError(`codePage must be "auto", "utf-8" or a number, got ${String(cp)}`);
     }
     this.#encoding = this.#codePage ?? options.encoding ?? "utf-8";
+    this.#recorder = options.record;
     const streams = options.record ? recordStreams(console, options.record) : console;
     this.#ex = new Expect(streams, {
       noise: options.noise === undefined ? this.#dialect.noise : options.noise,
@@ -223,6 +233,61 @@ export class ConsoleSession implements AsyncDisposable {
   }
 
   /**
+   * Copies a file to the guest: `data` (bytes, or the path of a file on this
+   * machine) becomes `remotePath` there, whole or not at all. Typed as
+   * base64 through the shell, a chunk per command, each chunk's hash checked
+   * as the guest wrote it and the whole file's after decoding (Linux:
+   * `printf | tee -a | sha256sum`, `base64 -d`, `mv`; md5sum if sha256sum is
+   * missing; Windows: `echo` into a file, `certutil -hashfile ... SHA256`,
+   * `certutil -decode`, `move`). The file goes into place only once its hash
+   * matched; the temporary files beside it are removed on success and on
+   * failure. Throws {@linkcode FileTransferError} (`reason` "mismatch" with
+   * the `chunk`, "remote", "too-large"), {@linkcode CommandAbortedError} when
+   * `signal` fires. A dialect of your own copies with the Linux commands
+   * unless it is named "windows" or has code-page commands (cmd.exe's).
+   *
+   * @example
+   * ```ts
+   * import { ConsoleSession } from "@xenpv/console/xencons";
+   * import { SimulatedHost } from "@xenpv/console/sim";
+   * import { connect } from "@xenpv/console";
+   * import assert from "node:assert/strict";
+   *
+   * await using host = new SimulatedHost();
+   * await host.createGuest({ name: "deb1", program: "linux" });
+   * await using session = new ConsoleSession(await connect("deb1", { host }), {
+   *   dialect: "linux",
+   *   ownsConsole: true,
+   * });
+   * await session.login({ user: "root", password: "xenpv" });
+   * const sent = new Uint8Array([0, 1, 2, 255]);
+   * await session.putFile(sent, "/root/blob.bin");
+   * const { data } = await session.getFile("/root/blob.bin");
+   * assert.deepEqual(data, sent);
+   * ```
+   */
+  putFile(
+    data: Uint8Array | string,
+    remotePath: string,
+    options: FileTransferOptions = {},
+  ): Promise<FileTransferResult> {
+    return putFile((c, o) => this.run(c, o), this.#dialect, data, remotePath, options);
+  }
+
+  /**
+   * Copies `remotePath` from the guest and returns its bytes (and writes them
+   * to `options.to`, if given). Linux: 32 KiB chunks read with `dd` and sent
+   * as `base64`, each followed by its `sha256sum`; Windows: `certutil
+   * -encode` into a temporary file in %TEMP%, its lines numbered with
+   * `findstr /r /n`, then 1000 lines a chunk picked by their numbers, typed
+   * and hashed with `certutil -hashfile`. The whole file's hash is checked
+   * too, and the temporary files removed. Throws as {@linkcode putFile} does.
+   */
+  getFile(remotePath: string, options: GetFileOptions = {}): Promise<GetFileResult> {
+    return getFile((c, o) => this.run(c, o), this.#dialect, remotePath, options);
+  }
+
+  /**
    * Types an interrupt key now (not queued), ^C unless `key` says otherwise
    * (see {@linkcode RunOptions.interrupt}): the running command is stopped
    * and its `run()` rejects with {@linkcode CommandAbortedError}.
@@ -305,7 +370,7 @@ export class ConsoleSession implements AsyncDisposable {
         await this.#acked(cp.set(page, newTag()), this.#bound(options.signal));
         this.#restore = undefined;
         this.#codePage = CodePage.has(page) ? page : undefined;
-        this.#ex.setEncoding(this.#codePage ?? this.#encoding);
+        this.#setEncoding(this.#codePage ?? this.#encoding);
       }
       await this.#typeLine(this.#dialect.logout);
       await this.#ex.expect([this.#dialect.loginPrompt, this.#dialect.detached], {
@@ -391,17 +456,23 @@ export class ConsoleSession implements AsyncDisposable {
       // Logged in again without logout() (the console still at 65001): keep the page to restore.
       if (!(page === 65001 && this.#restore !== undefined)) this.#restore = page;
       this.#codePage = 65001;
-      this.#ex.setEncoding(65001);
+      this.#setEncoding(65001);
       return;
     }
     if (page === undefined || page === this.#codePage) return;
     if (!CodePage.has(page)) {
       this.#codePage = undefined;
-      this.#ex.setEncoding(this.#encoding);
+      this.#setEncoding(this.#encoding);
       throw new UnsupportedCodePageError(page);
     }
     this.#codePage = page;
-    this.#ex.setEncoding(page);
+    this.#setEncoding(page);
+  }
+
+  /** Decodes and encodes in `encoding` from now on, the recording too. */
+  #setEncoding(encoding: string | number): void {
+    this.#ex.setEncoding(encoding);
+    this.#recorder?.setEncoding(encoding);
   }
 
   /** Every line of `plan` can be typed in the console's page, or UnencodableError now. */
@@ -513,7 +584,8 @@ export class ConsoleSession implements AsyncDisposable {
       this.#checkEncodable(plan); // the page may have changed since run() was called
       await this.#prepare(plan, combined);
       await this.#typeLine(plan.line);
-      await this.#await([plan.begin], combined);
+      // maxOutput: what arrives with the begin marker is kept as far as the output is.
+      await this.#await([plan.begin], combined, maxOutput);
       return await this.#finish(plan, combined, maxOutput);
     } catch (err) {
       // What the command printed so far is what the expect layer has not consumed.

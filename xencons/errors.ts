@@ -335,3 +335,62 @@ export class PasswordFileError extends XenpvError {
     this.reason = reason;
   }
 }
+
+/** Why a file copy failed: see {@linkcode FileTransferError}. */
+export type FileTransferFailure = "mismatch" | "remote" | "too-large";
+
+/**
+ * A file copy over the console failed (`putFile`/`getFile`). `reason` is
+ * `"mismatch"` (a hash taken at the other end differs: the console dropped
+ * or changed bytes; `chunk` names the piece, counted from 1, when the
+ * check was per chunk, 0 when it was of the whole file), `"remote"` (a
+ * command on the guest failed: no such file, no permission, a tool missing;
+ * `detail` is what it printed, made printable) or `"too-large"` (the file
+ * is bigger than the `maxBytes` option). The guest's temporary files were
+ * removed, if the shell still answered.
+ *
+ * @example
+ * ```ts
+ * import { FileTransferError } from "@xenpv/console/xencons";
+ * import assert from "node:assert/strict";
+ *
+ * const e = new FileTransferError("mismatch", "/root/fix.sh", "sha256 differs", 3);
+ * assert.equal(e.chunk, 3);
+ * assert.match(e.message, /chunk 3/);
+ * ```
+ */
+export class FileTransferError extends XenpvError {
+  /** What went wrong. */
+  readonly reason: FileTransferFailure;
+  /** The file on the guest. */
+  readonly remotePath: string;
+  /** What failed, printable (for "remote": the guest's own words). */
+  readonly detail: string;
+  /** The chunk whose hash differed, from 1; 0 for the whole file; undefined for other reasons. */
+  readonly chunk: number | undefined;
+  /** Makes the error. */
+  constructor(
+    reason: FileTransferFailure,
+    remotePath: string,
+    detail: string,
+    chunk?: number,
+    options?: ErrorOptions,
+  ) {
+    const where = printable(remotePath, 200);
+    const what = printable(detail, 300);
+    super(
+      reason === "mismatch"
+        ? `the copy of ${where} arrived changed (${what}) in ${
+          chunk ? `chunk ${chunk}` : "the file"
+        }: the console dropped or changed bytes; copy it again`
+        : reason === "too-large"
+        ? `${where} is too large to copy over a console (${what}): raise maxBytes (--max-bytes) if you mean it`
+        : `the guest could not copy ${where}: ${what}`,
+      options,
+    );
+    this.reason = reason;
+    this.remotePath = remotePath;
+    this.detail = what;
+    this.chunk = chunk;
+  }
+}

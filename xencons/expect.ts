@@ -170,6 +170,13 @@ export class Expect implements AsyncDisposable {
   #waiter: Waiter | undefined;
   #pump: Promise<void>;
   #listeners = new Set<(text: string) => void>();
+  /**
+   * The bound the last match kept text to: until the next expect() is
+   * waiting, text after that match is kept as far (a command's output that
+   * arrives with its begin marker must not be cut to the window before the
+   * end marker is awaited).
+   */
+  #keep = 0;
 
   /** Starts reading `console`. It takes the reader and writer locks until {@linkcode close}. */
   constructor(console: ConsoleStreams, options: ExpectOptions = {}) {
@@ -437,7 +444,7 @@ export class Expect implements AsyncDisposable {
       this.#cleanFrom = Math.max(0, this.#cleanFrom - k);
       if (this.#waiter) this.#waiter.scanFrom = Math.max(0, this.#waiter.scanFrom - k);
     }
-    const limit = Math.max(this.#window, this.#waiter?.maxBefore ?? 0);
+    const limit = Math.max(this.#window, this.#waiter?.maxBefore ?? this.#keep);
     while (this.#headLength > limit) {
       const excess = this.#headLength - limit;
       const first = this.#head[0];
@@ -488,6 +495,7 @@ export class Expect implements AsyncDisposable {
       return;
     }
     this.#waiter = undefined;
+    this.#keep = w.maxBefore;
     let before = this.#head.join("") + text.slice(0, best.at);
     this.#head = [];
     this.#headLength = 0;

@@ -225,3 +225,26 @@ Deno.test("expect: setEncoding switches both directions from the next chunk", as
   assert.throws(() => ex.setEncoding(932), RangeError);
   assert.throws(() => ex.setEncoding("no-such-label"), RangeError);
 });
+
+Deno.test("expect: text that came with a match is kept as far as that call's maxBefore, for the next call", async () => {
+  // run() awaits a command's begin marker, then its end marker with maxOutput: output longer
+  // than the window that arrived in the same read as the begin marker lost its start.
+  const f = fakeConsole();
+  await using ex = new Expect(f.console, { window: 1024 });
+  const body = "x".repeat(100_000); // far more than the window and the active tail
+  const begun = ex.expect("BEGIN\n", { maxBefore: 200_000 });
+  f.feed(`BEGIN\n${body}END`);
+  await begun;
+  await tick();
+  const m = await ex.expect("END", { maxBefore: 200_000 });
+  assert.equal(m.before.length, body.length);
+  assert.equal(m.dropped, 0);
+  // Without a bound of its own, the window applies as before.
+  const second = ex.expect("BEGIN\n");
+  f.feed(`BEGIN\n${body}END`);
+  await second;
+  await tick();
+  const cut = await ex.expect("END");
+  assert.equal(cut.before.length, 1024);
+  assert.equal(cut.dropped + cut.before.length, body.length);
+});

@@ -29,6 +29,15 @@
 
 export { ConsoleSession } from "./console_session.ts";
 export { NestedShell } from "./nested_shell.ts";
+export {
+  DEFAULT_MAX_BYTES,
+  type FileProgress,
+  type FileTransferOptions,
+  type FileTransferResult,
+  type GetFileOptions,
+  type GetFileResult,
+  type HashAlgorithm,
+} from "./file_transfer.ts";
 export type {
   ConsoleSessionOptions,
   LoginOptions,
@@ -41,6 +50,8 @@ export type { AckedLine, CodePageCommands, CommandPlan, Dialect, InterruptKey } 
 export {
   CommandAbortedError,
   ExpectTimeoutError,
+  FileTransferError,
+  type FileTransferFailure,
   LoginError,
   type LoginFailure,
   PasswordFileError,

@@ -5,6 +5,8 @@ import { openAppendSized } from "../_sys/files.ts";
 import { checkRotation, shiftRotated } from "./_rotation.ts";
 import { LogMask, type MaskedLine } from "./_log_mask.ts";
 import type { ConsoleStreams } from "./expect.ts";
+import { ConsoleEncoding } from "./console_encoding.ts";
+import type { CodePage } from "./code_page.ts";
 
 /** Options for {@linkcode Recorder.open}. */
 export interface RecorderOptions {
@@ -35,10 +37,29 @@ export interface RecorderOptions {
   keep?: number;
   /** The clock, in ms since the epoch (for converting a log with its own times). Default `Date.now`. */
   clock?: () => number;
+  /**
+   * The guest's code page, as {@linkcode ConsoleEncoding} takes it: `"auto"`
+   * (UTF-8 until the guest answers a `chcp`, then the page it names), or a
+   * page (`850`, `"cp437"`, `"utf-8"`). The recording is UTF-8 text, as
+   * asciicast requires. Default `"auto"`.
+   */
+  encoding?: "auto" | CodePage | number | string;
 }
 
 /** asciicast v2's event codes: output, input, resize. */
 type EventCode = "o" | "i" | "r";
+
+/** An event held to be written with others: its time (the clock's), code and text. */
+interface HeldEvent {
+  now: number;
+  code: EventCode;
+  data: string;
+}
+
+/** Events are written at most this long after they happen (ms)... */
+const FLUSH_MS = 50;
+/** ...or at once when this much text is held (backpressure: the caller waits for the write). */
+const FLUSH_BYTES = 64 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -67,9 +88,11 @@ function checkSize(what: string, n: number): number {
  * ({@linkcode Recorder.output}) before typing anything it prompts for, and
  * what is typed ({@linkcode Recorder.input}), in the order they happen.
  *
- * The guest's bytes are decoded as UTF-8, a character split between chunks
- * kept whole. Each event is one complete line written at once, so a
- * recording cut off by a kill plays up to its last complete line. The file
+ * The guest's bytes are decoded in its code page ({@linkcode RecorderOptions.encoding}:
+ * UTF-8 until a `chcp` answer names another), a UTF-8 character split
+ * between chunks kept whole. Events are written in whole lines, together,
+ * within 50 ms of happening, so a recording cut off by a kill plays up to its
+ * last complete line (losing at most its last 50 ms). The file
  * is opened as ConsoleLog's: created 0600, a symlink or FIFO refused; a
  * non-empty file at `path` is moved aside to `path.1` first (a recording
  * is never appended to another).
@@ -109,8 +132,12 @@ export class Recorder implements AsyncDisposable {
   /** The last event's time in this file (s): times never go back. */
   #last = 0;
   #mask: LogMask;
-  #decoder = new TextDecoder();
+  #encoding: ConsoleEncoding;
   #writes: Promise<void> = Promise.resolve();
+  /** Events not written yet, and their text's length. */
+  #held: HeldEvent[] = [];
+  #heldLength = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(path: string, options: RecorderOptions) {
@@ -124,6 +151,7 @@ export class Recorder implements AsyncDisposable {
     const title = options.title ??
       (name === undefined ? undefined : `${name}${kind ? ` (${kind} console)` : ""}`);
     this.#header = { title, env: options.env };
+    this.#encoding = new ConsoleEncoding(options.encoding ?? "auto");
     this.#mask = new LogMask(options.input ? (line) => this.#typed(line) : undefined);
     ({ file: this.#file, size: this.#size } = openAppendSized(path));
     if (this.#size > 0) {
@@ -139,7 +167,8 @@ export class Recorder implements AsyncDisposable {
    *
    * @throws {SystemError} when the file cannot be opened: `ELOOP` for a symlink,
    * `ENXIO` for a FIFO, `EACCES`, `ENOENT` for a missing directory.
-   * @throws {RangeError} a size not 1-65535, `maxSize` not a whole number > 0, `keep` not 1-99.
+   * @throws {RangeError} a size not 1-65535, `maxSize` not a whole number > 0, `keep` not 1-99,
+   * an `encoding` without a table.
    */
   static open(path: string, options: RecorderOptions = {}): Recorder {
     if (typeof path !== "string" || path === "") {
@@ -157,17 +186,30 @@ export class Recorder implements AsyncDisposable {
   /**
    * Records guest output. Call it as output arrives, before typing anything
    * it prompts for (the mask must see a password prompt before the
-   * password). Resolves once the event is written.
+   * password). Events are written together, within 50 ms: this resolves at
+   * once while less than 64 KiB is held, else once that is written (a caller
+   * that awaits it goes at the file's pace). Rejects if a write failed.
    */
   output(chunk: Uint8Array): Promise<void> {
     if (this.#closing !== undefined) return this.#writes;
-    const text = this.#decoder.decode(this.#mask.output(chunk), { stream: true });
-    return this.#event("o", text);
+    return this.#event("o", this.#encoding.decode(this.#mask.output(chunk)));
   }
 
   /** Notes keyboard input as the guest gets it (recorded only with {@linkcode RecorderOptions.input}, masked). */
   input(chunk: Uint8Array): void {
     if (this.#closing === undefined) this.#mask.input(chunk);
+  }
+
+  /**
+   * Decodes the guest's output in `page` from now on (a page number or name,
+   * or `"auto"`), as when the guest's `chcp` was answered out of the
+   * recorder's sight: {@linkcode ConsoleSession} calls it once it learns the
+   * page.
+   *
+   * @throws {RangeError} a page without a table.
+   */
+  setEncoding(page: "auto" | CodePage | number | string): void {
+    this.#encoding = new ConsoleEncoding(page);
   }
 
   /** Records the terminal's new size. */
@@ -184,10 +226,9 @@ export class Recorder implements AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       try {
-        const rest = this.#decoder.decode(this.#mask.end());
-        await this.#event("o", rest);
+        await this.#event("o", this.#encoding.decode(this.#mask.end()));
       } finally {
-        await this.#writes.catch(() => {});
+        await this.#flush().catch(() => {});
         await this.#file.close();
       }
     })();
@@ -201,14 +242,28 @@ export class Recorder implements AsyncDisposable {
 
   /** A typed line, settled by the mask: one input event with its Enter. */
   #typed(line: MaskedLine): void {
-    const keys = new TextDecoder().decode(fromLatin1(line.keys));
+    const keys = this.#encoding.page.decode(fromLatin1(line.keys)); // typed in the guest's page
     void this.#event("i", `${keys}\r`).catch(() => {}); // its failure shows on the next output
   }
 
+  /** Holds an event; writes what is held once it is FLUSH_BYTES, else within FLUSH_MS. */
   #event(code: EventCode, data: string): Promise<void> {
     if (data === "") return this.#writes;
-    const now = this.#clock();
-    this.#writes = this.#writes.then(() => this.#append(now, code, data));
+    this.#held.push({ now: this.#clock(), code, data });
+    this.#heldLength += data.length;
+    if (this.#heldLength >= FLUSH_BYTES) return this.#flush();
+    this.#timer ??= setTimeout(() => void this.#flush().catch(() => {}), FLUSH_MS);
+    return this.#writes;
+  }
+
+  /** Writes every held event, after the writes before. */
+  #flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const held = this.#held;
+    this.#held = [];
+    this.#heldLength = 0;
+    if (held.length > 0) this.#writes = this.#writes.then(() => this.#append(held));
     return this.#writes;
   }
 
@@ -228,15 +283,37 @@ export class Recorder implements AsyncDisposable {
     this.#size += line.length;
   }
 
-  /** One event line, in one write; a new file first when this one is full. */
-  async #append(now: number, code: EventCode, data: string): Promise<void> {
-    let line = this.#line(now, code, data);
-    if (this.#size + line.length > this.#maxSize && this.#size > 0) {
-      await this.#rotate();
-      line = this.#line(now, code, data);
+  /** Event lines, complete lines in each write; a new file first when this one is full. */
+  async #append(held: HeldEvent[]): Promise<void> {
+    let lines: Uint8Array[] = [];
+    let bytes = 0;
+    for (const { now, code, data } of held) {
+      let line = this.#line(now, code, data);
+      if (this.#size + bytes + line.length > this.#maxSize && this.#size + bytes > 0) {
+        await this.#write(lines, bytes);
+        [lines, bytes] = [[], 0];
+        await this.#rotate();
+        line = this.#line(now, code, data);
+      }
+      lines.push(line);
+      bytes += line.length;
     }
-    await this.#file.write(line);
-    this.#size += line.length;
+    await this.#write(lines, bytes);
+  }
+
+  /** `lines` (`bytes` in all) in one write. */
+  async #write(lines: Uint8Array[], bytes: number): Promise<void> {
+    if (bytes === 0) return;
+    const all = lines.length === 1 ? lines[0] : new Uint8Array(bytes);
+    if (lines.length > 1) {
+      let at = 0;
+      for (const line of lines) {
+        all.set(line, at);
+        at += line.length;
+      }
+    }
+    await this.#file.write(all);
+    this.#size += bytes;
   }
 
   #line(now: number, code: EventCode, data: string): Uint8Array {

@@ -146,3 +146,25 @@ Deno.test("Recorder never appends to a recording: one found is moved aside; a sy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Recorder writes held events without close: soon, and at once past 64 KiB", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/r.cast`;
+    await using rec = Recorder.open(path);
+    await rec.output(bytes("C:\\>"));
+    // written by the flush timer, not by close(): what a killed recorder leaves
+    let events: unknown[][] = [];
+    for (let i = 0; i < 100 && events.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      events = (await read(path)).events;
+    }
+    assert.deepEqual(events.map((e) => e[2]), ["C:\\>"]);
+    // past the bound, output() resolves once it is in the file
+    const big = "x".repeat(70 * 1024);
+    await rec.output(bytes(big));
+    assert.equal(printed((await read(path)).events), `C:\\>${big}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -12,6 +12,16 @@ export interface TerminalOptions {
   cursorBlink: boolean;
   /** Whether a line feed also returns the carriage (no: the guest sends CR LF). */
   convertEol: boolean;
+  /** What a click on a link a guest printed (OSC 8) does, instead of xterm.js's default. */
+  linkHandler: LinkHandler;
+}
+
+/** xterm.js's `ILinkHandler`: the page's, for the links guests print (OSC 8 hyperlinks). */
+export interface LinkHandler {
+  /** Called with the link's address when it is clicked. */
+  activate(event: MouseEvent, uri: string): void;
+  /** Whether links other than http(s) are offered at all (no). */
+  allowNonHttpProtocols: boolean;
 }
 
 /** xterm.js's `Terminal`, as far as the page uses it. */
@@ -28,6 +38,12 @@ export interface Terminal {
   focus(): void;
   /** Calls `listener` with what the user types. */
   onData(listener: (data: string) => void): unknown;
+  /** Calls `listener` with the terminal's new size (after a fit). */
+  onResize(listener: (size: { cols: number; rows: number }) => void): unknown;
+  /** Its columns. */
+  readonly cols: number;
+  /** Its rows. */
+  readonly rows: number;
 }
 
 /** @xterm/addon-fit's `FitAddon`: sizes the terminal to its element. */

@@ -7,17 +7,18 @@
 // Handlers write "\n"; the console adds the "\r" (ONLCR), files keep what was
 // written.
 
-import type { SimFiles, SimMachine } from "../machine.ts";
+import type { SimData, SimFiles, SimMachine } from "../machine.ts";
 
 /** The status of a command, or "interrupted" when ^C stopped it. */
 export type Status = number | "interrupted";
 
 /** Where a command's output goes and what it reads. */
 export interface Io {
-  out(text: string): void;
+  /** Standard output: text, or bytes (`base64 -d`, `dd`). */
+  out(text: SimData): void;
   err(text: string): void;
   /** Standard input: what the command before `|` printed, or a `<` file. */
-  input?: string;
+  input?: SimData;
   /** Whether standard output is the terminal (not a pipe or a file): `ls` lays names out in columns only there. */
   tty?: boolean;
 }
@@ -60,6 +61,8 @@ export interface Sh {
   resolve(path: string): string;
   /** A file for a command that reads files (cat, grep...), or (having said so) undefined. */
   read(tool: string, path: string, io: Io): string | undefined;
+  /** The same, as it is: text or bytes (for the tools that read bytes: base64, sha256sum, dd). */
+  data(tool: string, path: string, io: Io): SimData | undefined;
   /** Waits: true, false when ^C ended the wait, "quit" when ^\ did (SIGQUIT). */
   sleep(seconds: number): Promise<boolean | "quit">;
 }

@@ -3,7 +3,7 @@
 // variables and current directory, and a table of commands (handlers of
 // _linux_command.ts, by theme), all reporting the same machine (../machine.ts).
 
-import { machineOf, SimFiles, type SimMachine } from "../machine.ts";
+import { machineOf, type SimData, SimFiles, type SimMachine, textOf } from "../machine.ts";
 import {
   type Account,
   type Io,
@@ -12,6 +12,7 @@ import {
   type Sh,
   type Status,
 } from "./_linux_command.ts";
+import { DATA_COMMANDS } from "./_linux_data.ts";
 import { FILE_COMMANDS } from "./_linux_files.ts";
 import { SYSTEM_COMMANDS } from "./_linux_system.ts";
 
@@ -19,6 +20,7 @@ import { SYSTEM_COMMANDS } from "./_linux_system.ts";
 const COMMANDS = new Map<string, LinuxHandler>(Object.entries({
   ...SYSTEM_COMMANDS,
   ...FILE_COMMANDS,
+  ...DATA_COMMANDS,
 }));
 
 /** The system's own accounts, then the guest's users from uid 1000. */
@@ -122,7 +124,11 @@ export class LinuxCommands {
       homeDir: () => this.#homeDir(),
       writable: (path) => this.#writable(path),
       resolve: (path) => this.#resolve(path),
-      read: (tool, path, io) => this.#read(tool, path, io),
+      read: (tool, path, io) => {
+        const data = this.#read(tool, path, io);
+        return data === undefined ? undefined : textOf(data);
+      },
+      data: (tool, path, io) => this.#read(tool, path, io),
       sleep: (seconds) => this.#sleep(seconds),
     };
   }
@@ -167,7 +173,7 @@ export class LinuxCommands {
   }
 
   /** Opens a file for `>` or `>>`: a writer, or the shell's complaint. */
-  open(target: string, append: boolean): ((text: string) => void) | string {
+  open(target: string, append: boolean): ((text: SimData) => void) | string {
     if (target === "/dev/null") return () => {};
     const path = this.#resolve(target);
     if (this.#fs.isDir(path)) return `-sh: cannot create ${target}: Is a directory\n`;
@@ -180,9 +186,9 @@ export class LinuxCommands {
   }
 
   /** A file's content for `<`, or the shell's complaint. */
-  slurp(target: string): { content: string } | { error: string } {
+  slurp(target: string): { content: SimData } | { error: string } {
     if (target === "/dev/null") return { content: "" };
-    const content = this.#fs.read(this.#resolve(target));
+    const content = this.#fs.data(this.#resolve(target));
     return content === undefined
       ? { error: `-sh: cannot open ${target}: No such file\n` }
       : { content };
@@ -214,10 +220,10 @@ export class LinuxCommands {
   }
 
   /** A file for a command that reads files (cat, grep...), or its complaint. */
-  #read(tool: string, path: string, io: Io): string | undefined {
+  #read(tool: string, path: string, io: Io): SimData | undefined {
     if (path === "-") return io.input ?? "";
     const full = this.#resolve(path);
-    const content = this.#fs.read(full);
+    const content = this.#fs.data(full);
     if (content !== undefined) return content;
     const why = this.#fs.isDir(full) ? "Is a directory" : "No such file or directory";
     io.err(`${tool}: ${path}: ${why}\n`);

@@ -3,7 +3,7 @@
 // grep, head, tail, wc, mkdir, touch, rm, with the real tools' messages and
 // statuses, and the user's rights (root anywhere, others at home and in /tmp).
 
-import { byteLength } from "../machine.ts";
+import { byteLength, textOf } from "../machine.ts";
 import { type Io, isPerson, type LinuxHandler, type Sh } from "./_linux_command.ts";
 
 /** Lines of a text (a final "\n" does not start another). */
@@ -182,15 +182,16 @@ function wc(args: string[], io: Io, sh: Sh): number {
   const want = flags === "" ? "lwc" : flags;
   let status = 0;
   for (const file of files.length > 0 ? files : ["-"]) {
-    const content = sh.read("wc", file, io);
-    if (content === undefined) {
+    const data = sh.data("wc", file, io);
+    if (data === undefined) {
       status = 1;
       continue;
     }
+    const content = textOf(data);
     const counts = [
       want.includes("l") ? [(content.match(/\n/g) ?? []).length] : [],
       want.includes("w") ? [content.split(/\s+/).filter(Boolean).length] : [],
-      want.includes("c") ? [byteLength(content)] : [],
+      want.includes("c") ? [byteLength(data)] : [],
     ].flat();
     const width = counts.length === 1 ? 0 : 7;
     io.out(

@@ -6,6 +6,7 @@
 // time, so `$?` expands to the status of the pipeline before. The commands
 // themselves are LinuxCommands'.
 
+import { concatData, type SimData, textOf } from "../machine.ts";
 import type { Io, Status } from "./_linux_command.ts";
 import type { LinuxCommands } from "./_linux_commands.ts";
 
@@ -119,8 +120,8 @@ function next(text: string, lookup: Lookup): { command: Simple; op: string; rest
   return { command: { words, redirects, syntaxError: !!pending }, op: "", rest: "" };
 }
 
-/** Whether `text` ends outside quotes (else the shell reads another line). */
-export function complete(text: string): boolean {
+/** Whether `text` ends outside quotes. */
+function quotesClosed(text: string): boolean {
   let quote = "";
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
@@ -137,6 +138,90 @@ export function complete(text: string): boolean {
   return quote === "";
 }
 
+/** A `<<WORD` (or `<<-WORD`, `<<'WORD'`) in a line: where it is and what ends its body. */
+interface HereDoc {
+  start: number;
+  end: number;
+  delimiter: string;
+  /** A quoted delimiter: the body is taken as it is (no $ expansion). */
+  quoted: boolean;
+  /** `<<-`: leading tabs are stripped from the body and the delimiter line. */
+  tabs: boolean;
+}
+
+/** The here-documents a command line opens, in order (outside quotes). */
+function hereDocs(line: string): HereDoc[] {
+  const out: HereDoc[] = [];
+  let quote = "";
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quote === "'") {
+      if (ch === "'") quote = "";
+    } else if (ch === "\\") {
+      i++;
+    } else if (quote === '"') {
+      if (ch === '"') quote = "";
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === "<" && line[i + 1] === "<") {
+      const m = /^<<(-?)[ \t]*('([^']*)'|"([^"]*)"|\\?([^\s;&|<>()'"]+))/.exec(line.slice(i));
+      if (!m) continue;
+      out.push({
+        start: i,
+        end: i + m[0].length,
+        delimiter: m[3] ?? m[4] ?? m[5],
+        quoted: m[3] !== undefined || m[4] !== undefined || m[2].startsWith("\\"),
+        tabs: m[1] === "-",
+      });
+      i += m[0].length - 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * `text` with its here-documents taken out: each `<<WORD` becomes a `<`
+ * redirection from a name no one can type (`\0HEREDOC<n>`), and `bodies[n]`
+ * holds its lines; `open` when a body's end line has not come yet.
+ */
+function takeHereDocs(
+  text: string,
+): { text: string; bodies: HereDoc[]; texts: string[]; open: boolean } {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  const bodies: HereDoc[] = [];
+  const texts: string[] = [];
+  let done = "";
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    const docs = quotesClosed(done) ? hereDocs(line) : [];
+    for (let k = docs.length - 1; k >= 0; k--) {
+      const d = docs[k];
+      line = `${line.slice(0, d.start)}<\0HEREDOC${bodies.length + k}${line.slice(d.end)}`;
+    }
+    out.push(line);
+    done += `${line}\n`;
+    for (const d of docs) {
+      const body: string[] = [];
+      for (;;) {
+        if (++i >= lines.length) return { text: out.join("\n"), bodies, texts, open: true };
+        const l = d.tabs ? lines[i].replace(/^\t+/, "") : lines[i];
+        if (l === d.delimiter) break;
+        body.push(l);
+      }
+      bodies.push(d);
+      texts.push(body.map((l) => `${l}\n`).join(""));
+    }
+  }
+  return { text: out.join("\n"), bodies, texts, open: false };
+}
+
+/** Whether `text` is a whole command list: quotes closed, every here-document ended. */
+export function complete(text: string): boolean {
+  const taken = takeHereDocs(text);
+  return !taken.open && quotesClosed(taken.text);
+}
+
 /** The shell of one login: runs command lists, keeps `$?`. */
 export class LinuxShell {
   #commands: LinuxCommands;
@@ -149,7 +234,7 @@ export class LinuxShell {
   /** `write` is the console: "\n" becomes "\r\n" there, as the tty's ONLCR does. */
   constructor(commands: LinuxCommands, write: (text: string) => void) {
     this.#commands = commands;
-    const tty = (text: string) => write(text.replaceAll("\n", "\r\n"));
+    const tty = (text: SimData) => write(textOf(text).replaceAll("\n", "\r\n"));
     this.#console = { out: tty, err: tty };
   }
 
@@ -186,10 +271,25 @@ export class LinuxShell {
     return 0;
   }
 
+  /** Here-documents of the command list running: `\0HEREDOC<n>` -> its body, expanded. */
+  #hereDocs = new Map<string, string>();
+
   /** Runs a command list; "exit" ends the shell, "interrupted" (^C) drops the rest. */
   async execute(text: string): Promise<"exit" | "interrupted" | void> {
+    const taken = takeHereDocs(text);
+    taken.bodies.forEach((d, n) => {
+      const body = taken.texts[n];
+      // An unquoted delimiter: $NAME and ${NAME} expand in the body (a `\$` stays `$`).
+      this.#hereDocs.set(
+        `\0HEREDOC${n}`,
+        d.quoted
+          ? body
+          : body.replace(/\\\$|\$\{([A-Za-z_]\w*|[?$])\}|\$([A-Za-z_]\w*|[?$])/g, (m, a, b) =>
+            m === "\\$" ? "$" : this.#lookup(a ?? b) ?? ""),
+      );
+    });
     let skip = false;
-    let rest = text;
+    let rest = taken.text;
     while (rest.trim() !== "") {
       const pipeline: Simple[] = [];
       let op: string;
@@ -212,11 +312,11 @@ export class LinuxShell {
 
   /** `a | b | c`: each reads what the one before printed; the status is the last one's. */
   async #pipeline(commands: Simple[]): Promise<"exit" | "interrupted" | void> {
-    let input: string | undefined;
+    let input: SimData | undefined;
     for (let k = 0; k < commands.length; k++) {
-      let captured = "";
+      let captured: SimData = "";
       const last = k === commands.length - 1;
-      const out = last ? this.#console.out : (t: string) => captured += t;
+      const out = last ? this.#console.out : (t: SimData) => captured = concatData(captured, t);
       const r = await this.#simple(commands[k], { out, err: this.#console.err, input, tty: last });
       if (r === "interrupted" || (r === "exit" && commands.length === 1)) return r;
       this.status = r === "exit" ? 0 : r;
@@ -236,6 +336,8 @@ export class LinuxShell {
           io.out = sink;
           io.tty = r.target === "&1" ? io.tty : true; // >&2: the terminal
         } else if (r.fd === 2) io.err = sink;
+      } else if (r.fd === 0 && this.#hereDocs.has(r.target)) {
+        io.input = this.#hereDocs.get(r.target);
       } else if (r.fd === 0) {
         const file = this.#commands.slurp(r.target);
         if ("error" in file) return (io.err(file.error), 2);

@@ -25,8 +25,11 @@ const HELP = [
   "  ls [-la] [PATH...] mkdir [-p] DIR     ps                 pwd",
   "  rm [-f] FILE       sleep SECONDS      touch FILE         uname [-asnrvmo]",
   "  trap [ACTION SIG]  unset NAME         wc [-lwc]          whoami",
+  "  base64 [-d] [-w N] [FILE]             sha256sum, md5sum [FILE...]",
+  "  dd if= of= bs= skip= count=           mv [-f] FROM TO    printf FORMAT [ARG...]",
+  "  tee [-a] FILE...",
   "and sh's ' \" \\ quoting, $? $NAME ${NAME} ~, NAME=VALUE, # comments,",
-  "; && || | between commands, > >> 2> 2>&1 < redirections.",
+  "; && || | between commands, > >> 2> 2>&1 < redirections, <<WORD here-documents.",
   "",
 ].join("\n");
 

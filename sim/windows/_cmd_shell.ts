@@ -9,6 +9,7 @@
 // handlers (_cmd_command.ts), in tables by theme.
 
 import type { Cmd, CmdHandler, CmdShellOptions, LineReader, Result, Sink } from "./_cmd_command.ts";
+import { DATA_COMMANDS } from "./_cmd_data.ts";
 import { ENV_COMMANDS, windowsEnv } from "./_cmd_env.ts";
 import { FILE_COMMANDS } from "./_cmd_files.ts";
 import { NETWORK_COMMANDS } from "./_cmd_network.ts";
@@ -23,6 +24,7 @@ const COMMANDS = new Map<string, CmdHandler>(Object.entries({
   ...FILE_COMMANDS,
   ...NETWORK_COMMANDS,
   ...SYSTEM_COMMANDS,
+  ...DATA_COMMANDS,
 }));
 
 /** `>file`, `>>file`, `2>nul`, `2>&1`: handle `fd` goes to `target`. */
@@ -94,6 +96,7 @@ function parse(line: string): Part[] {
 
 /** Programs (not cmd's internal commands): they may be typed with `.exe`. */
 const PROGRAMS = new Set([
+  "certutil",
   "cmd",
   "find",
   "findstr",

@@ -3,7 +3,7 @@
 // and examples/log2cast.ts's conversion of a --log --timestamps file.
 
 import assert from "node:assert/strict";
-import { asciinemaCat, have, runDeno, skipUnless } from "../_peers.ts";
+import { asciinemaCat, have, run, runDeno, skipUnless } from "../_peers.ts";
 
 const attach = new URL("../../examples/attach.ts", import.meta.url).pathname;
 const noAsciinema = skipUnless(await have("asciinema", ["--version"]), "asciinema");
@@ -107,6 +107,55 @@ Deno.test({
       const bad = await runDeno(["--allow-ffi", "--allow-read", log2cast, log], "");
       assert.equal(bad.code, 255);
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+const tmux = skipUnless(await have("tmux", ["-V"]), "tmux");
+
+Deno.test({
+  name: "attach.ts --record in a terminal: the size, and a resize (SIGWINCH) as an r event",
+  ignore: tmux,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const session = `xenpv-rec-${Deno.pid}`;
+    const tm = (...args: string[]) => run("tmux", args);
+    const screen = async () => (await tm("capture-pane", "-t", session, "-p")).stdout;
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 1200; i++) { // up to a minute: a loaded machine starts deno slowly
+        if (re.test(await screen())) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${re}:\n${await screen()}`);
+    };
+    try {
+      const cast = `${dir}/t.cast`;
+      const deno = Deno.execPath();
+      await tm(
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        `${deno} run --allow-ffi ${attach} --simulate linux --record ${cast}; sleep 60`,
+      );
+      await waitFor(/deb1 login:/);
+      await tm("resize-window", "-t", session, "-x", "120", "-y", "40");
+      await tm("send-keys", "-t", session, "root", "Enter");
+      await waitFor(/Password:/);
+      await tm("send-keys", "-t", session, "C-]");
+      await waitFor(/\[detached\]/);
+      const [header, ...events] = (await Deno.readTextFile(cast)).trim().split("\n");
+      const { width, height } = JSON.parse(header);
+      assert.deepEqual({ width, height }, { width: 100, height: 30 });
+      const resizes = events.map((e) => JSON.parse(e)).filter((e) => e[1] === "r");
+      assert.deepEqual(resizes.map((e) => e[2]), ["120x40"]);
+    } finally {
+      await tm("kill-session", "-t", session);
       await Deno.remove(dir, { recursive: true });
     }
   },

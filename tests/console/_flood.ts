@@ -6,8 +6,11 @@
 // of its own by flood_test.ts and, as bench/flood.ts, by `deno task bench`.
 //
 //   deno run -A bench/flood.ts [--mode ring|pty] [--mb 100] [--reader byob|default]
-//                              [--guest process|inline]
+//                              [--guest process|inline] [--text] [--record FILE]
 //
+// --text: the guest prints lines of printable ASCII (a log) instead of binary
+// bytes. --record FILE: the reader records what it reads in asciinema's format
+// (xencons' Recorder, as attach.ts --record does), to weigh what recording costs.
 // --guest process (the default in ring mode): the guest, with its page and
 // its xenstore, runs in a process of its own (tests/console/_flood_guest.ts),
 // so what is measured is the reader alone, as a dom0 tool. --guest inline:
@@ -18,7 +21,7 @@
 // Prints one JSON line: bytes, seconds, MB/s, this process's peak RSS
 // (VmHWM), its peak private memory (RssAnon, sampled every 5 ms), the pages
 // of the deno binary mapped from disk (RssFile) at the end, and where the
-// first wrong byte was (-1: none).
+// first wrong byte was (-1: none), and the CPU this process used (user + system).
 //
 // pty mode with a slow reader loses data by design: xenconsoled keeps at most
 // its buffer limit and drops the middle of the rest (the simulated one does
@@ -40,8 +43,11 @@ const { values } = parseArgs({
     mb: { type: "string", default: "100" },
     reader: { type: "string", default: "byob" },
     guest: { type: "string" },
+    text: { type: "boolean", default: false },
+    record: { type: "string" },
   },
 });
+const text = values.text;
 const mode = values.mode === "pty" ? "pty" : "ring";
 const reader = values.reader === "default" ? "default" : "byob";
 const guestKind = values.guest ?? (mode === "ring" ? "process" : "inline");
@@ -79,7 +85,7 @@ async function inlineGuest(): Promise<{ host: XenHost; domid: number } & AsyncDi
           const chunk = new Uint8Array(64 * 1024);
           for (let at = 0; at < total && running; at += chunk.length) {
             const n = Math.min(chunk.length, total - at);
-            for (let i = 0; i < n; i++) chunk[i] = expected(at + i);
+            for (let i = 0; i < n; i++) chunk[i] = expected(at + i, text);
             console.write(chunk.subarray(0, n));
             await console.drained!(); // a blocking write: the guest goes as fast as the ring takes
           }
@@ -92,8 +98,21 @@ async function inlineGuest(): Promise<{ host: XenHost; domid: number } & AsyncDi
   return { host, domid: guest.domid, [Symbol.asyncDispose]: () => host.close() };
 }
 
-await using guest = guestKind === "process" ? await processGuest(total) : await inlineGuest();
+/** This process's CPU time (user + system) so far, in ms (clock ticks of 10 ms). */
+function cpuMs(): number {
+  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime
+}
+
+await using guest = guestKind === "process"
+  ? await processGuest(total, 0, text)
+  : await inlineGuest();
 await using c = await connect(guest.domid, { host: guest.host, mode });
+const recorder = values.record === undefined ? undefined : await (async () => {
+  const { Recorder } = await import("../../xencons/recorder.ts");
+  return Recorder.open(values.record!, { guest: { name: "flood", kind: "pv" } });
+})();
+const cpuBefore = cpuMs();
 const started = performance.now();
 let got = 0;
 let wrong = -1;
@@ -115,8 +134,9 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
 }
 for await (const chunk of chunks()) {
   for (let i = 0; i < chunk.length; i++) {
-    if (chunk[i] !== expected(got + i) && wrong < 0) wrong = got + i;
+    if (chunk[i] !== expected(got + i, text) && wrong < 0) wrong = got + i;
   }
+  await recorder?.output(chunk);
   got += chunk.length;
   if (got >= nextNap) {
     nextNap += 256 * 1024;
@@ -124,6 +144,8 @@ for await (const chunk of chunks()) {
   }
   if (got >= total) break;
 }
+await recorder?.close();
+const cpu = cpuMs() - cpuBefore;
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
 peakAnon = Math.max(peakAnon, status("RssAnon"));
@@ -131,7 +153,10 @@ console.log(JSON.stringify({
   mode,
   reader,
   guest: guestKind,
+  text,
+  recorded: recorder !== undefined,
   bytes: got,
+  cpuMs: cpu,
   seconds: Number(seconds.toFixed(2)),
   mbps: Number((got / seconds / 1e6).toFixed(1)),
   peakRssMiB: Number((status("VmHWM") / 2 ** 20).toFixed(1)),

@@ -8,7 +8,7 @@
 // helper that waits on /dev/xen/evtchn. So the reader's memory is measured
 // alone, as in dom0.
 //
-// Child:  deno run -A tests/console/_flood_guest.ts --dir DIR --mb N
+// Child:  deno run -A tests/console/_flood_guest.ts --dir DIR --bytes N [--storm S] [--text]
 //         prints one JSON line ({ pid, pageFd }) once it is ready, then floods.
 
 import { parseArgs } from "node:util";
@@ -30,10 +30,16 @@ const DOMID = 1;
 const PORT = 3;
 const ONE = new Uint8Array([1]);
 
-/** The byte at stream position `i`: a hash, so a lost, repeated or swapped block shows. */
-export function expected(i: number): number {
+/**
+ * The byte at stream position `i`: a hash, so a lost, repeated or swapped
+ * block shows. With `text`: printable ASCII in lines of 80 (what a guest
+ * printing a log looks like), still a hash.
+ */
+export function expected(i: number, text = false): number {
   const h = Math.imul(i ^ (i >>> 13), 0x5bd1e995);
-  return (h ^ (h >>> 15)) & 0xff;
+  const byte = (h ^ (h >>> 15)) & 0xff;
+  if (!text) return byte;
+  return i % 80 === 79 ? 0x0a : 0x20 + byte % 95;
 }
 
 /** An event channel over a connected unix socket: a notification is one byte. */
@@ -80,7 +86,11 @@ export interface ProcessGuest extends AsyncDisposable {
  * its ring takes; or, with `storm`, one that writes nothing and notifies as
  * fast as it can for that many seconds (a hostile guest keeping dom0 busy).
  */
-export async function processGuest(total: number, storm = 0): Promise<ProcessGuest> {
+export async function processGuest(
+  total: number,
+  storm = 0,
+  printable = false,
+): Promise<ProcessGuest> {
   const dir = await Deno.makeTempDir({ prefix: "xenpv-flood-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -93,6 +103,7 @@ export async function processGuest(total: number, storm = 0): Promise<ProcessGue
       String(total),
       "--storm",
       String(storm),
+      ...(printable ? ["--text"] : []),
     ],
     stdin: "null",
     stdout: "piped",
@@ -142,7 +153,12 @@ export async function processGuest(total: number, storm = 0): Promise<ProcessGue
   return { host, domid: DOMID, close, [Symbol.asyncDispose]: close };
 }
 
-async function guestMain(dir: string, total: number, storm: number): Promise<void> {
+async function guestMain(
+  dir: string,
+  total: number,
+  storm: number,
+  text: boolean,
+): Promise<void> {
   await using server = new XenstoreServer();
   await using _listener = server.listen(`${dir}/xenstored.sock`);
   await using xs = server.connectClient();
@@ -175,7 +191,7 @@ async function guestMain(dir: string, total: number, storm: number): Promise<voi
     }
     for (let at = 0; at < total; at += chunk.length) {
       const n = Math.min(chunk.length, total - at);
-      for (let i = 0; i < n; i++) chunk[i] = expected(at + i);
+      for (let i = 0; i < n; i++) chunk[i] = expected(at + i, text);
       for (let off = 0; off < n;) {
         const wrote = ring.write(chunk.subarray(off, n));
         if (wrote > 0) {
@@ -199,12 +215,17 @@ async function guestMain(dir: string, total: number, storm: number): Promise<voi
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { dir: { type: "string" }, bytes: { type: "string" }, storm: { type: "string" } },
+    options: {
+      dir: { type: "string" },
+      bytes: { type: "string" },
+      storm: { type: "string" },
+      text: { type: "boolean", default: false },
+    },
   });
   const total = Number(values.bytes);
   const storm = Number(values.storm ?? 0);
   if (values.dir === undefined || !Number.isInteger(total) || total <= 0 || !(storm >= 0)) {
-    throw new TypeError("usage: _flood_guest.ts --dir DIR --bytes N [--storm SECONDS]");
+    throw new TypeError("usage: _flood_guest.ts --dir DIR --bytes N [--storm SECONDS] [--text]");
   }
-  await guestMain(values.dir, total, storm);
+  await guestMain(values.dir, total, storm, values.text);
 }

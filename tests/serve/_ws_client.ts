@@ -24,11 +24,20 @@ export function viewerUrl(server: ServerAddress, domid: number, name: string): U
   return url;
 }
 
-/** A WebSocket to guest `domid`'s console, binary frames as ArrayBuffers, not yet open. */
-export function viewerSocket(server: ServerAddress, domid: number, name: string): WebSocket {
+/**
+ * A WebSocket to guest `domid`'s console, binary frames as ArrayBuffers, not
+ * yet open; `headers` besides the page's Origin (a proxy's credentials).
+ */
+export function viewerSocket(
+  server: ServerAddress,
+  domid: number,
+  name: string,
+  headers: Record<string, string> = {},
+  client?: Deno.HttpClient,
+): WebSocket {
   const socket = new WebSocket(
     viewerUrl(server, domid, name),
-    { headers: { origin: originOf(server) } } as never,
+    { headers: { origin: originOf(server), ...headers }, client } as never,
   );
   socket.binaryType = "arraybuffer";
   return socket;
@@ -64,6 +73,10 @@ export interface WsViewerOptions {
   keep?: number;
   /** How long `until()` waits by default (ms). Default 5000. */
   timeout?: number;
+  /** Headers for the handshake besides the Origin (a proxy's credentials). */
+  headers?: Record<string, string>;
+  /** The HTTP client to connect with (its CA and client certificate). */
+  client?: Deno.HttpClient;
 }
 
 /** A viewer that records what it gets: output (decoded) and control messages. */
@@ -99,7 +112,7 @@ export class WsViewer implements AsyncDisposable {
   constructor(server: ServerAddress, domid: number, name: string, options: WsViewerOptions = {}) {
     this.#keep = options.keep ?? 64 * 1024;
     this.#timeout = options.timeout ?? 5000;
-    this.socket = viewerSocket(server, domid, name);
+    this.socket = viewerSocket(server, domid, name, options.headers, options.client);
     this.opened = opened(this.socket);
     this.opened.catch(() => {}); // whoever awaits it sees the failure
     this.socket.onmessage = (e) => {
@@ -157,6 +170,24 @@ export class WsViewer implements AsyncDisposable {
   get holder(): string | null | undefined {
     const last = this.messages.findLast((m) => m.type === "keyboard");
     return last === undefined ? undefined : last.holder?.name ?? null;
+  }
+
+  /**
+   * Who watches, as the messages so far said (the whole list on joining,
+   * then the batched changes): names sorted.
+   */
+  get watching(): string[] {
+    const by = new Map<number, string>();
+    for (const m of this.messages) {
+      if (m.type === "viewers") {
+        by.clear();
+        for (const v of m.viewers) by.set(v.id, v.name);
+      } else if (m.type === "viewersChanged") {
+        for (const v of m.joined) by.set(v.id, v.name);
+        for (const id of m.left) by.delete(id);
+      }
+    }
+    return [...by.values()].sort();
   }
 
   /** Sends a control message. */

@@ -1,18 +1,20 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// The console server's gate: the token (query, cookie, bearer), the cookie,
-// the WebSocket's Origin, the Host allow-list, HTTPS.
+// The console server's gate: the token (query, bearer, WebSocket subprotocol;
+// no cookie), the public page, the WebSocket's Origin, the Host allow-list,
+// HTTPS, identities from a trusted proxy's header and roles.
 
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../../sim/mod.ts";
 import { serveConsoles } from "../../serve/mod.ts";
 import { originOf, rawRequest, setup, upgrade } from "./_server.ts";
 import { Gate } from "../../serve/_auth.ts";
+import { identityPolicy } from "../../serve/_identity.ts";
 import { have, skipUnless } from "../_peers.ts";
 
-Deno.test("serve: no token or a wrong one is 401, on every path and the WebSocket", async () => {
+Deno.test("serve: no token or a wrong one is 401 on the data and the WebSocket; the page's files are public", async () => {
   await using t = await setup();
   const { server } = t;
-  for (const path of ["/", "/api/guests", "/static/app.js", "/static/xterm.mjs", "/nope"]) {
+  for (const path of ["/api/guests", "/api/guests/1/log", "/nope"]) {
     const plain = await fetch(new URL(path, server.url));
     assert.equal(plain.status, 401, path);
     await plain.body?.cancel();
@@ -20,34 +22,50 @@ Deno.test("serve: no token or a wrong one is 401, on every path and the WebSocke
     assert.equal(wrong.status, 401, path);
     await wrong.body?.cancel();
   }
+  // the page and its files hold nothing of a guest's nor a secret: no credential needed
+  for (const path of ["/", "/static/app.js", "/static/xterm.mjs"]) {
+    const page = await fetch(new URL(path, server.url));
+    assert.equal(page.status, 200, path);
+    assert.doesNotMatch(await page.text(), new RegExp(server.token));
+  }
+  const wrongOnPage = await fetch(new URL(`/?token=${"0".repeat(64)}`, server.url));
+  assert.equal(wrongOnPage.status, 401);
+  await wrongOnPage.body?.cancel();
   const ws = await rawRequest(t.server, "/ws/1", { ...upgrade, Origin: originOf(server) });
   assert.match(ws, /^HTTP\/1.1 401/);
+  const wrongWs = await rawRequest(t.server, "/ws/1", {
+    ...upgrade,
+    Origin: originOf(server),
+    "Sec-WebSocket-Protocol": `xenpv, xenpv.token.${btoa("0".repeat(64))}`,
+  });
+  assert.match(wrongWs, /^HTTP\/1.1 401/);
   // the server does not say what the token is like, nor echo it
-  const text = await (await fetch(server.url)).text();
+  const text = await (await fetch(new URL("/api/guests", server.url))).text();
   assert.doesNotMatch(text, new RegExp(server.token));
 });
 
-Deno.test("serve: ?token= sets an HttpOnly SameSite=Strict cookie and leaves the address bar", async () => {
+Deno.test("serve: no cookie: ?token= on the page moves into the fragment; the WebSocket takes it as a subprotocol", async () => {
   await using t = await setup();
   const { server } = t;
   const first = await fetch(`${server.url}?token=${server.token}`, { redirect: "manual" });
   assert.equal(first.status, 303);
-  assert.equal(first.headers.get("location"), "/");
-  const cookie = first.headers.get("set-cookie")!;
-  assert.match(cookie, /; HttpOnly/);
-  assert.match(cookie, /; SameSite=Strict/);
+  assert.equal(first.headers.get("location"), `/#token=${server.token}`);
+  // a cookie would reach every other server on this host: cookies are not isolated by port
+  assert.equal(first.headers.get("set-cookie"), null);
   await first.body?.cancel();
-  const pair = cookie.split(";")[0];
-  const page = await fetch(server.url, { headers: { cookie: pair } });
-  assert.equal(page.status, 200);
+  const page = await fetch(server.url);
+  assert.equal(page.headers.get("set-cookie"), null);
   assert.match(page.headers.get("content-security-policy")!, /script-src 'self'/);
-  const html = await page.text();
-  assert.match(html, /<script type="module" src="\/static\/app.js">/);
-  for (const path of ["/static/xterm.mjs", "/static/addon-fit.mjs", "/static/xterm.css"]) {
-    const asset = await fetch(new URL(path, server.url), { headers: { cookie: pair } });
-    assert.equal(asset.status, 200, path);
-    assert.ok((await asset.text()).length > 1000, path);
-  }
+  assert.match(await page.text(), /<script type="module" src="\/static\/app.js">/);
+  const b64 = btoa(server.token).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  const ws = await rawRequest(server, "/ws/1", {
+    ...upgrade,
+    Origin: originOf(server),
+    "Sec-WebSocket-Protocol": `xenpv, xenpv.token.${b64}`,
+  });
+  assert.match(ws, /^HTTP\/1.1 101/);
+  // the answer names the page's subprotocol, never the one with the token
+  assert.match(ws, /\r\nsec-websocket-protocol: xenpv\r\n/i);
 });
 
 Deno.test("serve: a foreign or missing Origin and a foreign Host are refused", async () => {
@@ -88,7 +106,7 @@ Deno.test("serve: a foreign or missing Origin and a foreign Host are refused", a
 const noOpenssl = skipUnless(await have("openssl", ["version"]), "openssl");
 
 Deno.test({
-  name: "serve: HTTPS with a certificate and key; the cookie is Secure",
+  name: "serve: HTTPS with a certificate and key",
   ignore: noOpenssl,
 }, async () => {
   const dir = await Deno.makeTempDir();
@@ -131,7 +149,6 @@ Deno.test({
       redirect: "manual",
     });
     assert.equal(first.status, 303);
-    assert.match(first.headers.get("set-cookie")!, /; Secure/);
     await first.body?.cancel();
     const list = await fetch(new URL("/api/guests", server.url), {
       client,
@@ -146,7 +163,8 @@ Deno.test({
 Deno.test("Gate: a WebSocket's Origin must be the page's own: scheme, host and port", () => {
   const request = (origin?: string) =>
     new Request("http://127.0.0.1:8022/ws/1", { headers: origin ? { origin } : {} });
-  const plain = new Gate("x".repeat(32), false);
+  const policy = identityPolicy({});
+  const plain = new Gate({ token: "x".repeat(32), secure: false, policy });
   plain.listening("127.0.0.1", 8022);
   assert.equal(plain.sameOrigin(request("http://127.0.0.1:8022"), "127.0.0.1:8022"), true);
   assert.equal(plain.sameOrigin(request("http://localhost:8022"), "localhost:8022"), true);
@@ -155,7 +173,7 @@ Deno.test("Gate: a WebSocket's Origin must be the page's own: scheme, host and p
   }
   assert.equal(plain.sameOrigin(request("http://localhost:8022"), "127.0.0.1:8022"), false);
   assert.equal(plain.sameOrigin(request(), "127.0.0.1:8022"), false);
-  const tls = new Gate("x".repeat(32), true);
+  const tls = new Gate({ token: "x".repeat(32), secure: true, policy });
   tls.listening("127.0.0.1", 8443);
   assert.equal(tls.sameOrigin(request("https://127.0.0.1:8443"), "127.0.0.1:8443"), true);
   assert.equal(tls.sameOrigin(request("http://127.0.0.1:8443"), "127.0.0.1:8443"), false);
@@ -163,7 +181,8 @@ Deno.test("Gate: a WebSocket's Origin must be the page's own: scheme, host and p
 });
 
 Deno.test("serve: a Host that is no address, before the token, is 400 without a stack trace", async () => {
-  await using t = await setup();
+  const problems: string[] = [];
+  await using t = await setup({ serve: { onProblem: (p) => problems.push(p.message) } });
   const printed: unknown[][] = [];
   const error = console.error;
   console.error = (...args: unknown[]) => printed.push(args);
@@ -176,4 +195,9 @@ Deno.test("serve: a Host that is no address, before the token, is 400 without a 
     console.error = error;
   }
   assert.deepEqual(printed, []);
+  assert.deepEqual(problems, [
+    "the Host header is not an address: 127.0.0.1:1.evil",
+    "the Host header is not an address: 127.0.0.1:99999",
+    "the Host header is not an address: [::1",
+  ]);
 });

@@ -2,6 +2,7 @@
 // examples/serve.ts as users run it: `deno task serve`'s command line, in a
 // subprocess with the permissions its docs name.
 import assert from "node:assert/strict";
+import { WsViewer } from "./_ws_client.ts";
 
 const SERVE = new URL("../../examples/serve.ts", import.meta.url).pathname;
 const PERMS = ["--allow-ffi", "--allow-net"];
@@ -31,7 +32,7 @@ Deno.test("serve.ts --simulate: prints the address with the token once, serves b
     first += value;
   }
   try {
-    const match = /^(http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{64})\n$/.exec(first);
+    const match = /^(http:\/\/127\.0\.0\.1:\d+\/)#token=([0-9a-f]{64})\n$/.exec(first);
     assert.ok(match, `the first line: ${JSON.stringify(first)}`);
     const [, url, token] = match;
     const denied = await fetch(new URL("/api/guests", url));
@@ -68,6 +69,14 @@ Deno.test("serve.ts: --help, and bad options are one-line usage errors (255)", a
       [["--log-dir", "/tmp", "--log-keep", "100"], /--log-keep takes a whole number from 1 to 99/],
       [["--encoding", "cp932"], /--encoding takes auto or a code page \(437, 850/],
       [["--guest-code-page", "850"], /--guest-code-page goes with --simulate/],
+      [["--record-dir", ""], /--record-dir needs a directory/],
+      [["--auth-header", "X-Remote-User"], /--auth-header and --trusted-proxy go together/],
+      [["--trusted-proxy", "127.0.0.1"], /--auth-header and --trusted-proxy go together/],
+      [["--operators", "alice,,bob"], /--operators takes a comma-separated list/],
+      [
+        ["--auth-header", "X-Remote-User", "--trusted-proxy", "proxy.example"],
+        /trustedProxies: proxy\.example is not an IP address/,
+      ],
       [["--simulate", "--guest-code-page", "932"], /--guest-code-page takes one of 437, 850/],
     ] as const
   ) {
@@ -100,7 +109,7 @@ Deno.test("serve.ts --simulate --log-dir: each guest logged to a 0600 file, serv
       if (done) break;
       first += value;
     }
-    const [, url, token] = /^(\S+)\?token=(\S+)\n$/.exec(first) ?? [];
+    const [, url, token] = /^(\S+)#token=(\S+)\n$/.exec(first) ?? [];
     assert.ok(token, first);
     const auth = { authorization: `Bearer ${token}` };
     let text = "";
@@ -215,4 +224,118 @@ Deno.test("serve.ts: SIGTERM while starting (stuck reading --token-file) exits 1
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("serve.ts --auth-header --trusted-proxy --operators: a header from elsewhere is 403; the token's holder views", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...PERMS,
+      SERVE,
+      "--simulate",
+      "--auth-header",
+      "X-Remote-User",
+      "--trusted-proxy",
+      "127.0.0.2",
+      "--operators",
+      "alice,bob",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  try {
+    while (!first.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      first += value;
+    }
+    const [, url, token] = /^(\S+)#token=(\S+)\n$/.exec(first) ?? [];
+    assert.ok(token, first);
+    const forged = await fetch(new URL("/api/guests", url), {
+      headers: { "x-remote-user": "alice" },
+    });
+    assert.equal(forged.status, 403);
+    await forged.body?.cancel();
+    let guests: { domid: number }[] = [];
+    for (let i = 0; i < 100 && guests.length === 0; i++) {
+      const r = await fetch(new URL("/api/guests", url), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      guests = await r.json();
+      if (guests.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await using v = await WsViewer.open({ url, token }, guests[0].domid, "me");
+    await v.waitMessage((m) => m.type === "hello");
+    const hello = v.messages.find((m) => m.type === "hello");
+    assert.ok(hello?.type === "hello");
+    assert.deepEqual([hello.you.user, hello.you.role], ["token", "viewer"]);
+  } finally {
+    child.kill("SIGTERM");
+    await lines.cancel();
+  }
+  const { code } = await child.status;
+  assert.equal(code, 143, await stderr);
+  assert.match(await stderr, /users named in X-Remote-User by 127\.0\.0\.2/);
+});
+
+Deno.test("serve.ts --simulate --record-dir: each guest recorded (asciicast v2, 0600), listed and served, with --allow-ffi --allow-net only", async () => {
+  const root = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, SERVE, "--simulate", "--record-dir", root],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  try {
+    while (!first.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      first += value;
+    }
+    // the address and its token (?token= today, #token= without a cookie)
+    const [, url, token] = /^(\S+?)[?#]token=(\S+)\n$/.exec(first) ?? [];
+    assert.ok(token, first);
+    const auth = { authorization: `Bearer ${token}` };
+    let cast = "";
+    let type: string | null = null;
+    for (let i = 0; i < 100 && !/login: /.test(cast); i++) {
+      const guests: { domid: number; name: string }[] =
+        await (await fetch(new URL("/api/guests", url), { headers: auth })).json();
+      const win = guests.find((g) => g.name === "win1");
+      if (win !== undefined) {
+        const list = await fetch(new URL(`/api/guests/${win.domid}/recordings`, url), {
+          headers: auth,
+        });
+        const { recordings } = await list.json() as { recordings: { file: string }[] };
+        if (recordings.length > 0) {
+          const r = await fetch(
+            new URL(`/api/guests/${win.domid}/recordings/${recordings[0].file}`, url),
+            { headers: auth },
+          );
+          type = r.headers.get("content-type");
+          cast = await r.text();
+        }
+      }
+      if (!/login: /.test(cast)) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(type, "application/x-asciicast");
+    assert.equal(JSON.parse(cast.split("\n")[0]).version, 2);
+    assert.match(cast, /login: /);
+    const names = [...Deno.readDirSync(root)].map((e) => e.name).sort();
+    assert.equal(names.length, 2, names.join(" "));
+    assert.match(names[0], /^guest-deb1-\d{8}T\d{6}Z\.cast$/);
+    assert.match(names[1], /^guest-win1-\d{8}T\d{6}Z\.cast$/);
+    assert.equal((await Deno.stat(`${root}/${names[1]}`)).mode! & 0o777, 0o600);
+  } finally {
+    child.kill("SIGTERM");
+    await lines.cancel();
+  }
+  const { code } = await child.status;
+  assert.equal(code, 143, await stderr);
+  await Deno.remove(root, { recursive: true });
 });

@@ -128,6 +128,7 @@ Deno.test("serve: GuestDirectory.close() in the tick start() resolves: the conso
     audit: undefined,
     logs: undefined,
     encoding: "auto",
+    inputRate: 64 * 1024,
   });
   await within(5000, directory.start());
   await within(5000, directory.close());

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../../sim/mod.ts";
-import { type GuestSummary, serveConsoles } from "../../serve/mod.ts";
+import { type GuestSummary, serveConsoles, type ServerProblem } from "../../serve/mod.ts";
 import { filesIn, get, guests, holder, setup, viewer } from "./_server.ts";
 
 Deno.test("serve: logDir logs each guest to guest-<name>.log, stamped, the password typed through the server masked", async () => {
@@ -152,6 +152,65 @@ Deno.test("serve: a symlink planted in logDir is refused for that guest; the oth
   } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(target);
+  }
+});
+
+Deno.test("serve: in a world-writable logDir, another user's file, a hard link and a symlink are refused, and the dir warned about", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = await Deno.makeTempDir(); // root-only: the hard link's target
+  try {
+    await Deno.chmod(dir, 0o1777); // /tmp-like: anyone may plant files
+    // another user (nobody, 65534) made win1's file first (tests run as root)
+    await Deno.writeTextFile(`${dir}/guest-win1.log`, "theirs\n", { mode: 0o600 });
+    await Deno.chown(`${dir}/guest-win1.log`, 65534, 65534);
+    // a hard link to a root-only 0600 file, as deb1's log
+    await Deno.writeTextFile(`${root}/secret`, "root-only secret\n", { mode: 0o600 });
+    await Deno.link(`${root}/secret`, `${dir}/guest-deb1.log`);
+    // a symlink, as lnk1's
+    await Deno.symlink(`${root}/secret`, `${dir}/guest-lnk1.log`);
+    const problems: ServerProblem[] = [];
+    await using t = await setup({
+      serve: { logDir: dir, onProblem: (p) => problems.push(p) },
+      before: async (host) => void await host.createGuest({ name: "lnk1", program: "linux" }),
+    });
+    const listed = await guests(t.server);
+    const byName = (name: string) => listed.find((g) => g.name === name)!;
+    assert.match(byName("win1").logError!, /EPERM .*owned by uid 65534, not by this user .*rm /);
+    assert.match(byName("deb1").logError!, /EPERM .*2 names \(a hard link to another file\?\)/);
+    assert.match(byName("lnk1").logError!, /ELOOP .*symlink/);
+    for (const g of listed) {
+      assert.equal(g.log, undefined, g.name);
+      await using v = await viewer(t.server, g.domid, "v");
+      await v.waitText(/login: $/); // still served, not logged
+      assert.equal((await get(t.server, `/api/guests/${g.domid}/log`)).status, 404, g.name);
+    }
+    assert.equal(await Deno.readTextFile(`${dir}/guest-win1.log`), "theirs\n");
+    assert.equal(await Deno.readTextFile(`${root}/secret`), "root-only secret\n");
+    const warnings = problems.filter((p) => p.kind === "warning").map((p) => p.message);
+    assert.equal(warnings.length, 1, JSON.stringify(problems));
+    assert.match(warnings[0], /mode 1777\) is writable by others: .*chmod o-w /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serve: a log file of ours that others may read is refused, with the chmod that fixes it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/guest-deb1.log`, "old\n", { mode: 0o644 });
+    await Deno.chmod(`${dir}/guest-deb1.log`, 0o644); // whatever the umask
+    const problems: ServerProblem[] = [];
+    await using t = await setup({ serve: { logDir: dir, onProblem: (p) => problems.push(p) } });
+    const deb = (await guests(t.server)).find((g) => g.name === "deb1")!;
+    assert.match(
+      deb.logError!,
+      /EPERM .*mode 0644: group or others may read or write it \(chmod 600 /,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/guest-deb1.log`), "old\n");
+    assert.deepEqual(problems, []); // a directory of ours alone: no warning
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -4,18 +4,27 @@
 // the embedded copy must be current.
 
 import assert from "node:assert/strict";
-import { GENERATED, pageScript, pageScriptModule, SOURCE } from "../../tools/build_page.ts";
-import { APP_JS } from "../../serve/_page_script.ts";
+import {
+  GENERATED,
+  pageScript,
+  pageScriptModule,
+  REPLAY_SOURCE,
+  replayScript,
+  SOURCE,
+} from "../../tools/build_page.ts";
+import { APP_JS, REPLAY_JS } from "../../serve/_page_script.ts";
 import { setup } from "./_server.ts";
 
-Deno.test("serve page: serve/_page_script.ts is serve/page/console_page.js as built (else: deno task page)", async () => {
+Deno.test("serve page: serve/_page_script.ts is serve/page/*_page.js as built (else: deno task page)", async () => {
   const source = await Deno.readTextFile(SOURCE);
+  const replay = await Deno.readTextFile(REPLAY_SOURCE);
   assert.equal(
     await Deno.readTextFile(GENERATED),
-    pageScriptModule(source),
+    pageScriptModule(source, replay),
     "serve/_page_script.ts is stale: run `deno task page`",
   );
   assert.equal(APP_JS, pageScript(source));
+  assert.equal(REPLAY_JS, replayScript(replay));
 });
 
 Deno.test("serve page: /static/app.js imports the vendored xterm.js, then starts the page", async () => {

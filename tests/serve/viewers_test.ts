@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { SimulatedHost } from "../../sim/mod.ts";
 import type { GuestProgram, GuestProgramFactory } from "../../sim/mod.ts";
-import { type AuditEntry, type GuestSummary, serveConsoles } from "../../serve/mod.ts";
+import {
+  type AuditEntry,
+  type GuestSummary,
+  serveConsoles,
+  type ServerMessage,
+} from "../../serve/mod.ts";
 import { guests, holder, originOf, setup, upgrade, viewer } from "./_server.ts";
 
 const decoder = new TextDecoder();
@@ -36,12 +41,16 @@ Deno.test("serve: log in to Windows, run ver; a second viewer sees it and types 
   await bob.waitText(/Microsoft Windows \[Version 10\.0\.15063\]/);
   // bob is read-only until he takes the keyboard
   bob.type("hostname\r");
-  await bob.waitMessage((m) => m.type === "notice" && /alice #\d+ has it/.test(String(m.message)));
+  await bob.waitMessage((m) =>
+    m.type === "notice" && /token #\d+ \(says "alice"\) has it/.test(String(m.message))
+  );
   assert.doesNotMatch(alice.text, /hostname/);
   bob.send({ type: "take" });
   await alice.until("bob holds the keyboard", () => holder(alice) === "bob");
   alice.type("whoami\r");
-  await alice.waitMessage((m) => m.type === "notice" && /bob #\d+ has it/.test(String(m.message)));
+  await alice.waitMessage((m) =>
+    m.type === "notice" && /token #\d+ \(says "bob"\) has it/.test(String(m.message))
+  );
   bob.type("hostname\r");
   await alice.waitText(/hostname\r\nWIN1\r\n/);
   assert.doesNotMatch(bob.text, /whoami/);
@@ -202,11 +211,7 @@ Deno.test("serve: a viewer that stops reading is dropped; the others get every b
     const reply = new Uint8Array(256);
     await slow.read(reply);
     assert.match(decoder.decode(reply), /^HTTP\/1.1 101/);
-    await fast.until(
-      "two viewers",
-      () =>
-        fast.messages.some((m) => m.type === "viewers" && (m.viewers as unknown[]).length === 2),
-    );
+    await fast.until("two viewers", () => fast.watching.length === 2);
     const before = fast.bytes;
     fast.send({ type: "take" });
     fast.type("flood\r");
@@ -247,4 +252,102 @@ Deno.test("serve: input over the rate limit is refused with a notice, not queued
     await server.close();
     await host.close();
   }
+});
+
+Deno.test("serve: the input rate is the guest's: viewers taking the keyboard in turn share it", async () => {
+  const host = new SimulatedHost();
+  const deb = await host.createGuest({ name: "deb1", program: "linux" });
+  await using server = await serveConsoles({ host, inputRate: 8 });
+  try {
+    const rateNotice = (m: ServerMessage) => m.type === "notice" && /rate limit/.test(m.message);
+    await using first = await viewer(server, deb.domid, "first");
+    await first.waitText(/login: $/);
+    first.send({ type: "take" });
+    await first.until("first holds the keyboard", () => holder(first) === "first");
+    first.type("x".repeat(8)); // the whole second's worth
+    await first.waitText(/xxxxxxxx$/);
+    // a second socket (five, in the probe) took the keyboard: before, each got a rate of its own
+    await using second = await viewer(server, deb.domid, "second");
+    second.send({ type: "take" });
+    await second.until("second holds the keyboard", () => holder(second) === "second");
+    second.type("y".repeat(8));
+    await second.waitMessage(rateNotice);
+    assert.doesNotMatch(first.text, /y/);
+    assert.ok(!first.messages.some(rateNotice));
+  } finally {
+    await server.close();
+    await host.close();
+  }
+});
+
+Deno.test("serve: viewers joining and leaving are told as batched changes, not the whole list to everyone each time", async () => {
+  await using t = await setup();
+  const { server, deb } = t;
+  await using first = await viewer(server, deb.domid, "first");
+  await first.waitText(/login: $/);
+  const others = [];
+  for (let i = 0; i < 30; i++) others.push(await viewer(server, deb.domid, `v${i}`));
+  const all = ["first", ...others.map((_, i) => `v${i}`)].sort();
+  await first.until("31 viewers", () => first.watching.join() === all.join());
+  for (const v of others.slice(0, 15)) await v.close();
+  const left = ["first", ...others.slice(15).map((_, i) => `v${i + 15}`)].sort();
+  await first.until("16 viewers", () => first.watching.join() === left.join());
+  const last = others[others.length - 1];
+  await last.until("16 viewers", () => last.watching.join() === left.join());
+  // what `first` was told of who watches: each viewer about twice (joined, left), not the
+  // whole list on every change (that was 31 lists of 1 to 31 viewers, then 15 more: ~40 KB)
+  const told = first.messages.filter((m) => m.type === "viewers" || m.type === "viewersChanged");
+  const bytes = told.reduce((sum, m) => sum + JSON.stringify(m).length, 0);
+  assert.ok(bytes < 100 * 46, `told ${bytes} bytes in ${told.length} messages`);
+  for (const v of others.slice(15)) await v.close();
+});
+
+Deno.test("serve: a viewer that sends but never reads is dropped at its bound, control messages counted too", async () => {
+  const audit: AuditEntry[] = [];
+  await using t = await setup({ audit, viewerBuffer: 4096 });
+  const { server, deb } = t;
+  const { port } = new URL(server.url);
+  using spam = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  const handshake = [
+    `GET /ws/${deb.domid}?name=spam&token=${server.token} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    `Origin: ${originOf(server)}`,
+    ...Object.entries(upgrade).map(([k, v]) => `${k}: ${v}`),
+  ].join("\r\n") + "\r\n\r\n";
+  await spam.write(encoder.encode(handshake));
+  const reply = new Uint8Array(256);
+  await spam.read(reply); // the 101; nothing after it is ever read
+  assert.match(decoder.decode(reply), /^HTTP\/1.1 101/);
+  // masked text frames (mask key 0) of a message type the server does not know: each earns a
+  // notice back, which piles up unsent (before: without bound, in the server's memory)
+  const payload = encoder.encode('{"type":"x"}');
+  const frame = new Uint8Array([0x81, 0x80 | payload.length, 0, 0, 0, 0, ...payload]);
+  const burst = new Uint8Array(frame.length * 1000);
+  for (let i = 0; i < 1000; i++) burst.set(frame, i * frame.length);
+  const dropped = () => audit.some((e) => e.event === "dropped" && e.viewer.name === "spam");
+  for (let sent = 0; !dropped(); sent++) {
+    assert.ok(sent < 2000, "never dropped after 2 million messages");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<"stalled">((resolve) =>
+      timer = setTimeout(resolve, 10_000, "stalled")
+    );
+    try {
+      // before: the server kept every notice, then stopped reading this socket, never dropping it
+      const written = await Promise.race([spam.write(burst), stalled]);
+      assert.notEqual(
+        written,
+        "stalled",
+        `the server stopped reading, not dropping it (${sent} sent)`,
+      );
+    } catch (err) {
+      if (err instanceof assert.AssertionError) throw err;
+      break; // the server closed it
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const drop = audit.find((e) => e.event === "dropped")!;
+  assert.match(drop.text!, /too slow: more than 4096 bytes unsent/);
+  assert.ok(audit.some((e) => e.event === "leave" && e.viewer.name === "spam"));
+  assert.deepEqual((await guests(server)).find((g) => g.domid === deb.domid)!.viewers, []);
 });

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { connect } from "../../mod.ts";
-import { type GuestConsole, SimulatedHost } from "../../sim/mod.ts";
+import { type GuestConsole, SimulatedHost, windowsGuest } from "../../sim/mod.ts";
 import { ConsoleSession, Recorder } from "../../xencons/mod.ts";
 import { asciinemaCat, have, skipUnless } from "../_peers.ts";
 
@@ -170,6 +170,46 @@ Deno.test({
       const { text } = await asciinemaCat(path);
       // asciinema 2.2 prints every complete event, then stops at the cut line
       assert.equal(text, "C:\\>dir\r\n Volume in drive C\r\n");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a code-page 850 guest records Müller, not U+FFFD, once chcp names the page",
+  ignore: noAsciinema,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using host = new SimulatedHost();
+      await host.createGuest({
+        name: "w850",
+        program: (o) => windowsGuest({ ...o, codePage: 850 }),
+      });
+      const console_ = await connect("w850", { host });
+      const rec = Recorder.open(`${dir}/cp.cast`, { guest: { name: "w850" } });
+      {
+        await using session = new ConsoleSession(console_, {
+          dialect: "windows",
+          ownsConsole: true,
+          record: rec,
+        });
+        await session.login(ADMIN.windows);
+        const { output } = await session.run("echo Müller");
+        assert.equal(output.trim(), "Müller");
+      }
+      await rec.close();
+      const { code, text } = await asciinemaCat(`${dir}/cp.cast`);
+      assert.equal(code, 0);
+      assert.match(text, /\r\nMüller\r\n/);
+      assert.doesNotMatch(text, /\ufffd/);
+      // a page fixed by the caller decodes from the first byte
+      const fixed = Recorder.open(`${dir}/fixed.cast`, { encoding: 850 });
+      await fixed.output(new Uint8Array([0x4d, 0x81, 0x6c, 0x6c, 0x65, 0x72, 0x0d, 0x0a]));
+      await fixed.close();
+      assert.equal((await asciinemaCat(`${dir}/fixed.cast`)).text, "Müller\r\n");
+      assert.throws(() => Recorder.open(`${dir}/x.cast`, { encoding: 12345 }), RangeError);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -141,6 +141,27 @@ Deno.test({
         await s.run("chcp 437 >nul");
       });
 
+      await t.step("a file copy's cmd.exe steps, certutil and findstr aside", async () => {
+        // Wine's certutil is a stub (it prints nothing) and its findstr has no /N: putFile and
+        // getFile as a whole are checked against the simulated cmd.exe only. What Wine checks:
+        // the prefix redirections a chunk is written with, TYPE >>, MOVE /Y, DEL's status.
+        await s.run("cd /d %TEMP%");
+        assert.equal((await s.run('type nul>"x p.b64"')).exitCode, 0);
+        const chunk = '>"x p.c" echo AB12+/9=& type "x p.c">>"x p.b64"';
+        assert.deepEqual(await s.run(chunk), { output: "", exitCode: 0, dropped: 0 });
+        await s.run(chunk.replace("AB12+/9=", "CD34"));
+        assert.equal((await s.run('type "x p.b64"')).output, "AB12+/9=\nCD34\n");
+        assert.equal((await s.run('type "x p.c"')).output, "CD34\n"); // > starts the chunk afresh
+        const moved = await s.run(
+          'move /y "x p.b64" "x q.txt" >nul&& del /f /q "x p.c" "nope" 2>nul',
+        );
+        assert.deepEqual(moved, { output: "", exitCode: 0, dropped: 0 }); // DEL: 0, a file missing
+        assert.equal((await s.run('type "x q.txt"')).output, "AB12+/9=\nCD34\n");
+        assert.notEqual((await s.run('type "x p.c"')).exitCode, 0);
+        await s.run('del "x q.txt"');
+        await s.run("cd /d C:\\windows");
+      });
+
       await t.step("interrupt(): ^C stops the running program, the shell stays", async () => {
         const typed = printed(s, "ping -n 30 127.0.0.1");
         const running = s.run("ping -n 30 127.0.0.1");

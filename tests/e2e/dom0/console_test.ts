@@ -310,18 +310,25 @@ Deno.test(`attach.ts (pipe mode) and run.ts --json as a user runs them, exit N i
   // run.ts against Debian's agetty and login beside them (agetty_test.ts)
   const agetty = runTsOnAgetty();
   const kinds = forKinds(async (_kind, name) => {
+    const casts = await Deno.makeTempDir();
     const attach = await runDeno(
-      ["--allow-ffi", "--no-check", "examples/attach.ts", name],
+      ["--allow-ffi", "--no-check", "examples/attach.ts", name, "--record", `${casts}/a.cast`],
       "echo attach-$((40+2))", // no newline: pipe mode presses Enter at the end of input
     );
     assert.equal(attach.code, 0, `attach.ts failed: ${attach.err}`);
     assert.match(attach.out, /attach-42/);
+    // the recording holds what the terminal got, as asciicast v2
+    const recorded = await readCast(`${casts}/a.cast`);
+    assert.deepEqual(recorded.header, { version: 2, title: `${name} (pv console)` });
+    assert.equal(recorded.output, attach.out);
     await startLoginProgram(name);
     const run = await runDeno(
       [
         "--allow-ffi",
         "--no-check",
         "examples/run.ts",
+        "--record",
+        `${casts}/r.cast`,
         "--json",
         "--dialect",
         "linux",
@@ -339,12 +346,26 @@ Deno.test(`attach.ts (pipe mode) and run.ts --json as a user runs them, exit N i
     assert.equal(result.output, `run-on-${name}\n`);
     assert.ok(Number.isFinite(result.durationMs), run.out);
     assert.doesNotMatch(run.out + run.err, /e2e-secret/);
+    const session = await readCast(`${casts}/r.cast`);
+    assert.match(session.output, /login: xenpv\r?\n/);
+    assert.match(session.output, new RegExp(`run-on-${name}`));
+    assert.doesNotMatch(await Deno.readTextFile(`${casts}/r.cast`), /e2e-secret/);
+    await Deno.remove(casts, { recursive: true });
   });
   const [a, k] = await Promise.allSettled([agetty, kinds]);
   const failed = [a, k].flatMap((r) => r.status === "rejected" ? [r.reason] : []);
   if (failed.length === 1) throw failed[0];
   if (failed.length > 1) throw new AggregateError(failed, failed.map(String).join("\n"));
 });
+
+/** An asciicast v2 file: its header's version and title, and its output events joined. */
+async function readCast(path: string): Promise<{ header: object; output: string }> {
+  const [first, ...events] = (await Deno.readTextFile(path)).trim().split("\n");
+  const { version, title } = JSON.parse(first);
+  const output = events.map((line) => JSON.parse(line)).filter((e) => e[1] === "o")
+    .map((e) => e[2]).join("");
+  return { header: { version, title }, output };
+}
 
 /**
  * The XENCONS framing of xpvguest login ([ATTACHED], "<HOST> login: ",
