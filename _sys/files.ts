@@ -158,10 +158,19 @@ export function readCheckedFile(
       throw new SystemError(code, "open", { path, hint });
     }
     try {
-      check(fstatFd(libc, fd, path));
-      const buf = new Uint8Array(max + 1);
+      const stat = fstatFd(libc, fd, path);
+      check(stat);
+      // Sized by the file (grown if it says less than it has, as /proc's files
+      // do), not by `max`: a generous bound must not allocate it.
+      let buf = new Uint8Array(Math.min(max, stat.size) + 1);
       let at = 0;
-      while (at < buf.length) {
+      for (;;) {
+        if (at === buf.length) {
+          if (at > max) break;
+          const grown = new Uint8Array(Math.min(max + 1, buf.length * 2));
+          grown.set(buf);
+          buf = grown;
+        }
         const n = Number(libc.read(fd, buf.subarray(at), BigInt(buf.length - at)));
         if (n < 0) throw lastError("read", { path });
         if (n === 0) break;
@@ -309,7 +318,12 @@ export function writeFileReplacing(path: string, data: Uint8Array): void {
       if (libc.close(fd) < 0) throw lastError("close", { path });
       done = true;
       if (libc.rename(cString(tmp), cString(path)) !== 0) {
-        throw lastError("rename", { path: `${tmp} -> ${path}` });
+        // named as the file asked for: the new file beside it is removed below
+        const code = errno();
+        const hint = errnoName(code) === "EISDIR"
+          ? "it is a directory: name a file in it (the file is not written)"
+          : undefined;
+        throw new SystemError(code, "rename", { path, hint });
       }
     } catch (err) {
       if (!done) libc.close(fd);

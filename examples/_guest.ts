@@ -29,6 +29,8 @@ export interface GuestTarget {
   user?: string;
   /** --password-file: the password is read from this file. */
   passwordFile?: string;
+  /** The password itself (run.ts --password-stdin read it): before any other source. */
+  password?: string;
   elevate?: boolean;
   /** Milliseconds for login and for the command. */
   timeout: number;
@@ -65,9 +67,15 @@ export const CREDENTIALS_HELP = `credentials:
  * own account unless --user or --password-file was given.
  */
 function credentials(target: GuestTarget): { user: string; password: string } {
-  if (target.simulate && target.user === undefined && target.passwordFile === undefined) {
+  if (
+    target.simulate && target.user === undefined && target.passwordFile === undefined &&
+    target.password === undefined
+  ) {
     const { user, password } = SIMULATED[target.simulate];
     return { user, password };
+  }
+  if (target.password !== undefined && target.user !== undefined) {
+    return { user: target.user, password: target.password };
   }
   const env = credentialsFromEnv({ passwordFile: target.passwordFile });
   const user = target.user ?? env.user;

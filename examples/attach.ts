@@ -59,7 +59,9 @@ is interactive; with stdin or stdout not a terminal it is in pipe mode.
                          guest's emulated serial port (--type, as xl console)
   -n, --num N            console number (default 0; N > 0: secondary PV consoles)
   -e, --escape SEQ       detach sequence (default ^]); "^X" means Ctrl-X, anything
-                         else is taken literally; recognised anywhere in the input
+                         else is taken literally; recognised anywhere in the input;
+                         none: no detach sequence, every byte goes to the guest
+                         (under conserver, whose own escape is ^Ec)
   -m, --mode auto|pty|ring
                          pty: through xenconsoled (like xl console); ring: be the
                          backend (xenconsoled must not serve the console)
@@ -114,7 +116,8 @@ interface AttachPlan {
   index: number;
   mode: ConsoleMode;
   follow: boolean;
-  escape: string;
+  /** The detach sequence; undefined for --escape none. */
+  escape?: string;
   log?: string;
   timestamps: boolean;
   record?: string;
@@ -174,7 +177,7 @@ function parse(args: string[]): AttachPlan | "help" {
     index: parseCount("--num", v.num, 0, 65535),
     mode,
     follow: v.follow,
-    escape: v.escape,
+    escape: v.escape === "none" ? undefined : v.escape,
     log: v.log,
     timestamps: v.timestamps,
     record: v.record,
@@ -268,7 +271,7 @@ async function showOutput({ console: console_, plan, encoding, typer, log, recor
 async function typeInput(
   { console: console_, plan, interactive, typer, typed, log, recorder }: Terminal,
 ): Promise<"escape" | "prompt" | "linger"> {
-  const scanner = new EscapeScanner(plan.escape);
+  const scanner = plan.escape === undefined ? NO_ESCAPE : new EscapeScanner(plan.escape);
   const writer = console_.writable.getWriter();
   const send = (data: Uint8Array) => {
     log?.input(data);
@@ -298,6 +301,12 @@ async function typeInput(
   }
   return interactive ? "escape" : await typer.watch.settled(plan.linger);
 }
+
+/** --escape none: everything is forwarded, nothing held back. */
+const NO_ESCAPE: Pick<EscapeScanner, "scan" | "flush"> = {
+  scan: (chunk) => ({ forward: chunk, escaped: false }),
+  flush: () => new Uint8Array(0),
+};
 
 /** Shows the console's output and types stdin into it until either ends or a stop signal. */
 async function attach(terminal: Terminal, stop: StopSignals): Promise<number> {
@@ -363,7 +372,8 @@ async function main(args: string[]): Promise<number> {
     const { name, tty } = console_.info;
     console.error(
       `[attached to ${printable(name ?? "domain")} (domain ${console_.domid}, ` +
-        `${console_.mode}${tty ? ` ${printable(tty)}` : ""}); detach with ${plan.escape}]\r`,
+        `${console_.mode}${tty ? ` ${printable(tty)}` : ""})` +
+        `${plan.escape === undefined ? "" : `; detach with ${plan.escape}`}]\r`,
     );
   }
   const notice = (text: string) => console.error(`\r\n${text}\r`);

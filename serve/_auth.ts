@@ -150,6 +150,14 @@ export class Gate {
         if (!USER_SYNTAX.test(named)) {
           return { status: 403, message: `403: the proxy's ${authHeader} is not a user name` };
         }
+        if (named === TOKEN_USER) {
+          // the token's holder: an operator's role and the audit's name are not a proxy user's
+          return {
+            status: 403,
+            message:
+              `403: the proxy's ${authHeader} names "${TOKEN_USER}", the token holder's identity`,
+          };
+        }
         return { identity: this.#identity(named), queryToken: undefined };
       }
       if (named !== null) {

@@ -32,7 +32,8 @@ export interface ServeConsolesOptions {
    * user name comes in (`"X-Remote-User"`), trusted only on requests from a
    * `trustedProxies` address. A request from anywhere else that carries the
    * header is refused (403), whatever else it carries. Requests without it
-   * may still present the token (the identity `"token"`).
+   * may still present the token (the identity `"token"`, which a proxy may not
+   * name: 403).
    */
   authHeader?: string;
   /** With `authHeader`: the proxies' IP addresses (as they connect to this server). */

@@ -37,6 +37,12 @@ export interface SimulatedGuestOptions {
 export interface SimulatedHostOptions {
   /** Where console locks go (default: files in /tmp named after this process). */
   lockDir?: string;
+  /**
+   * The first guest's domid (default 1); the next guests count up from it.
+   * Two simulated hosts on one machine whose consoles are reached through the
+   * real host's lock directory (`/var/lock`) need ranges of their own.
+   */
+  firstDomid?: number;
 }
 
 const GUEST_CONSOLE_PORT = 2;
@@ -406,6 +412,11 @@ export class SimulatedHost implements XenHost, AsyncDisposable {
     this.xenstore = new XenstoreServer();
     this.#xs = this.xenstore.connectClient();
     this.#lockDir = options.lockDir;
+    const first = options.firstDomid ?? 1;
+    if (!Number.isInteger(first) || first < 1 || first > 0x7fef) {
+      throw new RangeError(`firstDomid must be a guest's domid (1-32751), got ${first}`);
+    }
+    this.#nextDomid = first;
   }
 
   static {

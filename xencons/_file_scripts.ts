@@ -85,10 +85,15 @@ function sq(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A path as a command's argument: quoted, and never taken for an option (`-n` is `./-n`). */
+function arg(path: string): string {
+  return sq(path.startsWith("-") ? `./${path}` : path);
+}
+
 const tool = (alg: HashAlgorithm) => alg === "sha256" ? "sha256sum" : "md5sum";
 
 function linuxChunk(t: Temps, b64: string, alg: HashAlgorithm): string {
-  return `printf '%s\\n' ${b64} | tee -a ${sq(t.b64)} | ${tool(alg)}`;
+  return `printf '%s\\n' ${b64} | tee -a ${arg(t.b64)} | ${tool(alg)}`;
 }
 
 /** The Linux commands: text typed one line per chunk. */
@@ -104,25 +109,27 @@ export const linuxFiles: FileScript = {
   probe: (alg) => `${tool(alg)} </dev/null`,
   // A directory as the remote path: mv would move the file into it, under the temporary name.
   putStart: (t) =>
-    `[ -d ${sq(t.remote)} ] && echo 'Is a directory'; [ ! -d ${sq(t.remote)} ] && : > ${sq(t.b64)}`,
+    `[ -d ${arg(t.remote)} ] && echo 'Is a directory'; [ ! -d ${arg(t.remote)} ] && : > ${
+      arg(t.b64)
+    }`,
   putRoom(t, alg) {
     const line = linuxDialect.command(linuxChunk(t, "", alg), LONG_TAG).line;
     return Math.floor((LINUX_LINE - line.length) / 4) * 4;
   },
   putChunk: linuxChunk,
   chunkText: (b64) => `${b64}\n`,
-  putDecode: (t, alg) => `base64 -d ${sq(t.b64)} > ${sq(t.part)} && ${tool(alg)} ${sq(t.part)}`,
-  putEmpty: (t) => `: > ${sq(t.part)}`,
-  putCommit: (t) => `mv -f ${sq(t.part)} ${sq(t.remote)} && rm -f ${sq(t.b64)}`,
-  cleanup: (t) => `rm -f ${sq(t.b64)} ${sq(t.part)}`,
-  getStart: (t, alg) => `wc -c < ${sq(t.remote)} && ${tool(alg)} < ${sq(t.remote)}`,
+  putDecode: (t, alg) => `base64 -d ${arg(t.b64)} > ${arg(t.part)} && ${tool(alg)} ${arg(t.part)}`,
+  putEmpty: (t) => `: > ${arg(t.part)}`,
+  putCommit: (t) => `mv -f ${arg(t.part)} ${arg(t.remote)} && rm -f ${arg(t.b64)}`,
+  cleanup: (t) => `rm -f ${arg(t.b64)} ${arg(t.part)}`,
+  getStart: (t, alg) => `wc -c < ${arg(t.remote)} && ${tool(alg)} < ${arg(t.remote)}`,
   parseStart(output) {
     const size = /^\s*(\d+)\s*$/m.exec(output)?.[1];
     return size === undefined ? undefined : Number(size);
   },
   getChunkBytes: 32 * 1024, // 44K characters of base64: within the expect window
   getChunk(t, i, bytes, alg) {
-    const dd = `dd if=${sq(t.remote)} bs=${bytes} skip=${i} count=1 2>/dev/null`;
+    const dd = `dd if=${arg(t.remote)} bs=${bytes} skip=${i} count=1 2>/dev/null`;
     return `${dd} | base64 && ${dd} | ${tool(alg)}`;
   },
 };

@@ -16,7 +16,6 @@ import {
   windowsFiles,
 } from "./_file_scripts.ts";
 import type { RunOptions, RunResult } from "./session_types.ts";
-import { newTag } from "./_session_util.ts";
 
 export type { HashAlgorithm } from "./_file_scripts.ts";
 
@@ -89,6 +88,18 @@ export interface GetFileResult extends FileTransferResult {
 /** How a copy runs one command: the session's `run()`. */
 export type RunCommand = (command: string, options: RunOptions) => Promise<RunResult>;
 
+/**
+ * A tag for a copy's temporary file names: 16 random characters (80 bits),
+ * upper-case letters and digits (Windows' names ignore case). Not newTag():
+ * the markers it makes are typed, so seen by anyone on the guest (`ps`), and
+ * count up; a guest user who could guess a temporary name could plant a
+ * symlink there for root to write through.
+ */
+function tempTag(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => (b & 31).toString(32)).join("").toUpperCase();
+}
+
 function hashOf(alg: HashAlgorithm, data: Uint8Array | string): string {
   return createHash(alg).update(data).digest("hex");
 }
@@ -124,7 +135,10 @@ function checkOptions(options: FileTransferOptions): { maxBytes: number; stepTim
     throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
   const stepTimeout = options.stepTimeout ?? 60000;
-  if (!(stepTimeout > 0)) throw new RangeError(`stepTimeout must be > 0 ms, got ${stepTimeout}`);
+  // AbortSignal.timeout takes finite delays only, and a timer fires at once past 2^31-1 ms.
+  if (!(stepTimeout > 0 && stepTimeout <= 0x7fffffff)) {
+    throw new RangeError(`stepTimeout must be > 0 ms and at most 2^31-1, got ${stepTimeout}`);
+  }
   return { maxBytes, stepTimeout };
 }
 
@@ -238,7 +252,7 @@ export async function putFile(
 ): Promise<FileTransferResult> {
   const script = scriptOf(dialect);
   const { maxBytes, stepTimeout } = checkOptions(options);
-  const temps = script.temps(remotePath, newTag(), false);
+  const temps = script.temps(remotePath, tempTag(), false);
   const bytes = typeof data === "string" ? readLocal(data, maxBytes) : data;
   if (!(bytes instanceof Uint8Array)) throw new TypeError("putFile() needs bytes or a path");
   if (bytes.length > maxBytes) {
@@ -312,7 +326,7 @@ export async function getFile(
 ): Promise<GetFileResult> {
   const script = scriptOf(dialect);
   const { maxBytes, stepTimeout } = checkOptions(options);
-  const temps = script.temps(remotePath, newTag(), true);
+  const temps = script.temps(remotePath, tempTag(), true);
   if (options.to !== undefined && (typeof options.to !== "string" || options.to === "")) {
     throw new TypeError("getFile()'s `to` must be a local path");
   }

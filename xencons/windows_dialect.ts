@@ -31,6 +31,20 @@ function escapeForSet(text: string): string {
   return out;
 }
 
+/**
+ * `n`, or the start of the `%NAME%` reference that `n` would cut: each piece
+ * is expanded as its `set` line is read, where half a reference (`%USER`,
+ * `NAME%`) is left as it is, and the whole line's expansion is not expanded
+ * again, so a cut reference would reach the command unexpanded.
+ */
+function outsideVariable(text: string, n: number): number {
+  for (const m of text.matchAll(/%[^%]+%/g)) {
+    if (m.index >= n) break;
+    if (n < m.index + m[0].length) return m.index > 0 ? m.index : n;
+  }
+  return n;
+}
+
 function plan(command: string, tag: string): CommandPlan {
   if (typeof command !== "string" || command.trim() === "") {
     throw new TypeError("run() needs a non-empty command line");
@@ -92,6 +106,7 @@ function plan(command: string, tag: string): CommandPlan {
   while (rest.length > 0) {
     let n = Math.min(rest.length, PIECE);
     while (escapeForSet(rest.slice(0, n)).length > PIECE) n = Math.floor(n * 0.8);
+    if (n < rest.length) n = outsideVariable(rest, n);
     const name = `XPVC${names.length + 1}`;
     names.push(name);
     prepare.push({

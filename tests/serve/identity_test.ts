@@ -152,3 +152,16 @@ Deno.test("serve: a viewer who is no operator cannot take the keyboard; viewers 
   assert.equal(join?.viewer.role, "viewer");
   assert.ok(!audit.some((e) => e.event === "take"));
 });
+
+Deno.test("Gate: a proxy user named as the token's holder is refused, not given its role", async () => {
+  const g = gate({ ...proxied, operators: ["token"] });
+  const refused = await admit(g, "127.0.0.2", { "x-remote-user": "token" }) as Refusal;
+  assert.equal(refused.status, 403);
+  assert.match(refused.message, /token holder/);
+  // the token's holder itself is still the operator named "token"
+  assert.deepEqual(
+    (await admit(g, "127.0.0.1", { authorization: `Bearer ${TOKEN}` }) as Admission)
+      .identity,
+    { user: "token", role: "operator" },
+  );
+});

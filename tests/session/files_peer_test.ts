@@ -14,11 +14,12 @@ import { prng } from "../_prng.ts";
 const hasBusybox = await have("busybox", ["true"]);
 
 /** A RunCommand that runs each command with `shell` (`sh -c`), stderr after stdout. */
-function runWith(shell: string[], refuse?: RegExp): RunCommand {
+function runWith(shell: string[], refuse?: RegExp, cwd?: string): RunCommand {
   return async (command: string): Promise<RunResult> => {
     if (refuse?.test(command)) return { output: "sh: not found\n", exitCode: 127, dropped: 0 };
     const out = await new Deno.Command(shell[0], {
       args: [...shell.slice(1), command],
+      cwd,
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -76,3 +77,27 @@ Deno.test({
 });
 
 Deno.test("sh and coreutils: the same copy", () => roundTrip(runWith(["sh", "-c"]), "sha256"));
+
+/** A relative path that starts with a dash, put and got in a directory of its own. */
+async function dashPath(shell: string[]) {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-files-" });
+  try {
+    const run = runWith(shell, undefined, dir);
+    const data = randomBytes(1000, 12);
+    await putFile(run, linuxDialect, data, "-n");
+    assert.deepEqual(await Deno.readFile(`${dir}/-n`), data);
+    assert.deepEqual((await getFile(run, linuxDialect, "-n")).data, data);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["-n"]); // no temporary left
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "busybox: a remote path starting with a dash is a file, not an option",
+  ignore: skipUnless(hasBusybox, "busybox"),
+  fn: () => dashPath(["busybox", "sh", "-c"]),
+});
+
+Deno.test("sh and coreutils: a remote path starting with a dash is a file, not an option", () =>
+  dashPath(["sh", "-c"]));

@@ -243,6 +243,17 @@ Deno.test("windows: nested netsh prompt, and a session that says it is broken", 
   );
 });
 
+Deno.test("windows: a long command's %VAR% is expanded wherever the line is cut into set pieces", async () => {
+  await using env = await setup("windows");
+  await using s = await env.open();
+  await s.login(ADMIN.windows);
+  // The first piece is cut at 900 characters: from 890 x on, %USERNAME% straddled the cut.
+  for (let n = 886; n < 900; n++) {
+    const r = await s.run(`echo ${"x".repeat(n)} %USERNAME% ${"y".repeat(200)}`);
+    assert.equal(r.output, `${"x".repeat(n)} Administrator ${"y".repeat(200)}\n`, `${n} x`);
+  }
+});
+
 Deno.test("windows: typed errors for bad arguments, before anything is sent", async () => {
   await using env = await setup("windows");
   await using s = await env.open();

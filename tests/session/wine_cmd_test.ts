@@ -123,6 +123,12 @@ Deno.test({
         const special = await s.run(`echo ${"w^&x ".repeat(300)}`);
         assert.equal(special.output, `${"w^&x ".repeat(300)}\n`);
         assert.equal((await s.run("echo next")).output, "next\n");
+        // a %VAR% where the first set piece (900 characters) is cut is still expanded
+        await s.run("set XPVV=expanded");
+        for (const n of [886, 893, 898]) {
+          const r = await s.run(`echo ${"x".repeat(n)} %XPVV% ${"y".repeat(200)}`);
+          assert.equal(r.output, `${"x".repeat(n)} expanded ${"y".repeat(200)}\n`, `${n} x`);
+        }
       });
 
       await t.step("cd and set last across runs", async () => {
