@@ -51,6 +51,8 @@ import {
   SHELL_GUESTS,
 } from "../_guests.ts";
 import { runTsOnAgetty } from "./_agetty.ts";
+import { registerFileTests } from "./files_test.ts";
+import { fleetTests } from "./fleet_test.ts";
 
 /** The guest kinds of this run (run.ts --kinds; PV always). */
 const KINDS = parseKinds(Deno.env.get("XPV_E2E_KINDS") ?? "pv");
@@ -413,6 +415,13 @@ Deno.test(`run() through the XENCONS-style login program (${ON}, and the console
     await shellBack(console); // logout gave the console back to the shell
   });
 });
+
+// Files over the console (putFile/getFile through busybox's base64 and
+// sha256sum, pty and ring mode), then the fleet pieces (run.ts --stdio and
+// console_sockets.ts): while the shells run under xenconsoled, before ring
+// mode and the reboots.
+registerFileTests();
+fleetTests();
 
 Deno.test(`serial: PV and PVH guests have none (ConsoleNotFoundError at once); what xl console picks (${ON})`, async () => {
   for (const kind of KINDS.filter((k) => k !== "hvm")) {
