@@ -294,7 +294,8 @@ export function openDevice(path: string, hint?: (code: string) => string | undef
 
 /**
  * Writes `data` to `path` as a whole: into a new file beside it (created
- * with O_EXCL, mode 0666 less the umask, a symlink never followed), then
+ * with O_EXCL, mode 0600: readable by its owner only, as the guest's file may
+ * have been, a symlink never followed), then
  * renamed over `path`, so a reader never sees half a file and a failed
  * write leaves `path` as it was (the new file is removed).
  */
@@ -305,7 +306,7 @@ export function writeFileReplacing(path: string, data: Uint8Array): void {
   const tmp = `${path}.xpv-${suffix}`;
   try {
     const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    const fd = libc.open(cString(tmp), flags, 0o666);
+    const fd = libc.open(cString(tmp), flags, 0o600);
     // Named as the file asked for (the new file beside it is ours): no such directory, no permission.
     if (fd < 0) throw lastError("open", { path });
     let done = false;

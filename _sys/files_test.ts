@@ -42,3 +42,20 @@ Deno.test("writeFileReplacing: a directory at the path is named, with the fix, a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writeFileReplacing: the file is created 0600, whatever the umask (a guest's /etc/shadow may come this way)", async () => {
+  const dir = await Deno.makeTempDir();
+  const old = Deno.umask(0o022);
+  try {
+    writeFileReplacing(`${dir}/shadow`, new Uint8Array([1, 2]));
+    assert.equal((await Deno.stat(`${dir}/shadow`)).mode! & 0o777, 0o600);
+    // Replacing a file that was readable by others: the new one is not.
+    await Deno.writeFile(`${dir}/old`, new Uint8Array([3]), { mode: 0o644 });
+    await Deno.chmod(`${dir}/old`, 0o644);
+    writeFileReplacing(`${dir}/old`, new Uint8Array([4]));
+    assert.equal((await Deno.stat(`${dir}/old`)).mode! & 0o777, 0o600);
+  } finally {
+    Deno.umask(old);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

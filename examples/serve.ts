@@ -13,7 +13,7 @@
 
 import type { ConsoleMode } from "../mod.ts";
 import type { SimulatedHost } from "../sim/mod.ts";
-import { type AuditEntry, serveConsoles, type ServerProblem } from "../serve/mod.ts";
+import { type AuditEntry, openAuditFile, serveConsoles, type ServerProblem } from "../serve/mod.ts";
 import {
   EXIT,
   explain,
@@ -214,17 +214,15 @@ async function readToken(path: string): Promise<string> {
   return token;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Where audit entries and the server's problems go: JSON lines appended to a
- * file (0600, not a symlink), or stderr; one line each.
+ * file (0600, the server's own: see openAuditFile), or stderr; one line each.
  */
-async function auditSink(path: string | undefined): Promise<{
+function auditSink(path: string | undefined): {
   write(entry: AuditEntry): void;
   problem(problem: ServerProblem): void;
   close(): Promise<void>;
-}> {
+} {
   if (path === undefined) {
     return {
       write: (e) => {
@@ -242,23 +240,13 @@ async function auditSink(path: string | undefined): Promise<{
       close: () => Promise.resolve(),
     };
   }
-  const link = await Deno.lstat(path).catch(() => undefined);
-  if (link?.isSymlink) throw new UsageError(`--audit ${path} is a symlink: give the file itself`);
-  const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
-  let writes = Promise.resolve();
-  const append = (record: unknown) => {
-    const line = encoder.encode(JSON.stringify(record) + "\n");
-    writes = writes.then(async () => {
-      for (let at = 0; at < line.length;) at += await file.write(line.subarray(at));
-    }).catch((err) => console.error(`serve: audit log: ${err.message}`));
-  };
+  // O_NOFOLLOW, and the open file checked (fstat): a name checked first could be swapped after.
+  const file = openAuditFile(path);
+  const append = (record: unknown) => file.append(record);
   return {
     write: append,
     problem: ({ kind, ...rest }) => append({ event: "problem", problem: kind, ...rest }),
-    close: async () => {
-      await writes;
-      file.close();
-    },
+    close: () => file.close(),
   };
 }
 
@@ -287,7 +275,7 @@ function checkNet(hostname: string, port: number): void {
 async function main(args: string[]): Promise<number> {
   using stop = new StopSignals();
   let sim: SimulatedHost | undefined;
-  let audit: Awaited<ReturnType<typeof auditSink>> | undefined;
+  let audit: ReturnType<typeof auditSink> | undefined;
   try {
     const plan = parse(args);
     if (plan === "help") {
@@ -303,7 +291,7 @@ async function main(args: string[]): Promise<number> {
       cert: await untilStopped(Deno.readTextFile(plan.cert), stop.signal),
       key: await untilStopped(Deno.readTextFile(plan.key!), stop.signal),
     };
-    audit = await untilStopped(auditSink(plan.audit), stop.signal);
+    audit = auditSink(plan.audit); // never blocks: a FIFO is refused, not waited on
     if (plan.simulate) {
       const simulated = simulate(["windows", "linux"], { codePage: plan.guestCodePage });
       sim = await untilStopped(simulated, stop.signal);

@@ -51,6 +51,28 @@ export interface GuestLog {
   close(): Promise<void>;
 }
 
+/**
+ * Checks that `dir` is a real directory, and warns (one line, with the fix)
+ * if others may write it or another user owns it: `others` and `owner` say
+ * what they could then do (the log and record directories).
+ *
+ * @throws {SystemError} the directory is missing, not a directory, or a symlink.
+ */
+export function checkServerDirectory(
+  dir: string,
+  warn: ((message: string) => void) | undefined,
+  { what, others, owner }: { what: string; others: string; owner: string },
+): void {
+  const stat = assertRealDirectory(dir);
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
+  const fix = `use a directory of this user's alone (mkdir -m 700 DIR, or chmod o-w ${dir})`;
+  if ((stat.mode & 0o002) !== 0) {
+    warn?.(`${what} ${dir} (mode ${mode}) is writable by others: ${others}; ${fix}`);
+  } else if (stat.uid !== geteuid()) {
+    warn?.(`${what} ${dir} is owned by uid ${stat.uid}, not by this user: ${owner}; ${fix}`);
+  }
+}
+
 /** The guest logs of one server: who writes which file. */
 export class GuestLogs {
   readonly settings: LogSettings;
@@ -64,22 +86,13 @@ export class GuestLogs {
    * @throws {SystemError} the directory is missing, not a directory, or a symlink.
    */
   constructor(settings: LogSettings) {
-    const stat = assertRealDirectory(settings.dir);
+    checkServerDirectory(settings.dir, settings.warn, {
+      what: "log directory",
+      others:
+        "they may plant files where guest logs go (such files are refused and the guest is not logged)",
+      owner: "its owner may plant files where guest logs go",
+    });
     this.settings = settings;
-    const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
-    const fix =
-      `use a directory of this user's alone (mkdir -m 700 DIR, or chmod o-w ${settings.dir})`;
-    if ((stat.mode & 0o002) !== 0) {
-      settings.warn?.(
-        `log directory ${settings.dir} (mode ${mode}) is writable by others: they may plant ` +
-          `files where guest logs go (such files are refused and the guest is not logged); ${fix}`,
-      );
-    } else if (stat.uid !== geteuid()) {
-      settings.warn?.(
-        `log directory ${settings.dir} is owned by uid ${stat.uid}, not by this user: ` +
-          `its owner may plant files where guest logs go; ${fix}`,
-      );
-    }
   }
 
   /**

@@ -6,18 +6,11 @@
 // single-linked and private.
 
 import { ERRNO } from "../_sys/errno.ts";
-import {
-  assertOwnFile,
-  assertRealDirectory,
-  createNewFile,
-  listDirectory,
-  readCheckedFile,
-} from "../_sys/files.ts";
-import { geteuid } from "../_sys/libc.ts";
+import { assertOwnFile, createNewFile, listDirectory, readCheckedFile } from "../_sys/files.ts";
 import { S_IFMT, S_IFREG } from "../_sys/stat.ts";
 import { SystemError } from "../errors.ts";
 import { Recorder } from "../xencons/mod.ts";
-import { logFileName } from "./_logs.ts";
+import { checkServerDirectory, logFileName } from "./_logs.ts";
 import type { RecordingInfo } from "./types.ts";
 
 /**
@@ -60,21 +53,13 @@ export class GuestRecordings {
    * symlink.
    */
   constructor(dir: string, warn?: (message: string) => void) {
-    const stat = assertRealDirectory(dir);
+    checkServerDirectory(dir, warn, {
+      what: "record directory",
+      others:
+        "they may plant files named as recordings (such files are refused, never served) or remove recordings",
+      owner: "its owner may plant files named as recordings or remove recordings",
+    });
     this.dir = dir;
-    const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
-    const fix = `use a directory of this user's alone (mkdir -m 700 DIR, or chmod o-w ${dir})`;
-    if ((stat.mode & 0o002) !== 0) {
-      warn?.(
-        `record directory ${dir} (mode ${mode}) is writable by others: they may plant files ` +
-          `named as recordings (such files are refused, never served) or remove recordings; ${fix}`,
-      );
-    } else if (stat.uid !== geteuid()) {
-      warn?.(
-        `record directory ${dir} is owned by uid ${stat.uid}, not by this user: its owner ` +
-          `may plant files named as recordings or remove recordings; ${fix}`,
-      );
-    }
   }
 
   /**

@@ -3,6 +3,7 @@
 // token, method), then the route table says which handler answers its path.
 
 import { printable } from "../_sys/text.ts";
+import { SystemError } from "../errors.ts";
 import type { Gate, Identity } from "./_auth.ts";
 import type { GuestDirectory } from "./_directory.ts";
 import { respond, SECURITY_HEADERS } from "./_http.ts";
@@ -215,10 +216,11 @@ function page(_context: RouteContext, { queryToken }: Admitted): Response {
 
 /** `/api/guests/<domid>/recordings`: the guest's name and its recordings, newest first, as JSON. */
 function recordingList(
-  { directory, recordings }: RouteContext,
-  _request: Admitted,
+  context: RouteContext,
+  { request, address }: Admitted,
   match: RegExpExecArray,
 ): Response {
+  const { directory, recordings } = context;
   const guest = directory.get(Number(match[1]));
   if (guest === undefined) return respond(404, "404: no such guest\n");
   if (recordings === undefined) {
@@ -231,8 +233,11 @@ function recordingList(
   try {
     list = recordings.list(guest.domid, guest.name);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return respond(500, `500: ${printable(reason)}\n`);
+    requestFailed(context, request, address, 500, errorText(err)); // the path: not in the body
+    return respond(
+      500,
+      "500: the server could not list the recordings (its problem log says why)\n",
+    );
   }
   const body = { guest: guest.name ?? `domain ${guest.domid}`, recordings: list };
   return respond(200, JSON.stringify(body), "application/json");
@@ -243,10 +248,11 @@ function recordingList(
  * `application/x-asciicast`; a name that is not one of its recordings is 404.
  */
 function recording(
-  { directory, recordings }: RouteContext,
-  { request }: Admitted,
+  context: RouteContext,
+  { request, address }: Admitted,
   match: RegExpExecArray,
 ): Response {
+  const { directory, recordings } = context;
   const guest = directory.get(Number(match[1]));
   if (guest === undefined || recordings === undefined) return notFound();
   let file: string;
@@ -259,8 +265,19 @@ function recording(
   try {
     body = recordings.read(guest.domid, guest.name, file);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return respond(403, `403: ${printable(reason)}\n`);
+    // The reason, with the server's path, goes to the problem log only.
+    const code = err instanceof SystemError ? err.code : "";
+    if (code === "ENOENT") return notFound(); // removed (rotated) since it was listed
+    const [status, body] = code === "EPERM" || code === "ELOOP"
+      ? [
+        403,
+        "403: the server does not trust this file as its own recording (its problem log says why)\n",
+      ]
+      : code === "EFBIG"
+      ? [413, "413: this recording is too large to serve: read it on the server\n"]
+      : [500, "500: the server could not read this recording (its problem log says why)\n"];
+    requestFailed(context, request, address, status, errorText(err));
+    return respond(status, body);
   }
   if (body === undefined) return notFound();
   return new Response(request.method === "HEAD" ? null : body as Uint8Array<ArrayBuffer>, {
@@ -293,10 +310,11 @@ function guestList({ directory }: RouteContext): Response {
 
 /** `/api/guests/<domid>/log`: the newest 8 MiB of the guest's current log file, as text. */
 async function guestLog(
-  { directory, logs }: RouteContext,
-  { request }: Admitted,
+  context: RouteContext,
+  { request, address }: Admitted,
   match: RegExpExecArray,
 ): Promise<Response> {
+  const { directory, logs } = context;
   const guest = directory.get(Number(match[1]));
   if (guest === undefined) return respond(404, "404: no such guest\n");
   const file = await guest.logFile();
@@ -310,8 +328,8 @@ async function guestLog(
   try {
     body = logs.read(file, LOG_SERVED);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return respond(500, `500: ${printable(reason)}\n`);
+    requestFailed(context, request, address, 500, errorText(err)); // the path: not in the body
+    return respond(500, "500: the server could not read this log (its problem log says why)\n");
   }
   return new Response(request.method === "HEAD" ? null : body, {
     headers: {

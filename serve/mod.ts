@@ -23,6 +23,7 @@
  */
 
 export { type ConsoleServer, serveConsoles } from "./server.ts";
+export { type AuditFile, openAuditFile } from "./audit_file.ts";
 export type { ServeConsolesOptions } from "./options.ts";
 export type { ClientMessage, ServerMessage } from "./protocol.ts";
 export type {

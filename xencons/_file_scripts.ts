@@ -1,9 +1,9 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // The shell commands a file copy types, per dialect: Linux (POSIX sh with
-// coreutils or busybox: printf, tee, base64, sha256sum or md5sum, dd, mv,
+// coreutils or busybox: printf, tail, base64, sha256sum or md5sum, dd, mv,
 // rm) and Windows (cmd.exe: echo with > redirections, certutil -encode,
 // -decode and -hashfile, type, move, del). Each is one `run()` command; what
-// it prints is parsed here too. The flow is file_transfer.ts'.
+// it prints is parsed here too. The flow is _file_transfer.ts'.
 
 import { hasControl } from "../_sys/text.ts";
 import { linuxDialect } from "./linux_dialect.ts";
@@ -92,8 +92,29 @@ function arg(path: string): string {
 
 const tool = (alg: HashAlgorithm) => alg === "sha256" ? "sha256sum" : "md5sum";
 
+/**
+ * Appends a chunk, then hashes the file's last line: what reached the disk,
+ * not what the shell was given (a full disk fails the printf, and the chunk).
+ * The base64 file is safe to append to by name: it is root's (the guest
+ * user's) own, made by {@linkcode exclusive} in /tmp, whose sticky bit keeps
+ * anyone else from replacing it.
+ */
 function linuxChunk(t: Temps, b64: string, alg: HashAlgorithm): string {
-  return `printf '%s\\n' ${b64} | tee -a ${arg(t.b64)} | ${tool(alg)}`;
+  return `printf '%s\\n' ${b64} >> ${arg(t.b64)} && tail -n 1 ${arg(t.b64)} | ${tool(alg)}`;
+}
+
+/**
+ * Creates `path` as a new regular file (fd 3 of a subshell), then runs `then`
+ * with its output there; fails if anything was at `path`. In a directory a
+ * guest user can write, they may plant a symlink at the name once they saw it
+ * in `ps`: noclobber (`set -C`) refuses an existing file or a dangling symlink
+ * (dash and busybox open with O_EXCL); bash opens an existing non-regular
+ * file (a symlink to a disk) even so, which the test of the opened file
+ * (`/proc/self/fd/3`, not the name) refuses before a byte is written.
+ */
+function exclusive(path: string, then?: string): string {
+  const write = then === undefined ? "" : ` && ${then} >&3`;
+  return `(set -C; exec 3>${arg(path)} && [ -f /proc/self/fd/3 ]${write})`;
 }
 
 /** The Linux commands: text typed one line per chunk. */
@@ -103,23 +124,31 @@ export const linuxFiles: FileScript = {
     if (remote === "" || hasControl(remote)) {
       throw new TypeError("a remote path must be non-empty, without control characters");
     }
+    // The base64 file in /tmp (sticky: once made, no one else can replace
+    // it); the decoded file beside the remote one, to be renamed over it.
     const base = get ? `/tmp/.xpv${tag}` : `${remote}.xpv${tag}`;
-    return { remote, b64: `${base}.b64`, piece: `${base}.c`, part: base };
+    return { remote, b64: `/tmp/.xpv${tag}.b64`, piece: `${base}.c`, part: base };
   },
   probe: (alg) => `${tool(alg)} </dev/null`,
-  // A directory as the remote path: mv would move the file into it, under the temporary name.
+  // A directory as the remote path: mv would move the file into it, under the
+  // temporary name. The part file is made (and removed) to fail early when
+  // the remote directory is not writable.
   putStart: (t) =>
-    `[ -d ${arg(t.remote)} ] && echo 'Is a directory'; [ ! -d ${arg(t.remote)} ] && : > ${
-      arg(t.b64)
-    }`,
+    `[ -d ${arg(t.remote)} ] && echo 'Is a directory'; [ ! -d ${arg(t.remote)} ] && ${
+      exclusive(t.b64)
+    } && ${exclusive(t.part)} && rm -f ${arg(t.part)}`,
   putRoom(t, alg) {
+    // The other commands name the remote path up to three times: each must fit a line too.
+    const others = [linuxFiles.putStart(t), linuxFiles.putDecode(t, alg), linuxFiles.cleanup(t)];
+    if (others.some((c) => linuxDialect.command(c, LONG_TAG).line.length > LINUX_LINE)) return 0;
     const line = linuxDialect.command(linuxChunk(t, "", alg), LONG_TAG).line;
     return Math.floor((LINUX_LINE - line.length) / 4) * 4;
   },
   putChunk: linuxChunk,
   chunkText: (b64) => `${b64}\n`,
-  putDecode: (t, alg) => `base64 -d ${arg(t.b64)} > ${arg(t.part)} && ${tool(alg)} ${arg(t.part)}`,
-  putEmpty: (t) => `: > ${arg(t.part)}`,
+  putDecode: (t, alg) =>
+    `${exclusive(t.part, `base64 -d ${arg(t.b64)}`)} && ${tool(alg)} ${arg(t.part)}`,
+  putEmpty: (t) => exclusive(t.part),
   putCommit: (t) => `mv -f ${arg(t.part)} ${arg(t.remote)} && rm -f ${arg(t.b64)}`,
   cleanup: (t) => `rm -f ${arg(t.b64)} ${arg(t.part)}`,
   getStart: (t, alg) => `wc -c < ${arg(t.remote)} && ${tool(alg)} < ${arg(t.remote)}`,
@@ -155,6 +184,15 @@ export const windowsFiles: FileScript = {
     if (remote === "" || hasControl(remote) || /["%]/.test(remote)) {
       throw new TypeError(
         'a Windows remote path must be non-empty, without control characters, " or %',
+      );
+    }
+    if (remote.includes("!")) {
+      // Quoted or not, cmd.exe expands !NAME! in a command line when delayed
+      // expansion is on (`cmd /V:ON`, or DelayedExpansion in the registry):
+      // the copy would write and move a file of another name.
+      throw new RangeError(
+        "a Windows remote path must not contain !: cmd.exe with DelayedExpansion on reads " +
+          "!NAME! as a variable, even in quotes; rename the file, or copy to another name",
       );
     }
     const base = get ? `%TEMP%\\xpv${tag}` : `${remote}.xpv${tag}`;

@@ -28,14 +28,13 @@ import { answerLoginPrompts } from "./_login.ts";
 import { type Recorder, recordStreams } from "./recorder.ts";
 import { MAX_OUTPUT, type NestedOps, newTag, normalize, typeLine } from "./_session_util.ts";
 import { NestedShell } from "./nested_shell.ts";
-import {
-  type FileTransferOptions,
-  type FileTransferResult,
-  getFile,
-  type GetFileOptions,
-  type GetFileResult,
-  putFile,
-} from "./file_transfer.ts";
+import { getFile, putFile } from "./_file_transfer.ts";
+import type {
+  FileTransferOptions,
+  FileTransferResult,
+  GetFileOptions,
+  GetFileResult,
+} from "./session_types.ts";
 
 class Interrupted extends Error {}
 
@@ -237,11 +236,15 @@ export class ConsoleSession implements AsyncDisposable {
    * machine) becomes `remotePath` there, whole or not at all. Typed as
    * base64 through the shell, a chunk per command, each chunk's hash checked
    * as the guest wrote it and the whole file's after decoding (Linux:
-   * `printf | tee -a | sha256sum`, `base64 -d`, `mv`; md5sum if sha256sum is
-   * missing; Windows: `echo` into a file, `certutil -hashfile ... SHA256`,
-   * `certutil -decode`, `move`). The file goes into place only once its hash
-   * matched; the temporary files beside it are removed on success and on
-   * failure. Throws {@linkcode FileTransferError} (`reason` "mismatch" with
+   * `printf >>` into /tmp then `tail -n 1 | sha256sum`, `base64 -d` into a
+   * new file beside the remote one, `mv`; md5sum if sha256sum is missing;
+   * Windows: `echo` into a file, `certutil -hashfile ... SHA256`, `certutil
+   * -decode`, `move`). The file goes into place only once its hash matched;
+   * the temporary files are removed on success and on failure; a Linux
+   * guest user who can write the remote directory cannot make the copy
+   * write through a symlink (docs/library.md). The base64 the guest echoes
+   * is in every log and recording of the console (the password mask does
+   * not cover it): do not copy a secret through a logged console. Throws {@linkcode FileTransferError} (`reason` "mismatch" with
    * the `chunk`, "remote", "too-large"), {@linkcode CommandAbortedError} when
    * `signal` fires. A dialect of your own copies with the Linux commands
    * unless it is named "windows" or has code-page commands (cmd.exe's).
@@ -281,7 +284,31 @@ export class ConsoleSession implements AsyncDisposable {
    * -encode` into a temporary file in %TEMP%, its lines numbered with
    * `findstr /r /n`, then 1000 lines a chunk picked by their numbers, typed
    * and hashed with `certutil -hashfile`. The whole file's hash is checked
-   * too, and the temporary files removed. Throws as {@linkcode putFile} does.
+   * too, and the temporary files removed. `options.to` also writes it here,
+   * replaced whole and mode 0600. Throws as {@linkcode putFile} does; the
+   * file's base64 is in every log and recording of the console, as there.
+   *
+   * @example
+   * ```ts
+   * import { ConsoleSession } from "@xenpv/console/xencons";
+   * import { SimulatedHost } from "@xenpv/console/sim";
+   * import { connect } from "@xenpv/console";
+   * import assert from "node:assert/strict";
+   *
+   * await using host = new SimulatedHost();
+   * await host.createGuest({ name: "deb1", program: "linux" });
+   * await using session = new ConsoleSession(await connect("deb1", { host }), {
+   *   dialect: "linux",
+   *   ownsConsole: true,
+   * });
+   * await session.login({ user: "root", password: "xenpv" });
+   * await session.run("printf 'hello\\n' > /root/notes.txt");
+   * const to = `${await Deno.makeTempDir()}/notes.txt`;
+   * const got = await session.getFile("/root/notes.txt", { to });
+   * assert.equal(new TextDecoder().decode(got.data), "hello\n");
+   * assert.equal(got.bytes, 6);
+   * assert.equal(await Deno.readTextFile(to), "hello\n");
+   * ```
    */
   getFile(remotePath: string, options: GetFileOptions = {}): Promise<GetFileResult> {
     return getFile((c, o) => this.run(c, o), this.#dialect, remotePath, options);

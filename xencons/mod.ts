@@ -37,7 +37,7 @@ export {
   type GetFileOptions,
   type GetFileResult,
   type HashAlgorithm,
-} from "./file_transfer.ts";
+} from "./session_types.ts";
 export type {
   ConsoleSessionOptions,
   LoginOptions,

@@ -1,6 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// The options and results of ConsoleSession and NestedShell.
+// The options and results of ConsoleSession (its file copies too) and NestedShell.
 
+import type { HashAlgorithm } from "./_file_scripts.ts";
 import type { Dialect, InterruptKey } from "./dialect.ts";
 import type { Recorder } from "./recorder.ts";
 import type { Transcript } from "./transcript.ts";
@@ -112,4 +113,75 @@ export interface NestedOptions {
   exit?: string;
   /** Gives up waiting for the first prompt. */
   signal?: AbortSignal;
+}
+
+export type { HashAlgorithm } from "./_file_scripts.ts";
+
+/**
+ * The default bound on a file copied over a console: 16 MiB. A console is
+ * slow (docs/performance.md has the rates; a 1 MiB copy takes seconds on the
+ * simulated guests and longer on a real ring), and a copy holds the file in
+ * memory.
+ */
+export const DEFAULT_MAX_BYTES = 16 << 20;
+
+/** How far a copy is: for a progress bar. */
+export interface FileProgress {
+  /** Bytes of the file moved so far. */
+  bytes: number;
+  /** The file's size in bytes. */
+  total: number;
+  /** Chunks done so far. */
+  chunk: number;
+  /** Chunks in all. */
+  chunks: number;
+  /** Milliseconds since the copy started. */
+  elapsedMs: number;
+  /** The rate so far, in bytes of the file per second. */
+  bytesPerSecond: number;
+}
+
+/** Options of {@linkcode ConsoleSession.putFile} and {@linkcode ConsoleSession.getFile}. */
+export interface FileTransferOptions {
+  /** Stops the copy: it rejects with `CommandAbortedError`, the guest's temporary files removed. */
+  signal?: AbortSignal;
+  /** Called after each chunk (and once at the start, with 0 bytes). */
+  onProgress?: (progress: FileProgress) => void;
+  /** The largest file to copy, in bytes (default {@linkcode DEFAULT_MAX_BYTES}). */
+  maxBytes?: number;
+  /** The bound on each command of the copy, in ms (default 60000). */
+  stepTimeout?: number;
+}
+
+/** Options of {@linkcode ConsoleSession.getFile}. */
+export interface GetFileOptions extends FileTransferOptions {
+  /**
+   * Also write the file here (on this machine, replaced whole: never half
+   * written), mode 0600 whatever its mode on the guest.
+   */
+  to?: string;
+}
+
+/** What a copy did. */
+export interface FileTransferResult {
+  /** The file on the guest. */
+  remotePath: string;
+  /** The file's size in bytes. */
+  bytes: number;
+  /** The chunks it moved in, each checked. */
+  chunks: number;
+  /** The hash both ends agreed on. */
+  algorithm: HashAlgorithm;
+  /** Its value, lower-case hex. */
+  hash: string;
+  /** How long the copy took, in ms. */
+  elapsedMs: number;
+  /** Bytes of the file per second. */
+  bytesPerSecond: number;
+}
+
+/** What {@linkcode ConsoleSession.getFile} returns: the file, and how it came. */
+export interface GetFileResult extends FileTransferResult {
+  /** The file's bytes. */
+  data: Uint8Array;
 }

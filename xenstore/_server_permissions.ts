@@ -7,7 +7,6 @@
 import { parentPath } from "./path.ts";
 import { type Permission, permits } from "./permissions.ts";
 import { Refusal } from "./_server_refusal.ts";
-import type { Quotas } from "./_server_quotas.ts";
 import { lookup, type Node } from "./_tree.ts";
 
 /** Whether domain `domid` may read `node`. */
@@ -25,15 +24,25 @@ export function privileged(domid: number): void {
   if (domid !== 0) throw new Refusal("EACCES");
 }
 
-/** ENOENT for a missing node, or EACCES when its nearest ancestor hides it. */
-export function missing(domid: number, root: Node, path: string): Refusal {
+/**
+ * ENOENT for a missing node, or EACCES when the connection lacks, on the
+ * node's nearest ancestor, the access the request needs (read for reads;
+ * write for RM and SET_PERMS, as xenstored's errno_from_parents() decides).
+ */
+export function missing(
+  domid: number,
+  root: Node,
+  path: string,
+  need: "read" | "write" = "read",
+): Refusal {
   if (domid === 0) return new Refusal("ENOENT");
   let p = path;
   while (p !== "/") {
     p = parentPath(p);
     const node = lookup(root, p);
     if (node !== undefined) {
-      return new Refusal(canRead(domid, node) ? "ENOENT" : "EACCES");
+      const allowed = need === "read" ? canRead(domid, node) : canWrite(domid, node);
+      return new Refusal(allowed ? "ENOENT" : "EACCES");
     }
   }
   return new Refusal("ENOENT");
@@ -55,7 +64,6 @@ export function checkSetPerms(
   domid: number,
   node: Node,
   perms: readonly Permission[],
-  quotas: Quotas,
 ): void {
   if (!canWrite(domid, node)) throw new Refusal("EACCES");
   if (domid === 0) return;
@@ -64,5 +72,4 @@ export function checkSetPerms(
   // guest, to fill that one's).
   if (node.perms[0].domid !== domid) throw new Refusal("EACCES");
   if (perms[0].domid !== domid) throw new Refusal("EPERM");
-  if (quotas.exceeded(domid, "permissions", perms.length - 1)) throw new Refusal("ENOSPC");
 }

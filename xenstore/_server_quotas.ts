@@ -17,11 +17,19 @@ export interface XenstoreQuotas {
   nodes: number;
   /** Watches one connection may hold. */
   watches: number;
-  /** Transactions one connection may have open. */
+  /**
+   * Transactions one connection may have open; as in Xen 4.17's xenstored,
+   * which checks before counting the new one, one more than this opens.
+   */
   transactions: number;
-  /** Largest value, in bytes. */
+  /**
+   * Largest node record, in bytes, as xenstored measures it: a 24-byte
+   * header, 8 bytes a permission entry, the value, the children's names
+   * with their NULs. A write that makes a record this size or larger (the
+   * node's, or its parent's as it gains a child) is ENOSPC.
+   */
   "node-size": number;
-  /** Entries in one node's permission list (beyond the owner). */
+  /** Entries in one node's permission list, the owner's included. */
   permissions: number;
   /** Nodes one transaction may read or write (each distinct path counts once). */
   "transaction-nodes": number;

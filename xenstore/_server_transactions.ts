@@ -76,7 +76,9 @@ export function openTransaction(
   ids: TransactionIds,
   root: Node,
 ): number {
-  if (quotas.full(owner.domid, "transactions", owner.transactions.size)) {
+  // xenstored refuses once more than the quota are open (its check comes
+  // before the count goes up): a guest may hold one more than the quota
+  if (quotas.exceeded(owner.domid, "transactions", owner.transactions.size)) {
     throw new Refusal("ENOSPC");
   }
   const id = ids.take(owner);

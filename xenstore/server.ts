@@ -354,7 +354,11 @@ export class XenstoreServer implements AsyncDisposable {
       [T.GET_DOMAIN_PATH, (r) => payloadOf([`/local/domain/${parseDomid(r.args(1)[0])}`])],
       [
         T.IS_DOMAIN_INTRODUCED,
-        (r) => payloadOf([this.#introduced.has(parseDomid(r.args(1)[0])) ? "T" : "F"]),
+        // for dom0 only, as in xenstored (XS_FLAG_PRIV): a guest gets EACCES
+        (
+          r,
+        ) => (privileged(r.conn.domid),
+          payloadOf([this.#introduced.has(parseDomid(r.args(1)[0])) ? "T" : "F"])),
       ],
       [T.INTRODUCE, admin((r) => this.#introduce(r))],
       [T.RELEASE, admin((r) => this.#release(r))],
@@ -426,6 +430,10 @@ export class XenstoreServer implements AsyncDisposable {
 
   #setPerms({ conn, tx, args }: Request): void {
     const [path, ...texts] = args(2, 4096);
+    // xenstored counts the entries, the owner's included, before anything else
+    if (this.#quotas.exceeded(conn.domid, "permissions", texts.length)) {
+      throw new Refusal("ENOSPC");
+    }
     const perms = texts.map(parsePermission);
     if (perms.some((p) => p === undefined)) throw new Refusal("EINVAL");
     this.#change(conn, tx, {
@@ -456,15 +464,11 @@ export class XenstoreServer implements AsyncDisposable {
     switch (op.kind) {
       case "write":
       case "mkdir": {
-        if (
-          op.kind === "write" && this.#quotas.exceeded(conn.domid, "node-size", op.value.length)
-        ) {
-          throw new Refusal("ENOSPC");
-        }
         if (existing === undefined) {
           this.#create(conn, state, path, op.kind === "write" ? op.value : EMPTY);
         } else if (op.kind === "write") {
           if (!canWrite(conn.domid, existing)) throw new Refusal("EACCES");
+          this.#checkSize(conn, recordSize(op.value.length, existing.perms.length, existing));
           this.#replace(state, path, existing, op.value, undefined);
         } // mkdir of an existing node: nothing to do, nothing announced
         return;
@@ -472,8 +476,9 @@ export class XenstoreServer implements AsyncDisposable {
       case "rm":
         return this.#remove(conn, state, path, existing);
       case "perms": {
-        if (existing === undefined) throw missing(conn.domid, state.root, path);
-        checkSetPerms(conn.domid, existing, op.perms, this.#quotas);
+        if (existing === undefined) throw missing(conn.domid, state.root, path, "write");
+        checkSetPerms(conn.domid, existing, op.perms);
+        this.#checkSize(conn, recordSize(existing.value.length, op.perms.length, existing));
         const oldOwner = existing.perms[0].domid;
         const newOwner = op.perms[0].domid;
         if (oldOwner !== newOwner) {
@@ -520,6 +525,18 @@ export class XenstoreServer implements AsyncDisposable {
     }
     if (!canWrite(conn.domid, ancestor)) throw new Refusal("EACCES");
     const perms = inheritedPerms(conn.domid, ancestor.perms);
+    // xenstored writes the new nodes and the ancestor that gains a child
+    // under the size quota: each record as it will be
+    const top = missing.at(-1)!;
+    this.#checkSize(
+      conn,
+      recordSize(ancestor.value.length, ancestor.perms.length, ancestor) +
+        top.slice(top.lastIndexOf("/") + 1).length + 1,
+    );
+    for (const p of missing) {
+      const child = p === path ? 0 : path.slice(p.length + 1).split("/")[0].length + 1;
+      this.#checkSize(conn, recordSize(p === path ? value.length : 0, perms.length) + child);
+    }
     const owner = perms[0].domid;
     if (conn.domid !== 0) this.#checkNodeQuota(state, owner, missing.length);
     addTo(state.delta, owner, missing.length);
@@ -534,9 +551,11 @@ export class XenstoreServer implements AsyncDisposable {
   #remove(conn: ServerConnection, state: WorkState, path: string, existing: Node | undefined) {
     if (path === "/") throw new Refusal("EINVAL");
     if (existing === undefined) {
-      const parent = lookup(state.root, parentPath(path));
-      if (parent === undefined) throw missing(conn.domid, state.root, path);
-      if (!canRead(conn.domid, parent)) throw new Refusal("EACCES");
+      // as xenstored: EACCES when the nearest ancestor is not the guest's to
+      // write, else nothing to do if the parent exists, else ENOENT
+      const refusal = missing(conn.domid, state.root, path, "write");
+      if (refusal.code === "EACCES") throw refusal;
+      if (lookup(state.root, parentPath(path)) === undefined) throw new Refusal("ENOENT");
       return;
     }
     if (!canWrite(conn.domid, existing)) throw new Refusal("EACCES");
@@ -546,6 +565,11 @@ export class XenstoreServer implements AsyncDisposable {
     for (const [owner, n] of removed) addTo(state.delta, owner, -n);
     state.root = update(state.root, components(path), () => undefined, unreachable);
     state.events.push([path, existing, true]);
+  }
+
+  /** ENOSPC when a node record of `size` bytes reaches the connection's size quota. */
+  #checkSize(conn: ServerConnection, size: number): void {
+    if (this.#quotas.exceeded(conn.domid, "node-size", size + 1)) throw new Refusal("ENOSPC");
   }
 
   /** ENOSPC when `owner` would own more nodes than its quota. */
@@ -672,4 +696,15 @@ function addTo(map: Map<number, number>, key: number, n: number): void {
 
 function unreachable(): Node {
   throw new Error("unreachable: parent missing for an existing node");
+}
+
+/**
+ * A node's record size as xenstored measures it for its size quota
+ * (`node-size`): a 24-byte header, 8 bytes a permission entry, the value,
+ * and the names of the node's children, each with its NUL.
+ */
+function recordSize(valueLength: number, perms: number, node?: Node): number {
+  let children = 0;
+  if (node !== undefined) { for (const name of node.children.keys()) children += name.length + 1; }
+  return 24 + 8 * perms + valueLength + children;
 }

@@ -85,13 +85,15 @@ Deno.test("quotas: nodes, value size, watches, transactions, permissions (dom0 e
     await rejectsWith(domU.write("c/d", "1"), "ENOSPC"); // 2 owned + 2 new > 3
     await domU.rm("b");
     await domU.write("c", "1");
-    await rejectsWith(domU.write("d", "x".repeat(11)), "ENOSPC");
+    await rejectsWith(domU.write("d", "x".repeat(40)), "ENOSPC"); // a record of 24 + 8 + 40
     const w1 = await domU.watch("a");
     await rejectsWith(domU.watch("c"), "E2BIG");
     await w1.close();
     const tx = await domU.startTransaction();
+    const tx2 = await domU.startTransaction(); // one more than the quota, as xenstored
     await rejectsWith(domU.startTransaction(), "ENOSPC");
     await tx.abort();
+    await tx2.abort();
     await rejectsWith(
       domU.setPerms("a", [{ domid: 5, access: "none" }, { domid: 1, access: "read" }, {
         domid: 2,
@@ -114,7 +116,7 @@ Deno.test("quotas: nodes, value size, watches, transactions, permissions (dom0 e
       "transactions",
       "watches",
     ]);
-  }, { nodes: 3, "node-size": 10, watches: 1, transactions: 1, permissions: 1 }));
+  }, { nodes: 3, "node-size": 64, watches: 1, transactions: 1, permissions: 2 }));
 
 Deno.test("a guest owns what it creates under another's node, and its node quota counts it", () =>
   withDomain(async (dom0, domU, server) => {
@@ -364,4 +366,78 @@ Deno.test("@introduceDomain and @releaseDomain reach dom0's watches only", () =>
       await guest.close();
       await host.close();
     }
+  }));
+
+// What Xen 4.17's C xenstored answers a guest, found by the e2e's guest-rules
+// probe (tests/xenstore/guest_rules.xsprobe against the real xenstored) where
+// this server answered otherwise; each test failed on the code before its fix.
+
+Deno.test("guest rules (real xenstored): IS_DOMAIN_INTRODUCED is for dom0 only", () =>
+  withDomain(async (dom0, domU) => {
+    assert.equal(await dom0.isDomainIntroduced(5), true);
+    await rejectsWith(domU.isDomainIntroduced(0), "EACCES");
+    await rejectsWith(domU.isDomainIntroduced(5), "EACCES");
+  }));
+
+Deno.test("guest rules (real xenstored): RM and SET_PERMS of a missing node need write access to its nearest ancestor", () =>
+  withDomain(async (dom0, domU) => {
+    await dom0.mkdir("/probe/open");
+    await dom0.setPerms("/probe", [{ domid: 0, access: "none" }, { domid: 5, access: "read" }]);
+    await dom0.setPerms("/probe/open", [{ domid: 0, access: "none" }, {
+      domid: 5,
+      access: "both",
+    }]);
+    await rejectsWith(domU.rm("/probe/missing"), "EACCES");
+    await rejectsWith(domU.rm("/probe/missing/deeper"), "EACCES");
+    await rejectsWith(domU.setPerms("/probe/missing", [{ domid: 5, access: "none" }]), "EACCES");
+    await domU.rm("/probe/open/missing"); // a writable parent: nothing to remove, fine
+    await rejectsWith(domU.rm("/probe/open/missing/deeper"), "ENOENT");
+    await rejectsWith(
+      domU.setPerms("/probe/open/missing", [{ domid: 5, access: "none" }]),
+      "ENOENT",
+    );
+  }));
+
+Deno.test("guest rules (real xenstored): the permissions quota counts the owner's entry", () =>
+  withDomain(async (_dom0, domU) => {
+    await domU.write("p", "v");
+    const others = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ domid: 100 + i, access: "read" as const }));
+    await domU.setPerms("p", [{ domid: 5, access: "none" }, ...others(4)]);
+    await rejectsWith(domU.setPerms("p", [{ domid: 5, access: "none" }, ...others(5)]), "ENOSPC");
+    assert.equal((await domU.getPerms("p")).length, 5);
+  }));
+
+Deno.test("guest rules (real xenstored): a guest may open one transaction more than the quota", () =>
+  withDomain(async (_dom0, domU) => {
+    const open = [];
+    for (let i = 0; i < 11; i++) open.push(await domU.startTransaction());
+    await rejectsWith(domU.startTransaction(), "ENOSPC");
+    await open[0].abort();
+    open[0] = await domU.startTransaction();
+    for (const tx of open) await tx.abort();
+  }));
+
+Deno.test("guest rules (real xenstored): the size quota is on the node's whole record, its children's names too", () =>
+  withDomain(async (dom0, domU) => {
+    // 24-byte header, 8 bytes a permission entry, the value, the children's
+    // names with their NULs: at 2048 or more, ENOSPC
+    await domU.write("v", "x".repeat(2048 - 24 - 8 - 1)); // one entry: 2047
+    await rejectsWith(domU.write("v", "x".repeat(2048 - 24 - 8)), "ENOSPC");
+    await rejectsWith(domU.write("w", "x".repeat(2048)), "ENOSPC");
+    // a parent's record grows with each child's name: 24 + 8 + 0 + 10 * 2 + n * 3
+    let created = 0;
+    for (let i = 0; i < 1000; i++) {
+      try {
+        await domU.write(`dir/${i}`, "");
+      } catch (err) {
+        assert.ok(err instanceof XenstoreError && err.code === "ENOSPC", String(err));
+        break;
+      }
+      created++;
+    }
+    // 24 + 8 + 10 * 2 + 90 * 3 + (created - 100) * 4 < 2048 <= the same with one more
+    assert.equal(created, 531);
+    // dom0 is exempt
+    await dom0.write("/local/domain/5/big", "x".repeat(3000));
   }));

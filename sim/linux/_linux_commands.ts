@@ -159,9 +159,36 @@ export class LinuxCommands {
     return this.#vars.get(name);
   }
 
+  /** Every variable, sorted by name (what `set` alone prints). */
+  variables(): [string, string][] {
+    return [...this.#vars].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  }
+
   /** `NAME=value` typed alone. */
   assign(name: string, value: string): void {
     this.#vars.set(name, value);
+  }
+
+  /** The state a subshell `( ... )` changes for itself only: restore() puts it back. */
+  save(): () => void {
+    const cwd = this.#cwd;
+    const vars = new Map(this.#vars);
+    const exported = new Set(this.#exported);
+    return () => {
+      this.#cwd = cwd;
+      this.#vars = vars;
+      this.#exported = exported;
+    };
+  }
+
+  /** A path as the shell opens it: absolute, `.` and `..` resolved. */
+  resolve(target: string): string {
+    return target === "/dev/null" ? target : this.#resolve(target);
+  }
+
+  /** Whether a regular file is at `target` (noclobber refuses to create it). */
+  isFile(target: string): boolean {
+    return target !== "/dev/null" && this.#fs.isFile(this.#resolve(target));
   }
 
   /** Runs one simple command. */

@@ -2,9 +2,11 @@
 // The simulated Linux guest's shell language, as much of sh as people type
 // at a console: '...', "..." and \ quoting; $? $$ $NAME ${NAME} and ~
 // expansion; # comments; NAME=value; ; && || and newlines; | pipelines;
-// > >> 2> 2>&1 and < redirections. A command list is read one pipeline at a
-// time, so `$?` expands to the status of the pipeline before. The commands
-// themselves are LinuxCommands'.
+// > >> >| 2> 2>&1 >&3 and < redirections; `( list )` subshells; `set -C`
+// (noclobber, as dash: an existing regular file is refused); `exec 3>file`
+// (descriptors 3 to 9, /proc/self/fd/N naming the file open there). A
+// command list is read one pipeline at a time, so `$?` expands to the status
+// of the pipeline before. The commands themselves are LinuxCommands'.
 
 import { concatData, type SimData, textOf } from "../machine.ts";
 import type { Io, Status } from "./_linux_command.ts";
@@ -16,6 +18,8 @@ interface Redirect {
   /** A path, or `&1` / `&2` (another handle). */
   target: string;
   append: boolean;
+  /** `>|`: written even under noclobber. */
+  clobber?: boolean;
 }
 
 interface Simple {
@@ -35,7 +39,7 @@ function next(text: string, lookup: Lookup): { command: Simple; op: string; rest
   let word = "";
   let started = false; // a word is under way, even an empty one ("")
   let quoted = false; // ...and part of it was quoted (so `2` before `>` is a word)
-  let pending: { fd: number; append: boolean } | undefined; // a redirection's target comes next
+  let pending: { fd: number; append: boolean; clobber: boolean } | undefined; // its target comes next
   const finish = () => {
     if (!started) return;
     if (pending) redirects.push({ ...pending, target: word });
@@ -99,10 +103,12 @@ function next(text: string, lookup: Lookup): { command: Simple; op: string; rest
       if (pending) return { command: { words, redirects, syntaxError: true }, op: "", rest: "" };
       const append = ch === ">" && text[i + 1] === ">";
       if (append) i++;
+      const clobber = ch === ">" && !append && text[i + 1] === "|";
+      if (clobber) i++;
       if (text[i + 1] === "&" && /\d/.test(text[i + 2] ?? "")) {
         redirects.push({ fd, target: `&${text[i + 2]}`, append });
         i += 2;
-      } else pending = { fd, append };
+      } else pending = { fd, append, clobber };
     } else if (ch === ";" || ch === "\n" || ch === "|" || (ch === "&" && text[i + 1] === "&")) {
       finish();
       const op = ch === "\n" ? ";" : ch !== ";" && text[i + 1] === ch ? ch + ch : ch;
@@ -216,6 +222,26 @@ function takeHereDocs(
   return { text: out.join("\n"), bodies, texts, open: false };
 }
 
+/** The index of the `)` that closes the `(` before `from` (quotes and nesting heeded), or -1. */
+function closingParen(text: string, from: number): number {
+  let depth = 1;
+  let quote = "";
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (quote === "'") {
+      if (ch === "'") quote = "";
+    } else if (ch === "\\") {
+      i++;
+    } else if (quote === '"') {
+      if (ch === '"') quote = "";
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === "(") depth++;
+    else if (ch === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
 /** Whether `text` is a whole command list: quotes closed, every here-document ended. */
 export function complete(text: string): boolean {
   const taken = takeHereDocs(text);
@@ -230,6 +256,10 @@ export class LinuxShell {
   status = 0;
   /** `trap ACTION SIGNAL...`: the actions set, by signal name (EXIT for 0). */
   #traps = new Map<string, string>();
+  /** `set -C`. */
+  #noclobber = false;
+  /** `exec N>file`: the files open on descriptors 3 to 9 (absolute paths). */
+  #fds = new Map<number, string>();
 
   /** `write` is the console: "\n" becomes "\r\n" there, as the tty's ONLCR does. */
   constructor(commands: LinuxCommands, write: (text: string) => void) {
@@ -291,6 +321,26 @@ export class LinuxShell {
     let skip = false;
     let rest = taken.text;
     while (rest.trim() !== "") {
+      const open = /^\s*\(/.exec(rest);
+      if (open) {
+        const close = closingParen(rest, open[0].length);
+        const after = close < 0 ? undefined : /^[ \t]*(&&|\|\||;|\n|$)/.exec(rest.slice(close + 1));
+        if (close < 0 || after === null || after === undefined) {
+          this.#console.err(
+            `-sh: Syntax error: ${close < 0 ? "end of file" : "redirection"} unexpected\n`,
+          );
+          this.status = 2;
+          return;
+        }
+        if (!skip) {
+          const r = await this.#subshell(rest.slice(open[0].length, close));
+          if (r === "interrupted") return r;
+        }
+        const op = after[1] === "\n" ? ";" : after[1];
+        rest = rest.slice(close + 1 + after[0].length);
+        skip = (op === "&&" && this.status !== 0) || (op === "||" && this.status === 0);
+        continue;
+      }
       const pipeline: Simple[] = [];
       let op: string;
       do {
@@ -308,6 +358,67 @@ export class LinuxShell {
       }
       skip = (op === "&&" && this.status !== 0) || (op === "||" && this.status === 0);
     }
+  }
+
+  /** `( list )`: the list in a copy of the shell (options, descriptors, directory, variables, traps). */
+  async #subshell(text: string): Promise<"interrupted" | void> {
+    const restore = this.#commands.save();
+    const noclobber = this.#noclobber;
+    const fds = new Map(this.#fds);
+    const traps = new Map(this.#traps);
+    try {
+      const r = await this.execute(text);
+      if (r === "interrupted") return r; // `exit` ends the subshell only, with its status
+    } finally {
+      restore();
+      this.#noclobber = noclobber;
+      this.#fds = fds;
+      this.#traps = traps;
+    }
+  }
+
+  /** `set [-C|+C|-o noclobber|+o noclobber]`; alone, the variables. */
+  #set(args: string[], io: Io): number {
+    if (args.length === 0) {
+      for (const [name, value] of this.#commands.variables()) {
+        io.out(`${name}='${value.replaceAll("'", `'\\''`)}'\n`);
+      }
+    }
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a === "-C" || a === "+C") this.#noclobber = a === "-C";
+      else if ((a === "-o" || a === "+o") && args[i + 1] === "noclobber") {
+        this.#noclobber = a === "-o";
+        i++;
+      } else {
+        io.err(`-sh: set: Illegal option ${a}\n`);
+        return 2;
+      }
+    }
+    return 0;
+  }
+
+  /** `>file` (not `>>`, not `>|`) under noclobber: an existing regular file is refused. */
+  #clobbers(r: Redirect): boolean {
+    return this.#noclobber && !r.append && !r.clobber && this.#commands.isFile(r.target);
+  }
+
+  /** `exec N>file...` with no command: the descriptors stay open in this shell. */
+  #exec(redirects: Redirect[], io: Io): number {
+    for (const r of redirects) {
+      if (r.fd < 3 || r.fd > 9 || r.target.startsWith("&") || r.fd === 0) {
+        io.err(`-sh: exec: only descriptors 3 to 9 opened for writing are simulated\n`);
+        return 2;
+      }
+      if (this.#clobbers(r)) {
+        io.err(`-sh: cannot create ${r.target}: File exists\n`);
+        return 2;
+      }
+      const sink = this.#commands.open(r.target, r.append);
+      if (typeof sink === "string") return (io.err(sink), 2);
+      this.#fds.set(r.fd, this.#commands.resolve(r.target));
+    }
+    return 0;
   }
 
   /** `a | b | c`: each reads what the one before printed; the status is the last one's. */
@@ -329,8 +440,20 @@ export class LinuxShell {
       io.err("-sh: Syntax error: newline unexpected\n");
       return 2;
     }
+    if (command.words.length === 1 && command.words[0] === "exec") {
+      return this.#exec(command.redirects, io);
+    }
     for (const r of command.redirects) {
-      if (r.target === "&1" || r.target === "&2") {
+      if (/^&[3-9]$/.test(r.target)) {
+        const path = this.#fds.get(Number(r.target[1]));
+        if (path === undefined) return (io.err(`-sh: ${r.target[1]}: Bad file descriptor\n`), 2);
+        const sink = this.#commands.open(path, true); // the open file: written on, not truncated
+        if (typeof sink === "string") return (io.err(sink), 2);
+        if (r.fd === 1) {
+          io.out = sink;
+          io.tty = false;
+        } else if (r.fd === 2) io.err = sink;
+      } else if (r.target === "&1" || r.target === "&2") {
         const sink = r.target === "&1" ? io.out : io.err;
         if (r.fd === 1) {
           io.out = sink;
@@ -343,6 +466,7 @@ export class LinuxShell {
         if ("error" in file) return (io.err(file.error), 2);
         io.input = file.content;
       } else {
+        if (this.#clobbers(r)) return (io.err(`-sh: cannot create ${r.target}: File exists\n`), 2);
         const sink = this.#commands.open(r.target, r.append);
         if (typeof sink === "string") return (io.err(sink), 2);
         if (r.fd === 1) {
@@ -351,7 +475,11 @@ export class LinuxShell {
         } else if (r.fd === 2) io.err = sink;
       }
     }
-    let words = command.words;
+    // /proc/self/fd/N: the file open on descriptor N.
+    let words = command.words.map((w) => {
+      const fd = /^\/proc\/self\/fd\/([3-9])$/.exec(w)?.[1];
+      return fd === undefined ? w : this.#fds.get(Number(fd)) ?? w;
+    });
     const assignments = words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w));
     if (assignments < 0) {
       // NAME=value alone sets a variable of the shell.
@@ -371,6 +499,7 @@ export class LinuxShell {
       return "exit";
     }
     if (name === "trap") return this.#trap(args, io);
+    if (name === "set") return this.#set(args, io);
     if (name === "eval") {
       const r = await this.execute(args.join(" "));
       return r === "exit" || r === "interrupted" ? r : this.status;

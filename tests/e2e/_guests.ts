@@ -13,8 +13,11 @@ export interface E2eGuest {
   name: string;
   /** The kind of guest. */
   type: E2eGuestType;
-  /** What runs on its PV console: a busybox shell, or the XENCONS-style login program. */
-  program: "shell" | "login";
+  /**
+   * What runs on its PV console: a busybox shell, the XENCONS-style login
+   * program, or Debian's agetty and login (PAM) with a busybox shell behind.
+   */
+  program: "shell" | "login" | "agetty";
 }
 
 /** The guest of each kind with a shell on its PV console, which most tests use. */
@@ -27,6 +30,19 @@ export const SHELL_GUESTS: Record<E2eGuestType, E2eGuest> = {
 /** A silent PV guest running the login program (the idle console of the big flood step). */
 export const LOGIN_GUEST: E2eGuest = { name: "e2e-login", type: "pv", program: "login" };
 
+/**
+ * A PV guest whose console runs Debian's own `agetty` and `login` (util-linux,
+ * login, PAM from Debian's packages, a real crypt hash in /etc/shadow): the
+ * Linux dialect's login against programs no one here wrote.
+ */
+export const AGETTY_GUEST: E2eGuest = { name: "e2e-agetty", type: "pv", program: "agetty" };
+
+/** The account on the agetty guest (its hash is made at image build, see _image.ts). */
+export const AGETTY_ACCOUNT = { user: "xenpv", password: "e2e-secret", uid: 1000 };
+
+/** The agetty guest's message of the day (pam_motd prints /etc/motd after a login). */
+export const AGETTY_MOTD = "Welcome to the xenpv e2e agetty guest (motd).";
+
 /** Every kind, in the order init.sh creates them at boot: the slowest first. */
 export const ALL_KINDS: E2eGuestType[] = ["hvm", "pvh", "pv"];
 
@@ -35,6 +51,7 @@ export function bootGuests(kinds: readonly E2eGuestType[]): E2eGuest[] {
   return [
     ...ALL_KINDS.filter((kind) => kinds.includes(kind)).map((kind) => SHELL_GUESTS[kind]),
     LOGIN_GUEST,
+    AGETTY_GUEST,
   ];
 }
 
@@ -56,6 +73,8 @@ export function parseKinds(text: string): E2eGuestType[] {
 /** The guest kernel and initramfs, in dom0. */
 const KERNEL = "/guest/vmlinuz";
 const RAMDISK = "/guest/initrd";
+/** The same initramfs with Debian's login stack appended (a second cpio archive). */
+const AGETTY_RAMDISK = "/guest/initrd-agetty";
 
 /**
  * The xl config of a guest. Every kind boots the same Debian kernel and
@@ -82,7 +101,7 @@ export function guestConfig(guest: E2eGuest): string {
     `name = "${guest.name}"`,
     `type = "${guest.type}"`,
     `kernel = "${KERNEL}"`,
-    `ramdisk = "${RAMDISK}"`,
+    `ramdisk = "${guest.program === "agetty" ? AGETTY_RAMDISK : RAMDISK}"`,
     `extra = "${extra}"`,
     `memory = ${guest.type === "hvm" ? 256 : 128}`,
     `vcpus = 1`,

@@ -8,7 +8,13 @@
 
 import { check } from "../_peers.ts";
 import { cpio, type CpioEntry } from "./_cpio.ts";
-import { bootGuests, type E2eGuestType, guestConfig } from "./_guests.ts";
+import {
+  AGETTY_ACCOUNT,
+  AGETTY_MOTD,
+  bootGuests,
+  type E2eGuestType,
+  guestConfig,
+} from "./_guests.ts";
 
 /** Debian packages the run needs; the kernel is resolved from linux-image-amd64. */
 const PACKAGES = [
@@ -136,8 +142,6 @@ async function deviceModelPackages(): Promise<string[]> {
  * run left the same set there. Returns the folder.
  */
 export async function fetchPackages(cache: string, log: (s: string) => void): Promise<string> {
-  const root = `${cache}/root`;
-  const stamp = `${root}/.xenpv-packages`;
   let kernel: string;
   let deviceModel: string[];
   try {
@@ -146,19 +150,35 @@ export async function fetchPackages(cache: string, log: (s: string) => void): Pr
     await sh(["apt-get", "update", "-qq"]);
     [kernel, deviceModel] = await Promise.all([kernelPackage(), deviceModelPackages()]);
   }
-  const all = [...new Set([...PACKAGES, kernel, ...deviceModel])];
-  const wanted = all.join("\n");
+  return await unpackPackages(
+    `${cache}/root`,
+    [...new Set([...PACKAGES, kernel, ...deviceModel])],
+    log,
+  );
+}
+
+/**
+ * Downloads `packages` and unpacks them into `root` (apt-get download, dpkg
+ * -x: nothing is installed) unless a previous run left the same set there.
+ */
+async function unpackPackages(
+  root: string,
+  packages: string[],
+  log: (s: string) => void,
+): Promise<string> {
+  const stamp = `${root}/.xenpv-packages`;
+  const wanted = packages.join("\n");
   if (await exists(stamp) && (await Deno.readTextFile(stamp)) === wanted) return root;
-  const debs = `${cache}/debs`;
+  const debs = `${root}.debs`;
   await Deno.remove(root, { recursive: true }).catch(() => {});
   await Deno.remove(debs, { recursive: true }).catch(() => {});
   await Deno.mkdir(debs, { recursive: true });
   const started = performance.now();
   try {
-    await sh(["apt-get", "download", ...all], { cwd: debs });
+    await sh(["apt-get", "download", ...packages], { cwd: debs });
   } catch {
     await sh(["apt-get", "update", "-qq"]);
-    await sh(["apt-get", "download", ...all], { cwd: debs });
+    await sh(["apt-get", "download", ...packages], { cwd: debs });
   }
   await Deno.mkdir(root, { recursive: true });
   for await (const entry of Deno.readDir(debs)) {
@@ -167,7 +187,9 @@ export async function fetchPackages(cache: string, log: (s: string) => void): Pr
   await Deno.remove(debs, { recursive: true });
   await Deno.writeTextFile(stamp, wanted);
   log(
-    `fetched ${all.length} packages in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `fetched ${packages.length} packages into ${root} in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s`,
   );
   return root;
 }
@@ -190,6 +212,14 @@ async function libraries(binary: string, root: string): Promise<Map<string, stri
   return found;
 }
 
+/** Two byte arrays, one after the other. */
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 const file = async (path: string, from: string, mode = 0o755): Promise<CpioEntry> => ({
   type: "file",
   path,
@@ -197,16 +227,184 @@ const file = async (path: string, from: string, mode = 0o755): Promise<CpioEntry
   mode,
 });
 
-/** Builds the guest's initramfs: busybox, the xpvguest programs (compiled static here), /init. */
+/** Builds the guest's initramfs: busybox, the xpvguest and xsprobe programs (compiled static here) with the probe's script, /init. */
 async function guestInitrd(root: string, cache: string, here: string): Promise<Uint8Array> {
   const binary = `${cache}/xpvguest`;
   await sh(["gcc", "-static", "-O2", "-Wall", "-o", binary, `${here}/guest/xpvguest.c`]);
+  // the xenstore guest-rules probe and its script (tests/xenstore/guest_rules.xsprobe)
+  const probe = `${cache}/xsprobe`;
+  await sh(["gcc", "-static", "-O2", "-Wall", "-o", probe, `${here}/guest/xsprobe.c`]);
   return cpio([
     { type: "char", path: "dev/console", major: 5, minor: 1 },
     await file("bin/busybox", `${root}/bin/busybox`),
     await file("bin/xpvguest", binary),
+    await file("bin/xsprobe", probe),
+    await file("etc/xpv-xsprobe", `${here}/../xenstore/guest_rules.xsprobe`, 0o644),
     await file("init", `${here}/guest/init.sh`),
   ]);
+}
+
+/**
+ * Debian's login stack for the agetty guest: agetty (util-linux), login, PAM
+ * and the libraries they load, the C library included (the guest's own
+ * initramfs is static busybox only).
+ */
+const LOGIN_PACKAGES = [
+  "util-linux",
+  "login",
+  "libpam0g",
+  "libpam-modules",
+  "libpam-runtime",
+  "libc6",
+  "libaudit1",
+  "libcap-ng0",
+  "libcrypt1",
+  "libselinux1",
+  "libpcre2-8-0",
+];
+const LIB = "lib/x86_64-linux-gnu";
+
+/**
+ * /etc/pam.d/common-*: what Debian's pam-auth-update writes from
+ * libpam-runtime's one profile ("unix": pam_unix with its default options).
+ * Left out: pam_cap and pam_systemd, from packages this guest does not have.
+ */
+const COMMON_PAM: Record<string, string> = {
+  "common-auth": "auth\t[success=1 default=ignore]\tpam_unix.so nullok\n" +
+    "auth\trequisite\t\t\tpam_deny.so\nauth\trequired\t\t\tpam_permit.so\n",
+  "common-account": "account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so\n" +
+    "account\trequisite\t\t\tpam_deny.so\naccount\trequired\t\t\tpam_permit.so\n",
+  "common-password": "password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt\n" +
+    "password\trequisite\t\t\tpam_deny.so\npassword\trequired\t\t\tpam_permit.so\n",
+  "common-session": "session\t[default=1]\t\t\tpam_permit.so\n" +
+    "session\trequisite\t\t\tpam_deny.so\nsession\trequired\t\t\tpam_permit.so\n" +
+    "session\trequired\tpam_unix.so\n",
+  "common-session-noninteractive": "session\t[default=1]\t\t\tpam_permit.so\n" +
+    "session\trequisite\t\t\tpam_deny.so\nsession\trequired\t\t\tpam_permit.so\n" +
+    "session\trequired\tpam_unix.so\n",
+};
+
+/**
+ * A yescrypt hash of `password` (Debian's default method) by the host's
+ * libcrypt, with a fixed salt: the image is the same on every build.
+ */
+function yescrypt(password: string): string {
+  const lib = Deno.dlopen("libcrypt.so.1", {
+    crypt_gensalt: { parameters: ["buffer", "u64", "buffer", "i32"], result: "pointer" },
+    crypt: { parameters: ["buffer", "buffer"], result: "pointer" },
+  });
+  try {
+    const cstr = (text: string) => new TextEncoder().encode(text + "\0");
+    const random = new TextEncoder().encode("xenpv-e2e-agetty"); // 16 fixed "random" bytes
+    const salt = lib.symbols.crypt_gensalt(cstr("$y$"), 0n, random, random.length);
+    if (salt === null) throw new Error("crypt_gensalt failed");
+    const setting = Deno.UnsafePointerView.getCString(salt);
+    const hash = lib.symbols.crypt(cstr(password), cstr(setting));
+    const text = hash === null ? "" : Deno.UnsafePointerView.getCString(hash);
+    if (!text.startsWith("$y$")) throw new Error(`crypt failed: ${text}`);
+    return text;
+  } finally {
+    lib.close();
+  }
+}
+
+/** The files (and symlinks) under `dir`, relative to `root`. */
+async function tree(root: string, dir: string): Promise<CpioEntry[]> {
+  const entries: CpioEntry[] = [];
+  for await (const entry of Deno.readDir(`${root}/${dir}`)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) entries.push(...await tree(root, path));
+    else if (entry.isSymlink) {
+      entries.push({ type: "symlink", path, target: await Deno.readLink(`${root}/${path}`) });
+    } else {entries.push(
+        await file(path, `${root}/${path}`, (await Deno.stat(`${root}/${path}`)).mode! & 0o7777),
+      );}
+  }
+  return entries;
+}
+
+/**
+ * The agetty guest's second initramfs archive (the kernel unpacks it over
+ * the first): Debian's agetty, login and PAM with the libraries they load
+ * (each found by ldd among the unpacked packages, never on the host), their
+ * configuration as the packages ship it, the common-* PAM files, an account
+ * with a yescrypt hash in /etc/shadow, a motd and an issue.
+ */
+async function agettyLayer(cache: string, log: (s: string) => void): Promise<Uint8Array> {
+  const root = await unpackPackages(`${cache}/login-root`, LOGIN_PACKAGES, log);
+  const entries: CpioEntry[] = [];
+  const seen = new Set<string>();
+  const add = (entry: CpioEntry) => {
+    if (seen.has(entry.path)) return;
+    seen.add(entry.path);
+    entries.push(entry);
+  };
+  // Configuration as the packages ship it (login.defs, pam.d/login and other, security/*.conf).
+  for (const entry of await tree(root, "etc")) add(entry);
+  const encoder = new TextEncoder();
+  const text = (path: string, content: string, mode = 0o644) =>
+    add({ type: "file", path, data: encoder.encode(content), mode });
+  for (const [name, content] of Object.entries(COMMON_PAM)) text(`etc/pam.d/${name}`, content);
+  const { user, password, uid } = AGETTY_ACCOUNT;
+  text(
+    "etc/passwd",
+    `root:x:0:0:root:/root:/bin/sh\n${user}:x:${uid}:${uid}:xenpv e2e:/home/${user}:/bin/sh\n`,
+  );
+  text("etc/group", `root:x:0:\ntty:x:5:\n${user}:x:${uid}:\n`);
+  // root has no password (locked); the user's hash is Debian's default method
+  text(
+    "etc/shadow",
+    `root:*:20000:0:99999:7:::\n${user}:${yescrypt(password)}:20000:0:99999:7:::\n`,
+    0o640,
+  );
+  text("etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n");
+  text("etc/motd", `\n${AGETTY_MOTD}\n`);
+  text("etc/issue", "Debian GNU/Linux 12 \\n \\l\n\n");
+  text("etc/environment", "");
+  text("etc/default/locale", "");
+  add({ type: "dir", path: `home/${user}`, mode: 0o755 });
+  add({ type: "dir", path: "var/log", mode: 0o755 });
+  // The programs, the PAM modules the configuration names, and what they load.
+  const pamText = entries.filter((e) => e.type === "file" && e.path.startsWith("etc/pam.d/"))
+    .map((e) => new TextDecoder().decode((e as { data: Uint8Array }).data)).join("\n");
+  const modules = [...new Set(pamText.match(/pam_\w+\.so/g) ?? [])]
+    .filter((name) => name !== "pam_systemd.so" && name !== "pam_cap.so")
+    .map((name) => `${LIB}/security/${name}`);
+  const binaries = ["sbin/agetty", "bin/login", ...modules];
+  const libs = new Map<string, string>();
+  for (const binary of binaries) {
+    if (!(await exists(`${root}/${binary}`))) {
+      // login's pam.d names optional modules (pam_selinux is there): all should be
+      throw new Error(`${binary} is not in Debian's packages ${LOGIN_PACKAGES.join(" ")}`);
+    }
+    add(await file(binary, `${root}/${binary}`));
+    const found = await sh(["ldd", `${root}/${binary}`], {
+      env: { LD_LIBRARY_PATH: `${root}/${LIB}:${root}/usr/${LIB}` },
+    });
+    for (const line of found.split("\n")) {
+      const lib = line.match(/^\s*(\S+) => (\/\S+)/);
+      if (lib) {
+        if (!lib[2].startsWith(root)) {
+          throw new Error(`${binary} needs ${lib[1]}: not in the login packages (found ${lib[2]})`);
+        }
+        libs.set(lib[2].slice(root.length + 1), lib[2]);
+      }
+      if (/not found/.test(line)) throw new Error(`${binary}: ${line.trim()}`);
+    }
+  }
+  for (const [path, from] of libs) add(await file(path, await Deno.realPath(from)));
+  add(
+    await file(
+      `${LIB}/ld-linux-x86-64.so.2`,
+      await Deno.realPath(`${root}/${LIB}/ld-linux-x86-64.so.2`),
+    ),
+  );
+  add({
+    type: "symlink",
+    path: "lib64/ld-linux-x86-64.so.2",
+    target: `/${LIB}/ld-linux-x86-64.so.2`,
+  });
+  return cpio(entries);
 }
 
 /**
@@ -217,7 +415,7 @@ async function guestInitrd(root: string, cache: string, here: string): Promise<U
 export async function buildImage(
   root: string,
   cache: string,
-  options: { deno: string; filter?: string; kinds: E2eGuestType[] },
+  options: { deno: string; filter?: string; kinds: E2eGuestType[]; log?: (s: string) => void },
 ): Promise<E2eImage> {
   const here = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
   const boot = `${cache}/boot`;
@@ -252,8 +450,19 @@ export async function buildImage(
     await file("bin/xs_bench", xsBench),
     await file("init", `${here}/dom0/init.sh`),
     await file("guest/vmlinuz", kernel, 0o644),
-    { type: "file", path: "guest/initrd", data: await guestInitrd(root, cache, here), mode: 0o644 },
   ];
+  // the agetty guest's ramdisk: the same archive, then Debian's login stack over it
+  const guestRamdisk = await guestInitrd(root, cache, here);
+  const loginLayer = await agettyLayer(cache, options.log ?? (() => {}));
+  entries.push(
+    { type: "file", path: "guest/initrd", data: guestRamdisk, mode: 0o644 },
+    {
+      type: "file",
+      path: "guest/initrd-agetty",
+      data: concat(guestRamdisk, loginLayer),
+      mode: 0o644,
+    },
+  );
 
   const libs = new Map<string, string>();
   const hvm = options.kinds.includes("hvm");

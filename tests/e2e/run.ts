@@ -228,7 +228,7 @@ async function main(): Promise<number> {
   const deno = Deno.execPath();
   const kinds = parseKinds(values.kinds);
   log(`guest kinds: ${kinds.join(", ")}`);
-  const image = await buildImage(root, cache, { deno, filter: values.filter, kinds });
+  const image = await buildImage(root, cache, { deno, filter: values.filter, kinds, log });
   log(
     `image built (dom0 initramfs ${(Deno.statSync(image.initrd).size / 2 ** 20).toFixed(1)} MiB)`,
   );

@@ -339,3 +339,21 @@ Deno.test("serve.ts --simulate --record-dir: each guest recorded (asciicast v2, 
   assert.equal(code, 143, await stderr);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("serve.ts --audit: a symlink or a hard-linked file is refused on the open file, not followed (255)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/passwd`, "root:x:0:0\n");
+    await Deno.link(`${dir}/passwd`, `${dir}/linked`);
+    const linked = await output(["--simulate", "--audit", `${dir}/linked`]);
+    assert.equal(linked.code, 255, linked.err);
+    assert.match(linked.err, /hard link/);
+    await Deno.symlink(`${dir}/passwd`, `${dir}/symlink`);
+    const symlink = await output(["--simulate", "--audit", `${dir}/symlink`]);
+    assert.equal(symlink.code, 255, symlink.err);
+    assert.match(symlink.err, /symlink/);
+    assert.equal(await Deno.readTextFile(`${dir}/passwd`), "root:x:0:0\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

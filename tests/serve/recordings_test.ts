@@ -280,7 +280,8 @@ Deno.test("serve: a cp850 guest's recording is UTF-8 (what the viewers see), aft
 Deno.test("serve: recordings are served with the token, by their names only, only files of ours that are private and single", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await using t = await setup({ serve: { recordDir: dir } });
+    const problems: { kind: string; message: string; status?: number }[] = [];
+    await using t = await setup({ serve: { recordDir: dir, onProblem: (p) => problems.push(p) } });
     const { server, win, deb } = t;
     const [{ file }] = (await listed(server, win.domid)).recordings;
     const [{ file: debFile }] = (await listed(server, deb.domid)).recordings;
@@ -336,7 +337,15 @@ Deno.test("serve: recordings are served with the token, by their names only, onl
       const response = await get(server, `${base}/${name}`);
       assert.equal(response.status, 403, `${what}: ${response.status} ${response.text}`);
       assert.doesNotMatch(response.text, /version/);
+      // why, with the server's path: in its problem log, not in the answer
+      assert.ok(!response.text.includes(dir), `${what}: ${response.text}`);
+      assert.ok(problems.some((p) => p.status === 403 && p.message.includes(name)), what);
     }
+    // listed, then gone (rotated away, removed): 404, not 403
+    await Deno.remove(`${dir}/${planted.shared}`);
+    const gone = await get(server, `${base}/${planted.shared}`);
+    assert.equal(gone.status, 404, gone.text);
+    assert.ok(!gone.text.includes(dir), gone.text);
     await Deno.remove(outside);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -378,8 +387,11 @@ Deno.test("serve: in a shared (1777) record directory, files planted under the n
       assert.equal(await Deno.readTextFile(`${dir}/${file}`), '{"version": 2}\n', file);
       const response = await get(server, `/api/guests/${win.domid}/recordings/${file}`);
       assert.equal(response.status, 403, file);
-      assert.match(response.text, /owned by uid 65534, not by this user/);
+      assert.ok(!response.text.includes(dir), response.text);
     }
+    const refused = problems.filter((p) => p.kind === "request").map((p) => p.message);
+    assert.equal(refused.length, planted.length, JSON.stringify(problems));
+    for (const m of refused) assert.match(m, /owned by uid 65534, not by this user/);
     const warnings = problems.filter((p) => p.kind === "warning").map((p) => p.message);
     assert(
       warnings.some((w) => /record directory .* \(mode 1777\) is writable by others/.test(w)),

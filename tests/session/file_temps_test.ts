@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { linuxDialect, type RunResult, windowsDialect } from "../../xencons/mod.ts";
-import { getFile, putFile, type RunCommand } from "../../xencons/file_transfer.ts";
+import { getFile, putFile, type RunCommand } from "../../xencons/_file_transfer.ts";
 import { newTag } from "../../xencons/_session_util.ts";
 
 /** The temporary name part of each copy's first command (that then fails). */
@@ -13,7 +13,8 @@ async function tempTags(dialect: typeof linuxDialect, remote: string, n: number)
   const tags: string[] = [];
   const run: RunCommand = (command) => {
     const tag = /\.xpv(\w+)\.b64/.exec(command)?.[1];
-    if (tag !== undefined) tags.push(tag);
+    // each copy's tag once (a failed copy's cleanup names it again)
+    if (tag !== undefined && !tags.includes(tag)) tags.push(tag);
     const result: RunResult = { output: "", exitCode: tag === undefined ? 0 : 1, dropped: 0 };
     return Promise.resolve(result);
   };
@@ -52,4 +53,23 @@ Deno.test("putFile/getFile: a stepTimeout that AbortSignal.timeout cannot take i
       String(stepTimeout),
     );
   }
+});
+
+Deno.test("windows: a remote path with ! is a RangeError naming delayed expansion, before anything is sent", async () => {
+  const run: RunCommand = () => Promise.reject(new Error("no command should run"));
+  const remote = "C:\\logs\\done!.txt";
+  await assert.rejects(
+    putFile(run, windowsDialect, new Uint8Array(1), remote),
+    (e) => e instanceof RangeError && /!/.test(e.message) && /DelayedExpansion/.test(e.message),
+  );
+  await assert.rejects(
+    getFile(run, windowsDialect, remote),
+    (e) => e instanceof RangeError && /DelayedExpansion/.test(e.message),
+  );
+  // Linux takes it (single-quoted there).
+  const linux: RunCommand = () => Promise.resolve({ output: "", exitCode: 1, dropped: 0 });
+  const err = await putFile(linux, linuxDialect, new Uint8Array(1), "/root/done!.txt").catch((e) =>
+    e
+  );
+  assert.ok(!(err instanceof RangeError), String(err));
 });

@@ -147,3 +147,39 @@ Deno.test("Windows: DEL, MOVE, prefix redirections and FINDSTR /R /N /B /C:", as
   assert.equal(del.status, 0);
   assert.equal((await run("dir /b")).out.includes("c.txt"), false);
 });
+
+Deno.test("Linux: ( ) subshells, set -C, exec 3>file, >&3 and /proc/self/fd/3 as dash has them", async () => {
+  await using env = await simulatedSession("linux", { login: true });
+  const run = async (line: string) => {
+    const r = await env.session.run(line);
+    return { out: r.output, status: r.exitCode };
+  };
+  // What dash 0.5 prints for the same lines (its messages start `dash: 1:`, not `-sh:`).
+  assert.deepEqual(await run("echo hi > f; (set -C; echo x > f); echo s=$?; cat f"), {
+    out: "-sh: cannot create f: File exists\ns=2\nhi\n",
+    status: 0,
+  });
+  assert.deepEqual(
+    await run("(set -C; exec 3>g && [ -f /proc/self/fd/3 ] && echo one >&3); echo s=$?; cat g"),
+    { out: "s=0\none\n", status: 0 },
+  );
+  assert.deepEqual(await run("(set -C; exec 3>g)"), {
+    out: "-sh: cannot create g: File exists\n",
+    status: 2,
+  });
+  assert.deepEqual(await run("(set -C; exec 3>/dev/null && [ -f /proc/self/fd/3 ])"), {
+    out: "",
+    status: 1,
+  });
+  // The subshell's directory, variables, options and descriptors are its own.
+  assert.deepEqual(await run("(cd /; x=1; set -C; exec 3>h); echo x=$x; pwd; echo y > f; cat f"), {
+    out: "x=\n/root\ny\n",
+    status: 0,
+  });
+  assert.deepEqual(await run("echo z >&3"), { out: "-sh: 3: Bad file descriptor\n", status: 2 });
+  assert.deepEqual(await run("(exit 3) && echo no; echo s=$?"), { out: "s=3\n", status: 0 });
+  assert.deepEqual(await run("set -C; echo z > f; echo s=$?; echo y >| f; set +C; cat f"), {
+    out: "-sh: cannot create f: File exists\ns=2\ny\n",
+    status: 0,
+  });
+});

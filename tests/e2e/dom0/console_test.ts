@@ -43,7 +43,16 @@ import { runDeno } from "../../_peers.ts";
 import { WsViewer } from "../../serve/_ws_client.ts";
 import { within } from "../../_within.ts";
 import { FloodCheck } from "./_flood_check.ts";
-import { type E2eGuestType, LOGIN_GUEST, parseKinds, SHELL_GUESTS } from "../_guests.ts";
+import {
+  AGETTY_GUEST,
+  type E2eGuestType,
+  LOGIN_GUEST,
+  parseKinds,
+  SHELL_GUESTS,
+} from "../_guests.ts";
+import { runTsOnAgetty } from "./_agetty.ts";
+import { registerFileTests } from "./files_test.ts";
+import { fleetTests } from "./fleet_test.ts";
 
 /** The guest kinds of this run (run.ts --kinds; PV always). */
 const KINDS = parseKinds(Deno.env.get("XPV_E2E_KINDS") ?? "pv");
@@ -298,9 +307,11 @@ async function shellBack(console: XenConsole) {
 /** Credentials of the e2e login program, as a script passes them (never on the command line). */
 const ACCOUNT = { XENPV_USER: "xenpv", XENPV_PASSWORD: "e2e-secret" };
 
-Deno.test(`attach.ts (pipe mode) and run.ts --json as a user runs them, exit N included (${ON})`, async () => {
-  // one deno process per kind at once: a deno start costs 13-15 s under TCG
-  await forKinds(async (_kind, name) => {
+Deno.test(`attach.ts (pipe mode) and run.ts --json as a user runs them, exit N included (${ON}; run.ts on ${AGETTY_GUEST.name} too)`, async () => {
+  // one deno process per kind at once: a deno start costs 13-15 s under TCG;
+  // run.ts against Debian's agetty and login beside them (agetty_test.ts)
+  const agetty = runTsOnAgetty();
+  const kinds = forKinds(async (_kind, name) => {
     const casts = await Deno.makeTempDir();
     const attach = await runDeno(
       ["--allow-ffi", "--no-check", "examples/attach.ts", name, "--record", `${casts}/a.cast`],
@@ -343,6 +354,10 @@ Deno.test(`attach.ts (pipe mode) and run.ts --json as a user runs them, exit N i
     assert.doesNotMatch(await Deno.readTextFile(`${casts}/r.cast`), /e2e-secret/);
     await Deno.remove(casts, { recursive: true });
   });
+  const [a, k] = await Promise.allSettled([agetty, kinds]);
+  const failed = [a, k].flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw new AggregateError(failed, failed.map(String).join("\n"));
 });
 
 /** An asciicast v2 file: its header's version and title, and its output events joined. */
@@ -400,6 +415,13 @@ Deno.test(`run() through the XENCONS-style login program (${ON}, and the console
     await shellBack(console); // logout gave the console back to the shell
   });
 });
+
+// Files over the console (putFile/getFile through busybox's base64 and
+// sha256sum, pty and ring mode), then the fleet pieces (run.ts --stdio and
+// console_sockets.ts): while the shells run under xenconsoled, before ring
+// mode and the reboots.
+registerFileTests();
+fleetTests();
 
 Deno.test(`serial: PV and PVH guests have none (ConsoleNotFoundError at once); what xl console picks (${ON})`, async () => {
   for (const kind of KINDS.filter((k) => k !== "hvm")) {

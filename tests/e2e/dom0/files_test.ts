@@ -2,11 +2,10 @@
 // putFile/getFile on real Xen: 256 KiB of random bytes to a PV and a PVH
 // guest and back, through busybox's base64 and sha256sum, in pty mode
 // (through xenconsoled) and in ring mode (xenconsoled stopped), logged in
-// through `xpvguest login` as console_test.ts' run() tests are. Not wired:
+// through `xpvguest login` as console_test.ts' run() tests are.
 // console_test.ts calls registerFileTests() right after its "run() through
 // the XENCONS-style login program" test (the guests are up and their shells
-// back on the console, nothing rebooted or destroyed yet; see the report of
-// issue 32). The rates go to stdout as `files: ...` lines and to files.json
+// back on the console, nothing rebooted or destroyed yet). The rates go to stdout as `files: ...` lines and to files.json
 // beside results.json (in $XPV_E2E_OUT), per kind and mode, in bytes/s.
 
 import assert from "node:assert/strict";

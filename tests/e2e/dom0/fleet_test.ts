@@ -1,5 +1,5 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// The fleet pieces on a real PV guest, inside the e2e dom0. NOT wired yet:
+// The fleet pieces on a real PV guest, inside the e2e dom0, wired in:
 // fleetTests() registers its tests where it is called, and it must run while
 // the PV shell guest runs its shell under xenconsoled: console_test.ts calls
 // it right after its "run() through the XENCONS-style login program" test

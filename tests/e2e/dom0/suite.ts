@@ -5,5 +5,7 @@
 // that is, in import order here. Last: the suite that kills xenstored.
 
 import "./console_test.ts";
+import "./agetty_test.ts";
 import "./xenstore_test.ts";
+import "./xenstore_guest_test.ts";
 import "../dom0_last/xenstored_dies_test.ts";

@@ -31,10 +31,16 @@ if [ "$serial" = 1 ]; then
     done
   ) &
 fi
+if [ "$mode" = agetty ]; then
+  chown 1000:1000 /home/xenpv
+  chmod 0640 /etc/shadow
+fi
 echo "xpvguest: $(hostname) up at $(date +%s), console mode $mode" >/dev/hvc0
 while true; do
   if [ "$mode" = login ]; then
     /bin/xpvguest login </dev/hvc0 >/dev/hvc0 2>&1
+  elif [ "$mode" = agetty ]; then
+    /sbin/agetty -o '-p -- \u' --keep-baud 115200,57600,38400,9600 hvc0 vt220
   else
     setsid -c sh -l </dev/hvc0 >/dev/hvc0 2>&1
   fi

@@ -1,4 +1,7 @@
 // Copyright 2026 the xenpv authors. MIT license.
+// A file copied over the console: the flow of ConsoleSession.putFile and
+// getFile (chunks, hashes, progress, bounds, cleanup) over run(); the
+// commands each dialect types are _file_scripts.ts'.
 
 import { createHash } from "node:crypto";
 import { readCheckedFile, writeFileReplacing } from "../_sys/files.ts";
@@ -15,75 +18,15 @@ import {
   type Temps,
   windowsFiles,
 } from "./_file_scripts.ts";
-import type { RunOptions, RunResult } from "./session_types.ts";
-
-export type { HashAlgorithm } from "./_file_scripts.ts";
-
-/**
- * The default bound on a file copied over a console: 16 MiB. A console is
- * slow (docs/performance.md has the rates; a 1 MiB copy takes seconds on the
- * simulated guests and longer on a real ring), and a copy holds the file in
- * memory.
- */
-export const DEFAULT_MAX_BYTES = 16 << 20;
-
-/** How far a copy is: for a progress bar. */
-export interface FileProgress {
-  /** Bytes of the file moved so far. */
-  bytes: number;
-  /** The file's size in bytes. */
-  total: number;
-  /** Chunks done so far. */
-  chunk: number;
-  /** Chunks in all. */
-  chunks: number;
-  /** Milliseconds since the copy started. */
-  elapsedMs: number;
-  /** The rate so far, in bytes of the file per second. */
-  bytesPerSecond: number;
-}
-
-/** Options of {@linkcode ConsoleSession.putFile} and {@linkcode ConsoleSession.getFile}. */
-export interface FileTransferOptions {
-  /** Stops the copy: it rejects with `CommandAbortedError`, the guest's temporary files removed. */
-  signal?: AbortSignal;
-  /** Called after each chunk (and once at the start, with 0 bytes). */
-  onProgress?: (progress: FileProgress) => void;
-  /** The largest file to copy, in bytes (default {@linkcode DEFAULT_MAX_BYTES}). */
-  maxBytes?: number;
-  /** The bound on each command of the copy, in ms (default 60000). */
-  stepTimeout?: number;
-}
-
-/** Options of {@linkcode ConsoleSession.getFile}. */
-export interface GetFileOptions extends FileTransferOptions {
-  /** Also write the file here (on this machine, replaced whole: never half written). */
-  to?: string;
-}
-
-/** What a copy did. */
-export interface FileTransferResult {
-  /** The file on the guest. */
-  remotePath: string;
-  /** The file's size in bytes. */
-  bytes: number;
-  /** The chunks it moved in, each checked. */
-  chunks: number;
-  /** The hash both ends agreed on. */
-  algorithm: HashAlgorithm;
-  /** Its value, lower-case hex. */
-  hash: string;
-  /** How long the copy took, in ms. */
-  elapsedMs: number;
-  /** Bytes of the file per second. */
-  bytesPerSecond: number;
-}
-
-/** What {@linkcode ConsoleSession.getFile} returns: the file, and how it came. */
-export interface GetFileResult extends FileTransferResult {
-  /** The file's bytes. */
-  data: Uint8Array;
-}
+import {
+  DEFAULT_MAX_BYTES,
+  type FileTransferOptions,
+  type FileTransferResult,
+  type GetFileOptions,
+  type GetFileResult,
+  type RunOptions,
+  type RunResult,
+} from "./session_types.ts";
 
 /** How a copy runs one command: the session's `run()`. */
 export type RunCommand = (command: string, options: RunOptions) => Promise<RunResult>;
@@ -272,15 +215,25 @@ export async function putFile(
   const room = script.putRoom(temps, alg);
   const per = (room / 4) * 3; // bytes of the file per chunk
   copy.chunks = Math.max(1, Math.ceil(bytes.length / per));
+  // Once the first command ran, the guest may hold a temporary file: removed on any failure.
   let created = false;
   try {
-    await copy.step(script.putStart(temps), "creating the temporary file");
     created = true;
+    await copy.step(
+      script.putStart(temps),
+      script === linuxFiles
+        ? `creating ${temps.b64} and ${temps.part} (the directory not writable? ` +
+          "a file planted there? /proc not mounted?)"
+        : `creating ${temps.b64}`,
+    );
     copy.progress(0, 0);
     for (let i = 0; i < copy.chunks; i++) {
       const b64 = toBase64(bytes.subarray(i * per, (i + 1) * per));
       if (b64 === "") break; // an empty file: no chunk at all
-      const output = await copy.step(script.putChunk(temps, b64, alg), `writing chunk ${i + 1}`);
+      const output = await copy.step(
+        script.putChunk(temps, b64, alg),
+        `writing chunk ${i + 1} to ${temps.b64} (is the guest's disk full?)`,
+      );
       const got = parseHash(output, alg);
       if (got !== hashOf(alg, script.chunkText(b64))) {
         throw new FileTransferError(
@@ -295,7 +248,10 @@ export async function putFile(
     const want = hashOf(alg, bytes);
     if (bytes.length === 0) await copy.step(script.putEmpty(temps), "creating the file");
     else {
-      const output = await copy.step(script.putDecode(temps, alg), "decoding the file");
+      const output = await copy.step(
+        script.putDecode(temps, alg),
+        `decoding the file into ${temps.part} (is the guest's disk full?)`,
+      );
       const got = parseHash(output, alg);
       if (got !== want) {
         throw new FileTransferError(
