@@ -1,8 +1,14 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// Waiting for file descriptors without blocking the event loop: poll() runs as
-// a nonblocking FFI call (on a helper thread) over the caller's fds plus an
-// eventfd; writing the eventfd wakes it. Only poll() runs off the main thread;
-// every read/write/ioctl happens synchronously on it.
+// Waiting for file descriptors without blocking the event loop: one poll()
+// per process runs as a nonblocking FFI call (on one of Deno's helper
+// threads) over every fd waited on plus an eventfd; writing the eventfd makes
+// it return early, to take a new wait or drop one. Only poll() runs off the
+// main thread; every read/write/ioctl happens synchronously on it.
+//
+// One call for all, not one per wait: Deno runs nonblocking FFI calls on a
+// pool of at most 32 threads, so a wait per console stalled a process past
+// about 30 attached consoles (every thread held by an idle console's poll,
+// a ready console's wait never started).
 
 import {
   acquireLibc,
@@ -19,40 +25,170 @@ import { SystemError } from "../errors.ts";
 
 const ONE = new BigUint64Array([1n]);
 const ONE_BYTES = new Uint8Array(ONE.buffer);
-const TWO = 2n;
+/** struct pollfd: int fd; short events; short revents. */
+const POLLFD = 8;
+
+/** One wait: what it waits for, and how it ends. */
+interface Wait {
+  /** The Poller that waits. */
+  owner: Poller;
+  fd: number;
+  events: number;
+  /** The fd's revents, or `null` when woken. */
+  settle: (revents: number | null) => void;
+  fail: (err: unknown) => void;
+}
+
+/**
+ * The process's one poll() loop. Holds an eventfd and a libc reference while
+ * any Poller is open; runs a poll() call only while some wait is registered.
+ */
+class Reactor {
+  #libc: Libc | undefined;
+  #eventFd = -1;
+  #pollers = 0;
+  #waits = new Set<Wait>();
+  /** The loop, while it runs. */
+  #loop: Promise<void> | undefined;
+  /** The poll() call running now, and the waits it was given. */
+  #call: Promise<unknown> | undefined;
+  #calling: Wait[] = [];
+  /** The last Poller's close() waits on it until the loop has ended and the eventfd is closed. */
+  #idle: PromiseWithResolvers<void> | undefined;
+  #scratch = new Uint8Array(8);
+
+  acquire(): void {
+    if (this.#libc === undefined) {
+      const libc = acquireLibc();
+      const fd = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (fd < 0) {
+        const err = lastError("eventfd");
+        releaseLibc();
+        throw err;
+      }
+      [this.#libc, this.#eventFd] = [libc, fd];
+    }
+    this.#pollers++;
+    this.#idle?.resolve(); // a last close() waiting: the eventfd stays, for this Poller
+    this.#idle = undefined;
+  }
+
+  /** One Poller less; the last one releases the eventfd once no poll() call uses it. */
+  async release(): Promise<void> {
+    if (--this.#pollers > 0) return;
+    if (this.#loop === undefined) return this.#closeEventFd();
+    this.#idle ??= Promise.withResolvers();
+    await this.#idle.promise;
+  }
+
+  /**
+   * Resolves once no running poll() call holds an fd `owner` waited on (the
+   * kernel keeps a file open while a poll() holds it: a pty closed under one
+   * would not hang up until it returned). A wait woken or taken out is still
+   * in the call until it returns, which it does at once: it was interrupted.
+   */
+  async returned(owner: Poller): Promise<void> {
+    while (this.#call !== undefined && this.#calling.some((wait) => wait.owner === owner)) {
+      await this.#call.catch(() => {});
+    }
+  }
+
+  #closeEventFd(): void {
+    if (this.#libc !== undefined) {
+      this.#libc.close(this.#eventFd);
+      [this.#libc, this.#eventFd] = [undefined, -1];
+      releaseLibc();
+    }
+    this.#idle?.resolve();
+    this.#idle = undefined;
+  }
+
+  add(wait: Wait): void {
+    this.#waits.add(wait);
+    if (this.#call !== undefined) this.#interrupt();
+    this.#loop ??= this.#run();
+  }
+
+  remove(wait: Wait): void {
+    if (this.#waits.delete(wait) && this.#call !== undefined) this.#interrupt();
+  }
+
+  /** Makes the running poll() return, to poll again over the waits as they are now. */
+  #interrupt(): void {
+    const rc = this.#libc!.write(this.#eventFd, ONE_BYTES, 8n);
+    if (rc < 0 && errno() !== EAGAIN) throw lastError("write", { path: "eventfd" });
+  }
+
+  async #run(): Promise<void> {
+    await Promise.resolve(); // let the waits of this tick join the first call
+    try {
+      while (this.#waits.size > 0) await this.#pollOnce([...this.#waits]);
+    } finally {
+      this.#loop = undefined;
+      if (this.#pollers === 0) this.#closeEventFd();
+    }
+  }
+
+  /** One poll() over the eventfd and `waits`; settles those whose fd is ready. */
+  async #pollOnce(waits: Wait[]): Promise<void> {
+    const libc = this.#libc!;
+    const count = waits.length + 1;
+    // a buffer of its own per call: the helper thread reads it while we run
+    const fds = new Uint8Array(POLLFD * count);
+    const view = new DataView(fds.buffer);
+    view.setInt32(0, this.#eventFd, true);
+    view.setInt16(4, POLLIN, true);
+    waits.forEach((wait, i) => {
+      view.setInt32(POLLFD * (i + 1), wait.fd, true);
+      view.setInt16(POLLFD * (i + 1) + 4, wait.events, true);
+    });
+    const call = libc.poll_wait(fds, BigInt(count), -1);
+    [this.#call, this.#calling] = [call, waits];
+    let rc: number;
+    try {
+      rc = await call;
+    } finally {
+      [this.#call, this.#calling] = [undefined, []];
+    }
+    if (rc < 0) {
+      // errno is not readable after a nonblocking call: ask again, now.
+      rc = libc.poll(fds, BigInt(count), 0);
+      if (rc < 0) {
+        const code = errno();
+        if (code === EINTR) return;
+        const err = new SystemError(code, "poll");
+        for (const wait of waits) if (this.#waits.delete(wait)) wait.fail(err);
+        return;
+      }
+    }
+    if (view.getInt16(6, true) !== 0) libc.read(this.#eventFd, this.#scratch, 8n);
+    waits.forEach((wait, i) => {
+      const revents = view.getInt16(POLLFD * (i + 1) + 6, true);
+      if (revents !== 0 && this.#waits.delete(wait)) wait.settle(revents);
+    });
+  }
+}
+
+const reactor = new Reactor();
 
 /**
  * Waits on a file descriptor. One wait at a time; `wake()` makes the current
- * wait return early (with `null`). Holds an eventfd and a libc reference
- * until `close()`. A wait allocates no buffer: the two pollfds (the caller's
- * fd and the eventfd) live in one array reused by every wait, which is safe
- * because only one wait runs at a time.
+ * wait return early (with `null`). Every Poller's waits share the process's
+ * one poll() call, which holds an eventfd and a libc reference while any
+ * Poller is open (until `close()`).
  */
 export class Poller {
-  #libc: Libc;
-  #eventFd: number;
-  #inFlight: Promise<unknown> | undefined;
+  #wait: Wait | undefined;
+  #woken = false;
   #closed = false;
-  #scratch = new Uint8Array(8);
-  #fds = new Uint8Array(16);
-  #view = new DataView(this.#fds.buffer);
 
   constructor() {
-    this.#libc = acquireLibc();
-    const fd = this.#libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (fd < 0) {
-      const err = lastError("eventfd");
-      releaseLibc();
-      throw err;
-    }
-    this.#eventFd = fd;
-    this.#view.setInt32(8, fd, true);
-    this.#view.setInt16(12, POLLIN, true);
+    reactor.acquire();
   }
 
   /** Whether a wait is running now. */
   get busy(): boolean {
-    return this.#inFlight !== undefined;
+    return this.#wait !== undefined;
   }
 
   /**
@@ -60,66 +196,55 @@ export class Poller {
    * called. Resolves to the fd's `revents` (which may hold POLLERR, POLLHUP,
    * POLLNVAL), or `null` when woken.
    */
-  async wait(fd: number, events: number): Promise<number | null> {
-    if (this.#closed) throw new Error("Poller is closed");
-    if (this.#inFlight !== undefined) {
-      throw new Error("Poller.wait() is already running");
+  wait(fd: number, events: number): Promise<number | null> {
+    if (this.#closed) return Promise.reject(new Error("Poller is closed"));
+    if (this.#wait !== undefined) {
+      return Promise.reject(new Error("Poller.wait() is already running"));
     }
-    const view = this.#view;
-    view.setInt32(0, fd, true);
-    view.setInt16(4, events, true);
-    view.setInt16(6, 0, true);
-    view.setInt16(14, 0, true);
-    const call = this.#libc.poll_wait(this.#fds, TWO, -1);
-    this.#inFlight = call;
-    let rc: number;
-    try {
-      rc = await call;
-    } finally {
-      this.#inFlight = undefined;
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve(null);
     }
-    if (rc < 0) {
-      // errno is not readable after a nonblocking call: ask again, now.
-      rc = this.#libc.poll(this.#fds, TWO, 0);
-      if (rc < 0) {
-        const code = errno();
-        if (code !== EINTR) throw new SystemError(code, "poll");
-        return null;
-      }
-    }
-    const revents = view.getInt16(6, true);
-    if (view.getInt16(14, true) !== 0) {
-      this.#drain();
-      if (revents === 0) return null;
-    }
-    return revents;
+    return new Promise((resolve, reject) => {
+      const wait: Wait = {
+        owner: this,
+        fd,
+        events,
+        settle: (revents) => {
+          this.#wait = undefined;
+          resolve(revents);
+        },
+        fail: (err) => {
+          this.#wait = undefined;
+          reject(err);
+        },
+      };
+      this.#wait = wait;
+      reactor.add(wait);
+    });
   }
 
   /** Makes the current (or next) wait return `null`. */
   wake(): void {
     if (this.#closed) return;
-    const rc = this.#libc.write(this.#eventFd, ONE_BYTES, 8n);
-    if (rc < 0 && errno() !== EAGAIN) throw lastError("write", { path: "eventfd" });
+    const wait = this.#wait;
+    if (wait === undefined) {
+      this.#woken = true;
+      return;
+    }
+    reactor.remove(wait);
+    wait.settle(null);
   }
 
-  #drain(): void {
-    this.#libc.read(this.#eventFd, this.#scratch, 8n);
-  }
-
-  /** Wakes any wait, lets it finish, then releases the eventfd and libc. */
+  /**
+   * Wakes any wait and lets the poll() call holding its fd return (the fd
+   * may be closed then); the last Poller open releases the eventfd.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.wake();
     this.#closed = true;
-    if (this.#inFlight !== undefined) {
-      try {
-        await this.#inFlight;
-      } catch {
-        // the wait reports its own failure
-      }
-    }
-    this.#libc.close(this.#eventFd);
-    this.#eventFd = -1;
-    releaseLibc();
+    await reactor.returned(this);
+    await reactor.release();
   }
 }
