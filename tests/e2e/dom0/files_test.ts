@@ -63,8 +63,18 @@ async function shellBack(console: XenConsole): Promise<void> {
   }
 }
 
+/** `size` random bytes (getRandomValues gives at most 64 KiB a call). */
+function randomBytes(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) {
+    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
+  }
+  return bytes;
+}
+
 /** Copies SIZE random bytes to `name` and back in `mode`; returns the rates (bytes/s). */
 async function roundTrip(name: string, mode: AttachMode): Promise<{ put: number; get: number }> {
+  const data = randomBytes(SIZE);
   {
     await using console = await connect(name, { mode: "pty" });
     await shellBack(console);
@@ -80,7 +90,6 @@ async function roundTrip(name: string, mode: AttachMode): Promise<{ put: number;
     });
     try {
       await session.login({ user: "xenpv", password: "e2e-secret" });
-      const data = crypto.getRandomValues(new Uint8Array(SIZE));
       const path = `/tmp/files-${mode}.bin`;
       const put = await session.putFile(data, path, { stepTimeout: 120_000 });
       assert.equal(put.algorithm, "sha256"); // busybox's sha256sum
@@ -92,6 +101,8 @@ async function roundTrip(name: string, mode: AttachMode): Promise<{ put: number;
       await session.logout();
       return { put: put.bytesPerSecond, get: got.bytesPerSecond };
     } finally {
+      // a failed copy leaves the guest as found: logged out, the shell back on the console
+      if (session.state === "ready") await session.logout().catch(() => {});
       await session.close();
     }
   } finally {
