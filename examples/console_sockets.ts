@@ -20,9 +20,6 @@ import { printable } from "../xencons/mod.ts";
 import { EXIT, explain, parseCount, parseFlags, StopSignals, UsageError } from "./_cli.ts";
 import { ConserverFile, watchGuests } from "./_fleet.ts";
 
-/** The consoles one process serves safely (Deno's 32 helper threads, a poll each). */
-const MAX_CONSOLES = 24;
-
 const USAGE =
   `usage: deno run --allow-ffi --allow-read=DIR --allow-write=DIR examples/console_sockets.ts --dir DIR
 
@@ -39,8 +36,8 @@ serves every guest of the dom0.
                      reboot keeps it (default 120)
   --shard K/N        serve only the guests whose name hashes to K of N (FNV-1a
                      of the name, mixed, mod N, plus 1): run N processes, K = 1..N,
-                     each with its own --cf, when the dom0 has more than
-                     ${MAX_CONSOLES} guests (see below)
+                     each with its own --cf, to spread a large dom0's guests
+                     over processes (one served 200 consoles in 126 MiB)
   --cf FILE          also keep FILE, conserver.cf's "type uds" console blocks
                      for the sockets, current (as conserver_cf.ts --uds DIR
                      --watch does, in step with the sockets: a new socket
@@ -51,11 +48,6 @@ serves every guest of the dom0.
   --reload-pid FILE  with --cf: SIGHUP the conserver whose pid FILE holds after
                      each change (needs --allow-read for FILE and --allow-run)
   -h, --help         this text
-
-One process serves at most about ${MAX_CONSOLES} consoles at once: every console waits on its
-pty (and on xenstore) with a poll() on one of Deno's helper threads, and Deno
-has 32 of them; past that, waits queue and the process stalls. It warns when
-it serves more: split the guests with --shard (docs/scale.md).
 
 exit status: 255 for bad usage or no Xen here; 129, 130, 143 when stopped by
 SIGHUP, SIGINT, SIGTERM (128 + the signal's number), its sockets removed.`;
@@ -148,7 +140,6 @@ async function main(args: string[]): Promise<number> {
   let xs: XenstoreClient;
   let cf: ConserverFile | undefined;
   let shard: { k: number; n: number } | undefined;
-  let warned = false;
   try {
     const { values: v } = parseFlags({
       args,
@@ -202,13 +193,6 @@ async function main(args: string[]): Promise<number> {
   try {
     await watchGuests(xs, "console_sockets", graceMs, stop.signal, async (all) => {
       const names = shard === undefined ? all : all.filter((n) => shardOf(n, shard.n) === shard.k);
-      if (names.length > MAX_CONSOLES && !warned) {
-        warned = true;
-        console.error(
-          `console_sockets: ${names.length} guests: more than ${MAX_CONSOLES} consoles in one ` +
-            `process can stall it (Deno's 32 helper threads): split them with --shard K/N`,
-        );
-      }
       // new sockets listen before conserver hears of them; gone ones close after
       for (const name of names) {
         if (!sockets.has(name)) sockets.set(name, new GuestSocket(dir, name));
