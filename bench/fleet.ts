@@ -9,6 +9,10 @@
 //   --conserver   attach latency: `console` reaching a guest through conserver
 //                 (type exec: attach.ts; type uds: console_sockets.ts) vs
 //                 attach.ts started directly; clients per second
+//   --serve-scale N  N guests under one console server (serve.ts --log-dir:
+//                 every console attached and logged): the time until all are,
+//                 its memory (PSS) and idle CPU, a viewer's wait for the last
+//                 guest's console and for an echo
 //   --scale N     N guests under one console_sockets.ts and one conserver
 //                 (type uds): start-up, memory (PSS) and idle CPU of each;
 //                 and attach.ts's memory per console (type exec), from 10
@@ -20,6 +24,7 @@
 
 import { parseArgs } from "node:util";
 import { example, freePort, listening, Proc, simDom0 } from "../tests/fleet/_procs.ts";
+import { openViewerSocket, sendMessage } from "../tests/serve/_ws_client.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -27,6 +32,7 @@ const { values } = parseArgs({
     ansible: { type: "boolean", default: false },
     conserver: { type: "boolean", default: false },
     scale: { type: "string" },
+    "serve-scale": { type: "string" },
     rounds: { type: "string", default: "5" },
   },
 });
@@ -268,6 +274,63 @@ async function conserverBench(): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
+async function serveScaleBench(n: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "xenpv-bench-serve-" });
+  const socket = `${dir}/xs.sock`;
+  await using _dom0 = await simDom0("dom0", socket, [], { firstDomid: 1001, count: n });
+  const logs = `${dir}/logs`;
+  await Deno.mkdir(logs, { mode: 0o700 });
+  const t = performance.now();
+  await using server = new Proc("serve", deno, [
+    ...["run", "--allow-ffi", "--allow-net", example("serve.ts")],
+    ...["--port", String(freePort()), "--log-dir", logs],
+  ], { env: { XENSTORED_PATH: socket } });
+  const [, url, token] = await server.waitFor(/^(http:\S+)#token=(\S+)$/m, {
+    signal: AbortSignal.timeout(120_000),
+  });
+  // every guest attached: a log file each
+  const logged = () => [...Deno.readDirSync(logs)].filter((e) => e.name.endsWith(".log")).length;
+  while (logged() < n && performance.now() - t < 300_000) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const allAttachedS = round((performance.now() - t) / 1000);
+  const attached = logged();
+  await new Promise((r) => setTimeout(r, 5000)); // settle
+  const pid = server.child.pid;
+  const pssMiB = round((await pss([pid])) / 1024, 1);
+  const idleCpuMsPerMin = await idleCpu([pid], 30_000);
+  // a viewer of the last guest: its console (the scrollback) and an echo of Enter
+  const t0 = performance.now();
+  const ws = await openViewerSocket({ url, token }, 1000 + n, "bench");
+  let output = Promise.withResolvers<void>();
+  ws.onmessage = (e) => {
+    if (typeof e.data !== "string") output.resolve();
+  };
+  await output.promise;
+  const viewerFirstOutputS = round((performance.now() - t0) / 1000);
+  sendMessage(ws, { type: "take" });
+  await new Promise((r) => setTimeout(r, 200));
+  output = Promise.withResolvers<void>();
+  const t1 = performance.now();
+  sendMessage(ws, { type: "input", data: "\r" });
+  await output.promise;
+  const echoMs = round(performance.now() - t1);
+  ws.close();
+  console.log(JSON.stringify({
+    serveScale: {
+      guests: n,
+      attached,
+      allAttachedS,
+      pssMiB,
+      idleCpuMsPerMin,
+      viewerFirstOutputS,
+      echoMs,
+    },
+  }));
+  await server.stop();
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+
 async function scaleBench(n: number): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "xenpv-bench-scale-" });
   const socket = `${dir}/xs.sock`;
@@ -351,3 +414,4 @@ async function scaleBench(n: number): Promise<void> {
 if (values.ansible) await ansibleBench();
 if (values.conserver) await conserverBench();
 if (values.scale !== undefined) await scaleBench(Number(values.scale));
+if (values["serve-scale"] !== undefined) await serveScaleBench(Number(values["serve-scale"]));
