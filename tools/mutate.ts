@@ -311,6 +311,15 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/serve/recordings_test.ts"],
     breaks: "a viewer flooding resize messages writes a resize event for each into the recording",
   },
+  {
+    name: "file-copy-follows-symlink",
+    file: "xencons/_file_scripts.ts",
+    find: "&& [ -f /proc/self/fd/3 ]${write}",
+    replace: "${write}",
+    tests: ["tests/session/files_peer_test.ts"],
+    breaks:
+      "root's putFile writes through a symlink to a device a guest user planted at its part file",
+  },
 ];
 
 interface Options {
