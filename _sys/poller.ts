@@ -1,14 +1,16 @@
 // Copyright 2026 the xenpv authors. MIT license.
-// Waiting for file descriptors without blocking the event loop: one poll()
-// per process runs as a nonblocking FFI call (on one of Deno's helper
-// threads) over every fd waited on plus an eventfd; writing the eventfd makes
-// it return early, to take a new wait or drop one. Only poll() runs off the
-// main thread; every read/write/ioctl happens synchronously on it.
+// Waiting for file descriptors without blocking the event loop: poll() runs
+// as a nonblocking FFI call (on one of Deno's helper threads) over the fd and
+// an eventfd; writing the eventfd wakes it. Only poll() runs off the main
+// thread; every read/write/ioctl happens synchronously on it.
 //
-// One call for all, not one per wait: Deno runs nonblocking FFI calls on a
-// pool of at most 32 threads, so a wait per console stalled a process past
-// about 30 attached consoles (every thread held by an idle console's poll,
-// a ready console's wait never started).
+// Deno runs nonblocking FFI calls on a pool of at most 32 threads: with a
+// poll() per wait, a process stalled at about 30 attached consoles (idle
+// consoles' polls held every thread, a ready console's wait never started).
+// So the first SOLO_MAX waits at a time run a poll() of their own (quickest:
+// nobody else's poll() is interrupted), and waits past that share one poll()
+// for the whole process over all their fds, interrupted through its eventfd
+// to take a new wait or drop one.
 
 import {
   acquireLibc,
@@ -172,23 +174,55 @@ class Reactor {
 const reactor = new Reactor();
 
 /**
+ * How many waits may run a poll() of their own (a helper thread each, no
+ * interruption of anyone else's); past that, waits share the reactor's one.
+ * A console's read or write wait is quickest on its own; a process holding
+ * hundreds of idle consoles must not hold a thread for each.
+ */
+const SOLO_MAX = 16;
+let solos = 0;
+
+/**
  * Waits on a file descriptor. One wait at a time; `wake()` makes the current
- * wait return early (with `null`). Every Poller's waits share the process's
- * one poll() call, which holds an eventfd and a libc reference while any
- * Poller is open (until `close()`).
+ * wait return early (with `null`). While few waits run in the process, a
+ * wait is a poll() of its own over the fd and this Poller's eventfd; past
+ * {@link SOLO_MAX} it joins the process's one shared poll(). Holds an
+ * eventfd and a libc reference until `close()`.
  */
 export class Poller {
+  #libc: Libc;
+  #eventFd: number;
   #wait: Wait | undefined;
+  #solo: Promise<number> | undefined;
   #woken = false;
   #closed = false;
+  #scratch = new Uint8Array(8);
+  #fds = new Uint8Array(16);
+  #view = new DataView(this.#fds.buffer);
 
   constructor() {
-    reactor.acquire();
+    this.#libc = acquireLibc();
+    const fd = this.#libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) {
+      const err = lastError("eventfd");
+      releaseLibc();
+      throw err;
+    }
+    this.#eventFd = fd;
+    this.#view.setInt32(8, fd, true);
+    this.#view.setInt16(12, POLLIN, true);
+    try {
+      reactor.acquire();
+    } catch (err) {
+      this.#libc.close(fd);
+      releaseLibc();
+      throw err;
+    }
   }
 
   /** Whether a wait is running now. */
   get busy(): boolean {
-    return this.#wait !== undefined;
+    return this.#wait !== undefined || this.#solo !== undefined;
   }
 
   /**
@@ -198,13 +232,12 @@ export class Poller {
    */
   wait(fd: number, events: number): Promise<number | null> {
     if (this.#closed) return Promise.reject(new Error("Poller is closed"));
-    if (this.#wait !== undefined) {
-      return Promise.reject(new Error("Poller.wait() is already running"));
-    }
+    if (this.busy) return Promise.reject(new Error("Poller.wait() is already running"));
     if (this.#woken) {
       this.#woken = false;
       return Promise.resolve(null);
     }
+    if (solos < SOLO_MAX) return this.#waitSolo(fd, events);
     return new Promise((resolve, reject) => {
       const wait: Wait = {
         owner: this,
@@ -224,9 +257,48 @@ export class Poller {
     });
   }
 
+  /** A poll() of its own over `fd` and this Poller's eventfd. */
+  async #waitSolo(fd: number, events: number): Promise<number | null> {
+    const view = this.#view;
+    view.setInt32(0, fd, true);
+    view.setInt16(4, events, true);
+    view.setInt16(6, 0, true);
+    view.setInt16(14, 0, true);
+    const call = this.#libc.poll_wait(this.#fds, 2n, -1);
+    this.#solo = call;
+    solos++;
+    let rc: number;
+    try {
+      rc = await call;
+    } finally {
+      solos--;
+      this.#solo = undefined;
+    }
+    if (rc < 0) {
+      // errno is not readable after a nonblocking call: ask again, now.
+      rc = this.#libc.poll(this.#fds, 2n, 0);
+      if (rc < 0) {
+        const code = errno();
+        if (code !== EINTR) throw new SystemError(code, "poll");
+        return null;
+      }
+    }
+    const revents = view.getInt16(6, true);
+    if (view.getInt16(14, true) !== 0) {
+      this.#libc.read(this.#eventFd, this.#scratch, 8n);
+      if (revents === 0) return null;
+    }
+    return revents;
+  }
+
   /** Makes the current (or next) wait return `null`. */
   wake(): void {
     if (this.#closed) return;
+    if (this.#solo !== undefined) {
+      const rc = this.#libc.write(this.#eventFd, ONE_BYTES, 8n);
+      if (rc < 0 && errno() !== EAGAIN) throw lastError("write", { path: "eventfd" });
+      return;
+    }
     const wait = this.#wait;
     if (wait === undefined) {
       this.#woken = true;
@@ -238,13 +310,17 @@ export class Poller {
 
   /**
    * Wakes any wait and lets the poll() call holding its fd return (the fd
-   * may be closed then); the last Poller open releases the eventfd.
+   * may be closed then); releases the eventfd and libc.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.wake();
     this.#closed = true;
+    await this.#solo?.catch(() => {});
     await reactor.returned(this);
+    this.#libc.close(this.#eventFd);
+    this.#eventFd = -1;
+    releaseLibc();
     await reactor.release();
   }
 }
