@@ -1,8 +1,9 @@
 // Copyright 2026 the xenpv authors. MIT license.
 // Helpers for the tests that run inside the e2e dom0: xl, guests, the
-// xenconsoled daemon, and what this process holds open.
+// xenconsoled daemon, what this process holds open, and a shell guest's
+// console (typing a line, waiting for the shell, its login program's dialect).
 
-import { Expect } from "../../../xencons/mod.ts";
+import { type Dialect, Expect, linuxDialect, windowsDialect } from "../../../xencons/mod.ts";
 import { check } from "../../_peers.ts";
 import type { XenConsole } from "../../../mod.ts";
 import { type E2eGuest, guestConfig } from "../_guests.ts";
@@ -98,3 +99,48 @@ export async function waitFor(
   const m = await expect.expect(pattern, { signal: AbortSignal.timeout(ms) });
   return { match: m.match, before: m.before };
 }
+
+const encoder = new TextEncoder();
+
+/** Types `line` and Enter (CR) on a console. */
+export async function type(console: XenConsole, line: string): Promise<void> {
+  const writer = console.writable.getWriter();
+  try {
+    await writer.write(encoder.encode(line + "\r"));
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+/**
+ * Waits until the shell answers on the console again: after a logout the
+ * login program prompts once more and exits a second later, and what is typed
+ * meanwhile is its (lost) input, so this tries again.
+ */
+export async function shellBack(console: XenConsole): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      const tag = `sb${Math.floor(Math.random() * 1e9)}`;
+      await type(console, `echo ${tag}-$((6*7))`);
+      await waitFor(console, `${tag}-42`, 5_000);
+      return;
+    } catch (err) {
+      if (attempt === 5) throw new Error("the shell did not come back", { cause: err });
+    }
+  }
+}
+
+/**
+ * The XENCONS framing of xpvguest login ([ATTACHED], "<HOST> login: ",
+ * unechoed "Password: ", CR, its own echo) with a POSIX shell behind it:
+ * Windows' prompts, Linux's command protocol.
+ */
+export const xenconsShell: Dialect = {
+  ...linuxDialect,
+  name: "xencons-sh",
+  loginPrompt: windowsDialect.loginPrompt,
+  passwordPrompt: windowsDialect.passwordPrompt,
+  detached: windowsDialect.detached,
+  maxLine: windowsDialect.maxLine,
+  noise: null,
+};

@@ -20,12 +20,7 @@ import {
   SystemError,
   type XenConsole,
 } from "../../../mod.ts";
-import {
-  ConsoleSession,
-  type Dialect,
-  linuxDialect,
-  windowsDialect,
-} from "../../../xencons/mod.ts";
+import { ConsoleSession } from "../../../xencons/mod.ts";
 import { XenstoreClient } from "../../../xenstore/mod.ts";
 import { type GuestSummary, serveConsoles } from "../../../serve/mod.ts";
 import {
@@ -34,9 +29,12 @@ import {
   createGuest,
   domid,
   held,
+  shellBack,
   startXenconsoled,
   stopXenconsoled,
+  type,
   waitFor,
+  xenconsShell,
   xl,
 } from "./_xen.ts";
 import { runDeno } from "../../_peers.ts";
@@ -74,7 +72,6 @@ const BIG_FLOOD_BYTES = 100 << 20;
 const results: Record<string, unknown> & { kinds: Record<string, Record<string, unknown>> } = {
   kinds: Object.fromEntries(KINDS.map((kind) => [kind, {}])),
 };
-const encoder = new TextEncoder();
 const out = Deno.env.get("XPV_E2E_OUT");
 
 /**
@@ -102,16 +99,6 @@ async function eachKind(fn: (kind: E2eGuestType, name: string) => Promise<void>)
 /** Leaves the measurements in the e2e output folder (results.json). */
 async function saveResults() {
   if (out) await Deno.writeTextFile(`${out}/results.json`, JSON.stringify(results, null, 2) + "\n");
-}
-
-/** Types a line into a console, as a user at a terminal (CR ends it). */
-async function type(console: XenConsole, line: string) {
-  const writer = console.writable.getWriter();
-  try {
-    await writer.write(encoder.encode(line + "\r"));
-  } finally {
-    writer.releaseLock();
-  }
 }
 
 /** Runs a shell command on e2e-sh and waits for a marker it prints. */
@@ -286,24 +273,6 @@ async function startLoginProgram(name: string) {
   await waitFor(console, /login: $/);
 }
 
-/**
- * A round trip once the shell is back on the console: after a logout the
- * login program prompts once more and exits a second later, and what is typed
- * meanwhile is its (lost) input, so this tries again.
- */
-async function shellBack(console: XenConsole) {
-  for (let attempt = 1;; attempt++) {
-    try {
-      const tag = `sb${Math.floor(Math.random() * 1e9)}`;
-      await type(console, `echo ${tag}-$((6*7))`);
-      await waitFor(console, `${tag}-42`, 5_000);
-      return;
-    } catch (err) {
-      if (attempt === 5) throw new Error("the shell did not come back", { cause: err });
-    }
-  }
-}
-
 /** Credentials of the e2e login program, as a script passes them (never on the command line). */
 const ACCOUNT = { XENPV_USER: "xenpv", XENPV_PASSWORD: "e2e-secret" };
 
@@ -368,21 +337,6 @@ async function readCast(path: string): Promise<{ header: object; output: string 
     .map((e) => e[2]).join("");
   return { header: { version, title }, output };
 }
-
-/**
- * The XENCONS framing of xpvguest login ([ATTACHED], "<HOST> login: ",
- * unechoed "Password: ", CR, its own echo) with a POSIX shell behind it:
- * Windows' prompts, Linux's command protocol.
- */
-const xenconsShell: Dialect = {
-  ...linuxDialect,
-  name: "xencons-sh",
-  loginPrompt: windowsDialect.loginPrompt,
-  passwordPrompt: windowsDialect.passwordPrompt,
-  detached: windowsDialect.detached,
-  maxLine: windowsDialect.maxLine,
-  noise: null,
-};
 
 /** Logs in to the login program on `name`'s console, runs commands, logs out. */
 async function runSession(name: string) {

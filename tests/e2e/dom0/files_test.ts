@@ -9,18 +9,19 @@
 // beside results.json (in $XPV_E2E_OUT), per kind and mode, in bytes/s.
 
 import assert from "node:assert/strict";
-import { type AttachMode, connect, type XenConsole } from "../../../mod.ts";
+import { type AttachMode, connect } from "../../../mod.ts";
+import { ConsoleSession } from "../../../xencons/mod.ts";
 import {
-  ConsoleSession,
-  type Dialect,
-  linuxDialect,
-  windowsDialect,
-} from "../../../xencons/mod.ts";
-import { startXenconsoled, stopXenconsoled, waitFor } from "./_xen.ts";
+  shellBack,
+  startXenconsoled,
+  stopXenconsoled,
+  type,
+  waitFor,
+  xenconsShell,
+} from "./_xen.ts";
 import { type E2eGuestType, parseKinds, SHELL_GUESTS } from "../_guests.ts";
 
 const KINDS = parseKinds(Deno.env.get("XPV_E2E_KINDS") ?? "pv").filter((k) => k !== "hvm");
-const encoder = new TextEncoder();
 const SIZE = 16 * 1024; // a put is round-trip bound: 2.8 KB/s to PV, 1.2 KB/s to PVH under TCG (256 KiB took 317 s)
 const out = Deno.env.get("XPV_E2E_OUT");
 /** The rates measured, by kind and mode: saved as files.json. */
@@ -28,40 +29,6 @@ const rates: Record<
   string,
   Record<string, { putBytesPerSecond: number; getBytesPerSecond: number }>
 > = {};
-
-/** xpvguest login's XENCONS framing with busybox sh behind it (as console_test.ts). */
-const xenconsShell: Dialect = {
-  ...linuxDialect,
-  name: "xencons-sh",
-  loginPrompt: windowsDialect.loginPrompt,
-  passwordPrompt: windowsDialect.passwordPrompt,
-  detached: windowsDialect.detached,
-  maxLine: windowsDialect.maxLine,
-  noise: null,
-};
-
-async function type(console: XenConsole, line: string): Promise<void> {
-  const writer = console.writable.getWriter();
-  try {
-    await writer.write(encoder.encode(line + "\r"));
-  } finally {
-    writer.releaseLock();
-  }
-}
-
-/** The shell answers again (after a logout the login program prompts once more first). */
-async function shellBack(console: XenConsole): Promise<void> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      const tag = `fb${Math.floor(Math.random() * 1e9)}`;
-      await type(console, `echo ${tag}-$((6*7))`);
-      await waitFor(console, `${tag}-42`, 5_000);
-      return;
-    } catch (err) {
-      if (attempt === 5) throw new Error("the shell did not come back", { cause: err });
-    }
-  }
-}
 
 /** `size` random bytes (getRandomValues gives at most 64 KiB a call). */
 function randomBytes(size: number): Uint8Array {

@@ -11,36 +11,13 @@
 // client as conserver is one. Two deno starts (13-30 s each under TCG).
 
 import assert from "node:assert/strict";
-import { connect, type XenConsole } from "../../../mod.ts";
+import { connect } from "../../../mod.ts";
 import { runDeno } from "../../_peers.ts";
-import { waitFor } from "./_xen.ts";
+import { shellBack, type, waitFor } from "./_xen.ts";
 import { SHELL_GUESTS } from "../_guests.ts";
 
 const SH = SHELL_GUESTS.pv.name;
 const encoder = new TextEncoder();
-
-async function type(console: XenConsole, line: string): Promise<void> {
-  const writer = console.writable.getWriter();
-  try {
-    await writer.write(encoder.encode(line + "\r"));
-  } finally {
-    writer.releaseLock();
-  }
-}
-
-/** The shell answers on the console again (after a login program's logout it may take tries). */
-async function shellBack(console: XenConsole): Promise<void> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      const tag = `fb${Math.floor(Math.random() * 1e9)}`;
-      await type(console, `echo ${tag}-$((6*7))`);
-      await waitFor(console, `${tag}-42`, 5_000);
-      return;
-    } catch (err) {
-      if (attempt === 5) throw new Error("the shell did not come back", { cause: err });
-    }
-  }
-}
 
 /** Registers the fleet tests (call it from console_test.ts, see above). */
 export function fleetTests(): void {
